@@ -1,0 +1,1 @@
+// CLI entry (filled in by the emulator work).

@@ -1,0 +1,80 @@
+/**
+ * The types of aurora-ha's own options (canonical names of DESIGN §2). Parsing, defaults and
+ * validation live in `options-table.ts` / `parse-config.ts`; this file is only the shape.
+ */
+
+export type FailoverMode = 'strict-writer' | 'reader-or-writer' | 'strict-reader';
+
+export type HostSelectorStrategy =
+  | 'random'
+  | 'roundRobin'
+  | 'leastConnections'
+  | 'highestWeight'
+  | 'weightedRandom'
+  | 'fastestResponse';
+
+/** Canonical plugin codes (aliases such as `failover_v2`, `initial_connection` map onto these). */
+export type PluginCode = 'failover' | 'failover2' | 'initialConnection';
+
+/** What users may pass (in the config object, or as connection-string query parameters). */
+export interface WrapperOptions {
+  plugins?: readonly string[] | string;
+  failoverMode?: FailoverMode | 'strict_writer' | 'reader_or_writer' | 'strict_reader';
+  clusterInstanceHostPattern?: string;
+  enableFailover?: boolean;
+  failoverTimeoutMs?: number;
+  failoverClusterTopologyRefreshRateMs?: number;
+  failoverReaderConnectTimeoutMs?: number;
+  failoverWriterReconnectIntervalMs?: number;
+  keepSessionStateOnFailover?: boolean;
+  topologyRefreshMs?: number;
+  clusterTopologyHighRefreshRateMs?: number;
+  failoverReaderHostSelectorStrategy?: HostSelectorStrategy;
+  enableConnectFailover?: boolean;
+  readerInitialConnectionHostSelectorStrategy?: HostSelectorStrategy;
+  openConnectionRetryTimeoutMs?: number;
+  openConnectionRetryIntervalMs?: number;
+  /** Explicit host list for a self-managed primary/standby cluster: `['a:5432', 'b:5432']`. */
+  hosts?: readonly string[];
+  /** Stable id used to share topology between connections; defaults to one derived from the hosts. */
+  clusterId?: string;
+  /** Weights for the `roundRobin` selector: `{ 'host-a': 3, 'host-b': 1 }`. */
+  roundRobinHostWeights?: Readonly<Record<string, number>>;
+  roundRobinDefaultWeight?: number;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  plugins: readonly PluginCode[];
+  /** undefined: derive from the URL (reader cluster endpoint → reader-or-writer, else strict-writer). */
+  failoverMode: FailoverMode | undefined;
+  clusterInstanceHostPattern: string | undefined;
+  enableFailover: boolean;
+  failoverTimeoutMs: number;
+  failoverClusterTopologyRefreshRateMs: number;
+  failoverReaderConnectTimeoutMs: number;
+  failoverWriterReconnectIntervalMs: number;
+  keepSessionStateOnFailover: boolean;
+  topologyRefreshMs: number;
+  clusterTopologyHighRefreshRateMs: number;
+  failoverReaderHostSelectorStrategy: HostSelectorStrategy;
+  enableConnectFailover: boolean;
+  readerInitialConnectionHostSelectorStrategy: HostSelectorStrategy;
+  openConnectionRetryTimeoutMs: number;
+  openConnectionRetryIntervalMs: number;
+  hosts: readonly { host: string; port: number }[] | undefined;
+  clusterId: string | undefined;
+  roundRobinHostWeights: Readonly<Record<string, number>>;
+  roundRobinDefaultWeight: number;
+}
+
+/**
+ * A validated configuration: wrapper options, the initial host(s), and the options that
+ * belong to the driver (wrapper-owned keys removed, everything else untouched).
+ */
+export interface ResolvedConfig<TDriverConfig = Record<string, unknown>> {
+  options: ResolvedOptions;
+  /** The host(s) the user asked for, in order (first is the initial host). */
+  initialHosts: readonly { host: string; port: number }[];
+  driverConfig: TDriverConfig;
+}

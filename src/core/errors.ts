@@ -1,0 +1,83 @@
+/**
+ * Typed errors of aurora-ha. Every error names the option or host concerned, keeps the
+ * driver's original error as `cause`, and never carries a password.
+ */
+
+export class AuroraHaError extends Error {
+  /** Stable machine-readable code, e.g. `FAILOVER_SUCCESS`. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Base class of the three failover outcomes of seed 001 ("Failover Errors"). */
+export abstract class FailoverError extends AuroraHaError {}
+
+/**
+ * The connection failed outside a transaction and the logical connection now holds a
+ * working physical connection to another instance. Session state is lost unless
+ * `keepSessionStateOnFailover` was set; repeat the last statement.
+ */
+export class FailoverSuccessError extends FailoverError {
+  /** The host the connection now uses (`host:port`). */
+  readonly newHost: string;
+  constructor(newHost: string, options?: { cause?: unknown }) {
+    super('FAILOVER_SUCCESS', `The active connection failed and was replaced by a connection to ${newHost}. Repeat the last statement.`, options);
+    this.newHost = newHost;
+  }
+}
+
+/**
+ * The connection failed inside a transaction. A rollback was attempted and the logical
+ * connection now holds a working physical connection; restart the whole transaction.
+ */
+export class TransactionResolutionUnknownError extends FailoverError {
+  readonly newHost: string;
+  constructor(newHost: string, options?: { cause?: unknown }) {
+    super(
+      'TRANSACTION_RESOLUTION_UNKNOWN',
+      `The active connection failed during a transaction and was replaced by a connection to ${newHost}. The transaction's outcome is unknown: restart it.`,
+      options,
+    );
+    this.newHost = newHost;
+  }
+}
+
+/** Failover could not find a usable instance within `failoverTimeoutMs`; the connection is unusable. */
+export class FailoverFailedError extends FailoverError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('FAILOVER_FAILED', `Failover failed: ${reason}`, options);
+  }
+}
+
+/** A wrapper option has a wrong type, is out of range or is unknown. */
+export class ConfigurationError extends AuroraHaError {
+  /** The option at fault, with its canonical name. */
+  readonly option: string;
+  /** The accepted values or range, when there is a closed set. */
+  readonly accepted: readonly string[] | undefined;
+  constructor(option: string, message: string, accepted?: readonly string[], options?: { cause?: unknown }) {
+    super('CONFIGURATION', message, options);
+    this.option = option;
+    this.accepted = accepted;
+  }
+}
+
+/** No host suitable for the request could be reached. */
+export class UnavailableHostError extends AuroraHaError {
+  readonly host: string;
+  constructor(host: string, message: string, options?: { cause?: unknown }) {
+    super('UNAVAILABLE_HOST', message, options);
+    this.host = host;
+  }
+}
+
+/** Operation on a logical connection that was ended or failed beyond repair. */
+export class ConnectionClosedError extends AuroraHaError {
+  constructor(message = 'The connection is closed.', options?: { cause?: unknown }) {
+    super('CONNECTION_CLOSED', message, options);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The plugin contract: hooks a plugin may implement, the methods it subscribes to, the
+ * factory that creates it per logical connection, and the service it talks to.
+ *
+ * Pipelines are composed once per logical connection: for each method, the subscribed
+ * plugins in weight order, each receiving a precomposed `next`. A call allocates one
+ * closure (the `run` thunk), never one per plugin.
+ */
+import type { ResolvedConfig } from '../config/wrapper-options.js';
+import type { Dialect } from '../dialects/dialect.js';
+import type { ConnectOptions, DriverAdapter, ErrorKind, PhysicalConnection, SessionState } from '../drivers/driver.js';
+import type { HostAvailability, HostInfo, HostRole } from '../hosts/host-info.js';
+import type { HostListProvider } from '../hosts/host-list-provider.js';
+import type { RdsUrlType } from '../hosts/rds-url.js';
+
+/** Network-bound methods of a logical connection; each goes through the `execute` pipeline. */
+export type NetworkMethod =
+  | 'query'
+  | 'execute'
+  | 'prepare'
+  | 'beginTransaction'
+  | 'commit'
+  | 'rollback'
+  | 'ping'
+  | 'changeUser';
+
+export type PipelineMethod = 'connect' | NetworkMethod;
+
+export const NETWORK_METHODS: readonly NetworkMethod[] = [
+  'query',
+  'execute',
+  'prepare',
+  'beginTransaction',
+  'commit',
+  'rollback',
+  'ping',
+  'changeUser',
+];
+
+export type ExecuteNext = <T>(method: NetworkMethod, run: () => Promise<T>) => Promise<T>;
+export type ConnectNext = (host: HostInfo, isInitial: boolean) => Promise<PhysicalConnection>;
+
+export interface Plugin {
+  readonly code: string;
+  /** Methods whose pipeline includes this plugin; `connect` is separate from the network methods. */
+  readonly subscribes: readonly PipelineMethod[];
+  /** Open a physical connection (call `next` to go on down the pipeline, or open another host). */
+  connect?(host: HostInfo, isInitial: boolean, next: ConnectNext): Promise<PhysicalConnection>;
+  /** Wrap a network-bound call; `run` reads the service's current connection when invoked. */
+  execute?<T>(method: NetworkMethod, run: () => Promise<T>, next: ExecuteNext): Promise<T>;
+  /** The cached topology changed (hosts added/removed, roles or availability changed). */
+  notifyHostListChanged?(hosts: readonly HostInfo[]): void;
+  /** The logical connection switched to another physical connection. */
+  notifyConnectionChanged?(host: HostInfo): void;
+  /** The logical connection is ending: stop timers, close anything opened. */
+  release?(): Promise<void>;
+}
+
+export interface PluginFactory {
+  /** Canonical code. */
+  readonly code: string;
+  /** Other spellings accepted in `plugins` (seed names such as `failover_v2`). */
+  readonly aliases: readonly string[];
+  /** Order in every pipeline: lower weight = outer (called first). Documented in docs/plugins.md. */
+  readonly weight: number;
+  create(service: PluginService): Plugin;
+}
+
+/**
+ * What plugins may see and change on their logical connection. One per logical connection.
+ */
+export interface PluginService {
+  readonly config: ResolvedConfig;
+  readonly driver: DriverAdapter;
+  /** The current physical connection (undefined before connect and after end). */
+  readonly current: PhysicalConnection | undefined;
+  /** The host of the current physical connection. */
+  readonly currentHost: HostInfo | undefined;
+  /** The host the user asked for first (cluster endpoint, instance, IP...). */
+  readonly initialHost: HostInfo;
+  /** Classification of the initial host name. */
+  readonly initialUrlType: RdsUrlType;
+  /** Detected on first connect (cached per host); undefined before. */
+  readonly dialect: Dialect | undefined;
+  readonly hostListProvider: HostListProvider;
+  /** True once the user called end()/destroy(). */
+  readonly closing: boolean;
+  /** Last known topology (no I/O). */
+  hosts(): readonly HostInfo[];
+  /** Refresh topology through the cache (TTL `topologyRefreshMs`). */
+  refreshHostList(conn?: PhysicalConnection): Promise<void>;
+  /** Query topology now through `conn` (or the current connection). */
+  forceRefreshHostList(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]>;
+  /** Open a physical connection through the connect pipeline (plugins may intervene). */
+  connect(host: HostInfo, isInitial?: boolean): Promise<PhysicalConnection>;
+  /** Open a physical connection directly with the driver (no plugin), e.g. from failover itself. */
+  forceConnect(host: HostInfo, options?: ConnectOptions): Promise<PhysicalConnection>;
+  /** Replace the current physical connection; the previous one is aborted; plugins are notified. */
+  setCurrentConnection(conn: PhysicalConnection, host: HostInfo): Promise<void>;
+  /** True while the current physical connection is inside a transaction. */
+  inTransaction(): boolean;
+  classify(err: unknown): ErrorKind;
+  /** Mark hosts (by `host:port` or instance id) available/unavailable in the shared topology. */
+  setAvailability(hostKeys: readonly string[], availability: HostAvailability): void;
+  identifyConnection(conn: PhysicalConnection): Promise<HostInfo | undefined>;
+  hostRole(conn: PhysicalConnection): Promise<HostRole>;
+  /** Session state set through our API (autocommit/readOnly/isolation/schema), for keepSessionStateOnFailover. */
+  sessionState(): SessionState;
+}

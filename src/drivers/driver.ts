@@ -1,0 +1,69 @@
+/**
+ * The driver-adapter contract: the only boundary between aurora-ha and a database driver
+ * (`pg`, `mysql2`). Plugins, dialects and host providers see these interfaces, never a driver.
+ */
+import type { HostInfo } from '../hosts/host-info.js';
+
+export type Engine = 'postgres' | 'mysql';
+
+/**
+ * Why a driver call failed, decided from error codes only (never message text):
+ * - `network`: the physical connection is gone or unreachable (PG SQLSTATE 08*, 57P01-03,
+ *   53*, 58*, XX*; ECONNRESET/ECONNREFUSED/ETIMEDOUT/EPIPE/EHOSTUNREACH; MySQL
+ *   2002/2003/2006/2013/2055, PROTOCOL_CONNECTION_LOST)
+ * - `login`: credentials refused (PG 28000/28P01, MySQL 1045)
+ * - `read-only`: a write reached a read-only instance (PG 25006, MySQL 1290/1836)
+ * - `other`: an SQL error that says nothing about the connection.
+ */
+export type ErrorKind = 'network' | 'login' | 'read-only' | 'other';
+
+/** Session settings aurora-ha can capture and restore on a new physical connection. */
+export interface SessionState {
+  autocommit?: boolean;
+  readOnly?: boolean;
+  /** e.g. `read committed`, `repeatable read`, `serializable`, `read uncommitted`. */
+  isolationLevel?: string;
+  /** PG: first schema of search_path; MySQL: current database. */
+  schema?: string;
+}
+
+/** One open driver connection to one instance. */
+export interface PhysicalConnection<TNative = unknown> {
+  /** The host it was opened to (as requested, e.g. a cluster endpoint or an instance). */
+  readonly host: HostInfo;
+  /** The driver's own connection object (`pg.Client`, mysql2 `Connection`). */
+  readonly native: TNative;
+  /** True once closed, aborted, or after the driver reported the socket lost. */
+  readonly closed: boolean;
+  /** Internal query for dialect/topology SQL: rows as positional arrays. */
+  queryRows(sql: string, timeoutMs?: number): Promise<unknown[][]>;
+  /** True while a transaction is open, read from the protocol (PG ReadyForQuery, MySQL status flags). */
+  inTransaction(): boolean;
+  /** Destroy the socket now; pending calls reject. Never throws. */
+  abort(): void;
+  /** Graceful close (Terminate / COM_QUIT); falls back to abort after a short grace. Never rejects. */
+  close(): Promise<void>;
+  /** Register a listener for asynchronous errors of this connection (socket lost while idle). */
+  onError(listener: (err: Error) => void): void;
+}
+
+export interface ConnectOptions {
+  /** Bound on TCP connect + handshake + auth. */
+  timeoutMs?: number;
+  /** Cancels the attempt (the half-open socket is destroyed). */
+  signal?: AbortSignal;
+}
+
+/** Engine-specific glue; one instance per driver module, stateless. */
+export interface DriverAdapter<TConfig = unknown, TNative = unknown> {
+  readonly engine: Engine;
+  readonly defaultPort: number;
+  /** Open a physical connection to `host` using the user's driver options with host/port replaced. */
+  connect(host: HostInfo, driverConfig: TConfig, options?: ConnectOptions): Promise<PhysicalConnection<TNative>>;
+  /** Classify an error from this driver by code. */
+  classify(err: unknown): ErrorKind;
+  /** Read the session state of a connection (one round trip). */
+  readSessionState(conn: PhysicalConnection<TNative>): Promise<SessionState>;
+  /** Apply a session state on a fresh connection, identifiers properly quoted. */
+  restoreSessionState(conn: PhysicalConnection<TNative>, state: SessionState): Promise<void>;
+}

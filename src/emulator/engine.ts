@@ -1,0 +1,66 @@
+/**
+ * The contract between the emulator's control plane (cluster.ts: DNS, fault proxies,
+ * timeline, failover choreography) and one engine backend (PostgreSQL or MariaDB).
+ * A backend manages real server processes; it knows nothing about DNS or proxies.
+ */
+
+export type EmulatedEngine = 'postgres' | 'mysql';
+export type EmulatedFlavor = 'aurora' | 'multi-az';
+
+/** One instance as the backend sees it. */
+export interface BackendInstance {
+  /** Aurora-style instance id, e.g. `instance-1`. */
+  readonly id: string;
+  /** Loopback address the engine listens on (internal; clients go through the fault proxy). */
+  readonly address: string;
+  readonly port: number;
+  /** Private directory for this instance (data dir, socket, logs). */
+  readonly dir: string;
+}
+
+/** What the control plane writes into the writer's metadata so Aurora's SQL answers truthfully. */
+export interface TopologyRecord {
+  instanceId: string;
+  isWriter: boolean;
+  /** Public endpoint (instance host name) and port, used by the Multi-AZ flavour. */
+  endpoint: string;
+  port: number;
+  cpu: number;
+  lagMs: number;
+}
+
+export interface BackendOptions {
+  flavor: EmulatedFlavor;
+  /** Root of this cluster's temp files. */
+  workDir: string;
+  /** Test user created on the writer (not a superuser / without READ ONLY ADMIN). */
+  user: string;
+  password: string;
+  database: string;
+}
+
+export interface EngineBackend {
+  readonly engine: EmulatedEngine;
+  /** Start a fresh writer (initdb / install-db, or from the template cache), create user/db/metadata. */
+  startWriter(inst: BackendInstance): Promise<void>;
+  /** Start a replica of `writer` (base backup / dump + replication), read-only. */
+  startReader(inst: BackendInstance, writer: BackendInstance): Promise<void>;
+  /** Promote a replica to writer (writable, accepts replicas). */
+  promote(inst: BackendInstance): Promise<void>;
+  /** Make a running replica follow another writer (brief disconnects are fine, like Aurora). */
+  repoint(inst: BackendInstance, writer: BackendInstance): Promise<void>;
+  /** Replication position, comparable between replicas (higher = more advanced); used to pick the promotion target. */
+  replicationPosition(inst: BackendInstance): Promise<bigint>;
+  /** Kill the server process now (SIGKILL), like an instance crash. */
+  crash(inst: BackendInstance): Promise<void>;
+  /** Stop cleanly. */
+  stop(inst: BackendInstance): Promise<void>;
+  /** Start a stopped/crashed instance again with its data (reboot). */
+  restart(inst: BackendInstance): Promise<void>;
+  /** Rebuild a failed former writer as a replica of `writer` (fresh base backup is fine). */
+  rebuildAsReader(inst: BackendInstance, writer: BackendInstance): Promise<void>;
+  /** Write the topology metadata on the writer; it reaches replicas by replication. */
+  writeTopology(writer: BackendInstance, rows: readonly TopologyRecord[]): Promise<void>;
+  /** Stop every process and remove every file of this backend. Idempotent. */
+  shutdown(): Promise<void>;
+}

@@ -1,0 +1,98 @@
+/**
+ * Public types of `aurora-ha/emulator`: options of `startCluster`, the cluster handle with
+ * its control methods, endpoints, topology and timeline.
+ */
+import type { EmulatedEngine, EmulatedFlavor } from './engine.js';
+
+export interface StartClusterOptions {
+  engine: EmulatedEngine;
+  /** Default `aurora`. */
+  flavor?: EmulatedFlavor;
+  /** Number of instances (1 writer + n-1 readers). Default 3. */
+  instances?: number;
+  /** Delay before the cluster endpoints follow a role change. Default 0. */
+  dnsLagMs?: number;
+  /** Delay between writer loss and promotion of a reader during failover(). Default 0. */
+  promotionDelayMs?: number;
+  /** Region and cluster id used in host names. Defaults: `us-east-1`, random. */
+  region?: string;
+  clusterId?: string;
+  /** Log engine output and control-plane events to stderr. */
+  verbose?: boolean;
+}
+
+export interface Endpoint {
+  /** Aurora-style DNS name, resolvable in this process once the cluster runs. */
+  host: string;
+  port: number;
+}
+
+export interface InstanceEndpoint extends Endpoint {
+  id: string;
+  role: 'writer' | 'reader' | 'down';
+  /** The loopback address the name resolves to (the instance's fault proxy). */
+  address: string;
+}
+
+export interface Credentials {
+  user: string;
+  password: string;
+  database: string;
+}
+
+export type TimelineEventKind =
+  | 'cluster-started'
+  | 'writer-lost'
+  | 'promoted'
+  | 'dns-switched'
+  | 'reader-repointed'
+  | 'old-writer-back'
+  | 'instance-crashed'
+  | 'instance-rebooted'
+  | 'instance-added'
+  | 'instance-removed'
+  | 'partitioned'
+  | 'healed'
+  | 'latency-set';
+
+export interface TimelineEvent {
+  /** ms since epoch (Date.now()) */
+  at: number;
+  kind: TimelineEventKind;
+  instanceId?: string;
+  detail?: string;
+}
+
+export type PartitionMode = 'blackhole' | 'reset' | 'refuse';
+
+export interface EmulatedCluster {
+  readonly engine: EmulatedEngine;
+  readonly flavor: EmulatedFlavor;
+  /** Writer cluster endpoint (`<cluster>.cluster-<id>.<region>.rds.amazonaws.com`). */
+  readonly writerEndpoint: Endpoint;
+  /** Reader cluster endpoint (`cluster-ro-`). */
+  readonly readerEndpoint: Endpoint;
+  /** Instance endpoints, current roles. */
+  instances(): InstanceEndpoint[];
+  /** Credentials of the non-superuser test user. */
+  readonly credentials: Credentials;
+  /** Instance host pattern, e.g. `?.abc123.us-east-1.rds.amazonaws.com`. */
+  readonly instanceHostPattern: string;
+  /** Writer dies (or steps down); best reader promoted after promotionDelayMs; returns when the new writer accepts writes. */
+  failover(options?: { target?: string }): Promise<{ newWriter: string }>;
+  /** Graceful role swap: writer demoted, target promoted, no acknowledged write lost. */
+  switchover(options?: { target?: string }): Promise<{ newWriter: string }>;
+  crash(id: string): Promise<void>;
+  reboot(id: string): Promise<void>;
+  partition(id: string, options: { mode: PartitionMode }): void;
+  heal(id: string): void;
+  latency(id: string, ms: number): void;
+  addReader(): Promise<InstanceEndpoint>;
+  removeReader(id: string): Promise<void>;
+  /** The topology as the control plane knows it (truth, not a replica's view). */
+  topology(): InstanceEndpoint[];
+  timeline(): TimelineEvent[];
+  /** Wait until background recovery (old writer back as a reader, re-points) has finished. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,23 @@
+/**
+ * The host-list-provider contract: where a logical connection learns the cluster's hosts
+ * (static list, topology query with a per-cluster TTL cache, or a shared topology monitor).
+ */
+import type { PhysicalConnection } from '../drivers/driver.js';
+import type { HostInfo, HostRole } from './host-info.js';
+
+export interface HostListProvider {
+  /** Identifies the cluster; connections with the same id share topology. */
+  readonly clusterId: string;
+  /** Cached topology (refreshed when older than `topologyRefreshMs`), queried through `conn` when given. */
+  refresh(conn?: PhysicalConnection): Promise<readonly HostInfo[]>;
+  /** Query the topology now, bypassing the cache; the result replaces the cached one. */
+  forceRefresh(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]>;
+  /** The last known topology without I/O (may be empty before the first refresh). */
+  cached(): readonly HostInfo[];
+  /** Which host of the topology this connection is on (by instance id), if it can tell. */
+  identifyConnection(conn: PhysicalConnection): Promise<HostInfo | undefined>;
+  /** Role reported by the instance itself ("am I the writer?"). */
+  hostRole(conn: PhysicalConnection): Promise<HostRole>;
+  /** Release shared resources held for this connection (reference counting). */
+  release(): void;
+}

@@ -1,0 +1,9 @@
+// Entry point of `aurora-ha`: errors, option types and the plugin API.
+export * from './core/errors.js';
+export type * from './config/wrapper-options.js';
+export type * from './core/plugin.js';
+export type * from './drivers/driver.js';
+export type * from './dialects/dialect.js';
+export type * from './hosts/host-info.js';
+export type * from './hosts/host-list-provider.js';
+export type { RdsUrlType } from './hosts/rds-url.js';
