@@ -6,12 +6,7 @@
 export type FailoverMode = 'strict-writer' | 'reader-or-writer' | 'strict-reader';
 
 export type HostSelectorStrategy =
-  | 'random'
-  | 'roundRobin'
-  | 'leastConnections'
-  | 'highestWeight'
-  | 'weightedRandom'
-  | 'fastestResponse';
+  'random' | 'roundRobin' | 'leastConnections' | 'highestWeight' | 'weightedRandom' | 'fastestResponse';
 
 /** Canonical plugin codes (aliases such as `failover_v2`, `initial_connection` map onto these). */
 export type PluginCode = 'failover' | 'failover2' | 'initialConnection';

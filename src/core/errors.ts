@@ -25,7 +25,11 @@ export class FailoverSuccessError extends FailoverError {
   /** The host the connection now uses (`host:port`). */
   readonly newHost: string;
   constructor(newHost: string, options?: { cause?: unknown }) {
-    super('FAILOVER_SUCCESS', `The active connection failed and was replaced by a connection to ${newHost}. Repeat the last statement.`, options);
+    super(
+      'FAILOVER_SUCCESS',
+      `The active connection failed and was replaced by a connection to ${newHost}. Repeat the last statement.`,
+      options,
+    );
     this.newHost = newHost;
   }
 }

@@ -8,21 +8,20 @@
  */
 import type { ResolvedConfig } from '../config/wrapper-options.js';
 import type { Dialect } from '../dialects/dialect.js';
-import type { ConnectOptions, DriverAdapter, ErrorKind, PhysicalConnection, SessionState } from '../drivers/driver.js';
+import type {
+  ConnectOptions,
+  DriverAdapter,
+  ErrorKind,
+  PhysicalConnection,
+  SessionState,
+} from '../drivers/driver.js';
 import type { HostAvailability, HostInfo, HostRole } from '../hosts/host-info.js';
 import type { HostListProvider } from '../hosts/host-list-provider.js';
 import type { RdsUrlType } from '../hosts/rds-url.js';
 
 /** Network-bound methods of a logical connection; each goes through the `execute` pipeline. */
 export type NetworkMethod =
-  | 'query'
-  | 'execute'
-  | 'prepare'
-  | 'beginTransaction'
-  | 'commit'
-  | 'rollback'
-  | 'ping'
-  | 'changeUser';
+  'query' | 'execute' | 'prepare' | 'beginTransaction' | 'commit' | 'rollback' | 'ping' | 'changeUser';
 
 export type PipelineMethod = 'connect' | NetworkMethod;
 

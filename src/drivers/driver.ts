@@ -59,7 +59,11 @@ export interface DriverAdapter<TConfig = unknown, TNative = unknown> {
   readonly engine: Engine;
   readonly defaultPort: number;
   /** Open a physical connection to `host` using the user's driver options with host/port replaced. */
-  connect(host: HostInfo, driverConfig: TConfig, options?: ConnectOptions): Promise<PhysicalConnection<TNative>>;
+  connect(
+    host: HostInfo,
+    driverConfig: TConfig,
+    options?: ConnectOptions,
+  ): Promise<PhysicalConnection<TNative>>;
   /** Classify an error from this driver by code. */
   classify(err: unknown): ErrorKind;
   /** Read the session state of a connection (one round trip). */

@@ -7,10 +7,4 @@
  */
 
 export type RdsUrlType =
-  | 'writer-cluster'
-  | 'reader-cluster'
-  | 'custom-cluster'
-  | 'proxy'
-  | 'instance'
-  | 'ip-address'
-  | 'other';
+  'writer-cluster' | 'reader-cluster' | 'custom-cluster' | 'proxy' | 'instance' | 'ip-address' | 'other';
