@@ -34,8 +34,10 @@ export interface WrapperOptions {
   /** Stable id used to share topology between connections; defaults to one derived from the hosts. */
   clusterId?: string;
   /** Weights for the `roundRobin` selector: `{ 'host-a': 3, 'host-b': 1 }`. */
-  roundRobinHostWeights?: Readonly<Record<string, number>>;
+  roundRobinHostWeights?: Readonly<Record<string, number>> | string;
   roundRobinDefaultWeight?: number;
+  /** Relative chances for the `weightedRandom` selector: `{ 'host-a': 3 }` (unlisted hosts: 1). */
+  weightedRandomHostWeights?: Readonly<Record<string, number>> | string;
 }
 
 /** Options after defaults and validation. */
@@ -61,6 +63,8 @@ export interface ResolvedOptions {
   clusterId: string | undefined;
   roundRobinHostWeights: Readonly<Record<string, number>>;
   roundRobinDefaultWeight: number;
+  /** Always set by resolveConfig; optional so hand-built options stay valid. */
+  weightedRandomHostWeights?: Readonly<Record<string, number>>;
 }
 
 /**

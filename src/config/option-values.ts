@@ -1,0 +1,184 @@
+/**
+ * Checks and converts one wrapper option value according to its kind in the options table.
+ * Values from a config object must already have the right type; values from a connection
+ * string arrive as text and are converted (booleans, numbers, `a,b` lists, `host:weight` pairs).
+ */
+
+import { ConfigurationError } from '../core/errors.js';
+import { parseHostPattern } from '../hosts/host-pattern.js';
+import { parseHostAddress, type HostAddress } from './host-address.js';
+import {
+  FAILOVER_MODES,
+  MAX_DURATION_MS,
+  PLUGIN_CODES,
+  STRATEGIES,
+  type OptionSpec,
+} from './options-table.js';
+import type { FailoverMode, HostSelectorStrategy, PluginCode } from './wrapper-options.js';
+
+export interface ValueSource {
+  /** The key the user wrote (canonical or alias). */
+  key: string;
+  /** Alias scale (`*_sec` → 1000). */
+  scale: number;
+  fromUrl: boolean;
+  defaultPort: number;
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
+    return String(value);
+  }
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return `a value of type ${typeof value}`;
+}
+
+export function invalid(spec: OptionSpec, src: ValueSource, value: unknown, why: string): ConfigurationError {
+  const written = src.key === spec.name ? `\`${spec.name}\`` : `\`${spec.name}\` (given as \`${src.key}\`)`;
+  return new ConfigurationError(
+    spec.name,
+    `Invalid value ${show(value)} for option ${written}: ${why}. Accepted: ${spec.accepted.join(', ')}.`,
+    spec.accepted,
+  );
+}
+
+/** Lower case, no `_`/`-`: lets `strict_writer`, `round_robin`, `RoundRobin` match. */
+function loose(s: string): string {
+  return s.toLowerCase().replace(/[_-]/g, '');
+}
+
+function list(spec: OptionSpec, src: ValueSource, value: unknown): string[] {
+  if (typeof value === 'string') {
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+  }
+  if (Array.isArray(value) && value.every((v): v is string => typeof v === 'string')) {
+    return value.map((s) => s.trim());
+  }
+  throw invalid(spec, src, value, 'expected a list of strings or a comma-separated string');
+}
+
+function plugins(spec: OptionSpec, src: ValueSource, value: unknown): PluginCode[] {
+  const codes: PluginCode[] = [];
+  for (const code of list(spec, src, value)) {
+    const canonical = PLUGIN_CODES.get(code);
+    if (canonical === undefined) throw invalid(spec, src, code, `unknown plugin code`);
+    if (codes.includes(canonical)) throw invalid(spec, src, value, `plugin \`${canonical}\` is listed twice`);
+    codes.push(canonical);
+  }
+  if (codes.includes('failover') && codes.includes('failover2')) {
+    throw invalid(spec, src, value, '`failover` and `failover2` cannot be loaded together; choose one');
+  }
+  return codes;
+}
+
+function integer(spec: OptionSpec, src: ValueSource, value: unknown, min: number, max: number): number {
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (
+    src.fromUrl &&
+    typeof value === 'string' &&
+    /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)
+  ) {
+    n = Number(value);
+  } else throw invalid(spec, src, value, 'expected a number');
+  if (!Number.isFinite(n)) throw invalid(spec, src, value, 'expected a finite number');
+  const scaled = src.scale === 1 ? n : Math.round(n * src.scale);
+  if (!Number.isInteger(scaled)) throw invalid(spec, src, value, 'expected an integer');
+  if (scaled < min || scaled > max) {
+    const unit = src.scale === 1000 ? ` (${scaled} ms)` : '';
+    throw invalid(spec, src, value, `out of range${unit}`);
+  }
+  return scaled;
+}
+
+function boolean(spec: OptionSpec, src: ValueSource, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  if (src.fromUrl && typeof value === 'string') {
+    const v = value.trim().toLowerCase();
+    if (v === 'true' || v === '1' || v === 'yes' || v === 'on') return true;
+    if (v === 'false' || v === '0' || v === 'no' || v === 'off') return false;
+  }
+  throw invalid(spec, src, value, 'expected a boolean');
+}
+
+function oneOf<T extends string>(
+  spec: OptionSpec,
+  src: ValueSource,
+  value: unknown,
+  values: readonly T[],
+): T {
+  if (typeof value !== 'string') throw invalid(spec, src, value, 'expected a string');
+  const found = values.find((v) => loose(v) === loose(value.trim()));
+  if (found === undefined) throw invalid(spec, src, value, 'unknown value');
+  return found;
+}
+
+function hostWeights(spec: OptionSpec, src: ValueSource, value: unknown): Record<string, number> {
+  let entries: [string, unknown][];
+  if (typeof value === 'string') {
+    entries = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0)
+      .map((pair): [string, unknown] => {
+        const colon = pair.lastIndexOf(':');
+        if (colon <= 0) throw invalid(spec, src, value, `"${pair}" is not host:weight`);
+        return [pair.slice(0, colon), Number(pair.slice(colon + 1))];
+      });
+  } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    entries = Object.entries(value);
+  } else throw invalid(spec, src, value, 'expected an object of host → weight');
+  const out: Record<string, number> = {};
+  for (const [host, w] of entries) {
+    if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > 1_000_000) {
+      throw invalid(spec, src, value, `weight of "${host}" must be an integer 1..1000000`);
+    }
+    out[host] = w;
+  }
+  return out;
+}
+
+function hostList(spec: OptionSpec, src: ValueSource, value: unknown): HostAddress[] {
+  const items = list(spec, src, value);
+  if (items.length === 0) throw invalid(spec, src, value, 'expected at least one host');
+  return items.map((item) => {
+    const parsed = parseHostAddress(item, src.defaultPort);
+    if (typeof parsed === 'string') throw invalid(spec, src, item, parsed);
+    return parsed;
+  });
+}
+
+/** The checked, converted value of one option. Throws ConfigurationError naming the option. */
+export function parseOptionValue(spec: OptionSpec, src: ValueSource, value: unknown): unknown {
+  switch (spec.kind) {
+    case 'plugins':
+      return plugins(spec, src, value);
+    case 'failoverMode':
+      return oneOf<FailoverMode>(spec, src, value, FAILOVER_MODES);
+    case 'strategy':
+      return oneOf<HostSelectorStrategy>(spec, src, value, STRATEGIES);
+    case 'hostPattern':
+      if (typeof value !== 'string') throw invalid(spec, src, value, 'expected a string');
+      parseHostPattern(value);
+      return value.trim();
+    case 'boolean':
+      return boolean(spec, src, value);
+    case 'durationMs':
+      return integer(spec, src, value, 1, MAX_DURATION_MS);
+    case 'positiveInt':
+      return integer(spec, src, value, 1, 1_000_000);
+    case 'hostList':
+      return hostList(spec, src, value);
+    case 'string':
+      if (typeof value !== 'string' || value.trim().length === 0) {
+        throw invalid(spec, src, value, 'expected a non-empty string');
+      }
+      return value.trim();
+    case 'hostWeights':
+      return hostWeights(spec, src, value);
+  }
+}

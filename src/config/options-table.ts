@@ -1,0 +1,251 @@
+/**
+ * The one table of aurora-ha's own options: canonical name, seed aliases (with the seconds → ms
+ * conversion of the `*_sec` seed names), kind, default, accepted values and a one-line meaning.
+ * Validation (parse-config.ts) and docs/configuration.md (options-doc.ts) are both made from it.
+ */
+
+import type { HostSelectorStrategy, PluginCode, ResolvedOptions } from './wrapper-options.js';
+
+export type OptionKind =
+  | 'plugins'
+  | 'failoverMode'
+  | 'hostPattern'
+  | 'boolean'
+  | 'durationMs'
+  | 'positiveInt'
+  | 'strategy'
+  | 'hostList'
+  | 'string'
+  | 'hostWeights';
+
+export interface OptionAlias {
+  name: string;
+  /** Multiply the alias's value by this to get the canonical value (`*_sec` → ms: 1000). */
+  scale?: number;
+}
+
+export interface OptionSpec {
+  name: keyof ResolvedOptions;
+  aliases: readonly OptionAlias[];
+  kind: OptionKind;
+  default: ResolvedOptions[keyof ResolvedOptions];
+  /** The default as shown in the docs (some defaults depend on the host). */
+  defaultText: string;
+  /** Accepted values or range, as shown in errors and docs. */
+  accepted: readonly string[];
+  description: string;
+}
+
+/** Longest duration a Node timer can hold (2^31 - 1 ms); larger values overflow to 1 ms. */
+export const MAX_DURATION_MS = 2_147_483_647;
+
+/** Plugin codes and their aliases → canonical code. */
+export const PLUGIN_CODES: ReadonlyMap<string, PluginCode> = new Map<string, PluginCode>([
+  ['failover', 'failover'],
+  ['failover2', 'failover2'],
+  ['failover_v2', 'failover2'],
+  ['initialConnection', 'initialConnection'],
+  ['initial_connection', 'initialConnection'],
+]);
+
+export const STRATEGIES: readonly HostSelectorStrategy[] = [
+  'random',
+  'roundRobin',
+  'leastConnections',
+  'highestWeight',
+  'weightedRandom',
+  'fastestResponse',
+];
+
+export const FAILOVER_MODES = ['strict-writer', 'reader-or-writer', 'strict-reader'] as const;
+
+const DURATION = [`integer 1..${MAX_DURATION_MS} (ms)`];
+const BOOLEAN = ['true', 'false'];
+
+function ms(name: keyof ResolvedOptions, seedName: string, def: number, description: string): OptionSpec {
+  const seconds = seedName.endsWith('_sec');
+  return {
+    name,
+    aliases: [seconds ? { name: seedName, scale: 1000 } : { name: seedName }],
+    kind: 'durationMs',
+    default: def,
+    defaultText: String(def),
+    accepted: DURATION,
+    description,
+  };
+}
+
+function bool(name: keyof ResolvedOptions, seedName: string, def: boolean, description: string): OptionSpec {
+  return {
+    name,
+    aliases: [{ name: seedName }],
+    kind: 'boolean',
+    default: def,
+    defaultText: String(def),
+    accepted: BOOLEAN,
+    description,
+  };
+}
+
+function strategy(name: keyof ResolvedOptions, seedName: string, description: string): OptionSpec {
+  return {
+    name,
+    aliases: [{ name: seedName }],
+    kind: 'strategy',
+    default: 'random',
+    defaultText: 'random',
+    accepted: STRATEGIES,
+    description,
+  };
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'plugins',
+    aliases: [{ name: 'wrapperPlugins' }, { name: 'wrapper_plugins' }],
+    kind: 'plugins',
+    default: ['failover'],
+    defaultText: 'failover',
+    accepted: [...PLUGIN_CODES.keys()],
+    description:
+      'Plugins to load, in order (list or comma-separated string); `[]` is a plain pass-through. `failover` and `failover2` exclude each other.',
+  },
+  {
+    name: 'failoverMode',
+    aliases: [{ name: 'failover_mode' }],
+    kind: 'failoverMode',
+    default: undefined,
+    defaultText: '`reader-or-writer` for a reader cluster endpoint, else `strict-writer`',
+    accepted: FAILOVER_MODES,
+    description: 'Which role failover connects to; `strict_writer` style spellings are accepted.',
+  },
+  {
+    name: 'clusterInstanceHostPattern',
+    aliases: [{ name: 'cluster_instance_host_pattern' }],
+    kind: 'hostPattern',
+    default: undefined,
+    defaultText: 'derived from an RDS host name',
+    accepted: ['?.<domain>[:port]'],
+    description:
+      'How to build an instance host from its id (`?` = instance id); required for IP addresses and custom domains.',
+  },
+  bool('enableFailover', 'enable_failover', true, 'Turns the failover plugin on or off.'),
+  ms('failoverTimeoutMs', 'failover_timeout_sec', 300_000, 'Longest time one failover may take.'),
+  ms(
+    'failoverClusterTopologyRefreshRateMs',
+    'failover_cluster_topology_refresh_rate_sec',
+    2_000,
+    'Topology refresh interval while looking for a new writer (failover v1).',
+  ),
+  ms(
+    'failoverReaderConnectTimeoutMs',
+    'failover_reader_connect_timeout_sec',
+    30_000,
+    'Longest time to connect to one reader during reader failover.',
+  ),
+  ms(
+    'failoverWriterReconnectIntervalMs',
+    'failover_writer_reconnect_interval_sec',
+    2_000,
+    'Pause between attempts to reconnect to the failed writer (failover v1).',
+  ),
+  bool(
+    'keepSessionStateOnFailover',
+    'keep_session_state_on_failover',
+    false,
+    'Restore session settings (autocommit, read-only, schema/database) on the new connection.',
+  ),
+  ms('topologyRefreshMs', 'topology_refresh_ms', 30_000, 'Topology cache lifetime in normal operation.'),
+  ms(
+    'clusterTopologyHighRefreshRateMs',
+    'cluster_topology_high_refresh_rate_ms',
+    100,
+    'Topology refresh interval of the monitor right after a failover (failover2).',
+  ),
+  strategy(
+    'failoverReaderHostSelectorStrategy',
+    'failover_reader_host_selector_strategy',
+    'How failover picks a reader.',
+  ),
+  bool(
+    'enableConnectFailover',
+    'enable_connect_failover',
+    false,
+    'Also fail over when the initial connection attempt fails.',
+  ),
+  strategy(
+    'readerInitialConnectionHostSelectorStrategy',
+    'reader_initial_connection_host_selector_strategy',
+    'How initialConnection picks a reader for a reader cluster endpoint.',
+  ),
+  ms(
+    'openConnectionRetryTimeoutMs',
+    'open_connection_retry_timeout_ms',
+    30_000,
+    'Longest time initialConnection retries opening a connection.',
+  ),
+  ms(
+    'openConnectionRetryIntervalMs',
+    'open_connection_retry_interval_ms',
+    1_000,
+    'Pause between initialConnection attempts.',
+  ),
+  {
+    name: 'hosts',
+    aliases: [],
+    kind: 'hostList',
+    default: undefined,
+    defaultText: 'the driver host',
+    accepted: ['host[:port] list, IPv6 as [addr]:port'],
+    description: 'Hosts of a self-managed primary/standby cluster (first is the initial host).',
+  },
+  {
+    name: 'clusterId',
+    aliases: [{ name: 'cluster_id' }],
+    kind: 'string',
+    default: undefined,
+    defaultText: 'derived from the hosts',
+    accepted: ['non-empty string'],
+    description: 'Key under which connections share topology and monitors.',
+  },
+  {
+    name: 'roundRobinHostWeights',
+    aliases: [{ name: 'round_robin_host_weight_pairs' }],
+    kind: 'hostWeights',
+    default: {},
+    defaultText: '{}',
+    accepted: ['{ host: weight } or "host:weight,host:weight", weights integer ≥ 1'],
+    description: 'Turns per host for the `roundRobin` selector.',
+  },
+  {
+    name: 'roundRobinDefaultWeight',
+    aliases: [{ name: 'round_robin_default_weight' }],
+    kind: 'positiveInt',
+    default: 1,
+    defaultText: '1',
+    accepted: ['integer ≥ 1'],
+    description: 'Turns for hosts not listed in `roundRobinHostWeights`.',
+  },
+  {
+    name: 'weightedRandomHostWeights',
+    aliases: [{ name: 'weighted_random_host_weight_pairs' }],
+    kind: 'hostWeights',
+    default: {},
+    defaultText: '{} (every host weight 1)',
+    accepted: ['{ host: weight } or "host:weight,host:weight", weights integer ≥ 1'],
+    description: 'Relative chances per host for the `weightedRandom` selector.',
+  },
+];
+
+/** Every accepted spelling (canonical and alias) → its spec and scale. */
+export const OPTION_BY_SPELLING: ReadonlyMap<string, { spec: OptionSpec; scale: number }> = new Map(
+  OPTIONS.flatMap((spec) => [
+    [spec.name as string, { spec, scale: 1 }] as const,
+    ...spec.aliases.map((a) => [a.name, { spec, scale: a.scale ?? 1 }] as const),
+  ]),
+);
+
+/** Spelling → canonical name, for "did you mean". */
+export const CANONICAL_BY_SPELLING: ReadonlyMap<string, string> = new Map(
+  [...OPTION_BY_SPELLING].map(([spelling, { spec }]) => [spelling, spec.name]),
+);

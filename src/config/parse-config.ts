@@ -1,0 +1,214 @@
+/**
+ * resolveConfig: the user's driver config (object or connection string) → validated wrapper
+ * options, the initial host(s), and the driver's own config with every wrapper key removed
+ * (from the object and from the connection string's query; everything else untouched).
+ * Errors are ConfigurationErrors naming the canonical option; secrets never appear in them.
+ */
+
+import { ConfigurationError } from '../core/errors.js';
+import { redactSecrets, secretsOf } from '../core/redact.js';
+import { didYouMean } from './did-you-mean.js';
+import { DRIVER_KEYS } from './driver-keys.js';
+import { isValidPort, type HostAddress } from './host-address.js';
+import { parseOptionValue } from './option-values.js';
+import { CANONICAL_BY_SPELLING, OPTION_BY_SPELLING, OPTIONS, type OptionSpec } from './options-table.js';
+import type { ResolvedConfig, ResolvedOptions } from './wrapper-options.js';
+
+export type Engine = 'postgres' | 'mysql';
+
+export const DEFAULT_PORT: Readonly<Record<Engine, number>> = { postgres: 5432, mysql: 3306 };
+
+/** Where each driver keeps its connection string in a config object. */
+export const URL_KEY: Readonly<Record<Engine, string>> = { postgres: 'connectionString', mysql: 'uri' };
+
+interface Found {
+  spec: OptionSpec;
+  key: string;
+  scale: number;
+  value: unknown;
+  fromUrl: boolean;
+}
+
+function nearMiss(key: string, where: string): void {
+  if (DRIVER_KEYS.has(key)) return;
+  const suggestion = didYouMean(key, CANONICAL_BY_SPELLING);
+  if (suggestion === undefined) return;
+  throw new ConfigurationError(
+    suggestion,
+    `Unknown option \`${key}\`${where}: did you mean \`${suggestion}\`?`,
+    [suggestion],
+  );
+}
+
+function record(found: Map<string, Found>, f: Found): void {
+  const earlier = found.get(f.spec.name);
+  if (earlier !== undefined && earlier.fromUrl === f.fromUrl) {
+    throw new ConfigurationError(
+      f.spec.name,
+      `Option \`${f.spec.name}\` is given twice (as \`${earlier.key}\` and \`${f.key}\`); give it once.`,
+      f.spec.accepted,
+    );
+  }
+  // The connection string wins over the object, as in pg and mysql2.
+  if (earlier === undefined || f.fromUrl) found.set(f.spec.name, f);
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/** Takes wrapper parameters out of the query of `url`, leaving every other byte as it was. */
+function extractFromUrl(url: string, found: Map<string, Found>): string {
+  const hashAt = url.indexOf('#');
+  const beforeHash = hashAt < 0 ? url : url.slice(0, hashAt);
+  const hash = hashAt < 0 ? '' : url.slice(hashAt);
+  const q = beforeHash.indexOf('?');
+  if (q < 0) return url;
+  const base = beforeHash.slice(0, q);
+  const kept: string[] = [];
+  for (const param of beforeHash.slice(q + 1).split('&')) {
+    if (param.length === 0) continue;
+    const eq = param.indexOf('=');
+    const key = decode(eq < 0 ? param : param.slice(0, eq));
+    const value = eq < 0 ? '' : decode(param.slice(eq + 1));
+    const hit = OPTION_BY_SPELLING.get(key);
+    if (hit === undefined) {
+      nearMiss(key, ' in the connection string');
+      kept.push(param);
+    } else {
+      record(found, { spec: hit.spec, key, scale: hit.scale, value, fromUrl: true });
+    }
+  }
+  return (kept.length > 0 ? `${base}?${kept.join('&')}` : base) + hash;
+}
+
+/** Host and port from a connection string (`scheme://user:pass@host:port/db`), when present. */
+function hostOfUrl(url: string): { host?: string; port?: string } {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)(?::(\d*))?/i.exec(url);
+  if (!m) return {};
+  const host = m[1] === undefined || m[1] === '' ? undefined : decode(m[1]);
+  return {
+    ...(host !== undefined ? { host: host.startsWith('[') ? host.slice(1, -1) : host } : {}),
+    ...(m[2] !== undefined && m[2] !== '' ? { port: m[2] } : {}),
+  };
+}
+
+function portOf(value: unknown, fallback: number): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
+  if (!isValidPort(n)) {
+    throw new ConfigurationError(
+      'port',
+      `Invalid port ${JSON.stringify(value)}: expected an integer 1..65535.`,
+      ['1..65535'],
+    );
+  }
+  return n;
+}
+
+function initialHostsOf(
+  driverConfig: Record<string, unknown>,
+  urlHost: { host?: string },
+  hosts: readonly HostAddress[] | undefined,
+  port: number,
+): HostAddress[] {
+  if (hosts !== undefined) return [...hosts];
+  const objHost = driverConfig.host;
+  // A single host (name, IPv4, IPv6, socket path) is used as written, without brackets.
+  let host = urlHost.host ?? (typeof objHost === 'string' && objHost.length > 0 ? objHost : 'localhost');
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return [{ host, port }];
+}
+
+function resolve(engine: Engine, input: Record<string, unknown> | string): ResolvedConfig {
+  const urlKey = URL_KEY[engine];
+  let source: Record<string, unknown>;
+  if (typeof input === 'string') source = { [urlKey]: input };
+  else if (input !== null && typeof input === 'object' && !Array.isArray(input)) source = input;
+  else {
+    throw new ConfigurationError(
+      'config',
+      `Expected a config object or a connection string, got ${typeof input}.`,
+    );
+  }
+
+  const found = new Map<string, Found>();
+  const driverConfig: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(source)) {
+    const hit = OPTION_BY_SPELLING.get(key);
+    if (hit === undefined) {
+      nearMiss(key, '');
+      driverConfig[key] = value;
+    } else if (value !== undefined) {
+      record(found, { spec: hit.spec, key, scale: hit.scale, value, fromUrl: false });
+    }
+  }
+
+  let urlHost: { host?: string; port?: string } = {};
+  const url = driverConfig[urlKey];
+  if (typeof url === 'string') {
+    driverConfig[urlKey] = extractFromUrl(url, found);
+    urlHost = hostOfUrl(url);
+  }
+
+  const defaultPort = portOf(urlHost.port ?? driverConfig.port, DEFAULT_PORT[engine]);
+  const values: Record<string, unknown> = {};
+  for (const spec of OPTIONS) values[spec.name] = spec.default;
+  for (const f of found.values()) {
+    values[f.spec.name] = parseOptionValue(
+      f.spec,
+      { key: f.key, scale: f.scale, fromUrl: f.fromUrl, defaultPort },
+      f.value,
+    );
+  }
+  const options = values as unknown as ResolvedOptions;
+  return {
+    options,
+    initialHosts: initialHostsOf(driverConfig, urlHost, options.hosts, defaultPort),
+    driverConfig,
+  };
+}
+
+/** Secrets to keep out of messages: password-like values of the object and of the URL userinfo. */
+function secretsIn(engine: Engine, input: unknown): string[] {
+  if (typeof input === 'string') return secretsOfUrl(input);
+  if (input === null || typeof input !== 'object') return [];
+  const obj = input as Record<string, unknown>;
+  const url = obj[URL_KEY[engine]];
+  return [...secretsOf(obj), ...(typeof url === 'string' ? secretsOfUrl(url) : [])];
+}
+
+function secretsOfUrl(url: string): string[] {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(url);
+  const userinfo = m?.[1];
+  if (userinfo === undefined) return [];
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) return [];
+  const raw = userinfo.slice(colon + 1);
+  return [raw, decode(raw)];
+}
+
+/**
+ * Validates the user's config once and splits it into wrapper options, initial hosts and the
+ * driver's config. `failoverMode` and `clusterInstanceHostPattern` stay undefined when not given
+ * (see derived-defaults.ts for their host-dependent defaults).
+ */
+export function resolveConfig(engine: Engine, input: Record<string, unknown> | string): ResolvedConfig {
+  try {
+    return resolve(engine, input);
+  } catch (err) {
+    if (!(err instanceof ConfigurationError)) throw err;
+    const secrets = secretsIn(engine, input);
+    if (secrets.length === 0) throw err;
+    const redacted = new ConfigurationError(
+      err.option,
+      redactSecrets(err.message, secrets),
+      err.accepted?.map((a) => redactSecrets(a, secrets)),
+    );
+    throw redacted;
+  }
+}
