@@ -25,6 +25,11 @@ export interface SessionState {
   isolationLevel?: string;
   /** PG: first schema of search_path; MySQL: current database. */
   schema?: string;
+  /**
+   * PG only: the whole `search_path` setting as the server reports it. When present it is
+   * restored verbatim (so fallbacks like `public` are kept); `schema` is used otherwise.
+   */
+  searchPath?: string;
 }
 
 /** One open driver connection to one instance. */
@@ -64,8 +69,12 @@ export interface DriverAdapter<TConfig = unknown, TNative = unknown> {
     driverConfig: TConfig,
     options?: ConnectOptions,
   ): Promise<PhysicalConnection<TNative>>;
-  /** Classify an error from this driver by code. */
-  classify(err: unknown): ErrorKind;
+  /**
+   * Classify an error from this driver by code. Pass the connection the error came from
+   * when known: some driver errors carry no code and are recognised as a lost connection
+   * because that connection is already closed.
+   */
+  classify(err: unknown, conn?: PhysicalConnection<TNative>): ErrorKind;
   /** Read the session state of a connection (one round trip). */
   readSessionState(conn: PhysicalConnection<TNative>): Promise<SessionState>;
   /** Apply a session state on a fresh connection, identifiers properly quoted. */

@@ -1,0 +1,38 @@
+/**
+ * Classification of `pg` errors by SQLSTATE / Node error code (never by message text).
+ */
+import type { ErrorKind, PhysicalConnection } from '../driver.js';
+import { errorCode, hasSocketErrorCode, isMarkedConnectionLost } from '../connection-lost.js';
+
+const NETWORK_SQLSTATE_CLASSES = ['08', '53', '58', 'XX'];
+const NETWORK_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03']);
+const LOGIN_SQLSTATES: ReadonlySet<string> = new Set(['28000', '28P01']);
+const READ_ONLY_SQLSTATE = '25006';
+
+function isSqlState(code: string): boolean {
+  return /^[0-9A-Z]{5}$/.test(code);
+}
+
+/**
+ * - network: SQLSTATE 08*, 53*, 58*, XX*, 57P01-03; socket codes; errors pg raised through
+ *   its connection-lost path (marked by the physical connection, they carry no code);
+ *   any uncoded error on a connection that is already closed.
+ * - login: 28000 / 28P01. read-only: 25006. other: everything else.
+ */
+export function classifyPgError(err: unknown, conn?: PhysicalConnection): ErrorKind {
+  // Socket codes first: 'EPIPE' also has the shape of an SQLSTATE.
+  if (hasSocketErrorCode(err)) return 'network';
+  const code = errorCode(err);
+  if (code !== undefined && isSqlState(code)) {
+    if (LOGIN_SQLSTATES.has(code)) return 'login';
+    if (code === READ_ONLY_SQLSTATE) return 'read-only';
+    if (NETWORK_SQLSTATES.has(code)) return 'network';
+    if (NETWORK_SQLSTATE_CLASSES.includes(code.slice(0, 2))) return 'network';
+    return 'other';
+  }
+  if (isMarkedConnectionLost(err)) return 'network';
+  // pg raises code-less errors ("... is not queryable", "Connection terminated") for calls
+  // made after its socket closed: on a closed connection an uncoded error is a network one.
+  if (code === undefined && conn?.closed === true) return 'network';
+  return 'other';
+}
