@@ -1,0 +1,26 @@
+/**
+ * What one failover run needs: the service, the effective mode, the host that failed,
+ * the deadline, the cancellation signal, and the connections opened on the way.
+ */
+import type { FailoverMode } from '../../config/wrapper-options.js';
+import type { PluginService } from '../../core/plugin.js';
+import type { PhysicalConnection } from '../../drivers/driver.js';
+import type { HostInfo } from '../../hosts/host-info.js';
+import type { Deadline } from './failover-timing.js';
+
+export interface FailoverContext {
+  readonly service: PluginService;
+  readonly mode: FailoverMode;
+  /** The topology entry of the instance whose connection failed (undefined when unknown). */
+  readonly failedHost: HostInfo | undefined;
+  readonly deadline: Deadline;
+  /** Fires when the whole failover must stop (timeout, or the logical connection ended). */
+  readonly signal: AbortSignal;
+}
+
+/** A verified physical connection the logical connection can switch to. */
+export interface FailoverResult {
+  readonly conn: PhysicalConnection;
+  /** The topology entry, with the role the instance reported for itself. */
+  readonly host: HostInfo;
+}

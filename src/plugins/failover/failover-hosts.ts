@@ -1,0 +1,75 @@
+/**
+ * Host bookkeeping for failover: identity of a host across cluster-endpoint and instance
+ * names, the keys used to mark availability, the order in which readers are tried, and
+ * a bounded "which role does this instance report for itself?" check.
+ */
+import type { PluginService } from '../../core/plugin.js';
+import type { PhysicalConnection } from '../../drivers/driver.js';
+import { hostKey, type HostInfo, type HostRole } from '../../hosts/host-info.js';
+import { withTimeout } from './failover-timing.js';
+
+/** Same instance? By instance id when both know it, by `host:port` otherwise. */
+export function sameInstance(a: HostInfo | undefined, b: HostInfo | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (a.instanceId !== undefined && b.instanceId !== undefined) return a.instanceId === b.instanceId;
+  return hostKey(a) === hostKey(b);
+}
+
+/** Keys under which the shared topology knows this host (`host:port`, and the instance id). */
+export function availabilityKeys(h: HostInfo): string[] {
+  return h.instanceId !== undefined ? [hostKey(h), h.instanceId] : [hostKey(h)];
+}
+
+/**
+ * The topology entry for the host the connection is on: the current host itself when it
+ * is an instance of the topology, else the topology's writer when the current host is the
+ * writer cluster endpoint (it has no instance id of its own).
+ */
+export function topologyEntryFor(
+  current: HostInfo | undefined,
+  hosts: readonly HostInfo[],
+): HostInfo | undefined {
+  if (current === undefined) return hosts.find((h) => h.role === 'writer');
+  const match = hosts.find((h) => sameInstance(h, current) || hostKey(h) === hostKey(current));
+  return match ?? current;
+}
+
+/** Fisher–Yates shuffle of a copy. */
+export function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    const a = out[i] as T;
+    out[i] = out[j] as T;
+    out[j] = a;
+  }
+  return out;
+}
+
+/**
+ * Readers first (available ones in random order), then the writer when allowed, then every
+ * host marked unavailable (it may be back). `exclude` removes a host (e.g. the failed writer).
+ */
+export function readerCandidates(
+  hosts: readonly HostInfo[],
+  opts: { includeWriter: boolean; exclude?: HostInfo },
+): HostInfo[] {
+  const usable = hosts.filter((h) => !sameInstance(h, opts.exclude));
+  const up = usable.filter((h) => h.availability === 'available');
+  const down = usable.filter((h) => h.availability !== 'available');
+  const readers = shuffled(up.filter((h) => h.role !== 'writer'));
+  const writers = opts.includeWriter ? up.filter((h) => h.role === 'writer') : [];
+  const downReaders = shuffled(down.filter((h) => h.role !== 'writer'));
+  const downWriters = opts.includeWriter ? down.filter((h) => h.role === 'writer') : [];
+  return [...readers, ...writers, ...downReaders, ...downWriters];
+}
+
+/** The role the instance reports for itself, bounded; on timeout the connection is aborted. */
+export function verifiedRole(
+  service: PluginService,
+  conn: PhysicalConnection,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<HostRole> {
+  return withTimeout(service.hostRole(conn), timeoutMs, 'role check', signal, () => conn.abort());
+}

@@ -1,0 +1,15 @@
+/**
+ * Which failover a logical connection performs (seed 001 `failover_mode`): the configured
+ * mode, or by default `reader-or-writer` for a reader cluster endpoint and `strict-writer`
+ * for everything else.
+ */
+import type { FailoverMode, ResolvedOptions } from '../../config/wrapper-options.js';
+import type { RdsUrlType } from '../../hosts/rds-url.js';
+
+export function failoverModeOf(
+  options: Pick<ResolvedOptions, 'failoverMode'>,
+  urlType: RdsUrlType,
+): FailoverMode {
+  if (options.failoverMode !== undefined) return options.failoverMode;
+  return urlType === 'reader-cluster' ? 'reader-or-writer' : 'strict-writer';
+}

@@ -1,0 +1,35 @@
+/**
+ * The outcome a caller sees after a failover (seed 001, "Failover Errors"): the error to
+ * reject with, and the best-effort rollback of the failed transaction.
+ */
+import {
+  FailoverSuccessError,
+  TransactionResolutionUnknownError,
+  type FailoverError,
+} from '../../core/errors.js';
+import type { PhysicalConnection } from '../../drivers/driver.js';
+import { hostKey, type HostInfo } from '../../hosts/host-info.js';
+import { withTimeout } from './failover-timing.js';
+
+/** Bound on the rollback attempt on a connection that just failed. */
+export const ROLLBACK_TIMEOUT_MS = 1000;
+
+/** Outside a transaction: repeat the statement; inside: restart the transaction. */
+export function outcomeError(newHost: HostInfo, inTransaction: boolean, cause: unknown): FailoverError {
+  const where = hostKey(newHost);
+  return inTransaction
+    ? new TransactionResolutionUnknownError(where, { cause })
+    : new FailoverSuccessError(where, { cause });
+}
+
+/** Try to roll back on the failed connection; a broken socket fails fast, a silent one is cut. */
+export async function rollbackQuietly(conn: PhysicalConnection, timeoutMs: number): Promise<void> {
+  if (conn.closed) return;
+  try {
+    await withTimeout(conn.queryRows('ROLLBACK', timeoutMs), timeoutMs, 'rollback', undefined, () =>
+      conn.abort(),
+    );
+  } catch {
+    // The connection is most likely gone; the transaction ends with it.
+  }
+}

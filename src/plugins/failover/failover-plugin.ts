@@ -1,0 +1,252 @@
+/**
+ * The failover plugin (v1, seeds 001/002): watches every network-bound call of a logical
+ * connection; on a network error (or a read-only error in strict-writer mode, i.e. a demoted
+ * writer) it finds another instance, switches the logical connection to it and rejects the
+ * call with FailoverSuccessError / TransactionResolutionUnknownError, or FailoverFailedError
+ * when no instance could be reached within `failoverTimeoutMs`. Calls that fail together
+ * share one failover. Optionally also fails over a failed initial connect.
+ */
+import type { FailoverMode } from '../../config/wrapper-options.js';
+import { ConfigurationError, FailoverFailedError } from '../../core/errors.js';
+import {
+  NETWORK_METHODS,
+  type ConnectNext,
+  type ExecuteNext,
+  type NetworkMethod,
+  type Plugin,
+  type PipelineMethod,
+  type PluginService,
+} from '../../core/plugin.js';
+import type { ErrorKind, PhysicalConnection } from '../../drivers/driver.js';
+import { hostKey, type HostInfo } from '../../hosts/host-info.js';
+import type { FailoverContext, FailoverResult } from './failover-context.js';
+import { availabilityKeys, topologyEntryFor } from './failover-hosts.js';
+import { failoverModeOf } from './failover-mode.js';
+import { outcomeError, rollbackQuietly, ROLLBACK_TIMEOUT_MS } from './failover-outcome.js';
+import { Deadline, withTimeout } from './failover-timing.js';
+import { hostPatternProblem } from './host-pattern-check.js';
+import { closeQuietly } from './opened-connections.js';
+import { readerFailover } from './reader-failover.js';
+import { writerFailover } from './writer-failover.js';
+
+/** Bound on the topology refresh and session-state restore done on the new connection. */
+const AFTER_FAILOVER_STEP_MS = 2000;
+
+const SUBSCRIBES: readonly PipelineMethod[] = ['connect', ...NETWORK_METHODS];
+
+interface InFlight {
+  readonly failed: PhysicalConnection | undefined;
+  readonly done: Promise<FailoverResult>;
+}
+
+export class FailoverPlugin implements Plugin {
+  readonly code = 'failover';
+  readonly subscribes = SUBSCRIBES;
+  /** Effective mode (configured, or derived from the initial URL). */
+  readonly mode: FailoverMode;
+  private inFlight: InFlight | undefined;
+  /** Physical connections already replaced by a failover (weak: no growth). */
+  private readonly replaced = new WeakSet<PhysicalConnection>();
+  /** Set when a failover failed: the logical connection is unusable from then on. */
+  private failure: FailoverFailedError | undefined;
+  private readonly released = new AbortController();
+
+  constructor(private readonly service: PluginService) {
+    this.mode = failoverModeOf(service.config.options, service.initialUrlType);
+  }
+
+  async connect(host: HostInfo, isInitial: boolean, next: ConnectNext): Promise<PhysicalConnection> {
+    let conn: PhysicalConnection;
+    try {
+      conn = await next(host, isInitial);
+    } catch (err) {
+      if (
+        !isInitial ||
+        !this.service.config.options.enableConnectFailover ||
+        this.service.classify(err) !== 'network' ||
+        !this.mayFailOver('network')
+      ) {
+        throw err;
+      }
+      const result = await this.findReplacement(undefined, 'network', err).catch((e: unknown) => {
+        throw this.asFailed(e, err);
+      });
+      return result.conn;
+    }
+    const problem = this.service.config.options.enableFailover
+      ? hostPatternProblem(this.service, this.service.dialect)
+      : undefined;
+    if (problem !== undefined) {
+      await closeQuietly(conn);
+      throw problem;
+    }
+    return conn;
+  }
+
+  async execute<T>(method: NetworkMethod, run: () => Promise<T>, next: ExecuteNext): Promise<T> {
+    if (this.failure !== undefined) throw this.unusable();
+    const conn = this.service.current;
+    const inTxBefore = this.service.inTransaction();
+    try {
+      return await next(method, run);
+    } catch (err) {
+      const inTx =
+        inTxBefore || (conn !== undefined && this.service.current === conn && conn.inTransaction());
+      throw await this.errorFor(err, conn, inTx);
+    }
+  }
+
+  async release(): Promise<void> {
+    this.released.abort();
+  }
+
+  /** The error the failing call rejects with (the original one when failover does not apply). */
+  private async errorFor(
+    err: unknown,
+    conn: PhysicalConnection | undefined,
+    inTx: boolean,
+  ): Promise<unknown> {
+    const kind = this.service.classify(err);
+    if (!this.mayFailOver(kind)) return err;
+    if (this.failure !== undefined) return this.unusable();
+    let pending =
+      this.inFlight !== undefined && this.inFlight.failed === conn ? this.inFlight.done : undefined;
+    if (pending === undefined && conn !== undefined && this.replaced.has(conn)) {
+      // This call was queued on a connection that an earlier failover already replaced.
+      const host = this.service.currentHost;
+      return host !== undefined ? outcomeError(host, inTx, err) : err;
+    }
+    if (pending === undefined) {
+      const done = this.failOver(conn, kind, err, inTx);
+      const entry: InFlight = { failed: conn, done };
+      this.inFlight = entry;
+      const clear = (): void => {
+        if (this.inFlight === entry) this.inFlight = undefined;
+      };
+      done.then(clear, clear);
+      pending = done;
+    }
+    try {
+      const result = await pending;
+      return outcomeError(result.host, inTx, err);
+    } catch (e) {
+      return e;
+    }
+  }
+
+  /** Whether an error of this kind starts (or joins) a failover. */
+  private mayFailOver(kind: ErrorKind): boolean {
+    const s = this.service;
+    if (!s.config.options.enableFailover || s.closing || s.initialUrlType === 'proxy') return false;
+    if (kind !== 'network' && !(kind === 'read-only' && this.mode === 'strict-writer')) return false;
+    // Unknown topology, or a flavour that cannot report one: the raw error surfaces.
+    if (s.dialect !== undefined && !s.dialect.topologyAware) return false;
+    return s.hosts().length > 0;
+  }
+
+  /** One failover of the logical connection: find a replacement and switch to it. */
+  private async failOver(
+    failedConn: PhysicalConnection | undefined,
+    kind: ErrorKind,
+    cause: unknown,
+    inTx: boolean,
+  ): Promise<FailoverResult> {
+    const s = this.service;
+    try {
+      if (failedConn !== undefined && (inTx || failedConn.inTransaction())) {
+        await rollbackQuietly(failedConn, Math.min(ROLLBACK_TIMEOUT_MS, s.config.options.failoverTimeoutMs));
+      }
+      const result = await this.findReplacement(s.currentHost, kind, cause);
+      try {
+        await this.prepareNewConnection(result);
+        await s.setCurrentConnection(result.conn, result.host);
+      } catch (e) {
+        await closeQuietly(result.conn);
+        throw e;
+      }
+      if (failedConn !== undefined) this.replaced.add(failedConn);
+      return result;
+    } catch (e) {
+      if (e instanceof ConfigurationError) throw e;
+      const failed = this.asFailed(e, cause);
+      this.failure = failed;
+      failedConn?.abort();
+      throw failed;
+    }
+  }
+
+  /** Run the writer or reader failover for `current`, bounded by failoverTimeoutMs. */
+  private async findReplacement(
+    current: HostInfo | undefined,
+    kind: ErrorKind,
+    cause: unknown,
+  ): Promise<FailoverResult> {
+    const s = this.service;
+    const problem = hostPatternProblem(s, s.dialect);
+    if (problem !== undefined) throw problem;
+    const options = s.config.options;
+    const failedHost = current !== undefined ? topologyEntryFor(current, s.hosts()) : undefined;
+    if (failedHost !== undefined && kind === 'network')
+      s.setAvailability(availabilityKeys(failedHost), 'unavailable');
+    const stop = new AbortController();
+    const onRelease = (): void => stop.abort();
+    this.released.signal.addEventListener('abort', onRelease, { once: true });
+    const timer = setTimeout(() => stop.abort(), options.failoverTimeoutMs);
+    timer.unref();
+    const ctx: FailoverContext = {
+      service: s,
+      mode: this.mode,
+      failedHost: failedHost ?? s.hosts().find((h) => h.role === 'writer'),
+      deadline: new Deadline(options.failoverTimeoutMs),
+      signal: stop.signal,
+    };
+    try {
+      return this.mode === 'strict-writer' ? await writerFailover(ctx) : await readerFailover(ctx);
+    } catch (e) {
+      if (this.released.signal.aborted)
+        throw new FailoverFailedError('the connection was ended during failover', { cause });
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      this.released.signal.removeEventListener('abort', onRelease);
+    }
+  }
+
+  /** Session state (optional) and a fresh topology through the new connection. */
+  private async prepareNewConnection(result: FailoverResult): Promise<void> {
+    const s = this.service;
+    if (s.config.options.keepSessionStateOnFailover) {
+      await withTimeout(
+        s.driver.restoreSessionState(result.conn, s.sessionState()),
+        AFTER_FAILOVER_STEP_MS,
+        'restoring session state',
+      );
+    }
+    s.setAvailability(availabilityKeys(result.host), 'available');
+    try {
+      await s.forceRefreshHostList(result.conn, AFTER_FAILOVER_STEP_MS);
+    } catch {
+      // The connection was verified; a topology refresh failure is not a reason to drop it.
+    }
+  }
+
+  private asFailed(e: unknown, cause: unknown): FailoverFailedError | ConfigurationError {
+    if (e instanceof FailoverFailedError || e instanceof ConfigurationError) return e;
+    const detail = e instanceof Error ? e.message : String(e);
+    const where =
+      this.service.currentHost !== undefined ? ` (from ${hostKey(this.service.currentHost)})` : '';
+    return new FailoverFailedError(
+      `no ${this.mode === 'strict-writer' ? 'writer' : 'instance'} could be reached within failoverTimeoutMs=${this.service.config.options.failoverTimeoutMs} ms${where}: ${detail}`,
+      { cause },
+    );
+  }
+
+  private unusable(): FailoverFailedError {
+    return new FailoverFailedError(
+      'an earlier failover failed; this connection cannot be used any more, open a new one',
+      {
+        cause: this.failure,
+      },
+    );
+  }
+}

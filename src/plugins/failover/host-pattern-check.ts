@@ -1,0 +1,31 @@
+/**
+ * Fail fast when instance host names cannot be built: the user connected through an IP
+ * address or a custom domain to a cluster whose topology lists bare instance ids (Aurora),
+ * without `clusterInstanceHostPattern` (seed 001, "Host Pattern"). Without this check the
+ * failover would try host names that do not exist until `failoverTimeoutMs`.
+ */
+import { ConfigurationError } from '../../core/errors.js';
+import type { PluginService } from '../../core/plugin.js';
+import type { Dialect, DialectName } from '../../dialects/dialect.js';
+
+/** Flavours whose topology rows carry no endpoint (Multi-AZ rows do; replica clusters use `hosts`). */
+const NEEDS_PATTERN: readonly DialectName[] = ['aurora-postgres', 'aurora-mysql'];
+
+export function hostPatternProblem(
+  service: PluginService,
+  dialect: Dialect | undefined,
+): ConfigurationError | undefined {
+  const type = service.initialUrlType;
+  if (type !== 'ip-address' && type !== 'other') return undefined;
+  const options = service.config.options;
+  if (options.clusterInstanceHostPattern !== undefined || options.hosts !== undefined) return undefined;
+  if (dialect === undefined || !dialect.topologyAware || !NEEDS_PATTERN.includes(dialect.name))
+    return undefined;
+  const where = type === 'ip-address' ? 'an IP address' : 'a custom domain';
+  return new ConfigurationError(
+    'clusterInstanceHostPattern',
+    `Option clusterInstanceHostPattern is required for failover when connecting to ${dialect.name} through ${where} ` +
+      `(${service.initialHost.host}): set it to the instance host pattern, e.g. "?.abc123.us-east-1.rds.amazonaws.com" ` +
+      `or "?.my-domain.com:5432", or set enableFailover: false.`,
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * The physical connections one failover task opened. A task that loses the race, times out
+ * or is aborted closes every one of them, so no connection opened during failover leaks.
+ */
+import type { ConnectOptions, PhysicalConnection } from '../../drivers/driver.js';
+import type { HostInfo } from '../../hosts/host-info.js';
+import type { PluginService } from '../../core/plugin.js';
+
+export class OpenedConnections {
+  private readonly open = new Set<PhysicalConnection>();
+  private sealed = false;
+
+  constructor(private readonly service: PluginService) {}
+
+  /** Open a connection directly with the driver and remember it until released or kept. */
+  async connect(host: HostInfo, options: ConnectOptions): Promise<PhysicalConnection> {
+    const conn = await this.service.forceConnect(host, options);
+    if (this.sealed) {
+      // The task was already closed down while the handshake finished: never hand it out.
+      conn.abort();
+      throw new Error(`connection to ${host.host}:${host.port} opened after its failover task ended`);
+    }
+    this.open.add(conn);
+    return conn;
+  }
+
+  /** The caller takes ownership of `conn` (it becomes the logical connection's physical one). */
+  keep(conn: PhysicalConnection): void {
+    this.open.delete(conn);
+  }
+
+  /** Close one connection this task no longer needs. */
+  async discard(conn: PhysicalConnection): Promise<void> {
+    this.open.delete(conn);
+    await closeQuietly(conn);
+  }
+
+  /** Close everything still held; connections opened later are aborted on arrival. */
+  async closeAll(): Promise<void> {
+    this.sealed = true;
+    const all = [...this.open];
+    this.open.clear();
+    await Promise.all(all.map((c) => closeQuietly(c)));
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+}
+
+/** Close gracefully when the socket may still be alive, abort otherwise; never rejects. */
+export async function closeQuietly(conn: PhysicalConnection): Promise<void> {
+  try {
+    if (conn.closed) {
+      conn.abort();
+      return;
+    }
+    await conn.close();
+  } catch {
+    conn.abort();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Reader failover (modes `reader-or-writer` and `strict-reader`): try the readers in random
+ * order, then the writer (in strict-reader only for a single-instance cluster), hosts marked
+ * down last; two attempts at a time, each bounded by `failoverReaderConnectTimeoutMs`; the
+ * role is verified on the new connection; repeat until one works or the deadline passes.
+ */
+import type { HostInfo, HostRole } from '../../hosts/host-info.js';
+import { withRole } from '../../hosts/host-info.js';
+import type { FailoverContext, FailoverResult } from './failover-context.js';
+import { availabilityKeys, readerCandidates, verifiedRole } from './failover-hosts.js';
+import { sleep } from './failover-timing.js';
+import { OpenedConnections } from './opened-connections.js';
+import { firstSuccessful } from './parallel-attempts.js';
+
+/** Parallel connection attempts per batch. */
+export const READER_BATCH_SIZE = 2;
+/** Pause between two passes over all candidates. */
+const PASS_PAUSE_MS = 100;
+
+/** Whether an instance reporting `role` is an acceptable end of a reader failover. */
+export function acceptsRole(mode: FailoverContext['mode'], role: HostRole, singleInstance: boolean): boolean {
+  if (role === 'reader') return true;
+  if (mode === 'strict-reader') return singleInstance && role === 'writer';
+  return role === 'writer' || role === 'unknown';
+}
+
+/**
+ * Connect to `host`, verify its role with `accept`, mark availability. Resolves with a kept
+ * connection or rejects (having closed what it opened).
+ */
+export async function connectVerified(
+  ctx: FailoverContext,
+  opened: OpenedConnections,
+  host: HostInfo,
+  signal: AbortSignal,
+  accept: (role: HostRole) => boolean,
+): Promise<FailoverResult> {
+  const { service, deadline } = ctx;
+  const timeoutMs = deadline.cap(service.config.options.failoverReaderConnectTimeoutMs);
+  let conn;
+  try {
+    conn = await opened.connect(host, { timeoutMs, signal });
+  } catch (err) {
+    if (!signal.aborted) service.setAvailability(availabilityKeys(host), 'unavailable');
+    throw err;
+  }
+  try {
+    const role = await verifiedRole(service, conn, timeoutMs, signal);
+    service.setAvailability(availabilityKeys(host), 'available');
+    if (!accept(role)) throw new Error(`${host.host}:${host.port} reports role ${role}`);
+    return { conn, host: withRole(host, role) };
+  } catch (err) {
+    await opened.discard(conn);
+    throw err;
+  }
+}
+
+export async function readerFailover(ctx: FailoverContext): Promise<FailoverResult> {
+  const opened = new OpenedConnections(ctx.service);
+  try {
+    return await readerPasses(ctx, opened);
+  } finally {
+    await opened.closeAll();
+  }
+}
+
+async function readerPasses(ctx: FailoverContext, opened: OpenedConnections): Promise<FailoverResult> {
+  const { service, deadline, signal, mode } = ctx;
+  while (!deadline.passed()) {
+    const hosts = service.hosts();
+    const singleInstance = hosts.length <= 1;
+    const candidates = readerCandidates(hosts, { includeWriter: mode !== 'strict-reader' || singleInstance });
+    const result = await firstSuccessful(
+      candidates,
+      READER_BATCH_SIZE,
+      (host, attemptSignal) =>
+        connectVerified(ctx, opened, host, attemptSignal, (role) => acceptsRole(mode, role, singleInstance)),
+      signal,
+      (late) => void opened.discard(late.conn),
+    );
+    if (result !== undefined) {
+      opened.keep(result.conn);
+      return result;
+    }
+    await sleep(deadline.cap(PASS_PAUSE_MS), signal);
+  }
+  throw new Error('no reader could be reached before failoverTimeoutMs');
+}

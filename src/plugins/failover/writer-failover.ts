@@ -1,0 +1,187 @@
+/**
+ * Writer failover (mode `strict-writer`): two tasks race.
+ * (A) reconnect to the old writer every `failoverWriterReconnectIntervalMs`, accepted only
+ *     if the instance still says it is the writer;
+ * (B) connect to a reader, read the topology from it at once and then every
+ *     `failoverClusterTopologyRefreshRateMs` until a different writer appears, then connect
+ *     to that writer (retrying) and verify it says it is the writer.
+ * The first verified writer wins; the other task is aborted and every connection either
+ * task opened, except the winner, is closed.
+ */
+import type { PhysicalConnection } from '../../drivers/driver.js';
+import { withRole, type HostInfo } from '../../hosts/host-info.js';
+import type { FailoverContext, FailoverResult } from './failover-context.js';
+import { readerCandidates, sameInstance, verifiedRole } from './failover-hosts.js';
+import { sleep, TaskAborted, throwIfAborted, withTimeout } from './failover-timing.js';
+import { OpenedConnections } from './opened-connections.js';
+import { firstSuccessful } from './parallel-attempts.js';
+import { connectVerified, READER_BATCH_SIZE } from './reader-failover.js';
+
+/** Pause between two connect attempts to a newly seen writer that is not accepting yet. */
+const NEW_WRITER_RETRY_MS = 50;
+
+export async function writerFailover(ctx: FailoverContext): Promise<FailoverResult> {
+  const stopA = new AbortController();
+  const stopB = new AbortController();
+  const onAbort = (): void => {
+    stopA.abort();
+    stopB.abort();
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const openedA = new OpenedConnections(ctx.service);
+  const openedB = new OpenedConnections(ctx.service);
+  const taskA = reconnectOldWriter(ctx, openedA, stopA.signal);
+  const taskB = waitForNewWriter(ctx, openedB, stopB.signal);
+  try {
+    const winner = await Promise.any([
+      taskA.then((r) => {
+        stopB.abort();
+        return r;
+      }),
+      taskB.then((r) => {
+        stopA.abort();
+        return r;
+      }),
+    ]);
+    openedA.keep(winner.conn);
+    openedB.keep(winner.conn);
+    return winner;
+  } catch (err) {
+    const reasons = err instanceof AggregateError ? err.errors : [err];
+    const meaningful = reasons.find((e) => !(e instanceof TaskAborted));
+    throw meaningful ?? new Error('writer failover did not find a writer before failoverTimeoutMs');
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    stopA.abort();
+    stopB.abort();
+    // Close what the tasks hold now; anything still being opened is aborted when it arrives.
+    await Promise.all([openedA.closeAll(), openedB.closeAll()]);
+  }
+}
+
+/** Task A: the old writer may come back (a network blip, a reboot) and still be the writer. */
+async function reconnectOldWriter(
+  ctx: FailoverContext,
+  opened: OpenedConnections,
+  signal: AbortSignal,
+): Promise<FailoverResult> {
+  const { failedHost, deadline, service } = ctx;
+  if (failedHost === undefined) throw new TaskAborted();
+  const interval = service.config.options.failoverWriterReconnectIntervalMs;
+  while (!deadline.passed()) {
+    throwIfAborted(signal);
+    try {
+      return await connectVerified(ctx, opened, failedHost, signal, (role) => role === 'writer');
+    } catch (err) {
+      if (signal.aborted) throw new TaskAborted();
+      void err;
+    }
+    await sleep(deadline.cap(interval), signal);
+  }
+  throw new Error(`old writer ${failedHost.host}:${failedHost.port} did not come back as writer`);
+}
+
+interface ReaderSession {
+  conn: PhysicalConnection;
+  host: HostInfo;
+}
+
+/** Task B: learn the new writer from a reader's topology, then connect to it. */
+async function waitForNewWriter(
+  ctx: FailoverContext,
+  opened: OpenedConnections,
+  signal: AbortSignal,
+): Promise<FailoverResult> {
+  const { service, deadline, failedHost } = ctx;
+  const refreshRate = service.config.options.failoverClusterTopologyRefreshRateMs;
+  let reader: ReaderSession | undefined;
+  while (!deadline.passed()) {
+    throwIfAborted(signal);
+    reader ??= await connectAnyReader(ctx, opened, signal);
+    if (reader === undefined) {
+      await sleep(deadline.cap(refreshRate), signal);
+      continue;
+    }
+    let hosts: readonly HostInfo[];
+    try {
+      const t = deadline.cap(service.config.options.failoverReaderConnectTimeoutMs);
+      const conn = reader.conn;
+      hosts = await withTimeout(service.forceRefreshHostList(conn, t), t, 'topology query', signal, () =>
+        conn.abort(),
+      );
+    } catch {
+      throwIfAborted(signal);
+      await opened.discard(reader.conn);
+      reader = undefined;
+      continue;
+    }
+    const writer = hosts.find((h) => h.role === 'writer');
+    if (writer !== undefined && !sameInstance(writer, failedHost)) {
+      const found = await connectNewWriter(ctx, opened, reader, writer, signal, refreshRate);
+      if (found !== undefined) {
+        if (found.conn !== reader.conn) await opened.discard(reader.conn);
+        return found;
+      }
+      if (reader.conn.closed) reader = undefined;
+    }
+    await sleep(deadline.cap(refreshRate), signal);
+  }
+  throw new Error('no new writer appeared in the topology before failoverTimeoutMs');
+}
+
+/** Any instance other than the failed writer will do to read the topology from. */
+async function connectAnyReader(
+  ctx: FailoverContext,
+  opened: OpenedConnections,
+  signal: AbortSignal,
+): Promise<ReaderSession | undefined> {
+  const hosts = ctx.service.hosts();
+  let candidates = readerCandidates(hosts, { includeWriter: true, exclude: ctx.failedHost });
+  if (candidates.length === 0) candidates = readerCandidates(hosts, { includeWriter: true });
+  return firstSuccessful(
+    candidates,
+    READER_BATCH_SIZE,
+    async (host, attemptSignal) => {
+      const timeoutMs = ctx.deadline.cap(ctx.service.config.options.failoverReaderConnectTimeoutMs);
+      const conn = await opened.connect(host, { timeoutMs, signal: attemptSignal });
+      return { conn, host };
+    },
+    signal,
+    (late) => void opened.discard(late.conn),
+  );
+}
+
+/**
+ * The topology names `writer`. Verify it: on the reader connection itself when that is the
+ * promoted instance, otherwise by connecting, retried until the next topology refresh is due
+ * (a freshly promoted writer may refuse connections for a moment).
+ */
+async function connectNewWriter(
+  ctx: FailoverContext,
+  opened: OpenedConnections,
+  reader: ReaderSession,
+  writer: HostInfo,
+  signal: AbortSignal,
+  refreshRate: number,
+): Promise<FailoverResult | undefined> {
+  const { service, deadline } = ctx;
+  if (sameInstance(reader.host, writer) && !reader.conn.closed) {
+    try {
+      const role = await verifiedRole(service, reader.conn, deadline.cap(refreshRate + 1000), signal);
+      if (role === 'writer') return { conn: reader.conn, host: withRole(writer, 'writer') };
+    } catch {
+      throwIfAborted(signal);
+    }
+  }
+  const retryUntil = Date.now() + Math.max(refreshRate, 500);
+  do {
+    throwIfAborted(signal);
+    try {
+      return await connectVerified(ctx, opened, writer, signal, (role) => role === 'writer');
+    } catch {
+      throwIfAborted(signal);
+    }
+    await sleep(deadline.cap(NEW_WRITER_RETRY_MS), signal);
+  } while (Date.now() < retryUntil && !deadline.passed());
+  return undefined;
+}
