@@ -1,0 +1,123 @@
+/**
+ * One user connection: holds one physical connection at a time, the plugins created for
+ * it, their pipelines (composed once, here) and the connect / end / destroy lifecycle.
+ * Facades call `execute(method, run)` for every network method; with no plugin subscribed
+ * to a method they may skip it and call the driver directly (see `pipelineFor`).
+ */
+import type { ResolvedConfig } from '../config/wrapper-options.js';
+import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
+import { ConnectionClosedError } from './errors.js';
+import type { ExecuteNext, NetworkMethod, Plugin, PluginFactory } from './plugin.js';
+import type { Pipelines } from './pipeline.js';
+import { composePipelines } from './pipeline.js';
+import { createPlugins, resolvePluginFactories } from './plugin-registry.js';
+import type { ConnectionChangeListener } from './plugin-service.js';
+import { ConnectionPluginService } from './plugin-service.js';
+
+export class LogicalConnection<TNative = unknown> {
+  readonly service: ConnectionPluginService;
+  readonly plugins: readonly Plugin[];
+  readonly pipelines: Pipelines;
+  private opening: Promise<void> | undefined;
+  private ending: Promise<void> | undefined;
+
+  /**
+   * @param factories plugin factories in pipeline order; by default those of `config.options.plugins`.
+   */
+  constructor(config: ResolvedConfig, driver: DriverAdapter, factories?: readonly PluginFactory[]) {
+    const chosen = factories ?? resolvePluginFactories(config.options.plugins);
+    this.service = new ConnectionPluginService(config, driver, chosen.length > 0);
+    this.plugins = createPlugins(chosen, this.service);
+    this.pipelines = composePipelines(this.plugins, this.service.driverConnect);
+    this.service.attach(this.plugins, this.pipelines.connect);
+  }
+
+  /** True once end()/destroy() was called. */
+  get closing(): boolean {
+    return this.service.closing;
+  }
+
+  /** The current physical connection, if connected. */
+  get current(): PhysicalConnection<TNative> | undefined {
+    return this.service.current as PhysicalConnection<TNative> | undefined;
+  }
+
+  /** The composed pipeline of `method`, or undefined when no plugin subscribes to it. */
+  pipelineFor(method: NetworkMethod): ExecuteNext | undefined {
+    return this.pipelines.execute[method];
+  }
+
+  onConnectionChange(listener: ConnectionChangeListener): void {
+    this.service.onConnectionChange(listener);
+  }
+
+  /** Open the first physical connection through the connect pipeline. Idempotent. */
+  open(): Promise<void> {
+    if (this.ending) return Promise.reject(new ConnectionClosedError());
+    this.opening ??= this.doOpen();
+    return this.opening;
+  }
+
+  private async doOpen(): Promise<void> {
+    const s = this.service;
+    let conn: PhysicalConnection;
+    try {
+      conn = await s.connect(s.initialHost, true);
+    } catch (err) {
+      await this.end();
+      throw err;
+    }
+    await s.setCurrentConnection(conn, conn.host);
+  }
+
+  /** Wait for open() (when under way) so calls made before it finished run after it. */
+  ready(): Promise<void> {
+    if (this.ending) return Promise.reject(new ConnectionClosedError());
+    if (this.opening === undefined) {
+      return Promise.reject(
+        new ConnectionClosedError('The connection is not connected: call connect() first.'),
+      );
+    }
+    return this.opening;
+  }
+
+  /** The driver's connection object for a call happening now; throws when closed. */
+  native(): TNative {
+    const conn = this.service.current;
+    if (conn === undefined || this.service.closing) {
+      throw new ConnectionClosedError();
+    }
+    return conn.native as TNative;
+  }
+
+  /** Run a network-bound call through the method's pipeline. */
+  execute<T>(method: NetworkMethod, run: () => Promise<T>): Promise<T> {
+    if (this.service.closing) return Promise.reject(new ConnectionClosedError());
+    const pipeline = this.pipelines.execute[method];
+    return pipeline === undefined ? run() : pipeline(method, run);
+  }
+
+  /** Release plugins, close the physical connection, release the host list provider. Idempotent. */
+  end(): Promise<void> {
+    this.ending ??= this.doEnd(false);
+    return this.ending;
+  }
+
+  /** Like end() but the physical connection is aborted, not closed gracefully. */
+  destroy(): Promise<void> {
+    this.ending ??= this.doEnd(true);
+    return this.ending;
+  }
+
+  private async doEnd(abort: boolean): Promise<void> {
+    const s = this.service;
+    s.closing = true;
+    await Promise.allSettled(this.plugins.map((p) => (p.release ? p.release() : Promise.resolve())));
+    const conn = s.detachCurrent();
+    if (conn !== undefined) {
+      if (abort) conn.abort();
+      else await conn.close();
+    }
+    s.releaseProvider();
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * What the plugins of one logical connection see and change (PluginService): the current
+ * physical connection and host, the host list through the chosen provider, the dialect
+ * (detected once on the first physical connection), forced driver connects, availability
+ * marks, and the session state the user set through our API.
+ */
+import type { ResolvedConfig } from '../config/wrapper-options.js';
+import type { Dialect } from '../dialects/dialect.js';
+import type {
+  ConnectOptions,
+  DriverAdapter,
+  ErrorKind,
+  PhysicalConnection,
+  SessionState,
+} from '../drivers/driver.js';
+import type { HostAvailability, HostInfo, HostRole } from '../hosts/host-info.js';
+import { hostKey, makeHost } from '../hosts/host-info.js';
+import type { HostListProvider } from '../hosts/host-list-provider.js';
+import type { HostPattern } from '../hosts/host-pattern.js';
+import { formatHostPattern, parseHostPattern } from '../hosts/host-pattern.js';
+import type { RdsUrlType } from '../hosts/rds-url.js';
+import { classifyHost, instanceHostPatternOf } from '../hosts/rds-url.js';
+import { StaticHostListProvider } from '../hosts/static-host-list-provider.js';
+import { TopologyHostListProvider } from '../hosts/topology-host-list-provider.js';
+import { ConfigurationError, ConnectionClosedError } from './errors.js';
+import type { ConnectNext, Plugin, PluginService } from './plugin.js';
+
+/** Host list providers we create all support shared availability marks. */
+type MarkingHostListProvider = HostListProvider & {
+  setAvailability(keys: readonly string[], availability: HostAvailability): void;
+};
+
+/** Called (synchronously) after the current physical connection changed. */
+export type ConnectionChangeListener = (
+  conn: PhysicalConnection,
+  previous: PhysicalConnection | undefined,
+) => void;
+
+export class ConnectionPluginService implements PluginService {
+  readonly config: ResolvedConfig;
+  readonly driver: DriverAdapter;
+  readonly initialHost: HostInfo;
+  readonly initialUrlType: RdsUrlType;
+  current: PhysicalConnection | undefined;
+  currentHost: HostInfo | undefined;
+  dialect: Dialect | undefined;
+  closing = false;
+  private provider: MarkingHostListProvider;
+  private plugins: readonly Plugin[] = [];
+  private connectPipeline: ConnectNext | undefined;
+  private readonly changeListeners: ConnectionChangeListener[] = [];
+  private readonly session: SessionState = {};
+  /** Whether the first physical connection detects the dialect and picks the host list provider. */
+  private readonly detect: boolean;
+
+  constructor(config: ResolvedConfig, driver: DriverAdapter, detect: boolean) {
+    this.config = config;
+    this.driver = driver;
+    this.detect = detect;
+    const first = config.initialHosts[0];
+    if (first === undefined)
+      throw new ConfigurationError('host', 'No host to connect to: set host (or hosts).');
+    this.initialHost = makeHost(first.host, first.port);
+    this.initialUrlType = classifyHost(first.host);
+    this.provider = this.staticProvider();
+  }
+
+  /** Wire the plugins and the composed connect pipeline (done once by the logical connection). */
+  attach(plugins: readonly Plugin[], connectPipeline: ConnectNext): void {
+    this.plugins = plugins;
+    this.connectPipeline = connectPipeline;
+  }
+
+  onConnectionChange(listener: ConnectionChangeListener): void {
+    this.changeListeners.push(listener);
+  }
+
+  get hostListProvider(): HostListProvider {
+    return this.provider;
+  }
+
+  hosts(): readonly HostInfo[] {
+    return this.provider.cached();
+  }
+
+  async refreshHostList(conn?: PhysicalConnection): Promise<void> {
+    await this.provider.refresh(conn);
+  }
+
+  forceRefreshHostList(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]> {
+    return this.provider.forceRefresh(conn, timeoutMs);
+  }
+
+  connect(host: HostInfo, isInitial = false): Promise<PhysicalConnection> {
+    if (this.connectPipeline === undefined) return this.driverConnect(host, isInitial);
+    return this.connectPipeline(host, isInitial);
+  }
+
+  forceConnect(host: HostInfo, options?: ConnectOptions): Promise<PhysicalConnection> {
+    return this.driver.connect(host, this.config.driverConfig, options);
+  }
+
+  /** The bottom of the connect pipeline: the driver, then (first time only) dialect detection. */
+  readonly driverConnect = async (host: HostInfo, _isInitial: boolean): Promise<PhysicalConnection> => {
+    const conn = await this.driver.connect(host, this.config.driverConfig);
+    if (this.detect && this.dialect === undefined) {
+      try {
+        const { detectDialect } = await import('../dialects/detect-dialect.js');
+        await this.adoptDialect(await detectDialect(conn, this.driver.engine));
+      } catch (err) {
+        conn.abort();
+        throw err;
+      }
+    }
+    return conn;
+  };
+
+  async setCurrentConnection(conn: PhysicalConnection, host: HostInfo): Promise<void> {
+    const previous = this.current;
+    if (this.closing) {
+      conn.abort();
+      throw new ConnectionClosedError();
+    }
+    this.current = conn;
+    this.currentHost = host;
+    if (previous !== undefined && previous !== conn) previous.abort();
+    for (const l of this.changeListeners) l(conn, previous);
+    for (const p of this.plugins) p.notifyConnectionChanged?.(host);
+    return Promise.resolve();
+  }
+
+  inTransaction(): boolean {
+    return this.current?.inTransaction() ?? false;
+  }
+
+  classify(err: unknown): ErrorKind {
+    return this.driver.classify(err, this.current);
+  }
+
+  setAvailability(hostKeys: readonly string[], availability: HostAvailability): void {
+    this.provider.setAvailability(hostKeys, availability);
+  }
+
+  identifyConnection(conn: PhysicalConnection): Promise<HostInfo | undefined> {
+    return this.provider.identifyConnection(conn);
+  }
+
+  hostRole(conn: PhysicalConnection): Promise<HostRole> {
+    return this.provider.hostRole(conn);
+  }
+
+  sessionState(): SessionState {
+    return { ...this.session };
+  }
+
+  /** Record session settings the user changed through our API (e.g. mysql2 changeUser database). */
+  recordSessionState(change: SessionState): void {
+    Object.assign(this.session, change);
+  }
+
+  /** Stop using the host list provider (reference counting of the shared topology). */
+  releaseProvider(): void {
+    this.provider.release();
+  }
+
+  /** Forget the current physical connection without closing it (the caller closes it). */
+  detachCurrent(): PhysicalConnection | undefined {
+    const conn = this.current;
+    this.current = undefined;
+    return conn;
+  }
+
+  private notifyHostListChanged = (hosts: readonly HostInfo[]): void => {
+    for (const p of this.plugins) p.notifyHostListChanged?.(hosts);
+  };
+
+  private currentConnection = (): PhysicalConnection | undefined => this.current;
+
+  private staticProvider(probe = false): StaticHostListProvider {
+    const hosts = this.config.options.hosts ?? this.config.initialHosts;
+    const roleOf = async (conn: PhysicalConnection): Promise<HostRole> => {
+      const d = this.dialect;
+      if (d === undefined) return 'unknown';
+      return (await d.isReader(conn)) ? 'reader' : 'writer';
+    };
+    return new StaticHostListProvider({
+      clusterId: this.config.options.clusterId ?? hosts.map(hostKey).join(','),
+      hosts,
+      refreshMs: this.config.options.topologyRefreshMs,
+      current: this.currentConnection,
+      roleOf,
+      ...(probe ? { probeRole: (h: HostInfo) => this.probeRole(h, roleOf) } : {}),
+      onChange: this.notifyHostListChanged,
+    });
+  }
+
+  /** Open a short connection to `host`, ask its role, close it. */
+  private async probeRole(
+    host: HostInfo,
+    roleOf: (c: PhysicalConnection) => Promise<HostRole>,
+  ): Promise<HostRole> {
+    const conn = await this.forceConnect(host, {
+      timeoutMs: this.config.options.failoverReaderConnectTimeoutMs,
+    });
+    try {
+      return await roleOf(conn);
+    } finally {
+      await conn.close();
+    }
+  }
+
+  private async adoptDialect(dialect: Dialect): Promise<void> {
+    this.dialect = dialect;
+    let next: MarkingHostListProvider | undefined;
+    if (dialect.topologyAware) {
+      const pattern = this.instancePattern(dialect);
+      next = new TopologyHostListProvider({
+        clusterId:
+          this.config.options.clusterId ??
+          (pattern ? formatHostPattern(pattern) : hostKey(this.initialHost)) + `#${this.initialHost.port}`,
+        dialect,
+        pattern,
+        defaultPort: this.initialHost.port,
+        refreshMs: this.config.options.topologyRefreshMs,
+        current: this.currentConnection,
+        onChange: this.notifyHostListChanged,
+      });
+    } else if (dialect.name === 'postgres-replica-cluster') {
+      next = this.staticProvider(true);
+    }
+    if (next !== undefined) {
+      this.provider.release();
+      this.provider = next;
+    }
+    return Promise.resolve();
+  }
+
+  /** The instance host pattern: explicit option, else derived from an RDS name; required for Aurora. */
+  private instancePattern(dialect: Dialect): HostPattern | undefined {
+    const text =
+      this.config.options.clusterInstanceHostPattern ?? instanceHostPatternOf(this.initialHost.host);
+    if (text !== undefined) return parseHostPattern(text);
+    if (dialect.name === 'aurora-postgres' || dialect.name === 'aurora-mysql') {
+      throw new ConfigurationError(
+        'clusterInstanceHostPattern',
+        `Host ${this.initialHost.host} is not an RDS host name: set clusterInstanceHostPattern (e.g. "?.my-domain.example") so instances can be reached.`,
+      );
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Topology shared by all logical connections of one cluster (keyed by cluster id):
+ * the last host list, when it was fetched, availability marks, the refresh in flight and
+ * the connections to notify of changes. Entries are reference-counted and dropped when the
+ * last connection releases theirs, so nothing here grows with connections or queries.
+ */
+import type { HostAvailability, HostInfo } from './host-info.js';
+import { hostKey, withAvailability } from './host-info.js';
+
+export type TopologyListener = (hosts: readonly HostInfo[]) => void;
+
+export class ClusterTopology {
+  readonly clusterId: string;
+  /** Hosts as last reported, availability marks applied. */
+  hosts: readonly HostInfo[] = [];
+  /** When `hosts` was last replaced by a topology query (0 = never). */
+  fetchedAt = 0;
+  /** The topology query in flight, shared by concurrent refreshes. */
+  inflight: Promise<readonly HostInfo[]> | undefined;
+  refs = 0;
+  private readonly unavailable = new Set<string>();
+  private readonly listeners = new Set<TopologyListener>();
+
+  constructor(clusterId: string) {
+    this.clusterId = clusterId;
+  }
+
+  /** Replace the host list (from a fresh query); listeners hear about it when it changed. */
+  update(hosts: readonly HostInfo[], now = Date.now()): readonly HostInfo[] {
+    const marked = hosts.map((h) => this.applyMarks(h));
+    const changed = !sameHosts(this.hosts, marked);
+    this.hosts = marked;
+    this.fetchedAt = now;
+    if (changed) this.notify();
+    return marked;
+  }
+
+  /** Mark hosts (by `host:port` or instance id) available or unavailable for every connection. */
+  setAvailability(keys: readonly string[], availability: HostAvailability): void {
+    for (const k of keys) {
+      if (availability === 'unavailable') this.unavailable.add(k);
+      else this.unavailable.delete(k);
+    }
+    const marked = this.hosts.map((h) => this.applyMarks(h));
+    if (!sameHosts(this.hosts, marked)) {
+      this.hosts = marked;
+      this.notify();
+    }
+  }
+
+  subscribe(listener: TopologyListener): void {
+    this.listeners.add(listener);
+  }
+
+  unsubscribe(listener: TopologyListener): void {
+    this.listeners.delete(listener);
+  }
+
+  private applyMarks(h: HostInfo): HostInfo {
+    const down =
+      this.unavailable.has(hostKey(h)) || (h.instanceId !== undefined && this.unavailable.has(h.instanceId));
+    return withAvailability(h, down ? 'unavailable' : 'available');
+  }
+
+  private notify(): void {
+    const hosts = this.hosts;
+    for (const l of this.listeners) l(hosts);
+  }
+}
+
+function sameHosts(a: readonly HostInfo[], b: readonly HostInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as HostInfo;
+    const y = b[i] as HostInfo;
+    if (
+      x.host !== y.host ||
+      x.port !== y.port ||
+      x.role !== y.role ||
+      x.availability !== y.availability ||
+      x.instanceId !== y.instanceId
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Live cluster entries only: an entry leaves the map when its last reference is released. */
+const clusters = new Map<string, ClusterTopology>();
+
+/** Take a reference on the shared topology of `clusterId` (created on first use). */
+export function acquireTopology(clusterId: string): ClusterTopology {
+  let entry = clusters.get(clusterId);
+  if (entry === undefined) {
+    entry = new ClusterTopology(clusterId);
+    clusters.set(clusterId, entry);
+  }
+  entry.refs++;
+  return entry;
+}
+
+/** Give a reference back; the entry is dropped with the last one. */
+export function releaseTopology(entry: ClusterTopology): void {
+  entry.refs--;
+  if (entry.refs <= 0 && clusters.get(entry.clusterId) === entry) clusters.delete(entry.clusterId);
+}
+
+/** Number of clusters with live connections (for leak tests). */
+export function liveClusterCount(): number {
+  return clusters.size;
+}

@@ -1,0 +1,149 @@
+/**
+ * Host list from the cluster's own topology query (dialect.queryTopology), cached per
+ * cluster with TTL `topologyRefreshMs` and shared by every connection of the cluster.
+ * Rows become hosts through the instance host pattern (explicit `clusterInstanceHostPattern`
+ * or derived from the RDS host name); Multi-AZ rows carry their own endpoint and port.
+ * Topology rules: no writer row → rejected (cache kept); several writer rows → the newest wins.
+ */
+import type { Dialect, TopologyRow } from '../dialects/dialect.js';
+import type { PhysicalConnection } from '../drivers/driver.js';
+import { ConfigurationError, UnavailableHostError } from '../core/errors.js';
+import type { HostAvailability, HostInfo, HostRole } from './host-info.js';
+import { hostKey, makeHost } from './host-info.js';
+import type { HostListProvider } from './host-list-provider.js';
+import type { HostPattern } from './host-pattern.js';
+import { instanceHostFromPattern } from './host-pattern.js';
+import { withTimeout } from './static-host-list-provider.js';
+import type { ClusterTopology } from './topology-cache.js';
+import { acquireTopology, releaseTopology } from './topology-cache.js';
+
+export interface TopologyHostListOptions {
+  clusterId: string;
+  dialect: Dialect;
+  /** How instance ids become host names; undefined only for flavours whose rows carry endpoints. */
+  pattern: HostPattern | undefined;
+  /** Port of instances when neither the pattern nor the row gives one. */
+  defaultPort: number;
+  refreshMs: number;
+  /** The connection's current physical connection, used when a call gives none. */
+  current: () => PhysicalConnection | undefined;
+  onChange?: (hosts: readonly HostInfo[]) => void;
+}
+
+/** Convert topology rows into hosts; undefined when the rows name no writer. */
+export function hostsFromTopology(
+  rows: readonly TopologyRow[],
+  pattern: HostPattern | undefined,
+  defaultPort: number,
+): HostInfo[] | undefined {
+  let writer: TopologyRow | undefined;
+  for (const r of rows) {
+    if (r.isWriter && (writer === undefined || (r.lastUpdate ?? 0) > (writer.lastUpdate ?? 0))) writer = r;
+  }
+  if (writer === undefined) return undefined;
+  const hosts: HostInfo[] = [];
+  for (const r of rows) {
+    if (r.isWriter && r !== writer) continue; // a stale writer row: the newest one wins
+    let address: { host: string; port: number };
+    if (r.endpoint !== undefined) address = { host: r.endpoint, port: r.port ?? defaultPort };
+    else if (pattern !== undefined) address = instanceHostFromPattern(pattern, r.instanceId, defaultPort);
+    else {
+      throw new ConfigurationError(
+        'clusterInstanceHostPattern',
+        `Cannot build the host name of instance "${r.instanceId}": set clusterInstanceHostPattern (e.g. "?.my-domain.example:5432").`,
+      );
+    }
+    hosts.push(
+      makeHost(address.host, address.port, {
+        role: r === writer ? 'writer' : 'reader',
+        weight: Math.round(r.lagMs) * 100 + Math.round(r.cpu),
+        instanceId: r.instanceId,
+        ...(r.lastUpdate !== undefined ? { lastUpdate: r.lastUpdate } : {}),
+      }),
+    );
+  }
+  return hosts;
+}
+
+export class TopologyHostListProvider implements HostListProvider {
+  readonly clusterId: string;
+  private readonly options: TopologyHostListOptions;
+  private topology: ClusterTopology | undefined;
+
+  constructor(options: TopologyHostListOptions) {
+    this.options = options;
+    this.clusterId = options.clusterId;
+    this.topology = acquireTopology(options.clusterId);
+    if (options.onChange) this.topology.subscribe(options.onChange);
+  }
+
+  cached(): readonly HostInfo[] {
+    return this.topology?.hosts ?? [];
+  }
+
+  async refresh(conn?: PhysicalConnection): Promise<readonly HostInfo[]> {
+    const t = this.topology;
+    if (t === undefined) return [];
+    if (t.hosts.length > 0 && Date.now() - t.fetchedAt < this.options.refreshMs) return t.hosts;
+    return this.forceRefresh(conn);
+  }
+
+  async forceRefresh(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]> {
+    const t = this.topology;
+    if (t === undefined) return [];
+    const via = conn ?? this.options.current();
+    if (via === undefined || via.closed) {
+      if (t.inflight) return t.inflight;
+      throw new UnavailableHostError(
+        this.clusterId,
+        `No open connection to query the topology of cluster ${this.clusterId}.`,
+      );
+    }
+    // Share a query in flight only when the caller did not ask for a specific connection.
+    if (conn === undefined && t.inflight) return t.inflight;
+    const run = async (): Promise<readonly HostInfo[]> => {
+      const rows = await withTimeout(this.options.dialect.queryTopology(via), timeoutMs);
+      const hosts = hostsFromTopology(rows, this.options.pattern, this.options.defaultPort);
+      return hosts === undefined ? t.hosts : t.update(hosts);
+    };
+    const p = run();
+    if (conn === undefined) {
+      t.inflight = p;
+      void p.then(
+        () => this.clearInflight(t, p),
+        () => this.clearInflight(t, p),
+      );
+    }
+    return p;
+  }
+
+  private clearInflight(t: ClusterTopology, p: Promise<readonly HostInfo[]>): void {
+    if (t.inflight === p) t.inflight = undefined;
+  }
+
+  async identifyConnection(conn: PhysicalConnection): Promise<HostInfo | undefined> {
+    const id = await this.options.dialect.instanceId(conn);
+    if (id === undefined) {
+      const key = hostKey(conn.host);
+      return this.cached().find((h) => hostKey(h) === key);
+    }
+    const find = (hosts: readonly HostInfo[]): HostInfo | undefined => hosts.find((h) => h.instanceId === id);
+    return find(this.cached()) ?? find(await this.forceRefresh(conn));
+  }
+
+  async hostRole(conn: PhysicalConnection): Promise<HostRole> {
+    return (await this.options.dialect.isWriter(conn)) ? 'writer' : 'reader';
+  }
+
+  setAvailability(keys: readonly string[], availability: HostAvailability): void {
+    this.topology?.setAvailability(keys, availability);
+  }
+
+  release(): void {
+    const t = this.topology;
+    if (t === undefined) return;
+    this.topology = undefined;
+    if (this.options.onChange) t.unsubscribe(this.options.onChange);
+    releaseTopology(t);
+  }
+}
