@@ -1,0 +1,110 @@
+/**
+ * The `mysql2` driver adapter (callback `Connection` as the native object): bounded,
+ * abortable connect with host/port replaced, code-based classification, session state.
+ */
+import mysql from 'mysql2';
+import type { Connection, ConnectionOptions } from 'mysql2';
+import type { ConnectOptions, DriverAdapter, PhysicalConnection } from '../driver.js';
+import type { HostInfo } from '../../hosts/host-info.js';
+import { hostKey } from '../../hosts/host-info.js';
+import { abortError, errorCode, markConnectionLost, timeoutError } from '../connection-lost.js';
+import { classifyMysql2Error } from './mysql2-errors.js';
+import { Mysql2PhysicalConnection } from './mysql2-physical-connection.js';
+import {
+  parseSessionRow,
+  readSessionSql,
+  restoreSessionStatements,
+  txVariableNames,
+} from './mysql2-session.js';
+
+/** The user's options with host/port replaced; a `uri` would override them, so it is dropped after its fields are kept. */
+export function mysql2ConfigForHost(
+  driverConfig: ConnectionOptions,
+  host: HostInfo,
+  timeoutMs?: number,
+): ConnectionOptions {
+  const config: ConnectionOptions = { ...driverConfig, host: host.host, port: host.port };
+  delete config.socketPath;
+  if (typeof driverConfig.uri === 'string' && driverConfig.uri !== '') {
+    delete config.uri;
+    const url = new URL(driverConfig.uri);
+    if (config.user === undefined && url.username !== '') config.user = decodeURIComponent(url.username);
+    if (config.password === undefined && url.password !== '')
+      config.password = decodeURIComponent(url.password);
+    const db = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    if (config.database === undefined && db !== '') config.database = db;
+  }
+  if (timeoutMs !== undefined && timeoutMs > 0) config.connectTimeout = timeoutMs;
+  return config;
+}
+
+function nativeOf(conn: PhysicalConnection<Connection>): Mysql2PhysicalConnection | undefined {
+  return conn instanceof Mysql2PhysicalConnection ? conn : undefined;
+}
+
+function query(conn: PhysicalConnection<Connection>, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    conn.native.query(sql, (err: unknown) => (err !== null && err !== undefined ? reject(err) : resolve()));
+  });
+}
+
+async function connectMysql2(
+  host: HostInfo,
+  driverConfig: ConnectionOptions,
+  options: ConnectOptions = {},
+): Promise<Mysql2PhysicalConnection> {
+  const { timeoutMs, signal } = options;
+  const where = hostKey(host);
+  if (signal?.aborted === true) throw abortError(`Connect to ${where} aborted`, signal.reason);
+  const native = mysql.createConnection(mysql2ConfigForHost(driverConfig, host, timeoutMs));
+  const conn = new Mysql2PhysicalConnection(host, native);
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      // mysql2's connectTimeout covers TCP + handshake; this backstop also bounds authentication.
+      if (timeoutMs !== undefined && timeoutMs > 0) {
+        timer = setTimeout(() => {
+          conn.abort();
+          reject(timeoutError(`Connect to ${where} timed out after ${timeoutMs} ms`));
+        }, timeoutMs);
+        timer.unref();
+      }
+      if (signal !== undefined) {
+        onAbort = () => {
+          conn.abort();
+          reject(abortError(`Connect to ${where} aborted`, signal.reason));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      native.connect((err: unknown) => (err !== null && err !== undefined ? reject(err) : resolve()));
+    });
+    return conn;
+  } catch (err) {
+    if (conn.closed && errorCode(err) === undefined) markConnectionLost(err);
+    conn.abort();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export const mysql2Adapter: DriverAdapter<ConnectionOptions, Connection> = {
+  engine: 'mysql',
+  defaultPort: 3306,
+  connect: connectMysql2,
+  classify: classifyMysql2Error,
+  async readSessionState(conn) {
+    const names = txVariableNames(nativeOf(conn)?.serverVersion ?? '');
+    const rows = await conn.queryRows(readSessionSql(names));
+    return parseSessionRow(rows[0]);
+  },
+  async restoreSessionState(conn, state) {
+    const names = txVariableNames(nativeOf(conn)?.serverVersion ?? '');
+    for (const sql of restoreSessionStatements(state, names)) await query(conn, sql);
+  },
+};
+
+export { Mysql2PhysicalConnection } from './mysql2-physical-connection.js';
+export { classifyMysql2Error } from './mysql2-errors.js';

@@ -1,0 +1,136 @@
+/**
+ * One open mysql2 callback `Connection` to one instance: transaction state from the server
+ * status flags, an `error` listener attached for its whole life, close (COM_QUIT) / abort.
+ */
+import type { Connection } from 'mysql2';
+import type { PhysicalConnection } from '../driver.js';
+import type { HostInfo } from '../../hosts/host-info.js';
+import { hostKey } from '../../hosts/host-info.js';
+import { markConnectionLost, timeoutError } from '../connection-lost.js';
+import { SERVER_STATUS_IN_TRANS, watchServerStatus } from './mysql2-server-status.js';
+import type { Mysql2PacketSource } from './mysql2-server-status.js';
+
+export const CLOSE_GRACE_MS = 1000;
+
+/** mysql2 internals we use: the socket, the handshake (server version), the packet entry point. */
+interface Mysql2Internals extends Mysql2PacketSource {
+  stream?: { destroy(): void; on(event: 'close', listener: () => void): void };
+  _handshakePacket?: { serverVersion?: string } | null;
+}
+
+export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> {
+  readonly host: HostInfo;
+  readonly native: Connection;
+  lastError: Error | undefined;
+  #closed = false;
+  #closing = false;
+  #statusFlags = 0;
+  readonly #listeners: ((err: Error) => void)[] = [];
+
+  constructor(host: HostInfo, native: Connection) {
+    this.host = host;
+    this.native = native;
+    const internals = native as unknown as Mysql2Internals;
+    native.on('error', (err: Error) => this.#onDriverError(err));
+    native.on('end', () => {
+      this.#closed = true;
+    });
+    internals.stream?.on('close', () => {
+      this.#closed = true;
+    });
+    watchServerStatus(internals, (flags) => {
+      this.#statusFlags = flags;
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Server status flags of the last OK / EOF packet. */
+  get serverStatus(): number {
+    return this.#statusFlags;
+  }
+
+  /** The server's version string from the handshake (e.g. `10.11.6-MariaDB-...`). */
+  get serverVersion(): string {
+    return (this.native as unknown as Mysql2Internals)._handshakePacket?.serverVersion ?? '';
+  }
+
+  inTransaction(): boolean {
+    return (this.#statusFlags & SERVER_STATUS_IN_TRANS) !== 0;
+  }
+
+  queryRows(sql: string, timeoutMs?: number): Promise<unknown[][]> {
+    return new Promise<unknown[][]>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      if (timeoutMs !== undefined && timeoutMs > 0) {
+        timer = setTimeout(() => {
+          reject(timeoutError(`Query to ${hostKey(this.host)} timed out after ${timeoutMs} ms`));
+          this.abort();
+        }, timeoutMs);
+        timer.unref();
+      }
+      try {
+        this.native.query({ sql, rowsAsArray: true }, (err: unknown, rows: unknown) => {
+          clearTimeout(timer);
+          if (err !== null && err !== undefined) reject(err);
+          else resolve(Array.isArray(rows) ? rows.filter((r): r is unknown[] => Array.isArray(r)) : []);
+        });
+      } catch (err) {
+        clearTimeout(timer);
+        reject(err);
+      }
+    });
+  }
+
+  abort(): void {
+    this.#closing = true;
+    this.#closed = true;
+    try {
+      // Destroy the socket itself (not connection.destroy(), which only half-closes):
+      // mysql2 then fails every pending command with PROTOCOL_CONNECTION_LOST.
+      (this.native as unknown as Mysql2Internals).stream?.destroy();
+    } catch {
+      // never throws
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_GRACE_MS);
+      timer.unref();
+      try {
+        this.native.end(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+    clearTimeout(timer);
+    this.abort();
+  }
+
+  onError(listener: (err: Error) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  #onDriverError(err: Error): void {
+    // mysql2 emits `error` on the connection for fatal errors (socket lost, protocol broken)
+    // that no pending command received.
+    markConnectionLost(err);
+    const first = this.lastError === undefined;
+    this.#closed = true;
+    this.lastError = err;
+    if (this.#closing || !first) return;
+    for (const listener of this.#listeners) {
+      try {
+        listener(err);
+      } catch {
+        // keep notifying the others
+      }
+    }
+  }
+}
