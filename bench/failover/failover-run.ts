@@ -1,0 +1,157 @@
+/**
+ * One failover run on an emulated cluster: start groups of workers against the writer cluster
+ * endpoint, let them reach a steady state, trigger `cluster.failover()`, keep them writing until
+ * every worker has written again after the promotion (or a bound), then stop them. Used by the
+ * demo (two groups side by side, live progress) and by the failover benchmark (one group a run).
+ */
+import type { EmulatedCluster, TimelineEvent } from '../../src/emulator.js';
+import { now, sleep, within } from './clock.js';
+import { runWorker, WorkerRecord, type Pacing } from './worker-loop.js';
+import type { WriteClient, WriteTarget } from './write-clients.js';
+
+export interface GroupSpec {
+  name: string;
+  client: WriteClient;
+  workers: number;
+}
+
+export interface FailoverRunOptions {
+  cluster: EmulatedCluster;
+  target: WriteTarget;
+  groups: readonly GroupSpec[];
+  pacing: Pacing;
+  /** Steady state before the fault (after every worker wrote once). */
+  steadyMs: number;
+  /** Keep writing this long after the last worker recovered. */
+  settleMs: number;
+  /** Also keep going until the cluster endpoint switched (plus settleMs): the demo shows it. */
+  untilDnsSwitched: boolean;
+  /** Hard bound after the fault. */
+  maxAfterFaultMs: number;
+  signal: AbortSignal;
+  /** Called about once a second while the run lasts (progress lines). */
+  onSecond?: (at: number, records: ReadonlyMap<string, readonly WorkerRecord[]>) => void;
+}
+
+export interface FailoverRunResult {
+  records: ReadonlyMap<string, readonly WorkerRecord[]>;
+  /** When failover() was called. */
+  triggeredAt: number;
+  /** Timeline 'writer-lost' (or the trigger time when the emulator did not report it). */
+  faultAt: number;
+  promotedAt: number | undefined;
+  dnsSwitchedAt: number | undefined;
+  newWriter: string | undefined;
+  failoverError: string | undefined;
+  /** Timeline events from the trigger on. */
+  timeline: TimelineEvent[];
+  endedAt: number;
+}
+
+const WARM_UP_BOUND_MS = 15_000;
+const POLL_MS = 100;
+const WORKER_STOP_BOUND_MS = 5_000;
+
+function firstEvent(events: readonly TimelineEvent[], kind: TimelineEvent['kind']): number | undefined {
+  return events.find((e) => e.kind === kind)?.at;
+}
+
+function recovered(record: WorkerRecord, after: number): boolean {
+  const last = record.successes.at(-1);
+  const lastError = record.errors.at(-1)?.at ?? 0;
+  return last !== undefined && last > after && last > lastError;
+}
+
+export async function runFailover(options: FailoverRunOptions): Promise<FailoverRunResult> {
+  const { cluster, signal } = options;
+  const records = new Map<string, WorkerRecord[]>();
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const workers: Promise<void>[] = [];
+  for (const group of options.groups) {
+    const list: WorkerRecord[] = [];
+    records.set(group.name, list);
+    for (let i = 0; i < group.workers; i++) {
+      const record = new WorkerRecord(group.name, i);
+      list.push(record);
+      workers.push(runWorker(group.client, options.target, record, options.pacing, stop.signal));
+    }
+  }
+  const all = [...records.values()].flat();
+  let nextSecond = now() + 1000;
+  const tick = (): void => {
+    const t = now();
+    if (t >= nextSecond) {
+      nextSecond += 1000 * Math.max(1, Math.floor((t - nextSecond) / 1000) + 1);
+      options.onSecond?.(t, records);
+    }
+  };
+  const waitWhile = async (condition: () => boolean): Promise<void> => {
+    while (!stop.signal.aborted && condition()) {
+      await sleep(POLL_MS, stop.signal);
+      tick();
+    }
+  };
+
+  try {
+    const warmUpUntil = now() + WARM_UP_BOUND_MS;
+    await waitWhile(() => now() < warmUpUntil && all.some((r) => r.successes.length === 0));
+    const steadyUntil = now() + options.steadyMs;
+    await waitWhile(() => now() < steadyUntil);
+
+    const triggeredAt = now();
+    let newWriter: string | undefined;
+    let failoverError: string | undefined;
+    let failoverDone = false;
+    const failover = cluster.failover().then(
+      (r) => {
+        newWriter = r.newWriter;
+      },
+      (err: unknown) => {
+        failoverError = err instanceof Error ? err.message : String(err);
+      },
+    );
+    void failover.finally(() => {
+      failoverDone = true;
+    });
+
+    const events = (): TimelineEvent[] => cluster.timeline().filter((e) => e.at >= triggeredAt - 1);
+    const hardStop = triggeredAt + options.maxAfterFaultMs;
+    let allRecoveredAt: number | undefined;
+    await waitWhile(() => {
+      const t = now();
+      if (t >= hardStop) return false;
+      const timeline = events();
+      const promotedAt = firstEvent(timeline, 'promoted');
+      if (!failoverDone || promotedAt === undefined) return true;
+      if (allRecoveredAt === undefined) {
+        if (!all.every((r) => recovered(r, promotedAt))) return true;
+        allRecoveredAt = t;
+      }
+      if (t < allRecoveredAt + options.settleMs) return true;
+      if (!options.untilDnsSwitched) return false;
+      const dnsAt = firstEvent(timeline, 'dns-switched');
+      return dnsAt === undefined || t < dnsAt + options.settleMs;
+    });
+    stop.abort();
+    await within(Promise.all(workers), WORKER_STOP_BOUND_MS, []);
+    await within(failover, WORKER_STOP_BOUND_MS, undefined);
+
+    const timeline = events();
+    return {
+      records,
+      triggeredAt,
+      faultAt: firstEvent(timeline, 'writer-lost') ?? triggeredAt,
+      promotedAt: firstEvent(timeline, 'promoted'),
+      dnsSwitchedAt: firstEvent(timeline, 'dns-switched'),
+      newWriter,
+      failoverError,
+      timeline,
+      endedAt: now(),
+    };
+  } finally {
+    stop.abort();
+    signal.removeEventListener('abort', onAbort);
+  }
+}

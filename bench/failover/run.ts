@@ -1,0 +1,305 @@
+/**
+ * `npm run bench:failover`: per-connection downtime and delay after promotion when the writer
+ * fails, for plain drivers (reconnect through DNS) and aurora-ha's failover plugin, on the
+ * PostgreSQL and MariaDB emulator flavours, at several connection counts. One fresh 3-instance
+ * cluster per scenario. Prints a table and writes bench/results/failover-<date>.json.
+ *
+ *   npm run bench:failover -- --engine postgres --connections 20 --dns-lag-ms 10000
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { TimelineEvent } from '../../src/emulator.js';
+import { runFailover } from './failover-run.js';
+import { groupOutage, type GroupOutage } from './outage.js';
+import { formatErrors, formatTable, formatTimeline } from './report.js';
+import { EngineMissingError, startClusterOrExplain } from './start-cluster.js';
+import { formatSummary } from './stats.js';
+import { writeClient, type ClientFamily, type Engine } from './write-clients.js';
+import { prepareWritesTable } from './writes-table.js';
+
+/** aurora-ha target: p95 delay after promotion ≤ failoverClusterTopologyRefreshRateMs (default) + 250 ms. */
+const TOPOLOGY_REFRESH_MS = 2000;
+const TARGET_AFTER_PROMOTION_P95_MS = TOPOLOGY_REFRESH_MS + 250;
+
+const USAGE = `usage: npm run bench:failover -- [options]
+  --engine postgres|mysql|all     engines to run (default all)
+  --connections 20,200            connection counts (default 20,200)
+  --clients plain,aurora-ha       client families (default both)
+  --dns-lag-ms N                  cluster endpoint DNS lag after a role change (default 15000)
+  --promotion-delay-ms N          writer loss → promotion delay of the emulator (default 0)
+  --write-interval-ms N           pause between a worker's writes (default max(20, connections))
+  --backoff-ms N                  plain drivers: pause before reconnecting after an error (default 200)
+  --steady-ms N                   steady state before the fault (default 3000)
+  --out FILE                      JSON output (default bench/results/failover-<date>.json)`;
+
+interface BenchConfig {
+  engines: Engine[];
+  connections: number[];
+  families: ClientFamily[];
+  dnsLagMs: number;
+  promotionDelayMs: number;
+  writeIntervalMs: number | undefined;
+  backoffMs: number;
+  steadyMs: number;
+  out: string;
+}
+
+interface ScenarioResult {
+  engine: Engine;
+  client: string;
+  family: ClientFamily;
+  connections: number;
+  writeIntervalMs: number;
+  newWriter: string | undefined;
+  failoverError: string | undefined;
+  /** Timeline events relative to the fault ('writer-lost'), ms. */
+  timeline: (Omit<TimelineEvent, 'at'> & { atMs: number })[];
+  promotedAfterFaultMs: number | undefined;
+  dnsSwitchedAfterFaultMs: number | undefined;
+  outage: Omit<GroupOutage, 'perWorker'> & {
+    perWorkerDowntimeMs: (number | null)[];
+    perWorkerAfterPromotionMs: (number | null)[];
+  };
+  targetMet: boolean | undefined;
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`--${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+function list<T extends string>(
+  name: string,
+  raw: string | undefined,
+  allowed: readonly T[],
+  fallback: T[],
+): T[] {
+  if (raw === undefined || raw === 'all') return fallback;
+  const values = raw.split(',').map((v) => v.trim());
+  for (const v of values)
+    if (!(allowed as readonly string[]).includes(v))
+      throw new UsageError(`--${name}: unknown value "${v}" (accepted: ${allowed.join(', ')}, all)`);
+  return values as T[];
+}
+
+function parseConfig(argv: string[]): BenchConfig | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      engine: { type: 'string' },
+      connections: { type: 'string' },
+      clients: { type: 'string' },
+      'dns-lag-ms': { type: 'string' },
+      'promotion-delay-ms': { type: 'string' },
+      'write-interval-ms': { type: 'string' },
+      'backoff-ms': { type: 'string' },
+      'steady-ms': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) return undefined;
+  const connections = (values.connections ?? '20,200')
+    .split(',')
+    .map((c) => positiveInt('connections', c, 0));
+  if (connections.some((c) => c < 1)) throw new UsageError('--connections: each count must be at least 1');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
+  const here = dirname(fileURLToPath(import.meta.url));
+  return {
+    engines: list('engine', values.engine, ['postgres', 'mysql'], ['postgres', 'mysql']),
+    connections,
+    families: list('clients', values.clients, ['plain', 'aurora-ha'], ['plain', 'aurora-ha']),
+    dnsLagMs: positiveInt('dns-lag-ms', values['dns-lag-ms'], 15_000),
+    promotionDelayMs: positiveInt('promotion-delay-ms', values['promotion-delay-ms'], 0),
+    writeIntervalMs:
+      values['write-interval-ms'] === undefined
+        ? undefined
+        : positiveInt('write-interval-ms', values['write-interval-ms'], 0),
+    backoffMs: positiveInt('backoff-ms', values['backoff-ms'], 200),
+    steadyMs: positiveInt('steady-ms', values['steady-ms'], 3000),
+    out: values.out ?? join(here, '..', 'results', `failover-${stamp}.json`),
+  };
+}
+
+async function runScenario(
+  config: BenchConfig,
+  engine: Engine,
+  family: ClientFamily,
+  connections: number,
+  signal: AbortSignal,
+): Promise<ScenarioResult> {
+  const client = writeClient(engine, family);
+  const writeIntervalMs = config.writeIntervalMs ?? Math.max(20, connections);
+  const cluster = await startClusterOrExplain({
+    engine,
+    instances: 3,
+    dnsLagMs: config.dnsLagMs,
+    promotionDelayMs: config.promotionDelayMs,
+  });
+  try {
+    const target = await prepareWritesTable({
+      engine,
+      ...cluster.writerEndpoint,
+      ...cluster.credentials,
+      reportInstance: false,
+    });
+    const run = await runFailover({
+      cluster,
+      target: { ...target, reportInstance: false },
+      groups: [{ name: client.label, client, workers: connections }],
+      pacing: { writeIntervalMs, reconnectBackoffMs: config.backoffMs },
+      steadyMs: config.steadyMs,
+      settleMs: 1000,
+      untilDnsSwitched: false,
+      maxAfterFaultMs: config.dnsLagMs + config.promotionDelayMs + 30_000,
+      signal,
+    });
+    const outage = groupOutage(
+      client.label,
+      run.records.get(client.label) ?? [],
+      run.faultAt,
+      run.promotedAt,
+    );
+    const { perWorker, ...summary } = outage;
+    const rel = (at: number | undefined): number | undefined =>
+      at === undefined ? undefined : at - run.faultAt;
+    return {
+      engine,
+      client: client.label,
+      family,
+      connections,
+      writeIntervalMs,
+      newWriter: run.newWriter,
+      failoverError: run.failoverError,
+      timeline: run.timeline.map(({ at, ...e }) => ({ ...e, atMs: at - run.faultAt })),
+      promotedAfterFaultMs: rel(run.promotedAt),
+      dnsSwitchedAfterFaultMs: rel(run.dnsSwitchedAt),
+      outage: {
+        ...summary,
+        perWorkerDowntimeMs: perWorker.map((w) => w.downtimeMs ?? null),
+        perWorkerAfterPromotionMs: perWorker.map((w) => w.afterPromotionMs ?? null),
+      },
+      targetMet:
+        family === 'aurora-ha'
+          ? summary.unrecovered === 0 && summary.afterPromotion.p95 <= TARGET_AFTER_PROMOTION_P95_MS
+          : undefined,
+    };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+function printResults(results: readonly ScenarioResult[]): void {
+  const rows = results.map((r) => [
+    r.engine,
+    r.client,
+    String(r.connections),
+    formatSummary(r.outage.downtime),
+    formatSummary(r.outage.afterPromotion),
+    String(r.outage.unrecovered),
+    r.targetMet === undefined ? '-' : r.targetMet ? 'met' : 'MISSED',
+  ]);
+  console.log(
+    formatTable(
+      [
+        'engine',
+        'client',
+        'conns',
+        'downtime p50/p95/max ms',
+        'after promotion p50/p95/max ms',
+        'unrecovered',
+        `p95 ≤ ${TARGET_AFTER_PROMOTION_P95_MS} ms`,
+      ],
+      rows,
+    ),
+  );
+  console.log('');
+  for (const r of results) {
+    console.log(`${r.engine} ${r.client} ×${r.connections}: errors ${formatErrors(r.outage.errors)}`);
+    console.log(
+      `  timeline: ${formatTimeline(
+        r.timeline.map(({ atMs, ...e }) => ({ ...e, at: atMs })),
+        0,
+      )}`,
+    );
+    if (r.failoverError !== undefined) console.log(`  failover() failed: ${r.failoverError}`);
+  }
+  for (const engine of new Set(results.map((r) => r.engine)))
+    for (const n of new Set(results.map((r) => r.connections))) {
+      const plain = results.find((r) => r.engine === engine && r.connections === n && r.family === 'plain');
+      const ha = results.find((r) => r.engine === engine && r.connections === n && r.family === 'aurora-ha');
+      if (plain === undefined || ha === undefined) continue;
+      const ratio = plain.outage.downtime.p95 / ha.outage.downtime.p95;
+      console.log(
+        `${engine} ×${n}: p95 downtime plain ${Math.round(plain.outage.downtime.p95)} ms vs aurora-ha ${Math.round(ha.outage.downtime.p95)} ms (${ratio.toFixed(1)}× shorter)`,
+      );
+    }
+}
+
+async function main(): Promise<number> {
+  let config: BenchConfig | undefined;
+  try {
+    config = parseConfig(process.argv.slice(2));
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    console.error(USAGE);
+    return 2;
+  }
+  if (config === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    console.error('\ninterrupted: stopping the current cluster…');
+    abort.abort();
+  };
+  process.once('SIGINT', onSigint);
+  const results: ScenarioResult[] = [];
+  try {
+    for (const engine of config.engines)
+      for (const connections of config.connections)
+        for (const family of config.families) {
+          if (abort.signal.aborted) break;
+          const label = `${engine} ${writeClient(engine, family).label} ×${connections}`;
+          console.log(`running ${label} (DNS lag ${config.dnsLagMs} ms)…`);
+          const result = await runScenario(config, engine, family, connections, abort.signal);
+          results.push(result);
+          console.log(
+            `  downtime p50/p95/max ${formatSummary(result.outage.downtime)} ms, after promotion ${formatSummary(result.outage.afterPromotion)} ms, unrecovered ${result.outage.unrecovered}`,
+          );
+        }
+  } catch (err) {
+    if (err instanceof EngineMissingError) {
+      console.error(err.message);
+      return 1;
+    }
+    console.error(`bench:failover failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (abort.signal.aborted) return 130;
+  console.log('');
+  printResults(results);
+  mkdirSync(dirname(config.out), { recursive: true });
+  const { out, ...settings } = config;
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, settings, targetAfterPromotionP95Ms: TARGET_AFTER_PROMOTION_P95_MS, results }, null, 2)}\n`,
+  );
+  console.log(`\nresults: ${relative(process.cwd(), out)}`);
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,72 @@
+/**
+ * One worker of a failover run: writes in a loop through a WriteClient, records the time of
+ * every success (and the instance that took it) and of every error (with its kind), and
+ * recovers the way its client family does (repeat on the same connection, or reopen after a
+ * backoff). Stops when the run's signal aborts.
+ */
+import { now, sleep } from './clock.js';
+import { errorKind } from './error-kind.js';
+import type { WriteClient, WriteTarget } from './write-clients.js';
+
+export interface ErrorSample {
+  at: number;
+  kind: string;
+}
+
+/** Everything one worker saw; times are ms since the epoch. */
+export class WorkerRecord {
+  readonly successes: number[] = [];
+  readonly errors: ErrorSample[] = [];
+  /** Instance of each success, same index as `successes` (undefined when not reported). */
+  readonly instances: (string | undefined)[] = [];
+
+  constructor(
+    readonly group: string,
+    readonly worker: number,
+  ) {}
+
+  success(at: number, instance: string | undefined): void {
+    this.successes.push(at);
+    this.instances.push(instance);
+  }
+
+  error(at: number, err: unknown): void {
+    this.errors.push({ at, kind: errorKind(err) });
+  }
+}
+
+export interface Pacing {
+  /** Pause after each successful write. */
+  writeIntervalMs: number;
+  /** Pause before opening a new connection after an error. */
+  reconnectBackoffMs: number;
+}
+
+export async function runWorker(
+  client: WriteClient,
+  target: WriteTarget,
+  record: WorkerRecord,
+  pacing: Pacing,
+  signal: AbortSignal,
+): Promise<void> {
+  let session: Awaited<ReturnType<WriteClient['open']>> | undefined;
+  while (!signal.aborted) {
+    try {
+      session ??= await client.open(target);
+      if (signal.aborted) break;
+      const instance = await session.write(record.group, record.worker);
+      record.success(now(), instance);
+      await sleep(pacing.writeIntervalMs, signal);
+    } catch (err) {
+      if (signal.aborted) break;
+      record.error(now(), err);
+      if (session === undefined || client.afterError(err) === 'reopen') {
+        const broken = session;
+        session = undefined;
+        await broken?.close();
+        await sleep(pacing.reconnectBackoffMs, signal);
+      }
+    }
+  }
+  await session?.close();
+}

@@ -1,0 +1,183 @@
+/**
+ * The four kinds of client the failover runs compare, behind one small interface:
+ * plain `pg` / `mysql2` (what a typical app does: on any error, drop the connection and open
+ * a new one to the cluster endpoint after a short backoff, so it follows DNS) and aurora-ha's
+ * `pg` Client / `mysql2/promise` connection with default options (catch the failover errors
+ * and repeat on the same connection).
+ */
+import pg from 'pg';
+import mysql from 'mysql2/promise';
+import { Client as AuroraPgClient } from '../../src/pg.js';
+import auroraMysql from '../../src/mysql2-promise.js';
+import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../src/index.js';
+import { within } from './clock.js';
+
+export type Engine = 'postgres' | 'mysql';
+export type ClientFamily = 'plain' | 'aurora-ha';
+
+/** Where the workers connect (the writer cluster endpoint) and what they write into. */
+export interface WriteTarget {
+  engine: Engine;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  /** PostgreSQL only: ask the server which instance took each write (needs the emulator's metadata functions). */
+  reportInstance: boolean;
+}
+
+export interface WriteSession {
+  /** One small INSERT; resolves with the id of the instance that took it when the target reports it. */
+  write(group: string, worker: number): Promise<string | undefined>;
+  /** Close without throwing, bounded in time (the socket may be dead). */
+  close(): Promise<void>;
+}
+
+export interface WriteClient {
+  readonly family: ClientFamily;
+  /** e.g. `aurora-ha pg`, `plain mysql2`. */
+  readonly label: string;
+  open(target: WriteTarget): Promise<WriteSession>;
+  /** After a failed write: repeat on the same session, or drop it and open a new one after a backoff. */
+  afterError(err: unknown): 'repeat' | 'reopen';
+}
+
+export const WRITES_TABLE = 'ha_failover_writes';
+const CONNECT_TIMEOUT_MS = 5000;
+const CLOSE_TIMEOUT_MS = 1000;
+
+const PG_INSERT = `INSERT INTO ${WRITES_TABLE} (grp, worker) VALUES ($1, $2)`;
+const PG_INSERT_WITH_INSTANCE = `${PG_INSERT} RETURNING pg_catalog.aurora_db_instance_identifier() AS instance`;
+const MYSQL_INSERT = `INSERT INTO ${WRITES_TABLE} (grp, worker) VALUES (?, ?)`;
+
+/** The part of pg's Client (and of aurora-ha's drop-in) the workers use. */
+interface PgLikeClient {
+  connect(): Promise<unknown>;
+  query(sql: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  end(): Promise<unknown>;
+  on(event: 'error', listener: (err: unknown) => void): unknown;
+}
+
+/** The part of a mysql2/promise connection the workers use. */
+interface MysqlLikeConnection {
+  query(sql: string, values: unknown[]): Promise<unknown>;
+  end(): Promise<unknown>;
+  destroy(): void;
+  on(event: 'error', listener: (err: unknown) => void): unknown;
+}
+
+function ignore(): void {
+  // errors of an idle connection surface on its next query; nothing to do here
+}
+
+async function openPgSession(client: PgLikeClient, target: WriteTarget): Promise<WriteSession> {
+  client.on('error', ignore);
+  const close = async (): Promise<void> => {
+    await within(
+      client.end().then(
+        () => undefined,
+        () => undefined,
+      ),
+      CLOSE_TIMEOUT_MS,
+      undefined,
+    );
+  };
+  try {
+    await client.connect();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const sql = target.reportInstance ? PG_INSERT_WITH_INSTANCE : PG_INSERT;
+  return {
+    async write(group, worker) {
+      const result = await client.query(sql, [group, worker]);
+      const instance = result.rows[0]?.instance;
+      return typeof instance === 'string' ? instance : undefined;
+    },
+    close,
+  };
+}
+
+function mysqlSession(conn: MysqlLikeConnection): WriteSession {
+  conn.on('error', ignore);
+  return {
+    async write(group, worker) {
+      await conn.query(MYSQL_INSERT, [group, worker]);
+      return undefined;
+    },
+    async close() {
+      const ended = await within(
+        conn.end().then(
+          () => true,
+          () => false,
+        ),
+        CLOSE_TIMEOUT_MS,
+        false,
+      );
+      if (!ended) conn.destroy();
+    },
+  };
+}
+
+function pgConfig(target: WriteTarget): Record<string, unknown> {
+  return {
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  };
+}
+
+function mysqlConfig(target: WriteTarget): Record<string, unknown> {
+  return {
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+  };
+}
+
+function isFailoverRecovered(err: unknown): boolean {
+  return err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError;
+}
+
+export const plainPg: WriteClient = {
+  family: 'plain',
+  label: 'plain pg',
+  open: (target) => openPgSession(new pg.Client(pgConfig(target)) as unknown as PgLikeClient, target),
+  afterError: () => 'reopen',
+};
+
+export const auroraPg: WriteClient = {
+  family: 'aurora-ha',
+  label: 'aurora-ha pg',
+  open: (target) => openPgSession(new AuroraPgClient(pgConfig(target)) as unknown as PgLikeClient, target),
+  afterError: (err) => (isFailoverRecovered(err) ? 'repeat' : 'reopen'),
+};
+
+export const plainMysql: WriteClient = {
+  family: 'plain',
+  label: 'plain mysql2',
+  open: async (target) =>
+    mysqlSession((await mysql.createConnection(mysqlConfig(target))) as unknown as MysqlLikeConnection),
+  afterError: () => 'reopen',
+};
+
+export const auroraMysql2: WriteClient = {
+  family: 'aurora-ha',
+  label: 'aurora-ha mysql2',
+  open: async (target) =>
+    mysqlSession((await auroraMysql.createConnection(mysqlConfig(target))) as unknown as MysqlLikeConnection),
+  afterError: (err) => (isFailoverRecovered(err) ? 'repeat' : 'reopen'),
+};
+
+export function writeClient(engine: Engine, family: ClientFamily): WriteClient {
+  if (engine === 'postgres') return family === 'plain' ? plainPg : auroraPg;
+  return family === 'plain' ? plainMysql : auroraMysql2;
+}

@@ -1,0 +1,202 @@
+/**
+ * `npm run demo`: a 3-instance PostgreSQL cluster on the emulator with a realistic DNS lag,
+ * two groups of workers writing through the writer cluster endpoint — aurora-ha's Client with
+ * the default failover plugin, and plain `pg` reconnecting on error — and a writer failure.
+ * Prints a progress line per second, then per-group downtime, errors by type and the emulator's
+ * timeline, and writes demo/out/failover-timeline.html. Cleans up on success, error and Ctrl-C.
+ *
+ *   npm run demo -- --workers 8 --dns-lag-ms 20000
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { EmulatedCluster } from '../src/emulator.js';
+import { now } from '../bench/failover/clock.js';
+import { runFailover, type FailoverRunResult } from '../bench/failover/failover-run.js';
+import { groupOutage } from '../bench/failover/outage.js';
+import { formatErrors, formatTable, signedMs } from '../bench/failover/report.js';
+import { EngineMissingError, startClusterOrExplain } from '../bench/failover/start-cluster.js';
+import { auroraPg, plainPg } from '../bench/failover/write-clients.js';
+import { prepareWritesTable } from '../bench/failover/writes-table.js';
+import { ProgressLine } from './progress-line.js';
+import { timelineChartHtml } from './timeline-chart.js';
+
+const OUT_FILE = join(dirname(fileURLToPath(import.meta.url)), 'out', 'failover-timeline.html');
+
+interface DemoConfig {
+  workers: number;
+  dnsLagMs: number;
+  writeIntervalMs: number;
+  backoffMs: number;
+  steadyMs: number;
+}
+
+function parseConfig(): DemoConfig {
+  const { values } = parseArgs({
+    options: {
+      workers: { type: 'string', default: '8' },
+      'dns-lag-ms': { type: 'string', default: '20000' },
+      'write-interval-ms': { type: 'string', default: '20' },
+      'backoff-ms': { type: 'string', default: '200' },
+      'steady-ms': { type: 'string', default: '4000' },
+    },
+  });
+  const int = (name: string, raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(`--${name} must be a non-negative integer, got "${raw}"`);
+    return n;
+  };
+  return {
+    workers: Math.max(1, int('workers', values.workers)),
+    dnsLagMs: int('dns-lag-ms', values['dns-lag-ms']),
+    writeIntervalMs: int('write-interval-ms', values['write-interval-ms']),
+    backoffMs: int('backoff-ms', values['backoff-ms']),
+    steadyMs: int('steady-ms', values['steady-ms']),
+  };
+}
+
+/** If something still holds the event loop after cleanup, say what, and leave anyway. */
+function exitWatchdog(): void {
+  setTimeout(() => {
+    console.error(
+      `demo: still running after cleanup (${process.getActiveResourcesInfo().join(', ')}); exiting`,
+    );
+    process.exit(process.exitCode ?? 1);
+  }, 5000).unref();
+}
+
+async function demo(config: DemoConfig, signal: AbortSignal): Promise<void> {
+  console.log(`Starting a 3-instance PostgreSQL cluster (DNS lag ${config.dnsLagMs / 1000} s)…`);
+  let cluster: EmulatedCluster | undefined;
+  try {
+    cluster = await startClusterOrExplain({ engine: 'postgres', instances: 3, dnsLagMs: config.dnsLagMs });
+    if (signal.aborted) return;
+    const writer = cluster.instances().find((i) => i.role === 'writer');
+    console.log(`Writer cluster endpoint ${cluster.writerEndpoint.host} → ${writer?.id ?? '?'}`);
+    const target = await prepareWritesTable({
+      engine: 'postgres',
+      ...cluster.writerEndpoint,
+      ...cluster.credentials,
+      reportInstance: true,
+    });
+    const groups = [
+      { name: 'aurora-ha', client: auroraPg, workers: config.workers },
+      { name: 'plain pg', client: plainPg, workers: config.workers },
+    ];
+    console.log(
+      `${config.workers} workers per group write in a loop; the writer fails after ${config.steadyMs / 1000} s of steady state.\n`,
+    );
+    const startedAt = now();
+    let progress: ProgressLine | undefined;
+    const live = cluster;
+    const run = await runFailover({
+      cluster,
+      target,
+      groups,
+      pacing: { writeIntervalMs: config.writeIntervalMs, reconnectBackoffMs: config.backoffMs },
+      steadyMs: config.steadyMs,
+      settleMs: 2000,
+      untilDnsSwitched: true,
+      maxAfterFaultMs: config.dnsLagMs + 15_000,
+      signal,
+      onSecond: (at, records) => {
+        progress ??= new ProgressLine(records, startedAt);
+        console.log(
+          progress.next(
+            at,
+            live.timeline().filter((e) => e.at >= startedAt),
+          ),
+        );
+      },
+    });
+    if (signal.aborted) return;
+    report(run, startedAt);
+  } finally {
+    if (cluster !== undefined) {
+      console.log('\nStopping the cluster…');
+      await cluster.stop();
+    }
+  }
+}
+
+function report(run: FailoverRunResult, startedAt: number): void {
+  const outages = [...run.records].map(([group, records]) =>
+    groupOutage(group, records, run.faultAt, run.promotedAt),
+  );
+  console.log('\nPer group (downtime = last successful write before the fault → first after it):\n');
+  console.log(
+    formatTable(
+      [
+        'group',
+        'workers',
+        'downtime p50 / max',
+        'first write after promotion p50 / max',
+        'unrecovered',
+        'errors by type',
+      ],
+      outages.map((o) => [
+        o.group,
+        String(o.workers),
+        o.downtime.count === 0 ? '-' : `${ms(o.downtime.p50)} / ${ms(o.downtime.max)}`,
+        o.afterPromotion.count === 0 ? '-' : `${ms(o.afterPromotion.p50)} / ${ms(o.afterPromotion.max)}`,
+        String(o.unrecovered),
+        formatErrors(o.errors),
+      ]),
+    ),
+  );
+  console.log('\nEmulator timeline (relative to the writer loss):');
+  for (const e of run.timeline)
+    console.log(
+      `  ${signedMs(e.at - run.faultAt).padStart(10)}  ${e.kind}${e.instanceId === undefined ? '' : ` ${e.instanceId}`}${e.detail === undefined ? '' : ` (${e.detail})`}`,
+    );
+  if (run.failoverError !== undefined) console.log(`  failover() reported: ${run.failoverError}`);
+  mkdirSync(dirname(OUT_FILE), { recursive: true });
+  writeFileSync(
+    OUT_FILE,
+    timelineChartHtml({
+      title: 'aurora-ha failover demo: successful writes per second',
+      groups: run.records,
+      outages,
+      timeline: run.timeline,
+      faultAt: run.faultAt,
+      from: startedAt,
+      to: run.endedAt,
+    }),
+  );
+  console.log(`\nTimeline chart: ${relative(process.cwd(), OUT_FILE)}`);
+}
+
+function ms(value: number): string {
+  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
+}
+
+async function main(): Promise<number> {
+  let config: DemoConfig;
+  try {
+    config = parseConfig();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    return 2;
+  }
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    console.error('\ninterrupted: stopping…');
+    abort.abort();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    await demo(config, abort.signal);
+    return abort.signal.aborted ? 130 : 0;
+  } catch (err) {
+    if (err instanceof EngineMissingError) console.error(err.message);
+    else console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    exitWatchdog();
+  }
+}
+
+process.exitCode = await main();
