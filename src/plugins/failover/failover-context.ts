@@ -6,6 +6,7 @@ import type { FailoverMode } from '../../config/wrapper-options.js';
 import type { PluginService } from '../../core/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import type { HostInfo } from '../../hosts/host-info.js';
+import type { HostSelector } from '../../selectors/host-selector.js';
 import type { Deadline } from './failover-timing.js';
 
 export interface FailoverContext {
@@ -16,6 +17,8 @@ export interface FailoverContext {
   readonly deadline: Deadline;
   /** Fires when the whole failover must stop (timeout, or the logical connection ended). */
   readonly signal: AbortSignal;
+  /** Order of readers (`failoverReaderHostSelectorStrategy`); random when undefined. */
+  readonly readerSelector: HostSelector | undefined;
 }
 
 /** A verified physical connection the logical connection can switch to. */

@@ -6,6 +6,7 @@
 import type { PluginService } from '../../core/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import { hostKey, type HostInfo, type HostRole } from '../../hosts/host-info.js';
+import type { HostSelector } from '../../selectors/host-selector.js';
 import { withTimeout } from './failover-timing.js';
 
 /** Same instance? By instance id when both know it, by `host:port` otherwise. */
@@ -46,18 +47,35 @@ export function shuffled<T>(items: readonly T[]): T[] {
   return out;
 }
 
+/** Readers in the order `selector` picks them (random order when none is given). */
+function orderReaders(readers: readonly HostInfo[], selector: HostSelector | undefined): HostInfo[] {
+  if (selector === undefined) return shuffled(readers);
+  const rest = [...readers];
+  const out: HostInfo[] = [];
+  for (;;) {
+    const pick = selector.select(rest, 'reader');
+    if (pick === undefined) break;
+    out.push(pick);
+    rest.splice(rest.indexOf(pick), 1);
+  }
+  return [...out, ...shuffled(rest)];
+}
+
 /**
- * Readers first (available ones in random order), then the writer when allowed, then every
- * host marked unavailable (it may be back). `exclude` removes a host (e.g. the failed writer).
+ * Readers first (available ones in the selector's order), then the writer when allowed, then
+ * every host marked unavailable (it may be back). `exclude` removes a host (the failed writer).
  */
 export function readerCandidates(
   hosts: readonly HostInfo[],
-  opts: { includeWriter: boolean; exclude?: HostInfo },
+  opts: { includeWriter: boolean; exclude?: HostInfo | undefined; selector?: HostSelector | undefined },
 ): HostInfo[] {
   const usable = hosts.filter((h) => !sameInstance(h, opts.exclude));
   const up = usable.filter((h) => h.availability === 'available');
   const down = usable.filter((h) => h.availability !== 'available');
-  const readers = shuffled(up.filter((h) => h.role !== 'writer'));
+  const readers = orderReaders(
+    up.filter((h) => h.role !== 'writer'),
+    opts.selector,
+  );
   const writers = opts.includeWriter ? up.filter((h) => h.role === 'writer') : [];
   const downReaders = shuffled(down.filter((h) => h.role !== 'writer'));
   const downWriters = opts.includeWriter ? down.filter((h) => h.role === 'writer') : [];

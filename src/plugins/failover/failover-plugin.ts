@@ -19,6 +19,8 @@ import {
 } from '../../core/plugin.js';
 import type { ErrorKind, PhysicalConnection } from '../../drivers/driver.js';
 import { hostKey, type HostInfo } from '../../hosts/host-info.js';
+import { createSelector } from '../../selectors/create-selector.js';
+import type { HostSelector } from '../../selectors/host-selector.js';
 import type { FailoverContext, FailoverResult } from './failover-context.js';
 import { availabilityKeys, topologyEntryFor } from './failover-hosts.js';
 import { failoverModeOf } from './failover-mode.js';
@@ -51,8 +53,21 @@ export class FailoverPlugin implements Plugin {
   private failure: FailoverFailedError | undefined;
   private readonly released = new AbortController();
 
+  private readonly readerSelector: HostSelector | undefined;
+
   constructor(private readonly service: PluginService) {
-    this.mode = failoverModeOf(service.config.options, service.initialUrlType);
+    const options = service.config.options;
+    this.mode = failoverModeOf(options, service.initialUrlType);
+    // Random order is the default; other strategies go through the shared selectors (a strategy
+    // needing data this connection cannot give throws a ConfigurationError naming the option).
+    this.readerSelector =
+      options.failoverReaderHostSelectorStrategy === 'random'
+        ? undefined
+        : createSelector(options.failoverReaderHostSelectorStrategy, {
+            option: 'failoverReaderHostSelectorStrategy',
+            roundRobinHostWeights: options.roundRobinHostWeights,
+            roundRobinDefaultWeight: options.roundRobinDefaultWeight,
+          });
   }
 
   async connect(host: HostInfo, isInitial: boolean, next: ConnectNext): Promise<PhysicalConnection> {
@@ -199,6 +214,7 @@ export class FailoverPlugin implements Plugin {
       failedHost: failedHost ?? s.hosts().find((h) => h.role === 'writer'),
       deadline: new Deadline(options.failoverTimeoutMs),
       signal: stop.signal,
+      readerSelector: this.readerSelector,
     };
     try {
       return this.mode === 'strict-writer' ? await writerFailover(ctx) : await readerFailover(ctx);

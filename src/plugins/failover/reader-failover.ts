@@ -69,7 +69,10 @@ async function readerPasses(ctx: FailoverContext, opened: OpenedConnections): Pr
   while (!deadline.passed()) {
     const hosts = service.hosts();
     const singleInstance = hosts.length <= 1;
-    const candidates = readerCandidates(hosts, { includeWriter: mode !== 'strict-reader' || singleInstance });
+    const candidates = readerCandidates(hosts, {
+      includeWriter: mode !== 'strict-reader' || singleInstance,
+      selector: ctx.readerSelector,
+    });
     const result = await firstSuccessful(
       candidates,
       READER_BATCH_SIZE,
