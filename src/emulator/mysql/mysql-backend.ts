@@ -1,0 +1,327 @@
+/**
+ * The MariaDB engine backend of the emulator: real mariadbd instances with GTID replication
+ * and semi-sync (acknowledged commits are on a replica), read-only replicas, a non-root test
+ * user, and — for the Aurora flavour — a metadata proxy per instance that answers Aurora
+ * MySQL's metadata SQL. Implements the control plane's EngineBackend contract.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { AuroraHaError } from '../../core/errors.js';
+import type { BackendInstance, BackendOptions, EngineBackend, TopologyRecord } from '../engine.js';
+import { rewriteAuroraQuery } from './aurora-query-rewrite.js';
+import { adminQuery, withAdmin, type AdminConnection } from './mariadb-admin.js';
+import { engineAccount, findMariadbBinaries } from './mariadb-binaries.js';
+import { MariadbProcess } from './mariadb-process.js';
+import { copyTemplate, mariadbTemplate } from './mariadb-template.js';
+import { MetadataProxy } from './metadata-proxy.js';
+import { metadataTableDdl, metadataTableName, topologyInsert } from './mysql-topology.js';
+
+/** The Aurora MySQL version the emulator reports (`SHOW VARIABLES LIKE 'aurora_version'`). */
+export const EMULATED_AURORA_MYSQL_VERSION = '3.05.2';
+
+const REPLICATION_USER = 'aurora_ha_repl';
+
+interface MysqlInstance {
+  readonly inst: BackendInstance;
+  readonly serverId: number;
+  /** Where mariadbd listens (the proxy, when present, listens on inst.address:inst.port). */
+  readonly mysqlPort: number;
+  readonly dataDir: string;
+  readonly process: MariadbProcess;
+  readonly proxy: MetadataProxy | undefined;
+  role: 'writer' | 'reader';
+}
+
+function freePort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, address, () => {
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Highest GTID sequence number in a GTID list such as `0-1-42,1-2-7`. */
+export function gtidSequence(list: string): bigint {
+  let max = 0n;
+  for (const gtid of list.split(',')) {
+    const seq = gtid.trim().split('-')[2];
+    if (seq && /^\d+$/.test(seq)) {
+      const n = BigInt(seq);
+      if (n > max) max = n;
+    }
+  }
+  return max;
+}
+
+/** A text column of the first row ('' when absent). */
+function firstText(rows: unknown, column: string): string {
+  const row = Array.isArray(rows) ? (rows[0] as Record<string, unknown> | undefined) : undefined;
+  const value = row?.[column];
+  return typeof value === 'string' ? value : '';
+}
+
+function quoteIdent(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
+
+class MysqlBackend implements EngineBackend {
+  readonly engine = 'mysql' as const;
+  private readonly instances = new Map<string, MysqlInstance>();
+  private readonly serverIds = new Map<string, number>();
+  private readonly replicationPassword = randomBytes(12).toString('hex');
+  private readonly cleanupOnExit = (): void => this.removeFilesSync();
+  private closed = false;
+
+  constructor(private readonly options: BackendOptions) {
+    findMariadbBinaries(); // fail fast, in one line, when MariaDB is not installed
+    process.on('exit', this.cleanupOnExit);
+  }
+
+  private serverIdOf(instanceId: string): number {
+    let id = this.serverIds.get(instanceId);
+    if (id === undefined) {
+      id = this.serverIds.size + 1;
+      this.serverIds.set(instanceId, id);
+    }
+    return id;
+  }
+
+  private get(inst: BackendInstance): MysqlInstance {
+    const found = this.instances.get(inst.id);
+    if (!found)
+      throw new AuroraHaError('EMULATOR_STATE', `MariaDB instance ${inst.id} is not known to this backend`);
+    return found;
+  }
+
+  private socketOf(m: MysqlInstance): string {
+    return join(m.inst.dir, 'mysqld.sock');
+  }
+
+  /** Directories owned by the engine account; a fresh data dir copied from the template. */
+  private async prepare(inst: BackendInstance): Promise<MysqlInstance> {
+    if (this.closed) throw new AuroraHaError('EMULATOR_STATE', 'MariaDB backend already shut down');
+    const account = engineAccount();
+    mkdirSync(this.options.workDir, { recursive: true });
+    if (account && (statSync(this.options.workDir).mode & 0o001) === 0) {
+      chmodSync(this.options.workDir, statSync(this.options.workDir).mode | 0o011);
+    }
+    rmSync(inst.dir, { recursive: true, force: true });
+    mkdirSync(join(inst.dir, 'tmp'), { recursive: true, mode: 0o750 });
+    if (account) {
+      chownSync(inst.dir, account.uid, account.gid);
+      chownSync(join(inst.dir, 'tmp'), account.uid, account.gid);
+    }
+    const dataDir = join(inst.dir, 'data');
+    const known = this.instances.get(inst.id);
+    const aurora = this.options.flavor === 'aurora';
+    const mysqlPort = known?.mysqlPort ?? (aurora ? await freePort(inst.address) : inst.port);
+    const serverId = this.serverIdOf(inst.id);
+    await copyTemplate(dataDir);
+    const m: MysqlInstance = {
+      inst,
+      serverId,
+      mysqlPort,
+      dataDir,
+      role: 'reader',
+      process:
+        known?.process ??
+        new MariadbProcess({
+          id: inst.id,
+          dataDir,
+          socket: join(inst.dir, 'mysqld.sock'),
+          tmpDir: join(inst.dir, 'tmp'),
+          errorLog: join(inst.dir, 'error.log'),
+          pidFile: join(inst.dir, 'mysqld.pid'),
+          address: inst.address,
+          port: mysqlPort,
+          serverId,
+        }),
+      proxy:
+        known?.proxy ??
+        (aurora
+          ? new MetadataProxy({
+              listenAddress: inst.address,
+              listenPort: inst.port,
+              upstreamAddress: inst.address,
+              upstreamPort: mysqlPort,
+              rewrite: (sql) =>
+                rewriteAuroraQuery(sql, {
+                  instanceId: inst.id,
+                  auroraVersion: EMULATED_AURORA_MYSQL_VERSION,
+                }),
+            })
+          : undefined),
+    };
+    this.instances.set(inst.id, m);
+    return m;
+  }
+
+  async startWriter(inst: BackendInstance): Promise<void> {
+    await mariadbTemplate();
+    const m = await this.prepare(inst);
+    m.role = 'writer';
+    await m.process.start(false);
+    await withAdmin(this.socketOf(m), (conn) => this.createAccountsAndMetadata(conn));
+    await m.proxy?.listen();
+  }
+
+  private async createAccountsAndMetadata(conn: AdminConnection): Promise<void> {
+    const { user, password, database, flavor } = this.options;
+    // the template's root@127.0.0.1 / root@::1 / root@<hostname> have no password: only the socket root stays
+    const [roots] = await conn.query(
+      "SELECT User, Host FROM mysql.user WHERE User = 'root' AND Host <> 'localhost'",
+    );
+    for (const row of roots as { User: string; Host: string }[]) {
+      await conn.query('DROP USER IF EXISTS ?@?', [row.User, row.Host]);
+    }
+    await conn.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(database)}`);
+    await conn.query('CREATE USER ?@? IDENTIFIED BY ?', [user, '%', password]);
+    // database-level DML/DDL; no global privilege such as READ ONLY ADMIN, so read_only applies
+    await conn.query(`GRANT ALL PRIVILEGES ON ${quoteIdent(database)}.* TO ?@?`, [user, '%']);
+    await conn.query('GRANT SLAVE MONITOR ON *.* TO ?@?', [user, '%']);
+    await conn.query('CREATE USER ?@? IDENTIFIED BY ?', [REPLICATION_USER, '%', this.replicationPassword]);
+    await conn.query('GRANT REPLICATION SLAVE ON *.* TO ?@?', [REPLICATION_USER, '%']);
+    await conn.query(metadataTableDdl(flavor));
+    await conn.query(`GRANT SELECT ON ${metadataTableName(flavor)} TO ?@?`, [user, '%']);
+  }
+
+  private async follow(conn: AdminConnection, writer: MysqlInstance): Promise<void> {
+    await conn.query(
+      'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, ' +
+        'MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1, MASTER_HEARTBEAT_PERIOD = 1',
+      [writer.inst.address, writer.mysqlPort, REPLICATION_USER, this.replicationPassword],
+    );
+    await conn.query('START SLAVE');
+  }
+
+  /** Wait until `m` has applied everything the writer has binlogged so far. */
+  private async catchUp(m: MysqlInstance, writer: MysqlInstance): Promise<void> {
+    const pos = firstText(await adminQuery(this.socketOf(writer), 'SELECT @@gtid_binlog_pos AS pos'), 'pos');
+    if (pos === '') return;
+    const [res] = await adminQuery(this.socketOf(m), 'SELECT MASTER_GTID_WAIT(?, 60) AS r', [pos]);
+    if (Number(res?.r) !== 0) {
+      throw new AuroraHaError(
+        'EMULATOR_REPLICATION',
+        `MariaDB replica ${m.inst.id} did not catch up with ${writer.inst.id}`,
+      );
+    }
+  }
+
+  async startReader(inst: BackendInstance, writer: BackendInstance): Promise<void> {
+    const w = this.get(writer);
+    const m = await this.prepare(inst);
+    await m.process.start(true);
+    // a fresh copy of the template replays the writer's whole binlog: every instance started
+    // from the same template and logs what it applies, so any writer's binlog is complete
+    await withAdmin(this.socketOf(m), (conn) => this.follow(conn, w));
+    await this.catchUp(m, w);
+    await m.proxy?.listen();
+  }
+
+  async promote(inst: BackendInstance): Promise<void> {
+    const m = this.get(inst);
+    await withAdmin(this.socketOf(m), async (conn) => {
+      const [status] = await conn.query('SHOW SLAVE STATUS');
+      const row = (status as Record<string, unknown>[])[0];
+      if (row) {
+        // stop receiving, then apply everything already received (semi-sync acked it)
+        await conn.query('STOP SLAVE IO_THREAD');
+        const [again] = await conn.query('SHOW SLAVE STATUS');
+        const ioPos = firstText(again, 'Gtid_IO_Pos');
+        if (ioPos !== '') await conn.query('SELECT MASTER_GTID_WAIT(?, 60)', [ioPos]);
+        await conn.query('STOP SLAVE');
+        await conn.query('RESET SLAVE ALL');
+      }
+      await conn.query('SET GLOBAL read_only = 0');
+    });
+    m.role = 'writer';
+  }
+
+  async repoint(inst: BackendInstance, writer: BackendInstance): Promise<void> {
+    const m = this.get(inst);
+    const w = this.get(writer);
+    await withAdmin(this.socketOf(m), async (conn) => {
+      await conn.query('SET GLOBAL read_only = 1');
+      await conn.query('STOP SLAVE');
+      if (m.role === 'writer') {
+        // a demoted writer continues from what it wrote itself
+        await conn.query('SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos');
+      }
+      await this.follow(conn, w);
+    });
+    m.role = 'reader';
+  }
+
+  async replicationPosition(inst: BackendInstance): Promise<bigint> {
+    const m = this.get(inst);
+    return withAdmin(this.socketOf(m), async (conn) => {
+      const [status] = await conn.query('SHOW SLAVE STATUS');
+      const received = firstText(status, 'Gtid_IO_Pos');
+      const [rows] = await conn.query('SELECT @@gtid_current_pos AS pos');
+      const applied = firstText(rows, 'pos');
+      const a = gtidSequence(received);
+      const b = gtidSequence(applied);
+      return a > b ? a : b;
+    });
+  }
+
+  async crash(inst: BackendInstance): Promise<void> {
+    const m = this.get(inst);
+    await Promise.all([m.proxy?.close(), m.process.kill()]);
+  }
+
+  async stop(inst: BackendInstance): Promise<void> {
+    const m = this.get(inst);
+    await m.proxy?.close();
+    await m.process.stop();
+  }
+
+  async restart(inst: BackendInstance): Promise<void> {
+    const m = this.get(inst);
+    await m.process.start(m.role === 'reader');
+    await m.proxy?.listen();
+  }
+
+  async rebuildAsReader(inst: BackendInstance, writer: BackendInstance): Promise<void> {
+    const m = this.get(inst);
+    await m.proxy?.close();
+    await m.process.kill();
+    await this.startReader(inst, writer);
+  }
+
+  async writeTopology(writer: BackendInstance, rows: readonly TopologyRecord[]): Promise<void> {
+    const m = this.get(writer);
+    const table = metadataTableName(this.options.flavor);
+    const insert = topologyInsert(this.options.flavor, rows, (id) => this.serverIdOf(id));
+    await withAdmin(this.socketOf(m), async (conn) => {
+      await conn.beginTransaction();
+      await conn.query(`DELETE FROM ${table}`);
+      if (rows.length > 0) await conn.query(insert.sql, insert.params);
+      await conn.commit();
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    const all = [...this.instances.values()];
+    await Promise.all(all.map(async (m) => Promise.all([m.proxy?.close(), m.process.kill()])));
+    this.removeFilesSync();
+    this.instances.clear();
+    process.off('exit', this.cleanupOnExit);
+  }
+
+  private removeFilesSync(): void {
+    for (const m of this.instances.values()) rmSync(m.inst.dir, { recursive: true, force: true });
+  }
+}
+
+/** The MariaDB backend the control plane drives for `engine: 'mysql'`. */
+export function createMysqlBackend(options: BackendOptions): EngineBackend {
+  return new MysqlBackend(options);
+}
