@@ -22,17 +22,20 @@ export function availabilityKeys(h: HostInfo): string[] {
 }
 
 /**
- * The topology entry for the host the connection is on: the current host itself when it
- * is an instance of the topology, else the topology's writer when the current host is the
- * writer cluster endpoint (it has no instance id of its own).
+ * The topology entry for the host the connection is on: the current host itself when it is
+ * an instance of the topology; otherwise (a cluster endpoint, an IP address, a custom name)
+ * the topology's writer when the connection is meant to be on the writer, else the host as is.
  */
 export function topologyEntryFor(
   current: HostInfo | undefined,
   hosts: readonly HostInfo[],
+  onWriter: boolean,
 ): HostInfo | undefined {
-  if (current === undefined) return hosts.find((h) => h.role === 'writer');
+  const writer = hosts.find((h) => h.role === 'writer');
+  if (current === undefined) return writer;
   const match = hosts.find((h) => sameInstance(h, current) || hostKey(h) === hostKey(current));
-  return match ?? current;
+  if (match !== undefined) return match;
+  return onWriter && writer !== undefined ? writer : current;
 }
 
 /** Fisher–Yates shuffle of a copy. */

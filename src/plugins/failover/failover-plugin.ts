@@ -83,7 +83,7 @@ export class FailoverPlugin implements Plugin {
       ) {
         throw err;
       }
-      const result = await this.findReplacement(undefined, 'network', err).catch((e: unknown) => {
+      const result = await this.findReplacement(host, 'network', err).catch((e: unknown) => {
         throw this.asFailed(e, err);
       });
       return result.conn;
@@ -200,7 +200,8 @@ export class FailoverPlugin implements Plugin {
     const problem = hostPatternProblem(s, s.dialect);
     if (problem !== undefined) throw problem;
     const options = s.config.options;
-    const failedHost = current !== undefined ? topologyEntryFor(current, s.hosts()) : undefined;
+    const onWriter = this.mode === 'strict-writer' || current?.role === 'writer';
+    const failedHost = topologyEntryFor(current, s.hosts(), onWriter);
     if (failedHost !== undefined && kind === 'network')
       s.setAvailability(availabilityKeys(failedHost), 'unavailable');
     const stop = new AbortController();
@@ -211,7 +212,7 @@ export class FailoverPlugin implements Plugin {
     const ctx: FailoverContext = {
       service: s,
       mode: this.mode,
-      failedHost: failedHost ?? s.hosts().find((h) => h.role === 'writer'),
+      failedHost,
       deadline: new Deadline(options.failoverTimeoutMs),
       signal: stop.signal,
       readerSelector: this.readerSelector,
