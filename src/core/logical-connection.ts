@@ -64,7 +64,11 @@ export class LogicalConnection<TNative = unknown> {
     try {
       conn = await s.connect(s.initialHost, true);
     } catch (err) {
-      await this.end();
+      // Release what the connection holds; an end() already under way waits for this open() itself.
+      if (this.ending === undefined) {
+        this.ending = this.doEnd(false, false);
+        await this.ending;
+      }
       throw err;
     }
     await s.setCurrentConnection(conn, conn.host);
@@ -99,18 +103,21 @@ export class LogicalConnection<TNative = unknown> {
 
   /** Release plugins, close the physical connection, release the host list provider. Idempotent. */
   end(): Promise<void> {
-    this.ending ??= this.doEnd(false);
+    this.ending ??= this.doEnd(false, true);
     return this.ending;
   }
 
   /** Like end() but the physical connection is aborted, not closed gracefully. */
   destroy(): Promise<void> {
-    this.ending ??= this.doEnd(true);
+    this.ending ??= this.doEnd(true, true);
     return this.ending;
   }
 
-  private async doEnd(abort: boolean): Promise<void> {
+  private async doEnd(abort: boolean, waitOpen: boolean): Promise<void> {
     const s = this.service;
+    // Calls made before end() wait for open(): let them reach the driver first (the driver
+    // runs them before it closes, as mysql2 and pg do for calls queued before end()).
+    if (waitOpen && this.opening) await this.opening.catch(() => undefined);
     s.closing = true;
     await Promise.allSettled(this.plugins.map((p) => (p.release ? p.release() : Promise.resolve())));
     const conn = s.detachCurrent();

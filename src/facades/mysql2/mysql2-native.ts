@@ -1,0 +1,106 @@
+/**
+ * What the mysql2 facades share: the structural type of the native mysql2 connection they
+ * call, the logical connection they are built on, and forwarding of the native
+ * connection's events (re-attached whenever the physical connection changes).
+ */
+import type { EventEmitter } from 'node:events';
+import type { ConnectionOptions } from 'mysql2';
+import { resolveConfig } from '../../config/parse-config.js';
+import type { WrapperOptions } from '../../config/wrapper-options.js';
+import { LogicalConnection } from '../../core/logical-connection.js';
+import type { NetworkMethod, PluginFactory } from '../../core/plugin.js';
+import type { PhysicalConnection } from '../../drivers/driver.js';
+import { mysql2Adapter } from '../../drivers/mysql2/mysql2-adapter.js';
+
+export type AuroraConnectionOptions = ConnectionOptions & WrapperOptions;
+
+export type NativeCallback = (err: Error | null, ...results: unknown[]) => void;
+
+/** The callback-style mysql2 Connection, as the facades call it. */
+export interface NativeMysqlConnection extends EventEmitter {
+  query(...args: unknown[]): unknown;
+  execute(...args: unknown[]): unknown;
+  prepare(...args: unknown[]): unknown;
+  beginTransaction(cb: NativeCallback): void;
+  commit(cb: NativeCallback): void;
+  rollback(cb: NativeCallback): void;
+  ping(cb: NativeCallback): void;
+  changeUser(options: unknown, cb: NativeCallback): void;
+  promise(): NativePromiseConnection;
+  threadId: number | null;
+}
+
+/** mysql2's promise wrapper of a connection (`connection.promise()`). */
+export interface NativePromiseConnection {
+  query(...args: unknown[]): Promise<unknown>;
+  execute(...args: unknown[]): Promise<unknown>;
+  prepare(...args: unknown[]): Promise<unknown>;
+  beginTransaction(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  ping(): Promise<void>;
+  changeUser(options: unknown): Promise<void>;
+}
+
+/** The logical connection of a mysql2 facade and which of its methods have no pipeline. */
+export interface MysqlLogical {
+  readonly lc: LogicalConnection<NativeMysqlConnection>;
+  /** Methods no plugin subscribes to: the facade calls mysql2 directly. */
+  readonly bare: Readonly<Record<NetworkMethod, boolean>>;
+}
+
+export function createMysqlLogical(
+  config: string | AuroraConnectionOptions,
+  factories?: readonly PluginFactory[],
+): MysqlLogical {
+  const resolved = resolveConfig('mysql', config as Record<string, unknown> | string);
+  const lc = new LogicalConnection<NativeMysqlConnection>(resolved, mysql2Adapter, factories);
+  const bare = {} as Record<NetworkMethod, boolean>;
+  for (const m of [
+    'query',
+    'execute',
+    'prepare',
+    'beginTransaction',
+    'commit',
+    'rollback',
+    'ping',
+    'changeUser',
+  ] as const) {
+    bare[m] = lc.pipelineFor(m) === undefined;
+  }
+  return { lc, bare };
+}
+
+/**
+ * Forward `error` (only when the facade has listeners: a lost idle socket must not crash the
+ * process) and `end` (only when no plugin will replace the connection) from whichever native
+ * connection is current to `target`.
+ */
+export function forwardNativeEvents(target: EventEmitter, logical: MysqlLogical, onLost: () => void): void {
+  const onError = (err: Error): void => {
+    if (target.listenerCount('error') > 0) target.emit('error', err);
+  };
+  const onEnd = (): void => {
+    if (!logical.lc.closing && logical.bare.query) onLost();
+  };
+  logical.lc.onConnectionChange((conn: PhysicalConnection, previous: PhysicalConnection | undefined) => {
+    const prev = previous?.native as NativeMysqlConnection | undefined;
+    prev?.off('error', onError);
+    prev?.off('end', onEnd);
+    const next = conn.native as NativeMysqlConnection;
+    next.on('error', onError);
+    next.on('end', onEnd);
+  });
+}
+
+/** Run `call` on the native connection once connected, through the method's pipeline. */
+export function runOnNative<T>(
+  logical: MysqlLogical,
+  method: NetworkMethod,
+  call: (native: NativeMysqlConnection) => Promise<T>,
+): Promise<T> {
+  const lc = logical.lc;
+  const run = (): Promise<T> => call(lc.native());
+  if (lc.current === undefined && !lc.closing) return lc.ready().then(() => lc.execute(method, run));
+  return lc.execute(method, run);
+}

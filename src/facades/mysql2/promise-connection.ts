@@ -1,0 +1,151 @@
+/**
+ * The promise connection of `aurora-ha/mysql2/promise`: `createConnection(config)` resolves
+ * once connected; methods return what mysql2/promise returns (`[rows, fields]` etc.).
+ * Each call goes through its pipeline and is run by mysql2's own promise wrapper of the
+ * current native connection, so results and errors are exactly mysql2/promise's.
+ */
+import { EventEmitter } from 'node:events';
+import mysql from 'mysql2';
+import type { NetworkMethod, PluginFactory } from '../../core/plugin.js';
+import type {
+  AuroraConnectionOptions,
+  MysqlLogical,
+  NativeMysqlConnection,
+  NativePromiseConnection,
+} from './mysql2-native.js';
+import { createMysqlLogical, forwardNativeEvents, runOnNative } from './mysql2-native.js';
+
+const STATE = Symbol('aurora-ha.mysql2.promise-connection');
+
+interface PromiseConnectionState {
+  readonly logical: MysqlLogical;
+  /** mysql2's promise wrapper of the current native connection. */
+  wrapper: NativePromiseConnection | undefined;
+  endEmitted: boolean;
+}
+
+export class PromiseConnection extends EventEmitter {
+  private readonly [STATE]: PromiseConnectionState;
+
+  constructor(config: string | AuroraConnectionOptions, factories?: readonly PluginFactory[]) {
+    super();
+    const logical = createMysqlLogical(config, factories);
+    const state: PromiseConnectionState = { logical, wrapper: undefined, endEmitted: false };
+    this[STATE] = state;
+    logical.lc.onConnectionChange((conn) => {
+      state.wrapper = (conn.native as NativeMysqlConnection).promise();
+    });
+    forwardNativeEvents(this, logical, () => {
+      void logical.lc.end().then(() => this.emitEnd());
+    });
+  }
+
+  /** Connect (called by createConnection). */
+  connect(): Promise<void> {
+    return this[STATE].logical.lc.open();
+  }
+
+  /** The mysql2 connection currently in use (changes after a failover). */
+  get connection(): NativeMysqlConnection | undefined {
+    return this[STATE].logical.lc.current?.native;
+  }
+
+  get threadId(): number | null {
+    return this.connection?.threadId ?? null;
+  }
+
+  query(sql: unknown, values?: unknown): Promise<unknown> {
+    return this.call('query', sql, values);
+  }
+
+  execute(sql: unknown, values?: unknown): Promise<unknown> {
+    return this.call('execute', sql, values);
+  }
+
+  prepare(sql: unknown): Promise<unknown> {
+    return this.call('prepare', sql, undefined);
+  }
+
+  private call(method: 'query' | 'execute' | 'prepare', sql: unknown, values: unknown): Promise<unknown> {
+    const s = this[STATE];
+    const w = s.wrapper;
+    if (s.logical.bare[method] && w !== undefined && !s.logical.lc.closing) {
+      return values === undefined ? w[method](sql) : w[method](sql, values);
+    }
+    return runOnNative(s.logical, method, () => {
+      const wrapper = this.currentWrapper();
+      return values === undefined ? wrapper[method](sql) : wrapper[method](sql, values);
+    });
+  }
+
+  beginTransaction(): Promise<void> {
+    return this.simple('beginTransaction');
+  }
+
+  commit(): Promise<void> {
+    return this.simple('commit');
+  }
+
+  rollback(): Promise<void> {
+    return this.simple('rollback');
+  }
+
+  ping(): Promise<void> {
+    return this.simple('ping');
+  }
+
+  async changeUser(options: { database?: string } & Record<string, unknown>): Promise<void> {
+    const s = this[STATE];
+    await runOnNative(s.logical, 'changeUser', () => this.currentWrapper().changeUser(options));
+    if (typeof options.database === 'string')
+      s.logical.lc.service.recordSessionState({ schema: options.database });
+  }
+
+  private simple(method: 'beginTransaction' | 'commit' | 'rollback' | 'ping'): Promise<void> {
+    const s = this[STATE];
+    const w = s.wrapper;
+    if (s.logical.bare[method] && w !== undefined && !s.logical.lc.closing) return w[method]();
+    return runOnNative(s.logical, method as NetworkMethod, () => this.currentWrapper()[method]());
+  }
+
+  private currentWrapper(): NativePromiseConnection {
+    const s = this[STATE];
+    s.logical.lc.native(); // throws ConnectionClosedError when closed
+    return s.wrapper as NativePromiseConnection;
+  }
+
+  async end(): Promise<void> {
+    await this[STATE].logical.lc.end();
+    this.emitEnd();
+  }
+
+  destroy(): void {
+    void this[STATE].logical.lc.destroy().then(() => this.emitEnd());
+  }
+
+  escape(value: unknown): string {
+    return mysql.escape(value as never);
+  }
+
+  escapeId(value: string | string[]): string {
+    return mysql.escapeId(value);
+  }
+
+  format(sql: string, values?: unknown): string {
+    return mysql.format(sql, values as never);
+  }
+
+  private emitEnd(): void {
+    const s = this[STATE];
+    if (s.endEmitted) return;
+    s.endEmitted = true;
+    this.emit('end');
+  }
+}
+
+/** Like mysql2/promise's `createConnection`: resolves once connected. */
+export async function createConnection(config: string | AuroraConnectionOptions): Promise<PromiseConnection> {
+  const conn = new PromiseConnection(config);
+  await conn.connect();
+  return conn;
+}
