@@ -8,7 +8,7 @@
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { Client as AuroraPgClient } from '../../src/pg.js';
-import auroraMysql from '../../src/mysql2-promise.js';
+import auroraMysql, { type PromiseConnection as AuroraPromiseConnection } from '../../src/mysql2-promise.js';
 import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../src/index.js';
 import { within } from './clock.js';
 
@@ -51,28 +51,54 @@ const PG_INSERT = `INSERT INTO ${WRITES_TABLE} (grp, worker) VALUES ($1, $2)`;
 const PG_INSERT_WITH_INSTANCE = `${PG_INSERT} RETURNING pg_catalog.aurora_db_instance_identifier() AS instance`;
 const MYSQL_INSERT = `INSERT INTO ${WRITES_TABLE} (grp, worker) VALUES (?, ?)`;
 
-/** The part of pg's Client (and of aurora-ha's drop-in) the workers use. */
-interface PgLikeClient {
-  connect(): Promise<unknown>;
-  query(sql: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-  end(): Promise<unknown>;
-  on(event: 'error', listener: (err: unknown) => void): unknown;
+/** What a worker needs from pg's Client and from aurora-ha's drop-in (built from either, fully typed). */
+interface PgOps {
+  connect(): Promise<void>;
+  query(sql: string, values: unknown[]): Promise<pg.QueryResult>;
+  end(): Promise<void>;
 }
 
-/** The part of a mysql2/promise connection the workers use. */
-interface MysqlLikeConnection {
+/** What a worker needs from a mysql2/promise connection and from aurora-ha's drop-in. */
+interface MysqlOps {
   query(sql: string, values: unknown[]): Promise<unknown>;
-  end(): Promise<unknown>;
+  end(): Promise<void>;
   destroy(): void;
-  on(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
 function ignore(): void {
   // errors of an idle connection surface on its next query; nothing to do here
 }
 
-async function openPgSession(client: PgLikeClient, target: WriteTarget): Promise<WriteSession> {
+function plainPgOps(client: pg.Client): PgOps {
   client.on('error', ignore);
+  return {
+    connect: async () => {
+      await client.connect();
+    },
+    query: (sql, values) => client.query(sql, values),
+    end: () => client.end(),
+  };
+}
+
+function auroraPgOps(client: AuroraPgClient): PgOps {
+  client.on('error', ignore);
+  return {
+    connect: () => client.connect(),
+    query: (sql, values) => client.query(sql, values),
+    end: () => client.end(),
+  };
+}
+
+function mysqlOps(conn: mysql.Connection | AuroraPromiseConnection): MysqlOps {
+  conn.on('error', ignore);
+  return {
+    query: (sql, values) => conn.query(sql, values),
+    end: () => conn.end(),
+    destroy: () => conn.destroy(),
+  };
+}
+
+async function openPgSession(client: PgOps, target: WriteTarget): Promise<WriteSession> {
   const close = async (): Promise<void> => {
     await within(
       client.end().then(
@@ -100,8 +126,7 @@ async function openPgSession(client: PgLikeClient, target: WriteTarget): Promise
   };
 }
 
-function mysqlSession(conn: MysqlLikeConnection): WriteSession {
-  conn.on('error', ignore);
+function mysqlSession(conn: MysqlOps): WriteSession {
   return {
     async write(group, worker) {
       await conn.query(MYSQL_INSERT, [group, worker]);
@@ -121,7 +146,7 @@ function mysqlSession(conn: MysqlLikeConnection): WriteSession {
   };
 }
 
-function pgConfig(target: WriteTarget): Record<string, unknown> {
+function pgConfig(target: WriteTarget): pg.ClientConfig {
   return {
     host: target.host,
     port: target.port,
@@ -132,7 +157,7 @@ function pgConfig(target: WriteTarget): Record<string, unknown> {
   };
 }
 
-function mysqlConfig(target: WriteTarget): Record<string, unknown> {
+function mysqlConfig(target: WriteTarget): mysql.ConnectionOptions {
   return {
     host: target.host,
     port: target.port,
@@ -150,30 +175,28 @@ function isFailoverRecovered(err: unknown): boolean {
 export const plainPg: WriteClient = {
   family: 'plain',
   label: 'plain pg',
-  open: (target) => openPgSession(new pg.Client(pgConfig(target)) as unknown as PgLikeClient, target),
+  open: (target) => openPgSession(plainPgOps(new pg.Client(pgConfig(target))), target),
   afterError: () => 'reopen',
 };
 
 export const auroraPg: WriteClient = {
   family: 'aurora-ha',
   label: 'aurora-ha pg',
-  open: (target) => openPgSession(new AuroraPgClient(pgConfig(target)) as unknown as PgLikeClient, target),
+  open: (target) => openPgSession(auroraPgOps(new AuroraPgClient(pgConfig(target))), target),
   afterError: (err) => (isFailoverRecovered(err) ? 'repeat' : 'reopen'),
 };
 
 export const plainMysql: WriteClient = {
   family: 'plain',
   label: 'plain mysql2',
-  open: async (target) =>
-    mysqlSession((await mysql.createConnection(mysqlConfig(target))) as unknown as MysqlLikeConnection),
+  open: async (target) => mysqlSession(mysqlOps(await mysql.createConnection(mysqlConfig(target)))),
   afterError: () => 'reopen',
 };
 
 export const auroraMysql2: WriteClient = {
   family: 'aurora-ha',
   label: 'aurora-ha mysql2',
-  open: async (target) =>
-    mysqlSession((await auroraMysql.createConnection(mysqlConfig(target))) as unknown as MysqlLikeConnection),
+  open: async (target) => mysqlSession(mysqlOps(await auroraMysql.createConnection(mysqlConfig(target)))),
   afterError: (err) => (isFailoverRecovered(err) ? 'repeat' : 'reopen'),
 };
 
