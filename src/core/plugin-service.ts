@@ -5,6 +5,7 @@
  * marks, and the session state the user set through our API.
  */
 import type { ResolvedConfig } from '../config/wrapper-options.js';
+import { detectDialect } from '../dialects/detect-dialect.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type {
   ConnectOptions,
@@ -105,7 +106,6 @@ export class ConnectionPluginService implements PluginService {
     const conn = await this.driver.connect(host, this.config.driverConfig);
     if (this.detect && this.dialect === undefined) {
       try {
-        const { detectDialect } = await import('../dialects/detect-dialect.js');
         await this.adoptDialect(await detectDialect(conn, this.driver.engine));
       } catch (err) {
         conn.abort();
