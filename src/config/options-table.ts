@@ -4,6 +4,7 @@
  * Validation (parse-config.ts) and docs/configuration.md (options-doc.ts) are both made from it.
  */
 
+import { HOST_PATTERN_FORM } from '../hosts/host-pattern.js';
 import type { HostSelectorStrategy, PluginCode, ResolvedOptions } from './wrapper-options.js';
 
 export type OptionKind =
@@ -105,7 +106,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     aliases: [{ name: 'wrapperPlugins' }, { name: 'wrapper_plugins' }],
     kind: 'plugins',
     default: ['failover'],
-    defaultText: 'failover',
+    defaultText: "`['failover']`",
     accepted: [...PLUGIN_CODES.keys()],
     description:
       'Plugins to load, in order (list or comma-separated string); `[]` is a plain pass-through. `failover` and `failover2` exclude each other.',
@@ -125,7 +126,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'hostPattern',
     default: undefined,
     defaultText: 'derived from an RDS host name',
-    accepted: ['?.<domain>[:port]'],
+    accepted: [HOST_PATTERN_FORM],
     description:
       'How to build an instance host from its id (`?` = instance id); required for IP addresses and custom domains.',
   },

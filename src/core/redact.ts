@@ -13,20 +13,25 @@ export function isSecretKey(key: string): boolean {
 }
 
 /**
- * Replaces every occurrence of each secret (and its URL-encoded form) with `***`.
- * Longest secrets first, so a secret that contains another is removed whole.
+ * Replaces every occurrence of each secret (raw, URL-encoded and JSON-escaped) with `***`,
+ * longest first. If a secret could still be read afterwards (e.g. it is made of `*`), the whole
+ * text is withheld rather than risk showing it.
  */
 export function redactSecrets(text: string, secrets: Iterable<string>): string {
   const forms = new Set<string>();
+  const raw: string[] = [];
   for (const s of secrets) {
     if (s.length === 0) continue;
+    raw.push(s);
     forms.add(s);
     forms.add(encodeURIComponent(s));
+    forms.add(JSON.stringify(s).slice(1, -1));
   }
   let out = text;
   for (const s of [...forms].sort((a, b) => b.length - a.length)) {
     out = out.split(s).join(REDACTED);
   }
+  if (raw.some((s) => out.includes(s))) return '(message withheld: it would reveal a secret)';
   return out;
 }
 

@@ -16,11 +16,14 @@ export interface HostPattern {
 const OPTION = 'clusterInstanceHostPattern';
 const HOST_CHARS = /^[a-z0-9?](?:[a-z0-9?.-]*[a-z0-9?])?$/i;
 
+/** Accepted form, as shown in errors and in the options table. */
+export const HOST_PATTERN_FORM = '?.<domain>[:port]';
+
 function fail(pattern: string, why: string): never {
   throw new ConfigurationError(
     OPTION,
-    `Invalid ${OPTION} "${pattern}": ${why}. Expected a host name with one "?" for the instance id and an optional port, e.g. "?.my-domain.com" or "any-subdomain.?.my-domain.com:9999".`,
-    ['?.<domain>', '<sub>.?.<domain>:<port>'],
+    `Invalid value ${JSON.stringify(pattern)} for option \`${OPTION}\`: ${why}. Accepted: ${HOST_PATTERN_FORM} (a host name with exactly one "?" for the instance id and an optional port, e.g. "?.my-domain.com" or "any-subdomain.?.my-domain.com:9999").`,
+    [HOST_PATTERN_FORM],
   );
 }
 

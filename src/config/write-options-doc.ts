@@ -1,0 +1,14 @@
+/** `npm run docs:options`: rewrites the generated option table in docs/configuration.md. */
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { withOptionsTable } from './options-doc.js';
+
+const path = new URL('../../docs/configuration.md', import.meta.url);
+const before = readFileSync(path, 'utf8');
+const after = withOptionsTable(before);
+if (after !== before) writeFileSync(path, after);
+console.log(
+  after === before
+    ? 'docs/configuration.md: option table up to date'
+    : 'docs/configuration.md: option table rewritten',
+);
