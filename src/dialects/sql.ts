@@ -50,7 +50,17 @@ export const PLAIN_PG = {
 } as const;
 
 export const PLAIN_MYSQL = {
-  /** `version_comment` tells MySQL from MariaDB. */
-  detect: "SHOW VARIABLES LIKE 'version_comment'",
+  /**
+   * MariaDB says so in `VERSION()` (`10.11.6-MariaDB-...`); `version_comment` alone is not
+   * enough (Debian's MariaDB reports `Debian 12` there), so both are read.
+   */
+  detect: 'SELECT VERSION(), @@version_comment',
   isReader: 'SELECT @@read_only',
+} as const;
+
+/** Self-managed PostgreSQL streaming replication (a primary and hot standbys, no metadata). */
+export const PG_REPLICA_CLUSTER = {
+  /** A standby, or a primary with at least one standby attached. */
+  detect: 'SELECT pg_catalog.pg_is_in_recovery() OR EXISTS (SELECT 1 FROM pg_catalog.pg_stat_replication)',
+  isReader: 'SELECT pg_catalog.pg_is_in_recovery()',
 } as const;

@@ -42,6 +42,11 @@ export interface PhysicalConnection<TNative = unknown> {
   readonly closed: boolean;
   /** Internal query for dialect/topology SQL: rows as positional arrays. */
   queryRows(sql: string, timeoutMs?: number): Promise<unknown[][]>;
+  /**
+   * Like `queryRows`, with the column names (for statements whose column order differs
+   * between servers, e.g. `SHOW REPLICA STATUS`). Optional; both built-in adapters have it.
+   */
+  queryWithColumns?(sql: string, timeoutMs?: number): Promise<{ columns: string[]; rows: unknown[][] }>;
   /** True while a transaction is open, read from the protocol (PG ReadyForQuery, MySQL status flags). */
   inTransaction(): boolean;
   /** Destroy the socket now; pending calls reject. Never throws. */

@@ -61,8 +61,12 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
     return (this.#statusFlags & SERVER_STATUS_IN_TRANS) !== 0;
   }
 
-  queryRows(sql: string, timeoutMs?: number): Promise<unknown[][]> {
-    return new Promise<unknown[][]>((resolve, reject) => {
+  async queryRows(sql: string, timeoutMs?: number): Promise<unknown[][]> {
+    return (await this.queryWithColumns(sql, timeoutMs)).rows;
+  }
+
+  queryWithColumns(sql: string, timeoutMs?: number): Promise<{ columns: string[]; rows: unknown[][] }> {
+    return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       if (timeoutMs !== undefined && timeoutMs > 0) {
         timer = setTimeout(() => {
@@ -72,10 +76,16 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
         timer.unref();
       }
       try {
-        this.native.query({ sql, rowsAsArray: true }, (err: unknown, rows: unknown) => {
+        this.native.query({ sql, rowsAsArray: true }, (err: unknown, rows: unknown, fields: unknown) => {
           clearTimeout(timer);
-          if (err !== null && err !== undefined) reject(err);
-          else resolve(Array.isArray(rows) ? rows.filter((r): r is unknown[] => Array.isArray(r)) : []);
+          if (err !== null && err !== undefined) {
+            reject(err);
+            return;
+          }
+          resolve({
+            columns: Array.isArray(fields) ? fields.map((f: { name?: unknown }) => String(f.name)) : [],
+            rows: Array.isArray(rows) ? rows.filter((r): r is unknown[] => Array.isArray(r)) : [],
+          });
         });
       } catch (err) {
         clearTimeout(timer);

@@ -57,7 +57,13 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
   }
 
   async queryRows(sql: string, timeoutMs?: number): Promise<unknown[][]> {
-    const run = this.native.query<unknown[]>({ text: sql, rowMode: 'array' }).then((r) => r.rows);
+    return (await this.queryWithColumns(sql, timeoutMs)).rows;
+  }
+
+  async queryWithColumns(sql: string, timeoutMs?: number): Promise<{ columns: string[]; rows: unknown[][] }> {
+    const run = this.native
+      .query<unknown[]>({ text: sql, rowMode: 'array' })
+      .then((r) => ({ columns: r.fields.map((f) => f.name), rows: r.rows }));
     if (timeoutMs === undefined || timeoutMs <= 0) return run;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
