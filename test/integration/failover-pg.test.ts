@@ -1,0 +1,296 @@
+/**
+ * Failover plugin v1 on a real PostgreSQL cluster (the emulator: streaming replication,
+ * Aurora metadata, fault proxies). Every outcome of seed 001 is reached for real: a crashed
+ * writer, a crash inside a transaction, a read-only write, resets / refusals, a cluster that
+ * stays unreachable; then no session opened during failover may be left on any instance,
+ * and no acknowledged insert may be lost across failovers.
+ */
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ConfigurationError,
+  FailoverError,
+  FailoverFailedError,
+  FailoverSuccessError,
+  TransactionResolutionUnknownError,
+} from '../../src/core/errors.js';
+import { Client } from '../../src/pg.js';
+import type { EmulatedCluster } from '../../src/emulator.js';
+import { pgConfig, useCluster } from '../support/cluster.js';
+
+const cluster = useCluster({ engine: 'postgres', instances: 3 });
+
+/** Fast failover settings so the suite stays short; the defaults are minutes. */
+const FAST = {
+  failoverTimeoutMs: 20_000,
+  failoverClusterTopologyRefreshRateMs: 200,
+  failoverWriterReconnectIntervalMs: 200,
+  failoverReaderConnectTimeoutMs: 3_000,
+};
+
+const clients: Client[] = [];
+
+function client(host: string | undefined, options: Record<string, unknown> = {}): Client {
+  const c = new Client({ ...pgConfig(cluster(), host), ...FAST, ...options });
+  clients.push(c);
+  return c;
+}
+
+async function instanceId(c: Client): Promise<string> {
+  const r = await c.query<{ id: string }>('SELECT pg_catalog.aurora_db_instance_identifier() AS id');
+  return r.rows[0]!.id;
+}
+
+async function inRecovery(c: Client): Promise<boolean> {
+  const r = await c.query<{ r: boolean }>('SELECT pg_catalog.pg_is_in_recovery() AS r');
+  return r.rows[0]!.r;
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to reject');
+}
+
+function writerId(c: EmulatedCluster): string {
+  const w = c.instances().find((i) => i.role === 'writer');
+  if (w === undefined) throw new Error('no writer in the emulated cluster');
+  return w.id;
+}
+
+/** Sessions of the test user on every running instance (excluding the counting session). */
+async function sessionsOfTestUser(c: EmulatedCluster): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const inst of c.instances()) {
+    if (inst.role === 'down') continue;
+    const probe = new pg.Client(pgConfig(c, inst.host));
+    await probe.connect();
+    try {
+      const r = await probe.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = current_user AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+      );
+      out[inst.id] = r.rows[0]!.n;
+    } finally {
+      await probe.end();
+    }
+  }
+  return out;
+}
+
+/** Wait until no session of the test user is left anywhere (closing is asynchronous on the server). */
+async function expectNoSessionsLeft(c: EmulatedCluster): Promise<void> {
+  let last: Record<string, number> = {};
+  for (let i = 0; i < 40; i++) {
+    last = await sessionsOfTestUser(c);
+    if (Object.values(last).every((n) => n === 0)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(last).toEqual(Object.fromEntries(Object.keys(last).map((k) => [k, 0])));
+}
+
+afterEach(async () => {
+  const c = cluster();
+  for (const i of c.instances()) c.heal(i.id);
+  await Promise.all(clients.splice(0).map((cl) => cl.end().catch(() => undefined)));
+  await c.settled();
+  for (const i of c.instances()) if (i.role === 'down') await c.reboot(i.id);
+  await c.settled();
+  // Every connection a failover opened (readers probed, losers of a race) must be closed.
+  await expectNoSessionsLeft(c);
+});
+
+describe('failover plugin on PostgreSQL', () => {
+  it('rejects an IP address without clusterInstanceHostPattern at connect time', async () => {
+    const writer = cluster()
+      .instances()
+      .find((i) => i.role === 'writer')!;
+    const c = client(writer.address);
+    const started = Date.now();
+    const err = await rejection(c.connect());
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as ConfigurationError).option).toBe('clusterInstanceHostPattern');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('accepts an IP address with clusterInstanceHostPattern', async () => {
+    const writer = cluster()
+      .instances()
+      .find((i) => i.role === 'writer')!;
+    const c = client(writer.address, { clusterInstanceHostPattern: cluster().instanceHostPattern });
+    await c.connect();
+    expect(await instanceId(c)).toBe(writer.id);
+  });
+
+  it('surfaces the raw driver error when enableFailover is false', async () => {
+    const c = client(undefined, { enableFailover: false });
+    await c.connect();
+    const id = await instanceId(c);
+    cluster().partition(id, { mode: 'reset' });
+    const err = await rejection(c.query('SELECT 1'));
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(FailoverError);
+  });
+
+  it('writer crash outside a transaction: FailoverSuccessError, then the next query runs on the new writer', async () => {
+    const c = client(undefined);
+    await c.connect();
+    const oldWriter = await instanceId(c);
+    const { newWriter } = await cluster().failover();
+    expect(newWriter).not.toBe(oldWriter);
+    const started = Date.now();
+    // Three calls fail together on the dead connection: one failover, three outcomes.
+    const outcomes = await Promise.allSettled([
+      c.query('SELECT 1'),
+      c.query('SELECT 2'),
+      c.query('SELECT 3'),
+    ]);
+    const elapsed = Date.now() - started;
+    const errors = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as unknown) : undefined));
+    for (const e of errors) expect(e).toBeInstanceOf(FailoverSuccessError);
+    const hosts = new Set(errors.map((e) => (e as FailoverSuccessError).newHost));
+    expect(hosts.size).toBe(1);
+    expect((errors[0] as FailoverSuccessError).cause).toBeDefined();
+    expect(await instanceId(c)).toBe(newWriter);
+    expect(await inRecovery(c)).toBe(false);
+    console.log(`[failover-pg] writer failover after promotion: ${elapsed} ms`);
+  });
+
+  it('writer crash inside a transaction: TransactionResolutionUnknownError, transaction not applied', async () => {
+    const setup = client(undefined);
+    await setup.connect();
+    await setup.query('CREATE TABLE IF NOT EXISTS fo_tx (k text PRIMARY KEY)');
+    await setup.end();
+    const c = client(undefined);
+    await c.connect();
+    await c.query('BEGIN');
+    await c.query("INSERT INTO fo_tx VALUES ('before-crash')");
+    const { newWriter } = await cluster().failover();
+    const err = await rejection(c.query("INSERT INTO fo_tx VALUES ('after-crash')"));
+    expect(err).toBeInstanceOf(TransactionResolutionUnknownError);
+    expect(await instanceId(c)).toBe(newWriter);
+    const r = await c.query(
+      "SELECT count(*)::int AS n FROM fo_tx WHERE k IN ('before-crash', 'after-crash')",
+    );
+    expect(r.rows[0]!.n).toBe(0);
+    // The connection is usable for a restarted transaction.
+    await c.query('BEGIN');
+    await c.query("INSERT INTO fo_tx VALUES ('restarted')");
+    await c.query('COMMIT');
+  });
+
+  it('a write on a read-only instance fails over to the writer in strict-writer mode', async () => {
+    const c0 = cluster();
+    const reader = c0.instances().find((i) => i.role === 'reader')!;
+    const setup = client(undefined);
+    await setup.connect();
+    await setup.query('CREATE TABLE IF NOT EXISTS fo_ro (k text PRIMARY KEY)');
+    await setup.end();
+    // An instance URL defaults to strict-writer.
+    const c = client(reader.host);
+    await c.connect();
+    expect(await inRecovery(c)).toBe(true);
+    const err = await rejection(c.query("INSERT INTO fo_ro VALUES ('x')"));
+    expect(err).toBeInstanceOf(FailoverSuccessError);
+    expect(((err as FailoverSuccessError).cause as { code?: string }).code).toBe('25006');
+    expect(await inRecovery(c)).toBe(false);
+    expect(await instanceId(c)).toBe(writerId(c0));
+    await c.query("INSERT INTO fo_ro VALUES ('x') ON CONFLICT DO NOTHING");
+  });
+
+  it('reader-or-writer (reader cluster endpoint default): a reset reader fails over to another reader', async () => {
+    const c = client(cluster().readerEndpoint.host);
+    await c.connect();
+    const before = await instanceId(c);
+    if (!(await inRecovery(c))) throw new Error('the reader endpoint led to the writer');
+    cluster().partition(before, { mode: 'reset' });
+    const err = await rejection(c.query('SELECT 1'));
+    expect(err).toBeInstanceOf(FailoverSuccessError);
+    expect(await instanceId(c)).not.toBe(before);
+    expect(await inRecovery(c)).toBe(true);
+  });
+
+  it('strict-reader: a crashed reader fails over to the other reader, never the writer', async () => {
+    const c = client(cluster().readerEndpoint.host, { failoverMode: 'strict-reader' });
+    await c.connect();
+    const before = await instanceId(c);
+    await cluster().crash(before);
+    const err = await rejection(c.query('SELECT 1'));
+    expect(err).toBeInstanceOf(FailoverSuccessError);
+    const after = await instanceId(c);
+    expect(after).not.toBe(before);
+    expect(after).not.toBe(writerId(cluster()));
+    expect(await inRecovery(c)).toBe(true);
+  });
+
+  it('refused connections to the writer for a moment: the old writer is reconnected', async () => {
+    const c = client(undefined);
+    await c.connect();
+    const writer = await instanceId(c);
+    cluster().partition(writer, { mode: 'refuse' });
+    const healer = setTimeout(() => cluster().heal(writer), 600);
+    const err = await rejection(c.query('SELECT 1'));
+    clearTimeout(healer);
+    expect(err).toBeInstanceOf(FailoverSuccessError);
+    expect(await instanceId(c)).toBe(writer);
+  });
+
+  it('no instance reachable within failoverTimeoutMs: FailoverFailedError, and the connection stays unusable', async () => {
+    const c = client(undefined, { failoverTimeoutMs: 1_500 });
+    await c.connect();
+    for (const i of cluster().instances()) cluster().partition(i.id, { mode: 'refuse' });
+    const started = Date.now();
+    const err = await rejection(c.query('SELECT 1'));
+    const elapsed = Date.now() - started;
+    expect(err).toBeInstanceOf(FailoverFailedError);
+    expect(elapsed).toBeGreaterThanOrEqual(1_400);
+    expect(elapsed).toBeLessThan(6_000);
+    for (const i of cluster().instances()) cluster().heal(i.id);
+    expect(await rejection(c.query('SELECT 1'))).toBeInstanceOf(FailoverFailedError);
+  });
+
+  it('loses no acknowledged insert across two failovers', async () => {
+    const setup = client(undefined);
+    await setup.connect();
+    await setup.query('CREATE TABLE IF NOT EXISTS fo_writes (k text PRIMARY KEY, worker int)');
+    await setup.end();
+    const acknowledged = new Set<string>();
+    let stop = false;
+    const worker = async (w: number): Promise<void> => {
+      const c = client(undefined);
+      await c.connect();
+      for (let n = 0; !stop; n++) {
+        const key = `w${w}-${n}`;
+        for (;;) {
+          try {
+            await c.query('INSERT INTO fo_writes VALUES ($1, $2) ON CONFLICT DO NOTHING', [key, w]);
+            acknowledged.add(key);
+            break;
+          } catch (err) {
+            if (err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError)
+              continue;
+            throw err;
+          }
+        }
+      }
+    };
+    const workers = [0, 1, 2, 3].map((w) => worker(w));
+    await new Promise((r) => setTimeout(r, 500));
+    await cluster().failover();
+    await cluster().settled();
+    await new Promise((r) => setTimeout(r, 500));
+    await cluster().failover();
+    await new Promise((r) => setTimeout(r, 500));
+    stop = true;
+    await Promise.all(workers);
+    const check = client(undefined);
+    await check.connect();
+    const r = await check.query<{ k: string }>('SELECT k FROM fo_writes');
+    const present = new Set(r.rows.map((row) => row.k));
+    const lost = [...acknowledged].filter((k) => !present.has(k));
+    expect(acknowledged.size).toBeGreaterThan(50);
+    expect(lost).toEqual([]);
+  });
+});
