@@ -74,6 +74,7 @@ class MysqlBackend implements EngineBackend {
   readonly engine = 'mysql' as const;
   private readonly instances = new Map<string, MysqlInstance>();
   private readonly serverIds = new Map<string, number>();
+  private nextServerId = 1;
   private readonly replicationPassword = randomBytes(12).toString('hex');
   private readonly cleanupOnExit = (): void => this.removeFilesSync();
   private closed = false;
@@ -84,11 +85,16 @@ class MysqlBackend implements EngineBackend {
   }
 
   private serverIdOf(instanceId: string): number {
-    let id = this.serverIds.get(instanceId);
-    if (id === undefined) {
-      id = this.serverIds.size + 1;
-      this.serverIds.set(instanceId, id);
-    }
+    return this.serverIds.get(instanceId) ?? this.newServerId(instanceId);
+  }
+
+  /**
+   * A rebuilt instance needs a server id of its own: a replica skips binlog events carrying
+   * its own server id, so reusing the old one would drop everything it once wrote as writer.
+   */
+  private newServerId(instanceId: string): number {
+    const id = this.nextServerId++;
+    this.serverIds.set(instanceId, id);
     return id;
   }
 
@@ -104,7 +110,7 @@ class MysqlBackend implements EngineBackend {
   }
 
   /** Directories owned by the engine account; a fresh data dir copied from the template. */
-  private async prepare(inst: BackendInstance): Promise<MysqlInstance> {
+  private async prepare(inst: BackendInstance, rebuild = false): Promise<MysqlInstance> {
     if (this.closed) throw new AuroraHaError('EMULATOR_STATE', 'MariaDB backend already shut down');
     const account = engineAccount();
     mkdirSync(this.options.workDir, { recursive: true });
@@ -121,7 +127,7 @@ class MysqlBackend implements EngineBackend {
     const known = this.instances.get(inst.id);
     const aurora = this.options.flavor === 'aurora';
     const mysqlPort = known?.mysqlPort ?? (aurora ? await freePort(inst.address) : inst.port);
-    const serverId = this.serverIdOf(inst.id);
+    const serverId = rebuild ? this.newServerId(inst.id) : this.serverIdOf(inst.id);
     await copyTemplate(dataDir);
     const m: MysqlInstance = {
       inst,
@@ -130,7 +136,7 @@ class MysqlBackend implements EngineBackend {
       dataDir,
       role: 'reader',
       process:
-        known?.process ??
+        (known && !rebuild ? known.process : undefined) ??
         new MariadbProcess({
           id: inst.id,
           dataDir,
@@ -204,18 +210,34 @@ class MysqlBackend implements EngineBackend {
   private async catchUp(m: MysqlInstance, writer: MysqlInstance): Promise<void> {
     const pos = firstText(await adminQuery(this.socketOf(writer), 'SELECT @@gtid_binlog_pos AS pos'), 'pos');
     if (pos === '') return;
-    const [res] = await adminQuery(this.socketOf(m), 'SELECT MASTER_GTID_WAIT(?, 60) AS r', [pos]);
-    if (Number(res?.r) !== 0) {
-      throw new AuroraHaError(
-        'EMULATOR_REPLICATION',
-        `MariaDB replica ${m.inst.id} did not catch up with ${writer.inst.id}`,
-      );
-    }
+    const deadline = Date.now() + 60_000;
+    await withAdmin(this.socketOf(m), async (conn) => {
+      for (;;) {
+        const [res] = await conn.query('SELECT MASTER_GTID_WAIT(?, 0.5) AS r', [pos]);
+        if (Number((res as Record<string, unknown>[])[0]?.r) === 0) return;
+        const [status] = await conn.query('SHOW SLAVE STATUS');
+        const failure = firstText(status, 'Last_SQL_Error') || firstText(status, 'Last_IO_Error');
+        if (failure !== '' || Date.now() > deadline) {
+          throw new AuroraHaError(
+            'EMULATOR_REPLICATION',
+            `MariaDB replica ${m.inst.id} did not catch up with ${writer.inst.id}: ${failure || 'timeout'}`,
+          );
+        }
+      }
+    });
   }
 
   async startReader(inst: BackendInstance, writer: BackendInstance): Promise<void> {
+    await this.startReplica(inst, writer, false);
+  }
+
+  private async startReplica(
+    inst: BackendInstance,
+    writer: BackendInstance,
+    rebuild: boolean,
+  ): Promise<void> {
     const w = this.get(writer);
-    const m = await this.prepare(inst);
+    const m = await this.prepare(inst, rebuild);
     await m.process.start(true);
     // a fresh copy of the template replays the writer's whole binlog: every instance started
     // from the same template and logs what it applies, so any writer's binlog is complete
@@ -292,7 +314,7 @@ class MysqlBackend implements EngineBackend {
     const m = this.get(inst);
     await m.proxy?.close();
     await m.process.kill();
-    await this.startReader(inst, writer);
+    await this.startReplica(inst, writer, true);
   }
 
   async writeTopology(writer: BackendInstance, rows: readonly TopologyRecord[]): Promise<void> {
