@@ -22,7 +22,7 @@ import { prepareWritesTable } from '../bench/failover/writes-table.js';
 import { ProgressLine } from './progress-line.js';
 import { timelineChartHtml } from './timeline-chart.js';
 
-const OUT_FILE = join(dirname(fileURLToPath(import.meta.url)), 'out', 'failover-timeline.html');
+const DEFAULT_OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'out');
 
 interface DemoConfig {
   workers: number;
@@ -30,6 +30,8 @@ interface DemoConfig {
   writeIntervalMs: number;
   backoffMs: number;
   steadyMs: number;
+  /** Where the chart (failover-timeline.html) and the numbers (failover-summary.json) go. */
+  outDir: string;
 }
 
 function parseConfig(): DemoConfig {
@@ -40,6 +42,7 @@ function parseConfig(): DemoConfig {
       'write-interval-ms': { type: 'string', default: '20' },
       'backoff-ms': { type: 'string', default: '200' },
       'steady-ms': { type: 'string', default: '4000' },
+      out: { type: 'string', default: DEFAULT_OUT_DIR },
     },
   });
   const int = (name: string, raw: string): number => {
@@ -54,6 +57,7 @@ function parseConfig(): DemoConfig {
     writeIntervalMs: int('write-interval-ms', values['write-interval-ms']),
     backoffMs: int('backoff-ms', values['backoff-ms']),
     steadyMs: int('steady-ms', values['steady-ms']),
+    outDir: values.out,
   };
 }
 
@@ -112,7 +116,7 @@ async function demo(config: DemoConfig, signal: AbortSignal): Promise<void> {
       },
     });
     if (signal.aborted) return;
-    report(run, startedAt);
+    report(run, startedAt, config);
   } finally {
     if (cluster !== undefined) {
       console.log('\nStopping the cluster…');
@@ -121,7 +125,7 @@ async function demo(config: DemoConfig, signal: AbortSignal): Promise<void> {
   }
 }
 
-function report(run: FailoverRunResult, startedAt: number): void {
+function report(run: FailoverRunResult, startedAt: number, config: DemoConfig): void {
   const outages = [...run.records].map(([group, records]) =>
     groupOutage(group, records, run.faultAt, run.promotedAt),
   );
@@ -152,9 +156,10 @@ function report(run: FailoverRunResult, startedAt: number): void {
       `  ${signedMs(e.at - run.faultAt).padStart(10)}  ${e.kind}${e.instanceId === undefined ? '' : ` ${e.instanceId}`}${e.detail === undefined ? '' : ` (${e.detail})`}`,
     );
   if (run.failoverError !== undefined) console.log(`  failover() reported: ${run.failoverError}`);
-  mkdirSync(dirname(OUT_FILE), { recursive: true });
+  mkdirSync(config.outDir, { recursive: true });
+  const chartFile = join(config.outDir, 'failover-timeline.html');
   writeFileSync(
-    OUT_FILE,
+    chartFile,
     timelineChartHtml({
       title: 'aurora-ha failover demo: successful writes per second',
       groups: run.records,
@@ -165,7 +170,15 @@ function report(run: FailoverRunResult, startedAt: number): void {
       to: run.endedAt,
     }),
   );
-  console.log(`\nTimeline chart: ${relative(process.cwd(), OUT_FILE)}`);
+  const summary = {
+    dnsLagMs: config.dnsLagMs,
+    workersPerGroup: config.workers,
+    newWriter: run.newWriter,
+    groups: outages.map(({ perWorker: _perWorker, ...o }) => o),
+    timeline: run.timeline.map(({ at, ...e }) => ({ ...e, atMs: Math.round(at - run.faultAt) })),
+  };
+  writeFileSync(join(config.outDir, 'failover-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(`\nTimeline chart: ${relative(process.cwd(), chartFile)}`);
 }
 
 function ms(value: number): string {
