@@ -17,7 +17,10 @@ import {
   txVariableNames,
 } from './mysql2-session.js';
 
-/** The user's options with host/port replaced; a `uri` would override them, so it is dropped after its fields are kept. */
+/**
+ * The user's options with host/port replaced. mysql2 lets every field parsed from `uri`
+ * override the explicit ones, so the host and port inside the uri are replaced too.
+ */
 export function mysql2ConfigForHost(
   driverConfig: ConnectionOptions,
   host: HostInfo,
@@ -26,13 +29,10 @@ export function mysql2ConfigForHost(
   const config: ConnectionOptions = { ...driverConfig, host: host.host, port: host.port };
   delete config.socketPath;
   if (typeof driverConfig.uri === 'string' && driverConfig.uri !== '') {
-    delete config.uri;
     const url = new URL(driverConfig.uri);
-    if (config.user === undefined && url.username !== '') config.user = decodeURIComponent(url.username);
-    if (config.password === undefined && url.password !== '')
-      config.password = decodeURIComponent(url.password);
-    const db = decodeURIComponent(url.pathname.replace(/^\//, ''));
-    if (config.database === undefined && db !== '') config.database = db;
+    url.hostname = host.host.includes(':') ? `[${host.host}]` : host.host;
+    url.port = String(host.port);
+    config.uri = url.toString();
   }
   if (timeoutMs !== undefined && timeoutMs > 0) config.connectTimeout = timeoutMs;
   return config;
