@@ -31,7 +31,7 @@ const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCas
 
 function spellings(spec: OptionSpec): fc.Arbitrary<{ key: string; scale: number }> {
   return fc.constantFrom(
-    { key: spec.name as string, scale: 1 },
+    { key: spec.name, scale: 1 },
     ...spec.aliases.map((a) => ({ key: a.name, scale: a.scale ?? 1 })),
   );
 }
