@@ -4,6 +4,7 @@
  * every worker has written again after the promotion (or a bound), then stop them. Used by the
  * demo (two groups side by side, live progress) and by the failover benchmark (one group a run).
  */
+import { setMaxListeners } from 'node:events';
 import type { EmulatedCluster, TimelineEvent } from '../../src/emulator.js';
 import { now, sleep, within } from './clock.js';
 import { runWorker, WorkerRecord, type Pacing } from './worker-loop.js';
@@ -66,6 +67,8 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
   const { cluster, signal } = options;
   const records = new Map<string, WorkerRecord[]>();
   const stop = new AbortController();
+  // Every worker's pacing sleep listens on this signal.
+  setMaxListeners(options.groups.reduce((n, g) => n + g.workers, 0) + 10, stop.signal);
   const onAbort = (): void => stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const workers: Promise<void>[] = [];
