@@ -64,3 +64,14 @@ export interface EngineBackend {
   /** Stop every process and remove every file of this backend. Idempotent. */
   shutdown(): Promise<void>;
 }
+
+/**
+ * Optional backend capabilities (added after the first contract; backends may omit them).
+ */
+export interface EngineBackend {
+  /**
+   * Make the writer's commits wait for one replica (`on`) or not. The control plane turns it
+   * off while no reader is alive, so a writer without replicas still accepts writes.
+   */
+  setSynchronous?(writer: BackendInstance, on: boolean): Promise<void>;
+}

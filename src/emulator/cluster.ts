@@ -1,0 +1,557 @@
+/**
+ * The emulator's control plane: owns instances and roles, the Aurora-style names (in-process
+ * DNS with a lag), one fault proxy per instance, the topology metadata written on the
+ * writer, the timeline, and the failover choreography. Drives one EngineBackend.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AuroraHaError } from '../core/errors.js';
+import { canBind, isAddressInUse, MAX_INSTANCES, randomPlan, type AddressPlan } from './addresses.js';
+import { registerNames } from './dns.js';
+import type {
+  BackendInstance,
+  BackendOptions,
+  EmulatedEngine,
+  EmulatedFlavor,
+  EngineBackend,
+  TopologyRecord,
+} from './engine.js';
+import { FaultProxy } from './fault-proxy.js';
+import { chownTree, emulatorTempRoot, startWatchdog, trackDir, untrackDir } from './processes.js';
+import type {
+  Credentials,
+  EmulatedCluster,
+  Endpoint,
+  InstanceEndpoint,
+  PartitionMode,
+  StartClusterOptions,
+  TimelineEvent,
+  TimelineEventKind,
+} from './types.js';
+
+const CLUSTER_NAME = 'mydb';
+const TOPOLOGY_REFRESH_MS = 1000;
+
+const DEFAULT_CREDENTIALS: Credentials = {
+  user: 'aurora_test',
+  password: 'aurora-test-pw',
+  database: 'aurora_test',
+};
+
+type Role = 'writer' | 'reader' | 'down';
+
+interface Node {
+  index: number;
+  inst: BackendInstance;
+  host: string;
+  publicAddress: string;
+  role: Role;
+  proxy: FaultProxy;
+}
+
+/** A bounded pause inside an awaited operation (kept ref'd: the caller is waiting on it). */
+const sleep = (ms: number): Promise<void> =>
+  ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+
+async function createBackend(engine: EmulatedEngine, options: BackendOptions): Promise<EngineBackend> {
+  if (engine === 'postgres') {
+    const mod = await import('./postgres/pg-backend.js');
+    return mod.createPostgresBackend(options);
+  }
+  // Written by the MySQL side of the emulator; imported by name so this file builds without it.
+  const specifier = './mysql/mysql-backend.js';
+  const mod = (await import(specifier)) as { createMysqlBackend: (o: BackendOptions) => EngineBackend };
+  return mod.createMysqlBackend(options);
+}
+
+function randomClusterId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  let id = '';
+  for (let i = 0; i < 12; i++) id += alphabet[randomInt(alphabet.length)];
+  return id;
+}
+
+class Cluster implements EmulatedCluster {
+  readonly writerEndpoint: Endpoint;
+  readonly readerEndpoint: Endpoint;
+  readonly credentials: Credentials;
+  readonly instanceHostPattern: string;
+  private readonly nodes = new Map<string, Node>();
+  private readonly events: TimelineEvent[] = [];
+  private readonly domain: string;
+  private nextIndex = 1;
+  /** What DNS currently answers (lags behind the truth by dnsLagMs). */
+  private dnsWriter: string | undefined;
+  private dnsReaders: string[] = [];
+  private unregisterDns: (() => void) | undefined;
+  private stopWatchdog: (() => void) | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly dnsTimers = new Set<NodeJS.Timeout>();
+  private opChain: Promise<unknown> = Promise.resolve();
+  private background: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+  private topologyWrites: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly engine: EmulatedEngine,
+    readonly flavor: EmulatedFlavor,
+    private readonly backend: EngineBackend,
+    private readonly plan: AddressPlan,
+    private readonly workDir: string,
+    private readonly opts: Required<
+      Pick<StartClusterOptions, 'dnsLagMs' | 'promotionDelayMs' | 'region' | 'clusterId' | 'verbose'>
+    >,
+  ) {
+    this.domain = `${opts.clusterId}.${opts.region}.rds.amazonaws.com`;
+    this.writerEndpoint = { host: `${CLUSTER_NAME}.cluster-${this.domain}`, port: plan.port };
+    this.readerEndpoint = { host: `${CLUSTER_NAME}.cluster-ro-${this.domain}`, port: plan.port };
+    this.instanceHostPattern = `?.${this.domain}`;
+    this.credentials = { ...DEFAULT_CREDENTIALS };
+  }
+
+  // ---- start -------------------------------------------------------------------------
+
+  async start(count: number): Promise<void> {
+    this.stopWatchdog = startWatchdog(this.workDir);
+    const created: Node[] = [];
+    for (let i = 0; i < count; i++) created.push(await this.createNode(i === 0 ? 'writer' : 'reader'));
+    this.unregisterDns = registerNames((name) => this.resolve(name));
+    const [writer, ...readers] = created;
+    if (!writer) throw new AuroraHaError('EMULATOR_OPTIONS', 'instances must be at least 1');
+    await Promise.all([
+      this.backend.startWriter(writer.inst).then(() => writer.proxy.setEngineUp(true)),
+      ...readers.map((r) =>
+        this.backend.startReader(r.inst, writer.inst).then(() => r.proxy.setEngineUp(true)),
+      ),
+    ]);
+    await this.syncSynchronous();
+    await this.writeTopologyNow();
+    this.updateDnsNow();
+    this.refreshTimer = setInterval(
+      () => void this.writeTopologyNow().catch(() => undefined),
+      TOPOLOGY_REFRESH_MS,
+    );
+    this.refreshTimer.unref();
+    this.record('cluster-started', undefined, `${count} instance(s), ${this.engine}/${this.flavor}`);
+  }
+
+  private async createNode(role: Role): Promise<Node> {
+    if (this.nextIndex > MAX_INSTANCES)
+      throw new AuroraHaError('EMULATOR_OPTIONS', `at most ${MAX_INSTANCES} instances per cluster`);
+    const index = this.nextIndex++;
+    const id = `instance-${index}`;
+    const publicAddress = this.plan.publicAddress(index);
+    const proxy = new FaultProxy(publicAddress, this.plan.port, {
+      address: this.plan.internalAddress(index),
+      port: this.plan.port,
+    });
+    proxy.setEngineUp(false);
+    await proxy.start();
+    const node: Node = {
+      index,
+      inst: {
+        id,
+        address: this.plan.internalAddress(index),
+        port: this.plan.port,
+        dir: join(this.workDir, id),
+      },
+      host: `${id}.${this.domain}`,
+      publicAddress,
+      role,
+      proxy,
+    };
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  // ---- names -------------------------------------------------------------------------
+
+  private resolve(name: string): string | undefined {
+    if (!name.endsWith(this.domain) || this.stopped) return undefined;
+    if (name === this.writerEndpoint.host) return this.addressOf(this.dnsWriter);
+    if (name === this.readerEndpoint.host) {
+      const pick = this.dnsReaders[randomInt(Math.max(1, this.dnsReaders.length))] ?? this.dnsWriter;
+      return this.addressOf(pick);
+    }
+    for (const node of this.nodes.values()) if (node.host === name) return node.publicAddress;
+    return undefined;
+  }
+
+  private addressOf(id: string | undefined): string | undefined {
+    return id === undefined ? undefined : this.nodes.get(id)?.publicAddress;
+  }
+
+  private currentWriter(): Node | undefined {
+    for (const n of this.nodes.values()) if (n.role === 'writer') return n;
+    return undefined;
+  }
+
+  private liveReaders(): Node[] {
+    return [...this.nodes.values()].filter((n) => n.role === 'reader');
+  }
+
+  private updateDnsNow(): void {
+    const writer = this.currentWriter()?.inst.id;
+    const changed = writer !== undefined && writer !== this.dnsWriter;
+    if (writer !== undefined) this.dnsWriter = writer;
+    this.dnsReaders = this.liveReaders().map((n) => n.inst.id);
+    if (changed && this.events.length > 0)
+      this.record('dns-switched', writer, `cluster endpoint → ${writer}`);
+  }
+
+  /** Cluster endpoints follow the truth after dnsLagMs. */
+  private scheduleDnsUpdate(): void {
+    if (this.opts.dnsLagMs <= 0) {
+      this.updateDnsNow();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.dnsTimers.delete(timer);
+      if (!this.stopped) this.updateDnsNow();
+    }, this.opts.dnsLagMs);
+    timer.unref();
+    this.dnsTimers.add(timer);
+  }
+
+  // ---- topology metadata -------------------------------------------------------------
+
+  private topologyRecords(): TopologyRecord[] {
+    return [...this.nodes.values()]
+      .filter((n) => n.role !== 'down')
+      .map((n) => ({
+        instanceId: n.inst.id,
+        isWriter: n.role === 'writer',
+        endpoint: n.host,
+        port: this.plan.port,
+        cpu: 0,
+        lagMs: 0,
+      }));
+  }
+
+  /** Write the truth on the current writer (serialised; readers get it by replication). */
+  private writeTopologyNow(): Promise<void> {
+    const next = this.topologyWrites.then(async () => {
+      const writer = this.currentWriter();
+      if (!writer || this.stopped) return;
+      await this.backend.writeTopology(writer.inst, this.topologyRecords());
+    });
+    this.topologyWrites = next.catch(() => undefined);
+    return next;
+  }
+
+  private async syncSynchronous(): Promise<void> {
+    const writer = this.currentWriter();
+    if (!writer || !this.backend.setSynchronous) return;
+    await this.backend.setSynchronous(writer.inst, this.liveReaders().length > 0);
+  }
+
+  // ---- operations --------------------------------------------------------------------
+
+  /** Operations run one at a time. */
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.opChain.then(() => {
+      if (this.stopped) throw new AuroraHaError('EMULATOR_STOPPED', 'the emulated cluster is stopped');
+      return op();
+    });
+    this.opChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private node(id: string): Node {
+    const node = this.nodes.get(id);
+    if (!node)
+      throw new AuroraHaError(
+        'EMULATOR_UNKNOWN_INSTANCE',
+        `no instance "${id}" in this cluster (have: ${[...this.nodes.keys()].join(', ')})`,
+      );
+    return node;
+  }
+
+  private async pickTarget(target: string | undefined): Promise<Node> {
+    if (target !== undefined) {
+      const node = this.node(target);
+      if (node.role !== 'reader')
+        throw new AuroraHaError('EMULATOR_BAD_TARGET', `failover target "${target}" is not a live reader`);
+      return node;
+    }
+    const readers = this.liveReaders();
+    if (readers.length === 0) throw new AuroraHaError('EMULATOR_NO_READER', 'no live reader to promote');
+    const positions = await Promise.all(
+      readers.map((r) => this.backend.replicationPosition(r.inst).catch(() => -1n)),
+    );
+    let best = 0;
+    positions.forEach((p, i) => {
+      if (p > (positions[best] ?? -1n)) best = i;
+    });
+    return readers[best] as Node;
+  }
+
+  failover(options: { target?: string } = {}): Promise<{ newWriter: string }> {
+    return this.serial(async () => {
+      const old = this.currentWriter();
+      if (old) {
+        old.role = 'down';
+        old.proxy.setEngineUp(false);
+        await this.backend.crash(old.inst);
+        this.record('writer-lost', old.inst.id, 'crashed (SIGKILL)');
+      }
+      await sleep(this.opts.promotionDelayMs);
+      return this.promoteAndRecover(options.target, old);
+    });
+  }
+
+  switchover(options: { target?: string } = {}): Promise<{ newWriter: string }> {
+    return this.serial(async () => {
+      const old = this.currentWriter();
+      if (old) {
+        old.role = 'down';
+        old.proxy.setEngineUp(false);
+        // Clean shutdown: the writer sends all of its WAL to the standbys before exiting.
+        await this.backend.stop(old.inst);
+        this.record('writer-lost', old.inst.id, 'stopped for switchover');
+      }
+      return this.promoteAndRecover(options.target, old);
+    });
+  }
+
+  private async promoteAndRecover(
+    target: string | undefined,
+    old: Node | undefined,
+  ): Promise<{ newWriter: string }> {
+    const next = await this.pickTarget(target);
+    await this.backend.promote(next.inst);
+    next.role = 'writer';
+    this.record('promoted', next.inst.id);
+    const others = this.liveReaders();
+    // Until re-pointed, the other readers keep replicating nothing and show the old topology.
+    await this.syncSynchronous().catch(() => undefined);
+    await this.writeTopologyNow().catch(() => undefined);
+    this.scheduleDnsUpdate();
+    const recovery = (async () => {
+      await Promise.all(
+        others.map(async (r) => {
+          await this.backend.repoint(r.inst, next.inst);
+          this.record('reader-repointed', r.inst.id, `now follows ${next.inst.id}`);
+        }),
+      );
+      if (old && !this.stopped) {
+        await this.backend.rebuildAsReader(old.inst, next.inst);
+        if (this.stopped) return;
+        old.role = 'reader';
+        old.proxy.setEngineUp(true);
+        this.record('old-writer-back', old.inst.id, `reader of ${next.inst.id}`);
+      }
+      await this.syncSynchronous();
+      await this.writeTopologyNow();
+      this.scheduleDnsUpdate();
+    })();
+    this.trackBackground(recovery);
+    return { newWriter: next.inst.id };
+  }
+
+  private trackBackground(work: Promise<unknown>): void {
+    const guarded = work.catch((err: unknown) => {
+      if (!this.stopped)
+        this.log(`background recovery failed: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    this.background = Promise.all([this.background, guarded]);
+    // Recovery must finish before the next operation changes roles again.
+    this.opChain = Promise.all([this.opChain, guarded]);
+  }
+
+  crash(id: string): Promise<void> {
+    return this.serial(async () => {
+      const node = this.node(id);
+      node.role = 'down';
+      node.proxy.setEngineUp(false);
+      await this.backend.crash(node.inst);
+      this.record('instance-crashed', id);
+      await this.syncSynchronous().catch(() => undefined);
+      await this.writeTopologyNow().catch(() => undefined);
+      this.scheduleDnsUpdate();
+    });
+  }
+
+  reboot(id: string): Promise<void> {
+    return this.serial(async () => {
+      const node = this.node(id);
+      const wasWriter =
+        node.role === 'writer' || (node.role === 'down' && this.currentWriter() === undefined);
+      node.role = 'down';
+      node.proxy.setEngineUp(false);
+      await this.backend.restart(node.inst);
+      node.role = wasWriter ? 'writer' : 'reader';
+      node.proxy.setEngineUp(true);
+      this.record('instance-rebooted', id);
+      await this.syncSynchronous().catch(() => undefined);
+      await this.writeTopologyNow().catch(() => undefined);
+      this.scheduleDnsUpdate();
+    });
+  }
+
+  partition(id: string, options: { mode: PartitionMode }): void {
+    this.node(id).proxy.setPartition(options.mode);
+    this.record('partitioned', id, options.mode);
+  }
+
+  heal(id: string): void {
+    const node = this.node(id);
+    node.proxy.setPartition('none');
+    node.proxy.setLatency(0);
+    this.record('healed', id);
+  }
+
+  latency(id: string, ms: number): void {
+    this.node(id).proxy.setLatency(ms);
+    this.record('latency-set', id, `${ms} ms`);
+  }
+
+  addReader(): Promise<InstanceEndpoint> {
+    return this.serial(async () => {
+      const writer = this.currentWriter();
+      if (!writer)
+        throw new AuroraHaError('EMULATOR_NO_WRITER', 'cannot add a reader while the cluster has no writer');
+      const node = await this.createNode('down');
+      await chownTree(this.workDir);
+      await this.backend.startReader(node.inst, writer.inst);
+      node.role = 'reader';
+      node.proxy.setEngineUp(true);
+      this.record('instance-added', node.inst.id);
+      await this.syncSynchronous();
+      await this.writeTopologyNow();
+      this.scheduleDnsUpdate();
+      return this.endpointOf(node);
+    });
+  }
+
+  removeReader(id: string): Promise<void> {
+    return this.serial(async () => {
+      const node = this.node(id);
+      if (node.role === 'writer')
+        throw new AuroraHaError('EMULATOR_BAD_TARGET', `"${id}" is the writer; fail over first`);
+      node.role = 'down';
+      this.nodes.delete(id);
+      this.dnsReaders = this.dnsReaders.filter((r) => r !== id);
+      await node.proxy.stop();
+      await this.backend.crash(node.inst);
+      await rm(node.inst.dir, { recursive: true, force: true });
+      this.record('instance-removed', id);
+      await this.syncSynchronous();
+      await this.writeTopologyNow();
+      this.scheduleDnsUpdate();
+    });
+  }
+
+  // ---- views -------------------------------------------------------------------------
+
+  private endpointOf(node: Node): InstanceEndpoint {
+    return {
+      id: node.inst.id,
+      host: node.host,
+      port: this.plan.port,
+      role: node.role,
+      address: node.publicAddress,
+    };
+  }
+
+  instances(): InstanceEndpoint[] {
+    return [...this.nodes.values()].map((n) => this.endpointOf(n));
+  }
+
+  topology(): InstanceEndpoint[] {
+    return this.instances();
+  }
+
+  timeline(): TimelineEvent[] {
+    return this.events.map((e) => ({ ...e }));
+  }
+
+  async settled(): Promise<void> {
+    let seen: Promise<unknown> | undefined;
+    while (seen !== this.background) {
+      seen = this.background;
+      await seen;
+    }
+  }
+
+  private record(kind: TimelineEventKind, instanceId?: string, detail?: string): void {
+    const event: TimelineEvent = { at: Date.now(), kind };
+    if (instanceId !== undefined) event.instanceId = instanceId;
+    if (detail !== undefined) event.detail = detail;
+    this.events.push(event);
+    this.log(`${kind}${instanceId ? ` ${instanceId}` : ''}${detail ? `: ${detail}` : ''}`);
+  }
+
+  private log(message: string): void {
+    if (this.opts.verbose) process.stderr.write(`[aurora-ha emulator ${this.opts.clusterId}] ${message}\n`);
+  }
+
+  // ---- stop --------------------------------------------------------------------------
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    for (const t of this.dnsTimers) clearTimeout(t);
+    this.dnsTimers.clear();
+    this.unregisterDns?.();
+    await Promise.all([...this.nodes.values()].map((n) => n.proxy.stop()));
+    await this.backend.shutdown().catch(() => undefined);
+    await this.background.catch(() => undefined);
+    await rm(this.workDir, { recursive: true, force: true });
+    untrackDir(this.workDir);
+    this.stopWatchdog?.();
+  }
+}
+
+/** Start an emulated cluster of real engines on loopback (see docs/emulator.md). */
+export async function startCluster(options: StartClusterOptions): Promise<EmulatedCluster> {
+  const count = options.instances ?? 3;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_INSTANCES) {
+    throw new AuroraHaError(
+      'EMULATOR_OPTIONS',
+      `instances must be an integer from 1 to ${MAX_INSTANCES} (got ${String(options.instances)})`,
+    );
+  }
+  if (options.engine !== 'postgres' && options.engine !== 'mysql') {
+    throw new AuroraHaError(
+      'EMULATOR_OPTIONS',
+      `engine must be "postgres" or "mysql" (got ${String(options.engine)})`,
+    );
+  }
+  const flavor = options.flavor ?? 'aurora';
+  const opts = {
+    dnsLagMs: options.dnsLagMs ?? 0,
+    promotionDelayMs: options.promotionDelayMs ?? 0,
+    region: options.region ?? 'us-east-1',
+    clusterId: (options.clusterId ?? randomClusterId()).toLowerCase(),
+    verbose: options.verbose ?? false,
+  };
+  for (let attempt = 0; ; attempt++) {
+    const workDir = await mkdtemp(join(emulatorTempRoot(), `aurora-ha-${randomBytes(2).toString('hex')}-`));
+    trackDir(workDir);
+    let cluster: Cluster | undefined;
+    try {
+      await chmod(workDir, 0o755);
+      await chownTree(workDir);
+      const backend = await createBackend(options.engine, { flavor, workDir, ...DEFAULT_CREDENTIALS });
+      let plan = randomPlan();
+      for (let probe = 0; probe < 10; probe++) {
+        const free = await Promise.all(
+          Array.from({ length: count }, (_, i) => canBind(plan.internalAddress(i + 1), plan.port)),
+        );
+        if (!free.includes(false)) break;
+        plan = randomPlan();
+      }
+      cluster = new Cluster(options.engine, flavor, backend, plan, workDir, opts);
+      await cluster.start(count);
+      return cluster;
+    } catch (err) {
+      if (cluster) await cluster.stop().catch(() => undefined);
+      await rm(workDir, { recursive: true, force: true });
+      untrackDir(workDir);
+      if (!(isAddressInUse(err) && attempt < 5)) throw err;
+    }
+  }
+}

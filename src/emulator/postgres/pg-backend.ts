@@ -1,0 +1,261 @@
+/**
+ * PostgreSQL EngineBackend: a primary and hot standbys with real streaming replication.
+ * Instances start from copies of the template (standbys cloned before the primary's first
+ * start, so a cluster starts in parallel); later replicas come from pg_basebackup.
+ * Per-instance settings are passed on the command line; primary_conninfo (changed at run
+ * time by re-pointing) and synchronous_standby_names live in postgresql.auto.conf.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BackendInstance, BackendOptions, EngineBackend, TopologyRecord } from '../engine.js';
+import { chownTree, killGroup, runTool, spawnTracked, waitExit } from '../processes.js';
+import { ADMIN_USER, adminQuery, lsnToBigInt, waitReady, withAdmin } from './pg-admin.js';
+import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
+import { RDS_EXTENSIONS, topologyRows } from './pg-metadata-sql.js';
+import { ensureTemplate } from './pg-template.js';
+
+interface Running {
+  child: ChildProcess;
+  inst: BackendInstance;
+}
+
+function conninfo(writer: BackendInstance, standbyId: string): string {
+  return `host=${writer.address} port=${writer.port} user=${ADMIN_USER} application_name=${standbyId} connect_timeout=2`;
+}
+
+export class PostgresBackend implements EngineBackend {
+  readonly engine = 'postgres' as const;
+  private readonly bins: PgBinaries;
+  private readonly running = new Map<string, Running>();
+  /** Writer started from the template and never replaced: standbys may be plain template copies. */
+  private templateWriter: string | undefined;
+  private templatePath: Promise<string> | undefined;
+
+  constructor(private readonly options: BackendOptions) {
+    this.bins = findPgBinaries();
+  }
+
+  private template(): Promise<string> {
+    this.templatePath ??= ensureTemplate(this.bins, this.options);
+    return this.templatePath;
+  }
+
+  private dataDir(inst: BackendInstance): string {
+    return join(inst.dir, 'data');
+  }
+
+  private async copyTemplate(inst: BackendInstance): Promise<void> {
+    const template = await this.template();
+    await mkdir(inst.dir, { recursive: true });
+    await chownTree(inst.dir);
+    await runTool('cp', ['-a', template, this.dataDir(inst)]);
+  }
+
+  private args(inst: BackendInstance): string[] {
+    const settings: Record<string, string> = {
+      listen_addresses: inst.address,
+      port: String(inst.port),
+      unix_socket_directories: inst.dir,
+      cluster_name: inst.id,
+      'aurora_ha.instance_id': inst.id,
+      fsync: 'off',
+      // DSM segments in the data dir (removed with it), not in /dev/shm where a SIGKILLed server leaks them
+      dynamic_shared_memory_type: 'mmap',
+      shared_buffers: '16MB',
+      wal_keep_size: '256MB',
+      wal_retrieve_retry_interval: '100ms',
+      wal_receiver_status_interval: '1s',
+      wal_sender_timeout: '10s',
+      wal_receiver_timeout: '10s',
+      hot_standby_feedback: 'on',
+      logging_collector: 'off',
+    };
+    if (this.options.flavor === 'aurora') settings['rds.extensions'] = RDS_EXTENSIONS;
+    const args = ['-D', this.dataDir(inst)];
+    for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
+    return args;
+  }
+
+  private async launch(inst: BackendInstance): Promise<void> {
+    const log = openSync(join(inst.dir, 'postgres.log'), 'a');
+    let child: ChildProcess;
+    try {
+      child = spawnTracked(this.bins.postgres, this.args(inst), { stdio: ['ignore', log, log] });
+    } finally {
+      closeSync(log);
+    }
+    this.running.set(inst.id, { child, inst });
+    child.once('exit', () => {
+      if (this.running.get(inst.id)?.child === child) this.running.delete(inst.id);
+    });
+    try {
+      await waitReady(
+        inst.dir,
+        inst.port,
+        () => child.exitCode === null && child.signalCode === null,
+        30_000,
+        `postgres ${inst.id}`,
+      );
+    } catch (err) {
+      const log = await readFile(join(inst.dir, 'postgres.log'), 'utf8').catch(() => '');
+      const tail = log.trim().split('\n').slice(-12).join(' | ');
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; log: ${tail}`, { cause: err });
+    }
+  }
+
+  async startWriter(inst: BackendInstance): Promise<void> {
+    this.templateWriter = inst.id;
+    await this.copyTemplate(inst);
+    await this.launch(inst);
+  }
+
+  async startReader(inst: BackendInstance, writer: BackendInstance): Promise<void> {
+    if (this.templateWriter === writer.id) {
+      await this.copyTemplate(inst);
+      const data = this.dataDir(inst);
+      await writeFile(join(data, 'standby.signal'), '');
+      await appendFile(
+        join(data, 'postgresql.auto.conf'),
+        `primary_conninfo = '${conninfo(writer, inst.id)}'\n`,
+      );
+      await chownTree(data);
+    } else {
+      await this.baseBackup(inst, writer);
+    }
+    await this.launch(inst);
+    await this.waitStreaming(inst);
+  }
+
+  private async baseBackup(inst: BackendInstance, writer: BackendInstance): Promise<void> {
+    await mkdir(inst.dir, { recursive: true });
+    await rm(this.dataDir(inst), { recursive: true, force: true });
+    await chownTree(inst.dir);
+    await runTool(this.bins.pgBasebackup, [
+      '-h',
+      writer.address,
+      '-p',
+      String(writer.port),
+      '-U',
+      ADMIN_USER,
+      '-D',
+      this.dataDir(inst),
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+      '-N',
+      '--application-name',
+      inst.id,
+    ]);
+    await appendFile(
+      join(this.dataDir(inst), 'postgresql.auto.conf'),
+      `primary_conninfo = '${conninfo(writer, inst.id)}'\n`,
+    );
+    await chownTree(this.dataDir(inst));
+  }
+
+  private async waitStreaming(inst: BackendInstance, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const rows = await adminQuery<{ status: string }>(
+        inst.dir,
+        inst.port,
+        'SELECT status FROM pg_stat_wal_receiver',
+      ).catch(() => []);
+      if (rows[0]?.status === 'streaming') return;
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    throw new Error(`standby ${inst.id} is not streaming after ${timeoutMs} ms`);
+  }
+
+  async promote(inst: BackendInstance): Promise<void> {
+    await adminQuery(inst.dir, inst.port, 'SELECT pg_promote(true, 30)');
+    if (this.templateWriter !== inst.id) this.templateWriter = undefined;
+  }
+
+  async repoint(inst: BackendInstance, writer: BackendInstance): Promise<void> {
+    await withAdmin(inst.dir, inst.port, 'postgres', async (c) => {
+      await c.query(`ALTER SYSTEM SET primary_conninfo = '${conninfo(writer, inst.id)}'`);
+      await c.query('SELECT pg_reload_conf()');
+    });
+    await this.waitStreaming(inst);
+  }
+
+  async replicationPosition(inst: BackendInstance): Promise<bigint> {
+    const rows = await adminQuery<{ lsn: string | null }>(
+      inst.dir,
+      inst.port,
+      'SELECT COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text AS lsn',
+    );
+    return lsnToBigInt(rows[0]?.lsn);
+  }
+
+  async crash(inst: BackendInstance): Promise<void> {
+    const r = this.running.get(inst.id);
+    if (!r) return;
+    killGroup(r.child, 'SIGKILL');
+    await waitExit(r.child, 5_000);
+  }
+
+  async stop(inst: BackendInstance): Promise<void> {
+    const r = this.running.get(inst.id);
+    if (!r) return;
+    killGroup(r.child, 'SIGINT');
+    await waitExit(r.child, 15_000);
+  }
+
+  async restart(inst: BackendInstance): Promise<void> {
+    if (this.running.has(inst.id)) await this.stop(inst);
+    await this.launch(inst);
+  }
+
+  async rebuildAsReader(inst: BackendInstance, writer: BackendInstance): Promise<void> {
+    await this.crash(inst);
+    if (this.templateWriter === inst.id) this.templateWriter = undefined;
+    await this.baseBackup(inst, writer);
+    await this.launch(inst);
+    await this.waitStreaming(inst);
+  }
+
+  /** Commits wait for one standby only while one is there (else writes would hang). */
+  async setSynchronous(writer: BackendInstance, on: boolean): Promise<void> {
+    await withAdmin(writer.dir, writer.port, 'postgres', async (c) => {
+      await c.query(
+        on
+          ? "ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (*)'"
+          : 'ALTER SYSTEM RESET synchronous_standby_names',
+      );
+      await c.query('SELECT pg_reload_conf()');
+    });
+  }
+
+  async writeTopology(writer: BackendInstance, rows: readonly TopologyRecord[]): Promise<void> {
+    const insert = topologyRows(rows);
+    await withAdmin(writer.dir, writer.port, this.options.database, async (c) => {
+      await c.query('BEGIN');
+      try {
+        await c.query('SET LOCAL synchronous_commit = local');
+        await c.query('DELETE FROM aurora_ha.replica_status');
+        if (rows.length > 0) await c.query(insert.text, insert.values);
+        await c.query('COMMIT');
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    const all = [...this.running.values()];
+    for (const r of all) killGroup(r.child, 'SIGKILL');
+    await Promise.all(all.map((r) => waitExit(r.child, 5_000)));
+    this.running.clear();
+  }
+}
+
+export function createPostgresBackend(options: BackendOptions): EngineBackend {
+  return new PostgresBackend(options);
+}
