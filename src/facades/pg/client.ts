@@ -8,7 +8,14 @@
  */
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import type { ClientConfig, QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import type {
+  ClientConfig,
+  QueryArrayConfig,
+  QueryArrayResult,
+  QueryConfig,
+  QueryResult,
+  QueryResultRow,
+} from 'pg';
 import { resolveConfig } from '../../config/parse-config.js';
 import type { WrapperOptions } from '../../config/wrapper-options.js';
 import { LogicalConnection } from '../../core/logical-connection.js';
@@ -20,8 +27,9 @@ export type AuroraClientConfig = ClientConfig & WrapperOptions;
 
 type QueryCallback<R extends QueryResultRow> = (err: Error | null, result?: QueryResult<R>) => void;
 
-interface Submittable {
-  submit: (connection: unknown) => void;
+/** What pg accepts as a submittable (pg.Query, pg-cursor, pg-query-stream). */
+export interface Submittable {
+  submit(connection: unknown): void;
 }
 
 function isSubmittable(x: unknown): x is Submittable {
@@ -108,6 +116,10 @@ export class Client extends EventEmitter {
   }
 
   query<T extends Submittable>(submittable: T): T;
+  query<R extends unknown[] = unknown[]>(
+    config: QueryArrayConfig,
+    values?: unknown[],
+  ): Promise<QueryArrayResult<R>>;
   query<R extends QueryResultRow = QueryResultRow>(
     textOrConfig: string | QueryConfig,
     values?: unknown[],
