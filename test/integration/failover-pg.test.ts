@@ -16,9 +16,13 @@ import {
 } from '../../src/core/errors.js';
 import { Client } from '../../src/pg.js';
 import type { EmulatedCluster } from '../../src/emulator.js';
-import { pgConfig, useCluster } from '../support/cluster.js';
+import { pgConfig, startTestCluster, useCluster } from '../support/cluster.js';
 
-const cluster = useCluster({ engine: 'postgres', instances: 3 });
+/** Shared cluster for tests that leave it as they found it (partitions are healed). */
+const shared = useCluster({ engine: 'postgres', instances: 3 });
+/** The cluster the current test uses: the shared one, or a fresh one for destructive tests. */
+let active: (() => EmulatedCluster) | undefined;
+const cluster = (): EmulatedCluster => (active ?? shared)();
 
 /** Fast failover settings so the suite stays short; the defaults are minutes. */
 const FAST = {
@@ -91,13 +95,28 @@ async function expectNoSessionsLeft(c: EmulatedCluster): Promise<void> {
   expect(last).toEqual(Object.fromEntries(Object.keys(last).map((k) => [k, 0])));
 }
 
+/**
+ * Run a destructive test (failover, crash) on a cluster of its own, then check that no
+ * session of the test user is left on any live instance before stopping it.
+ */
+async function onFreshCluster(instances: number, body: () => Promise<void>): Promise<void> {
+  const own = await startTestCluster({ engine: 'postgres', instances });
+  active = () => own;
+  try {
+    await body();
+    await Promise.all(clients.splice(0).map((cl) => cl.end().catch(() => undefined)));
+    await expectNoSessionsLeft(own);
+  } finally {
+    active = undefined;
+    await Promise.all(clients.splice(0).map((cl) => cl.end().catch(() => undefined)));
+    await own.stop();
+  }
+}
+
 afterEach(async () => {
-  const c = cluster();
+  const c = shared();
   for (const i of c.instances()) c.heal(i.id);
   await Promise.all(clients.splice(0).map((cl) => cl.end().catch(() => undefined)));
-  await c.settled();
-  for (const i of c.instances()) if (i.role === 'down') await c.reboot(i.id);
-  await c.settled();
   // Every connection a failover opened (readers probed, losers of a race) must be closed.
   await expectNoSessionsLeft(c);
 });
@@ -134,52 +153,54 @@ describe('failover plugin on PostgreSQL', () => {
     expect(err).not.toBeInstanceOf(FailoverError);
   });
 
-  it('writer crash outside a transaction: FailoverSuccessError, then the next query runs on the new writer', async () => {
-    const c = client(undefined);
-    await c.connect();
-    const oldWriter = await instanceId(c);
-    const { newWriter } = await cluster().failover();
-    expect(newWriter).not.toBe(oldWriter);
-    const started = Date.now();
-    // Three calls fail together on the dead connection: one failover, three outcomes.
-    const outcomes = await Promise.allSettled([
-      c.query('SELECT 1'),
-      c.query('SELECT 2'),
-      c.query('SELECT 3'),
-    ]);
-    const elapsed = Date.now() - started;
-    const errors = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as unknown) : undefined));
-    for (const e of errors) expect(e).toBeInstanceOf(FailoverSuccessError);
-    const hosts = new Set(errors.map((e) => (e as FailoverSuccessError).newHost));
-    expect(hosts.size).toBe(1);
-    expect((errors[0] as FailoverSuccessError).cause).toBeDefined();
-    expect(await instanceId(c)).toBe(newWriter);
-    expect(await inRecovery(c)).toBe(false);
-    console.log(`[failover-pg] writer failover after promotion: ${elapsed} ms`);
-  });
+  it('writer crash outside a transaction: FailoverSuccessError, then the next query runs on the new writer', async () =>
+    onFreshCluster(3, async () => {
+      const c = client(undefined);
+      await c.connect();
+      const oldWriter = await instanceId(c);
+      const { newWriter } = await cluster().failover();
+      expect(newWriter).not.toBe(oldWriter);
+      const started = Date.now();
+      // Three calls fail together on the dead connection: one failover, three outcomes.
+      const outcomes = await Promise.allSettled([
+        c.query('SELECT 1'),
+        c.query('SELECT 2'),
+        c.query('SELECT 3'),
+      ]);
+      const elapsed = Date.now() - started;
+      const errors = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as unknown) : undefined));
+      for (const e of errors) expect(e).toBeInstanceOf(FailoverSuccessError);
+      const hosts = new Set(errors.map((e) => (e as FailoverSuccessError).newHost));
+      expect(hosts.size).toBe(1);
+      expect((errors[0] as FailoverSuccessError).cause).toBeDefined();
+      expect(await instanceId(c)).toBe(newWriter);
+      expect(await inRecovery(c)).toBe(false);
+      console.log(`[failover-pg] writer failover after promotion: ${elapsed} ms`);
+    }));
 
-  it('writer crash inside a transaction: TransactionResolutionUnknownError, transaction not applied', async () => {
-    const setup = client(undefined);
-    await setup.connect();
-    await setup.query('CREATE TABLE IF NOT EXISTS fo_tx (k text PRIMARY KEY)');
-    await setup.end();
-    const c = client(undefined);
-    await c.connect();
-    await c.query('BEGIN');
-    await c.query("INSERT INTO fo_tx VALUES ('before-crash')");
-    const { newWriter } = await cluster().failover();
-    const err = await rejection(c.query("INSERT INTO fo_tx VALUES ('after-crash')"));
-    expect(err).toBeInstanceOf(TransactionResolutionUnknownError);
-    expect(await instanceId(c)).toBe(newWriter);
-    const r = await c.query(
-      "SELECT count(*)::int AS n FROM fo_tx WHERE k IN ('before-crash', 'after-crash')",
-    );
-    expect(r.rows[0]!.n).toBe(0);
-    // The connection is usable for a restarted transaction.
-    await c.query('BEGIN');
-    await c.query("INSERT INTO fo_tx VALUES ('restarted')");
-    await c.query('COMMIT');
-  });
+  it('writer crash inside a transaction: TransactionResolutionUnknownError, transaction not applied', async () =>
+    onFreshCluster(3, async () => {
+      const setup = client(undefined);
+      await setup.connect();
+      await setup.query('CREATE TABLE IF NOT EXISTS fo_tx (k text PRIMARY KEY)');
+      await setup.end();
+      const c = client(undefined);
+      await c.connect();
+      await c.query('BEGIN');
+      await c.query("INSERT INTO fo_tx VALUES ('before-crash')");
+      const { newWriter } = await cluster().failover();
+      const err = await rejection(c.query("INSERT INTO fo_tx VALUES ('after-crash')"));
+      expect(err).toBeInstanceOf(TransactionResolutionUnknownError);
+      expect(await instanceId(c)).toBe(newWriter);
+      const r = await c.query(
+        "SELECT count(*)::int AS n FROM fo_tx WHERE k IN ('before-crash', 'after-crash')",
+      );
+      expect(r.rows[0]!.n).toBe(0);
+      // The connection is usable for a restarted transaction.
+      await c.query('BEGIN');
+      await c.query("INSERT INTO fo_tx VALUES ('restarted')");
+      await c.query('COMMIT');
+    }));
 
   it('a write on a read-only instance fails over to the writer in strict-writer mode', async () => {
     const c0 = cluster();
@@ -212,18 +233,19 @@ describe('failover plugin on PostgreSQL', () => {
     expect(await inRecovery(c)).toBe(true);
   });
 
-  it('strict-reader: a crashed reader fails over to the other reader, never the writer', async () => {
-    const c = client(cluster().readerEndpoint.host, { failoverMode: 'strict-reader' });
-    await c.connect();
-    const before = await instanceId(c);
-    await cluster().crash(before);
-    const err = await rejection(c.query('SELECT 1'));
-    expect(err).toBeInstanceOf(FailoverSuccessError);
-    const after = await instanceId(c);
-    expect(after).not.toBe(before);
-    expect(after).not.toBe(writerId(cluster()));
-    expect(await inRecovery(c)).toBe(true);
-  });
+  it('strict-reader: a crashed reader fails over to the other reader, never the writer', async () =>
+    onFreshCluster(3, async () => {
+      const c = client(cluster().readerEndpoint.host, { failoverMode: 'strict-reader' });
+      await c.connect();
+      const before = await instanceId(c);
+      await cluster().crash(before);
+      const err = await rejection(c.query('SELECT 1'));
+      expect(err).toBeInstanceOf(FailoverSuccessError);
+      const after = await instanceId(c);
+      expect(after).not.toBe(before);
+      expect(after).not.toBe(writerId(cluster()));
+      expect(await inRecovery(c)).toBe(true);
+    }));
 
   it('refused connections to the writer for a moment: the old writer is reconnected', async () => {
     const c = client(undefined);
@@ -251,46 +273,54 @@ describe('failover plugin on PostgreSQL', () => {
     expect(await rejection(c.query('SELECT 1'))).toBeInstanceOf(FailoverFailedError);
   });
 
-  it('loses no acknowledged insert across two failovers', async () => {
-    const setup = client(undefined);
-    await setup.connect();
-    await setup.query('CREATE TABLE IF NOT EXISTS fo_writes (k text PRIMARY KEY, worker int)');
-    await setup.end();
-    const acknowledged = new Set<string>();
-    let stop = false;
-    const worker = async (w: number): Promise<void> => {
-      const c = client(undefined);
-      await c.connect();
-      for (let n = 0; !stop; n++) {
-        const key = `w${w}-${n}`;
-        for (;;) {
-          try {
-            await c.query('INSERT INTO fo_writes VALUES ($1, $2) ON CONFLICT DO NOTHING', [key, w]);
-            acknowledged.add(key);
-            break;
-          } catch (err) {
-            if (err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError)
-              continue;
-            throw err;
+  it('loses no acknowledged insert across two failovers', async () =>
+    onFreshCluster(4, async () => {
+      const setup = client(undefined);
+      await setup.connect();
+      await setup.query('CREATE TABLE IF NOT EXISTS fo_writes (k text PRIMARY KEY, worker int)');
+      await setup.end();
+      const acknowledged = new Set<string>();
+      let stop = false;
+      const worker = async (w: number): Promise<void> => {
+        const c = client(undefined);
+        await c.connect();
+        for (let n = 0; !stop; n++) {
+          const key = `w${w}-${n}`;
+          for (;;) {
+            try {
+              await c.query('INSERT INTO fo_writes VALUES ($1, $2) ON CONFLICT DO NOTHING', [key, w]);
+              acknowledged.add(key);
+              break;
+            } catch (err) {
+              if (err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError)
+                continue;
+              throw err;
+            }
           }
         }
-      }
-    };
-    const workers = [0, 1, 2, 3].map((w) => worker(w));
-    await new Promise((r) => setTimeout(r, 500));
-    await cluster().failover();
-    await cluster().settled();
-    await new Promise((r) => setTimeout(r, 500));
-    await cluster().failover();
-    await new Promise((r) => setTimeout(r, 500));
-    stop = true;
-    await Promise.all(workers);
-    const check = client(undefined);
-    await check.connect();
-    const r = await check.query<{ k: string }>('SELECT k FROM fo_writes');
-    const present = new Set(r.rows.map((row) => row.k));
-    const lost = [...acknowledged].filter((k) => !present.has(k));
-    expect(acknowledged.size).toBeGreaterThan(50);
-    expect(lost).toEqual([]);
-  });
+      };
+      // A worker's unexpected error is collected (and asserted below), never left unhandled.
+      const workers = [0, 1, 2, 3].map((w) =>
+        worker(w).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      await cluster().failover();
+      await cluster().settled();
+      await new Promise((r) => setTimeout(r, 500));
+      await cluster().failover();
+      await new Promise((r) => setTimeout(r, 500));
+      stop = true;
+      const workerErrors = (await Promise.all(workers)).filter((e) => e !== undefined);
+      expect(workerErrors).toEqual([]);
+      const check = client(undefined);
+      await check.connect();
+      const r = await check.query<{ k: string }>('SELECT k FROM fo_writes');
+      const present = new Set(r.rows.map((row) => row.k));
+      const lost = [...acknowledged].filter((k) => !present.has(k));
+      expect(acknowledged.size).toBeGreaterThan(50);
+      expect(lost).toEqual([]);
+    }));
 });

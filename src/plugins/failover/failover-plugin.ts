@@ -95,6 +95,7 @@ export class FailoverPlugin implements Plugin {
       await closeQuietly(conn);
       throw problem;
     }
+    await this.learnTopology(conn);
     return conn;
   }
 
@@ -146,6 +147,21 @@ export class FailoverPlugin implements Plugin {
       return outcomeError(result.host, inTx, err);
     } catch (e) {
       return e;
+    }
+  }
+
+  /**
+   * Failover needs the cluster's hosts before anything fails: read the topology through the new
+   * connection (the cache is shared per cluster with a TTL, so most connects cost no query).
+   * A failure here is not the user's problem: failover then simply does not apply.
+   */
+  private async learnTopology(conn: PhysicalConnection): Promise<void> {
+    const s = this.service;
+    if (!s.config.options.enableFailover || s.dialect === undefined || !s.dialect.topologyAware) return;
+    try {
+      await s.refreshHostList(conn);
+    } catch {
+      // Topology stays unknown; a later refresh (after a failover, by another connection) may fill it.
     }
   }
 
