@@ -90,7 +90,10 @@ function extractFromUrl(url: string, found: Map<string, Found>): string {
 function hostOfUrl(url: string): { host?: string; port?: string } {
   const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)(?::(\d*))?/i.exec(url);
   if (!m) return {};
-  const host = m[1] === undefined || m[1] === '' ? undefined : decode(m[1]);
+  // pg's `postgres:///db?host=/var/run/postgresql` form: the host (often a socket dir) is a parameter.
+  const hostParam = /[?&]host=([^&#]*)/.exec(url)?.[1];
+  const named = m[1] === undefined || m[1] === '' ? hostParam : m[1];
+  const host = named === undefined || named === '' ? undefined : decode(named);
   return {
     ...(host !== undefined ? { host: host.startsWith('[') ? host.slice(1, -1) : host } : {}),
     ...(m[2] !== undefined && m[2] !== '' ? { port: m[2] } : {}),

@@ -214,6 +214,9 @@ describe('resolveConfig: valid configs', () => {
     expect(d.initialHosts).toEqual([{ host: 'localhost', port: 5432 }]);
     expect(resolveConfig('postgres', { plugins: [] }).options.plugins).toEqual([]);
     expect(resolveConfig('postgres', 'postgres://h/db?plugins=').options.plugins).toEqual([]);
+    expect(resolveConfig('postgres', 'postgres:///db?host=/var/run/postgresql').initialHosts).toEqual([
+      { host: '/var/run/postgresql', port: 5432 },
+    ]);
     expect(resolveConfig('mysql', { host: 'm' }).initialHosts).toEqual([{ host: 'm', port: 3306 }]);
     expect(resolveConfig('postgres', { host: 'h', port: '5433' }).initialHosts).toEqual([
       { host: 'h', port: 5433 },
