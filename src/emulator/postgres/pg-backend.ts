@@ -147,8 +147,6 @@ export class PostgresBackend implements EngineBackend {
       '-c',
       'fast',
       '-N',
-      '--application-name',
-      inst.id,
     ]);
     await appendFile(
       join(this.dataDir(inst), 'postgresql.auto.conf'),
