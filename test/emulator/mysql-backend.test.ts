@@ -66,8 +66,8 @@ function topologyRows(writer: BackendInstance, members: readonly BackendInstance
 describe('MariaDB backend, Aurora flavour', () => {
   beforeAll(async () => {
     backend = createMysqlBackend({ flavor: 'aurora', workDir, ...credentials });
-    await backend.startWriter(i1);
-    await Promise.all([backend.startReader(i2, i1), backend.startReader(i3, i1)]);
+    // all at once, as the control plane does: readers wait for the writer themselves
+    await Promise.all([backend.startWriter(i1), backend.startReader(i2, i1), backend.startReader(i3, i1)]);
     await backend.writeTopology(i1, topologyRows(i1, [i1, i2, i3]));
   });
 

@@ -40,8 +40,8 @@ const scalar = async (inst: BackendInstance, sql: string): Promise<unknown> =>
 describe('MariaDB backend, Multi-AZ flavour', () => {
   beforeAll(async () => {
     backend = createMysqlBackend({ flavor: 'multi-az', workDir, ...credentials });
-    await backend.startWriter(i1);
-    await Promise.all([backend.startReader(i2, i1), backend.startReader(i3, i1)]);
+    // all at once, as the control plane does: readers wait for the writer themselves
+    await Promise.all([backend.startWriter(i1), backend.startReader(i2, i1), backend.startReader(i3, i1)]);
     await backend.writeTopology(
       i1,
       instances.map((m) => ({

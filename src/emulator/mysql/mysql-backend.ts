@@ -75,6 +75,8 @@ class MysqlBackend implements EngineBackend {
   private readonly instances = new Map<string, MysqlInstance>();
   private readonly serverIds = new Map<string, number>();
   private nextServerId = 1;
+  /** Start of each instance in flight: the control plane starts the writer and its readers in parallel. */
+  private readonly starting = new Map<string, Promise<void>>();
   private readonly replicationPassword = randomBytes(12).toString('hex');
   private readonly cleanupOnExit = (): void => this.removeFilesSync();
   private closed = false;
@@ -169,12 +171,34 @@ class MysqlBackend implements EngineBackend {
   }
 
   async startWriter(inst: BackendInstance): Promise<void> {
+    const started = this.startFreshWriter(inst);
+    this.starting.set(inst.id, started);
+    started.catch(() => undefined); // awaited below and by readers; never unhandled
+    await started;
+  }
+
+  private async startFreshWriter(inst: BackendInstance): Promise<void> {
     await mariadbTemplate();
     const m = await this.prepare(inst);
     m.role = 'writer';
     await m.process.start(false);
+    await this.abortIfShutDown(m);
     await withAdmin(this.socketOf(m), (conn) => this.createAccountsAndMetadata(conn));
     await m.proxy?.listen();
+  }
+
+  /** shutdown() ran while this instance was starting: leave nothing behind. */
+  private async abortIfShutDown(m: MysqlInstance): Promise<void> {
+    if (!this.closed) return;
+    await m.process.kill();
+    rmSync(m.inst.dir, { recursive: true, force: true });
+    throw new AuroraHaError('EMULATOR_STATE', `MariaDB backend shut down while ${m.inst.id} was starting`);
+  }
+
+  /** The writer, once its own start (possibly running in parallel with ours) is over. */
+  private async startedWriter(writer: BackendInstance): Promise<MysqlInstance> {
+    await this.starting.get(writer.id);
+    return this.get(writer);
   }
 
   private async createAccountsAndMetadata(conn: AdminConnection): Promise<void> {
@@ -236,9 +260,10 @@ class MysqlBackend implements EngineBackend {
     writer: BackendInstance,
     rebuild: boolean,
   ): Promise<void> {
-    const w = this.get(writer);
     const m = await this.prepare(inst, rebuild);
     await m.process.start(true);
+    await this.abortIfShutDown(m);
+    const w = await this.startedWriter(writer);
     // a fresh copy of the template replays the writer's whole binlog: every instance started
     // from the same template and logs what it applies, so any writer's binlog is complete
     await withAdmin(this.socketOf(m), (conn) => this.follow(conn, w));
@@ -315,6 +340,12 @@ class MysqlBackend implements EngineBackend {
     await m.proxy?.close();
     await m.process.kill();
     await this.startReplica(inst, writer, true);
+  }
+
+  /** Semi-sync on the writer: commits wait for a replica's acknowledgement (or not). */
+  async setSynchronous(writer: BackendInstance, on: boolean): Promise<void> {
+    const m = this.get(writer);
+    await adminQuery(this.socketOf(m), `SET GLOBAL rpl_semi_sync_master_enabled = ${on ? 'ON' : 'OFF'}`);
   }
 
   async writeTopology(writer: BackendInstance, rows: readonly TopologyRecord[]): Promise<void> {
