@@ -29,6 +29,7 @@ interface DemoConfig {
   dnsLagMs: number;
   writeIntervalMs: number;
   backoffMs: number;
+  backoffMaxMs: number;
   steadyMs: number;
   /** Where the chart (failover-timeline.html) and the numbers (failover-summary.json) go. */
   outDir: string;
@@ -40,7 +41,8 @@ function parseConfig(): DemoConfig {
       workers: { type: 'string', default: '8' },
       'dns-lag-ms': { type: 'string', default: '20000' },
       'write-interval-ms': { type: 'string', default: '20' },
-      'backoff-ms': { type: 'string', default: '200' },
+      'backoff-ms': { type: 'string', default: '100' },
+      'backoff-max-ms': { type: 'string', default: '1000' },
       'steady-ms': { type: 'string', default: '4000' },
       out: { type: 'string', default: DEFAULT_OUT_DIR },
     },
@@ -56,6 +58,7 @@ function parseConfig(): DemoConfig {
     dnsLagMs: int('dns-lag-ms', values['dns-lag-ms']),
     writeIntervalMs: int('write-interval-ms', values['write-interval-ms']),
     backoffMs: int('backoff-ms', values['backoff-ms']),
+    backoffMaxMs: int('backoff-max-ms', values['backoff-max-ms']),
     steadyMs: int('steady-ms', values['steady-ms']),
     outDir: values.out,
   };
@@ -99,7 +102,11 @@ async function demo(config: DemoConfig, signal: AbortSignal): Promise<void> {
       cluster,
       target,
       groups,
-      pacing: { writeIntervalMs: config.writeIntervalMs, reconnectBackoffMs: config.backoffMs },
+      pacing: {
+        writeIntervalMs: config.writeIntervalMs,
+        reconnectBackoffMs: config.backoffMs,
+        reconnectBackoffMaxMs: config.backoffMaxMs,
+      },
       steadyMs: config.steadyMs,
       settleMs: 2000,
       untilDnsSwitched: true,

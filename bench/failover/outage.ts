@@ -9,6 +9,8 @@ import type { WorkerRecord } from './worker-loop.js';
 
 export interface WorkerOutage {
   worker: number;
+  /** Wrote successfully before the fault (a worker that never got a connection measures nothing). */
+  ready: boolean;
   lastSuccessBefore: number | undefined;
   firstSuccessAfter: number | undefined;
   downtimeMs: number | undefined;
@@ -18,7 +20,9 @@ export interface WorkerOutage {
 export interface GroupOutage {
   group: string;
   workers: number;
-  /** Workers with no successful write after the fault before the run ended. */
+  /** Workers that never wrote before the fault (e.g. refused by max_connections); not in the figures. */
+  notReady: number;
+  /** Ready workers with no successful write after the fault before the run ended. */
   unrecovered: number;
   downtime: Summary;
   afterPromotion: Summary;
@@ -33,6 +37,15 @@ export function workerOutage(
   promotedAt: number | undefined,
 ): WorkerOutage {
   const s = record.successes;
+  if (s.length === 0 || s[0]! > faultAt)
+    return {
+      worker: record.worker,
+      ready: false,
+      lastSuccessBefore: undefined,
+      firstSuccessAfter: undefined,
+      downtimeMs: undefined,
+      afterPromotionMs: undefined,
+    };
   let best: [number, number] | undefined;
   for (let i = 1; i < s.length; i++) {
     const before = s[i - 1]!;
@@ -44,6 +57,7 @@ export function workerOutage(
     const before = s.filter((t) => t <= faultAt).at(-1);
     return {
       worker: record.worker,
+      ready: true,
       lastSuccessBefore: before,
       firstSuccessAfter: undefined,
       downtimeMs: undefined,
@@ -53,6 +67,7 @@ export function workerOutage(
   const [before, after] = best;
   return {
     worker: record.worker,
+    ready: true,
     lastSuccessBefore: before,
     firstSuccessAfter: after,
     downtimeMs: after - before,
@@ -73,7 +88,8 @@ export function groupOutage(
   return {
     group,
     workers: records.length,
-    unrecovered: perWorker.filter((w) => w.firstSuccessAfter === undefined).length,
+    notReady: perWorker.filter((w) => !w.ready).length,
+    unrecovered: perWorker.filter((w) => w.ready && w.firstSuccessAfter === undefined).length,
     downtime: summarize(defined(perWorker.map((w) => w.downtimeMs))),
     afterPromotion: summarize(defined(perWorker.map((w) => w.afterPromotionMs))),
     errors,

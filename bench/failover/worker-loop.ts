@@ -1,8 +1,8 @@
 /**
  * One worker of a failover run: writes in a loop through a WriteClient, records the time of
  * every success (and the instance that took it) and of every error (with its kind), and
- * recovers the way its client family does (repeat on the same connection, or reopen after a
- * backoff). Stops when the run's signal aborts.
+ * recovers the way its client family does (repeat on the same connection, or reopen after an
+ * exponential backoff with jitter). Stops when the run's signal aborts.
  */
 import { now, sleep } from './clock.js';
 import { errorKind } from './error-kind.js';
@@ -38,8 +38,19 @@ export class WorkerRecord {
 export interface Pacing {
   /** Pause after each successful write. */
   writeIntervalMs: number;
-  /** Pause before opening a new connection after an error. */
+  /** First pause before opening a new connection after an error; doubles per failure in a row. */
   reconnectBackoffMs: number;
+  /** Upper bound of that pause. */
+  reconnectBackoffMaxMs: number;
+}
+
+/** Exponential backoff with jitter: half the step fixed, half random, so workers do not reconnect in lockstep. */
+export function backoffDelay(pacing: Pacing, failuresInARow: number): number {
+  const step = Math.min(
+    pacing.reconnectBackoffMaxMs,
+    pacing.reconnectBackoffMs * 2 ** Math.max(0, failuresInARow - 1),
+  );
+  return step / 2 + Math.random() * (step / 2);
 }
 
 export async function runWorker(
@@ -50,12 +61,14 @@ export async function runWorker(
   signal: AbortSignal,
 ): Promise<void> {
   let session: Awaited<ReturnType<WriteClient['open']>> | undefined;
+  let failuresInARow = 0;
   while (!signal.aborted) {
     try {
       session ??= await client.open(target);
       if (signal.aborted) break;
       const instance = await session.write(record.group, record.worker);
       record.success(now(), instance);
+      failuresInARow = 0;
       await sleep(pacing.writeIntervalMs, signal);
     } catch (err) {
       if (signal.aborted) break;
@@ -64,7 +77,8 @@ export async function runWorker(
         const broken = session;
         session = undefined;
         await broken?.close();
-        await sleep(pacing.reconnectBackoffMs, signal);
+        failuresInARow++;
+        await sleep(backoffDelay(pacing, failuresInARow), signal);
       }
     }
   }

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 interface GroupSummary {
   group: string;
+  notReady: number;
   unrecovered: number;
   afterPromotion: { count: number; p50: number; max: number };
   errors: Record<string, number>;
@@ -67,6 +68,7 @@ describe('npm run demo', () => {
     const group = (name: string): GroupSummary => summary.groups.find((g) => g.group === name)!;
     const ha = group('aurora-ha');
     const plain = group('plain pg');
+    expect(ha.notReady + plain.notReady).toBe(0);
     expect(ha.unrecovered).toBe(0);
     expect(plain.unrecovered).toBe(0);
     // aurora-ha finds the new writer from the topology: well before the cluster endpoint moves.
