@@ -171,7 +171,7 @@ export class FailoverPlugin implements Plugin {
     if (!s.config.options.enableFailover || s.closing || s.initialUrlType === 'proxy') return false;
     if (kind !== 'network' && !(kind === 'read-only' && this.mode === 'strict-writer')) return false;
     // Unknown topology, or a flavour that cannot report one: the raw error surfaces.
-    if (s.dialect !== undefined && !s.dialect.topologyAware) return false;
+    if (s.dialect === undefined || !s.dialect.topologyAware) return false;
     return s.hosts().length > 0;
   }
 

@@ -1,0 +1,330 @@
+/**
+ * Failover plugin v1 on a real MariaDB cluster through `aurora-ha/mysql2/promise` (the
+ * emulator: GTID + semi-sync replication, Aurora MySQL metadata, fault proxies). Every outcome of seed 001 is reached for real: a crashed
+ * writer, a crash inside a transaction, a read-only write, resets / refusals, a cluster that
+ * stays unreachable; then no session opened during failover may be left on any instance,
+ * and no acknowledged insert may be lost across failovers.
+ */
+import mysql from 'mysql2/promise';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ConfigurationError,
+  FailoverError,
+  FailoverFailedError,
+  FailoverSuccessError,
+  TransactionResolutionUnknownError,
+} from '../../src/core/errors.js';
+import { PromiseConnection } from '../../src/mysql2-promise.js';
+import type { EmulatedCluster } from '../../src/emulator.js';
+import { mysqlConfig, startTestCluster, useCluster } from '../support/cluster.js';
+
+/** Shared cluster for tests that leave it as they found it (partitions are healed). */
+const shared = useCluster({ engine: 'mysql', instances: 3 });
+/** The cluster the current test uses: the shared one, or a fresh one for destructive tests. */
+let active: (() => EmulatedCluster) | undefined;
+const cluster = (): EmulatedCluster => (active ?? shared)();
+
+/** Fast failover settings so the suite stays short; the defaults are minutes. */
+const FAST = {
+  failoverTimeoutMs: 20_000,
+  failoverClusterTopologyRefreshRateMs: 200,
+  failoverWriterReconnectIntervalMs: 200,
+  failoverReaderConnectTimeoutMs: 3_000,
+};
+
+const clients: PromiseConnection[] = [];
+
+function client(host: string | undefined, options: Record<string, unknown> = {}): PromiseConnection {
+  const c = new PromiseConnection({ ...mysqlConfig(cluster(), host), ...FAST, ...options });
+  clients.push(c);
+  return c;
+}
+
+async function rows(
+  c: PromiseConnection,
+  sql: string,
+  values?: unknown[],
+): Promise<Record<string, unknown>[]> {
+  const [r] = (await c.query(sql, values)) as [Record<string, unknown>[], unknown];
+  return r;
+}
+
+async function instanceId(c: PromiseConnection): Promise<string> {
+  return String((await rows(c, 'SELECT @@aurora_server_id AS id'))[0]!.id);
+}
+
+/** Whether the instance is a read-only replica. */
+async function inRecovery(c: PromiseConnection): Promise<boolean> {
+  return Number((await rows(c, 'SELECT @@innodb_read_only AS r'))[0]!.r) === 1;
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to reject');
+}
+
+function writerId(c: EmulatedCluster): string {
+  const w = c.instances().find((i) => i.role === 'writer');
+  if (w === undefined) throw new Error('no writer in the emulated cluster');
+  return w.id;
+}
+
+/** Sessions of the test user on every running instance (excluding the counting session). */
+async function sessionsOfTestUser(c: EmulatedCluster): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const inst of c.instances()) {
+    if (inst.role === 'down') continue;
+    const probe = await mysql.createConnection(mysqlConfig(c, inst.host));
+    try {
+      const [r] = (await probe.query(
+        "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE user = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND id <> CONNECTION_ID()",
+      )) as [{ n: number }[], unknown];
+      out[inst.id] = Number(r[0]!.n);
+    } finally {
+      await probe.end();
+    }
+  }
+  return out;
+}
+
+/** Wait until no session of the test user is left anywhere (closing is asynchronous on the server). */
+async function expectNoSessionsLeft(c: EmulatedCluster): Promise<void> {
+  let last: Record<string, number> = {};
+  for (let i = 0; i < 40; i++) {
+    last = await sessionsOfTestUser(c);
+    if (Object.values(last).every((n) => n === 0)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(last).toEqual(Object.fromEntries(Object.keys(last).map((k) => [k, 0])));
+}
+
+/**
+ * Run a destructive test (failover, crash) on a cluster of its own, then check that no
+ * session of the test user is left on any live instance before stopping it.
+ */
+async function onFreshCluster(instances: number, body: () => Promise<void>): Promise<void> {
+  const own = await startTestCluster({ engine: 'mysql', instances });
+  active = () => own;
+  try {
+    await body();
+    await Promise.all(clients.splice(0).map((cl) => cl.end().catch(() => undefined)));
+    await expectNoSessionsLeft(own);
+  } finally {
+    active = undefined;
+    await Promise.all(clients.splice(0).map((cl) => cl.end().catch(() => undefined)));
+    await own.stop();
+  }
+}
+
+afterEach(async () => {
+  const c = shared();
+  for (const i of c.instances()) c.heal(i.id);
+  await Promise.all(clients.splice(0).map((cl) => cl.end().catch(() => undefined)));
+  // Every connection a failover opened (readers probed, losers of a race) must be closed.
+  await expectNoSessionsLeft(c);
+});
+
+describe('failover plugin on MariaDB (mysql2/promise)', () => {
+  it('rejects an IP address without clusterInstanceHostPattern at connect time', async () => {
+    const writer = cluster()
+      .instances()
+      .find((i) => i.role === 'writer')!;
+    const c = client(writer.address);
+    const started = Date.now();
+    const err = await rejection(c.connect());
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as ConfigurationError).option).toBe('clusterInstanceHostPattern');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('accepts an IP address with clusterInstanceHostPattern', async () => {
+    const writer = cluster()
+      .instances()
+      .find((i) => i.role === 'writer')!;
+    const c = client(writer.address, { clusterInstanceHostPattern: cluster().instanceHostPattern });
+    await c.connect();
+    expect(await instanceId(c)).toBe(writer.id);
+  });
+
+  it('surfaces the raw driver error when enableFailover is false', async () => {
+    const c = client(undefined, { enableFailover: false });
+    await c.connect();
+    const id = await instanceId(c);
+    cluster().partition(id, { mode: 'reset' });
+    const err = await rejection(c.query('SELECT 1'));
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(FailoverError);
+  });
+
+  it('writer crash outside a transaction: FailoverSuccessError, then the next query runs on the new writer', async () =>
+    onFreshCluster(3, async () => {
+      const c = client(undefined);
+      await c.connect();
+      const oldWriter = await instanceId(c);
+      const { newWriter } = await cluster().failover();
+      expect(newWriter).not.toBe(oldWriter);
+      const started = Date.now();
+      // Three calls fail together on the dead connection: one failover, three outcomes.
+      const outcomes = await Promise.allSettled([
+        c.query('SELECT 1'),
+        c.query('SELECT 2'),
+        c.query('SELECT 3'),
+      ]);
+      const elapsed = Date.now() - started;
+      const errors = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as unknown) : undefined));
+      for (const e of errors) expect(e).toBeInstanceOf(FailoverSuccessError);
+      const hosts = new Set(errors.map((e) => (e as FailoverSuccessError).newHost));
+      expect(hosts.size).toBe(1);
+      expect((errors[0] as FailoverSuccessError).cause).toBeDefined();
+      expect(await instanceId(c)).toBe(newWriter);
+      expect(await inRecovery(c)).toBe(false);
+      console.log(`[failover-mysql] writer failover after promotion: ${elapsed} ms`);
+    }));
+
+  it('writer crash inside a transaction: TransactionResolutionUnknownError, transaction not applied', async () =>
+    onFreshCluster(3, async () => {
+      const setup = client(undefined);
+      await setup.connect();
+      await setup.query('CREATE TABLE IF NOT EXISTS fo_tx (k VARCHAR(64) PRIMARY KEY)');
+      await setup.end();
+      const c = client(undefined);
+      await c.connect();
+      await c.beginTransaction();
+      await c.query("INSERT INTO fo_tx VALUES ('before-crash')");
+      const { newWriter } = await cluster().failover();
+      const err = await rejection(c.query("INSERT INTO fo_tx VALUES ('after-crash')"));
+      expect(err).toBeInstanceOf(TransactionResolutionUnknownError);
+      expect(await instanceId(c)).toBe(newWriter);
+      const r = await rows(c, "SELECT COUNT(*) AS n FROM fo_tx WHERE k IN ('before-crash', 'after-crash')");
+      expect(Number(r[0]!.n)).toBe(0);
+      // The connection is usable for a restarted transaction.
+      await c.beginTransaction();
+      await c.query("INSERT INTO fo_tx VALUES ('restarted')");
+      await c.commit();
+    }));
+
+  it('a write on a read-only instance fails over to the writer in strict-writer mode', async () => {
+    const c0 = cluster();
+    const reader = c0.instances().find((i) => i.role === 'reader')!;
+    const setup = client(undefined);
+    await setup.connect();
+    await setup.query('CREATE TABLE IF NOT EXISTS fo_ro (k VARCHAR(64) PRIMARY KEY)');
+    await setup.end();
+    // An instance URL defaults to strict-writer.
+    const c = client(reader.host);
+    await c.connect();
+    expect(await inRecovery(c)).toBe(true);
+    const err = await rejection(c.query("INSERT INTO fo_ro VALUES ('x')"));
+    expect(err).toBeInstanceOf(FailoverSuccessError);
+    expect([1290, 1836]).toContain(((err as FailoverSuccessError).cause as { errno?: number }).errno);
+    expect(await inRecovery(c)).toBe(false);
+    expect(await instanceId(c)).toBe(writerId(c0));
+    await c.query("INSERT IGNORE INTO fo_ro VALUES ('x')");
+  });
+
+  it('reader-or-writer (reader cluster endpoint default): a reset reader fails over to another reader', async () => {
+    const c = client(cluster().readerEndpoint.host);
+    await c.connect();
+    const before = await instanceId(c);
+    if (!(await inRecovery(c))) throw new Error('the reader endpoint led to the writer');
+    cluster().partition(before, { mode: 'reset' });
+    const err = await rejection(c.query('SELECT 1'));
+    expect(err).toBeInstanceOf(FailoverSuccessError);
+    expect(await instanceId(c)).not.toBe(before);
+    expect(await inRecovery(c)).toBe(true);
+  });
+
+  it('strict-reader: a crashed reader fails over to the other reader, never the writer', async () =>
+    onFreshCluster(3, async () => {
+      const c = client(cluster().readerEndpoint.host, { failoverMode: 'strict-reader' });
+      await c.connect();
+      const before = await instanceId(c);
+      await cluster().crash(before);
+      const err = await rejection(c.query('SELECT 1'));
+      expect(err).toBeInstanceOf(FailoverSuccessError);
+      const after = await instanceId(c);
+      expect(after).not.toBe(before);
+      expect(after).not.toBe(writerId(cluster()));
+      expect(await inRecovery(c)).toBe(true);
+    }));
+
+  it('refused connections to the writer for a moment: the old writer is reconnected', async () => {
+    const c = client(undefined);
+    await c.connect();
+    const writer = await instanceId(c);
+    cluster().partition(writer, { mode: 'refuse' });
+    const healer = setTimeout(() => cluster().heal(writer), 600);
+    const err = await rejection(c.query('SELECT 1'));
+    clearTimeout(healer);
+    expect(err).toBeInstanceOf(FailoverSuccessError);
+    expect(await instanceId(c)).toBe(writer);
+  });
+
+  it('no instance reachable within failoverTimeoutMs: FailoverFailedError, and the connection stays unusable', async () => {
+    const c = client(undefined, { failoverTimeoutMs: 1_500 });
+    await c.connect();
+    for (const i of cluster().instances()) cluster().partition(i.id, { mode: 'refuse' });
+    const started = Date.now();
+    const err = await rejection(c.query('SELECT 1'));
+    const elapsed = Date.now() - started;
+    expect(err).toBeInstanceOf(FailoverFailedError);
+    expect(elapsed).toBeGreaterThanOrEqual(1_400);
+    expect(elapsed).toBeLessThan(6_000);
+    for (const i of cluster().instances()) cluster().heal(i.id);
+    expect(await rejection(c.query('SELECT 1'))).toBeInstanceOf(FailoverFailedError);
+  });
+
+  it('loses no acknowledged insert across two failovers', async () =>
+    onFreshCluster(4, async () => {
+      const setup = client(undefined);
+      await setup.connect();
+      await setup.query('CREATE TABLE IF NOT EXISTS fo_writes (k VARCHAR(64) PRIMARY KEY, worker INT)');
+      await setup.end();
+      const acknowledged = new Set<string>();
+      let stop = false;
+      const worker = async (w: number): Promise<void> => {
+        const c = client(undefined);
+        await c.connect();
+        for (let n = 0; !stop; n++) {
+          const key = `w${w}-${n}`;
+          for (;;) {
+            try {
+              await c.query('INSERT IGNORE INTO fo_writes VALUES (?, ?)', [key, w]);
+              acknowledged.add(key);
+              break;
+            } catch (err) {
+              if (err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError)
+                continue;
+              throw err;
+            }
+          }
+        }
+      };
+      // A worker's unexpected error is collected (and asserted below), never left unhandled.
+      const workers = [0, 1, 2, 3].map((w) =>
+        worker(w).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      await cluster().failover();
+      await cluster().settled();
+      await new Promise((r) => setTimeout(r, 500));
+      await cluster().failover();
+      await new Promise((r) => setTimeout(r, 500));
+      stop = true;
+      const workerErrors = (await Promise.all(workers)).filter((e) => e !== undefined);
+      expect(workerErrors).toEqual([]);
+      const check = client(undefined);
+      await check.connect();
+      const present = new Set((await rows(check, 'SELECT k FROM fo_writes')).map((row) => String(row.k)));
+      const lost = [...acknowledged].filter((k) => !present.has(k));
+      expect(acknowledged.size).toBeGreaterThan(50);
+      expect(lost).toEqual([]);
+    }));
+});
