@@ -18,6 +18,9 @@ import { createMysqlLogical, forwardNativeEvents, runOnNative } from './mysql2-n
 
 type Callback = (err: Error | null, ...results: unknown[]) => void;
 
+/** Callback of query/execute: mysql2 passes the result and the field packets. */
+export type QueryCallback<T = unknown> = (err: Error | null, result?: T, fields?: unknown) => void;
+
 const STATE = Symbol('aurora-ha.mysql2.connection');
 
 interface ConnectionState {
@@ -68,12 +71,12 @@ export class Connection extends EventEmitter {
     );
   }
 
-  query(sql: unknown, values?: unknown, callback?: Callback): unknown {
-    return this.statement('query', sql, values, callback);
+  query<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): unknown {
+    return this.statement('query', sql, values, callback as Callback | undefined);
   }
 
-  execute(sql: unknown, values?: unknown, callback?: Callback): unknown {
-    return this.statement('execute', sql, values, callback);
+  execute<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): unknown {
+    return this.statement('execute', sql, values, callback as Callback | undefined);
   }
 
   prepare(sql: unknown, callback?: Callback): unknown {
