@@ -91,6 +91,4 @@ export const DRIVER_KEYS: ReadonlySet<string> = new Set([
   'isServer',
   'queryFormat',
   'gracefulEnd',
-  'rowsAsArray',
-  'dateStrings',
 ]);

@@ -156,7 +156,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     false,
     'Restore session settings (autocommit, read-only, schema/database) on the new connection.',
   ),
-  ms('topologyRefreshMs', 'topology_refresh_ms', 30_000, 'Topology cache lifetime in normal operation.'),
+  {
+    ...ms('topologyRefreshMs', 'topology_refresh_ms', 30_000, 'Topology cache lifetime in normal operation.'),
+    // The AWS JDBC wrapper's name for the same setting, so users moving from it are understood.
+    aliases: [{ name: 'topology_refresh_ms' }, { name: 'clusterTopologyRefreshRateMs' }],
+  },
   ms(
     'clusterTopologyHighRefreshRateMs',
     'cluster_topology_high_refresh_rate_ms',
