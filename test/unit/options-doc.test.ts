@@ -28,3 +28,26 @@ describe('docs/configuration.md option table', () => {
     expect(withOptionsTable(changed)).not.toBe(changed);
   });
 });
+
+describe('README parameter table', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const lines = readme.split('\n');
+  const header = lines.findIndex((l) => l.startsWith('| option | default |'));
+  const end = lines.findIndex((l, i) => i > header && !l.startsWith('|'));
+  const rows = lines
+    .slice(header + 2, end)
+    .map((l) => /^\| `(\w+)` \| ([^|]+) \|/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null);
+
+  it('names only real options and shows the code defaults', () => {
+    expect(header).toBeGreaterThan(0);
+    expect(rows.length).toBeGreaterThan(10);
+    for (const [, name, def] of rows) {
+      const spec = OPTIONS.find((s) => s.name === name);
+      expect(spec, `README option ${name}`).toBeDefined();
+      const literal = spec!.defaultText.startsWith('`') ? spec!.defaultText : `\`${spec!.defaultText}\``;
+      // Literal defaults must match exactly; prose defaults (host-dependent) are worded freely.
+      if (/^`[^`]*`$/.test(def!.trim())) expect(def!.trim(), name).toBe(literal);
+    }
+  });
+});
