@@ -157,7 +157,7 @@ function report(run: FailoverRunResult, startedAt: number, config: DemoConfig): 
       ]),
     ),
   );
-  console.log('\nEmulator timeline (relative to the writer loss):');
+  console.log('\nEmulator timeline (relative to the fault, when failover() was called):');
   for (const e of run.timeline)
     console.log(
       `  ${signedMs(e.at - run.faultAt).padStart(10)}  ${e.kind}${e.instanceId === undefined ? '' : ` ${e.instanceId}`}${e.detail === undefined ? '' : ` (${e.detail})`}`,

@@ -75,7 +75,7 @@ function svg(input: ChartInput): string {
     );
   }
   parts.push(
-    `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 6}" font-size="12" text-anchor="middle">seconds since the writer was lost</text>`,
+    `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 6}" font-size="12" text-anchor="middle">seconds since the fault (failover() called)</text>`,
   );
   for (const frac of [0, 0.5, 1]) {
     const rate = maxRate * frac;
@@ -144,7 +144,7 @@ ${svg(input)}
 <h2>Per group</h2>${summaryTable(input.outages)}
 <p>Downtime: per worker, last successful write before the fault → first successful write after it.
 First write after promotion: that first write minus the emulator's <code>promoted</code> event.</p>
-<h2>Emulator timeline (relative to the writer loss)</h2>${timelineList(input.timeline, input.faultAt)}
+<h2>Emulator timeline (relative to the fault)</h2>${timelineList(input.timeline, input.faultAt)}
 </body></html>
 `;
 }

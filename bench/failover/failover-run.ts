@@ -38,8 +38,12 @@ export interface FailoverRunResult {
   records: ReadonlyMap<string, readonly WorkerRecord[]>;
   /** When failover() was called. */
   triggeredAt: number;
-  /** Timeline 'writer-lost' (or the trigger time when the emulator did not report it). */
+  /**
+   * The fault: when failover() was called. The instance stops answering at once; the emulator
+   * stamps 'writer-lost' only once the kill has completed, which can be a second later.
+   */
   faultAt: number;
+  writerLostAt: number | undefined;
   promotedAt: number | undefined;
   dnsSwitchedAt: number | undefined;
   newWriter: string | undefined;
@@ -145,7 +149,8 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
     return {
       records,
       triggeredAt,
-      faultAt: firstEvent(timeline, 'writer-lost') ?? triggeredAt,
+      faultAt: triggeredAt,
+      writerLostAt: firstEvent(timeline, 'writer-lost'),
       promotedAt: firstEvent(timeline, 'promoted'),
       dnsSwitchedAt: firstEvent(timeline, 'dns-switched'),
       newWriter,

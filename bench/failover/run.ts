@@ -56,7 +56,7 @@ interface ScenarioResult {
   writeIntervalMs: number;
   newWriter: string | undefined;
   failoverError: string | undefined;
-  /** Timeline events relative to the fault ('writer-lost'), ms. */
+  /** Timeline events relative to the fault (failover() called), ms. */
   timeline: (Omit<TimelineEvent, 'at'> & { atMs: number })[];
   promotedAfterFaultMs: number | undefined;
   dnsSwitchedAfterFaultMs: number | undefined;
