@@ -1,94 +1,92 @@
 /**
- * The MariaDB backend in the RDS Multi-AZ DB cluster flavour: `mysql.rds_topology` is a real
- * replicated table, `SHOW REPLICA STATUS` names the writer's server id, `@@server_id` is
- * distinct per instance, `@@read_only` tells readers — each as the non-root test user.
+ * The MariaDB emulator in the RDS Multi-AZ DB cluster flavour, through `startCluster` and plain
+ * `mysql2` on the emulator's names: `mysql.rds_topology` is a real replicated table (id =
+ * server id, endpoint = instance host name), `SHOW REPLICA STATUS` names the writer's server
+ * id on readers and is empty on the writer, `@@server_id` is distinct per instance and
+ * `@@read_only` tells readers — each as the non-root test user, before and after failover.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MULTI_AZ_MYSQL } from '../../src/dialects/sql.js';
-import type { BackendInstance, EngineBackend } from '../../src/emulator/engine.js';
-import { createMysqlBackend } from '../../src/emulator/mysql/mysql-backend.js';
+import { mysqlConfig, useCluster } from '../support/cluster.js';
 
-const credentials = { user: 'maz_user', password: 'maz-secret-2', database: 'mazdb' };
-const workDir = mkdtempSync(join(tmpdir(), 'aurora-ha-mysql-maz-'));
-const base = `127.${100 + Math.floor(Math.random() * 100)}.${1 + Math.floor(Math.random() * 250)}`;
-const instances: BackendInstance[] = [1, 2, 3].map((n) => ({
-  id: `instance-${n}`,
-  address: `${base}.${n}`,
-  port: 3306,
-  dir: join(workDir, `instance-${n}`),
-}));
-const [i1, i2, i3] = instances as [BackendInstance, BackendInstance, BackendInstance];
-let backend: EngineBackend;
+const cluster = useCluster({ engine: 'mysql', flavor: 'multi-az', instances: 3 });
 
-async function query(inst: BackendInstance, sql: string): Promise<mysql.RowDataPacket[]> {
-  const conn = await mysql.createConnection({ host: inst.address, port: inst.port, ...credentials });
+async function rows(host: string, sql: string): Promise<mysql.RowDataPacket[]> {
+  const conn = await mysql.createConnection(mysqlConfig(cluster(), host));
   try {
-    const [rows] = await conn.query<mysql.RowDataPacket[]>(sql);
-    return rows;
+    const [result] = await conn.query<mysql.RowDataPacket[]>(sql);
+    return result;
   } finally {
-    await conn.end();
+    conn.destroy();
   }
 }
 
-const scalar = async (inst: BackendInstance, sql: string): Promise<unknown> =>
-  Object.values((await query(inst, sql))[0] ?? {})[0];
+const scalar = async (host: string, sql: string): Promise<unknown> =>
+  Object.values((await rows(host, sql))[0] ?? {})[0];
 
-describe('MariaDB backend, Multi-AZ flavour', () => {
-  beforeAll(async () => {
-    backend = createMysqlBackend({ flavor: 'multi-az', workDir, ...credentials });
-    // all at once, as the control plane does: readers wait for the writer themselves
-    await Promise.all([backend.startWriter(i1), backend.startReader(i2, i1), backend.startReader(i3, i1)]);
-    await backend.writeTopology(
-      i1,
-      instances.map((m) => ({
-        instanceId: m.id,
-        isWriter: m === i1,
-        endpoint: `${m.id}.abc.us-east-1.rds.amazonaws.com`,
-        port: 3306,
-        cpu: 0,
-        lagMs: 0,
-      })),
+async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last = await probe();
+  while (!ok(last) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    last = await probe();
+  }
+  return last;
+}
+
+/** Every MULTI_AZ_MYSQL query on every instance agrees with the control plane's truth. */
+async function expectTruthfulAnswers(): Promise<void> {
+  const c = cluster();
+  const live = c.instances().filter((i) => i.role !== 'down');
+  const serverIds = new Map<string, string>();
+  for (const inst of live) serverIds.set(inst.id, String(await scalar(inst.host, MULTI_AZ_MYSQL.instanceId)));
+  expect(new Set(serverIds.values()).size).toBe(live.length);
+  const writer = live.find((i) => i.role === 'writer');
+  if (!writer) throw new Error('no writer');
+
+  for (const inst of live) {
+    expect(await rows(inst.host, MULTI_AZ_MYSQL.detect)).toHaveLength(1);
+    expect(await scalar(inst.host, MULTI_AZ_MYSQL.isReader)).toBe(inst === writer ? 0 : 1);
+    const status = await eventually(
+      () => rows(inst.host, MULTI_AZ_MYSQL.replicaStatus),
+      (s) => inst === writer || String(s[0]?.Master_Server_Id) === serverIds.get(writer.id),
     );
-  });
+    if (inst === writer) expect(status).toEqual([]);
+    else expect(String(status[0]?.Master_Server_Id)).toBe(serverIds.get(writer.id));
 
-  afterAll(async () => {
-    await backend.shutdown();
-    rmSync(workDir, { recursive: true, force: true });
-  });
+    const topology = await eventually(
+      () => rows(inst.host, MULTI_AZ_MYSQL.topology),
+      (t) =>
+        t.length === live.length &&
+        t.every((r) => live.some((i) => i.host === r.endpoint && serverIds.get(i.id) === String(r.id))),
+    );
+    expect(topology.map((r) => [String(r.endpoint), String(r.id), Number(r.port)]).sort()).toEqual(
+      live.map((i) => [i.host, serverIds.get(i.id), c.writerEndpoint.port]).sort(),
+    );
+  }
+}
 
+describe('MariaDB emulator, Multi-AZ flavour', () => {
   it('answers every MULTI_AZ_MYSQL query per instance, as the test user', async () => {
-    const serverIds = await Promise.all(instances.map((m) => scalar(m, MULTI_AZ_MYSQL.instanceId)));
-    expect(new Set(serverIds).size).toBe(3);
-    const writerServerId = serverIds[0];
-
-    for (const inst of instances) {
-      expect(await query(inst, MULTI_AZ_MYSQL.detect)).toHaveLength(1);
-      expect(await scalar(inst, MULTI_AZ_MYSQL.isReader)).toBe(inst === i1 ? 0 : 1);
-      const status = await query(inst, MULTI_AZ_MYSQL.replicaStatus);
-      if (inst === i1) {
-        expect(status).toEqual([]);
-      } else {
-        expect(String(status[0]?.Master_Server_Id)).toBe(String(writerServerId));
-      }
-      let topology: mysql.RowDataPacket[] = [];
-      for (let tries = 0; tries < 100 && topology.length < 3; tries++) {
-        topology = await query(inst, MULTI_AZ_MYSQL.topology);
-        if (topology.length < 3) await new Promise((r) => setTimeout(r, 50));
-      }
-      const byEndpoint = new Map(topology.map((r) => [String(r.endpoint), String(r.id)]));
-      for (const [j, other] of instances.entries()) {
-        expect(byEndpoint.get(`${other.id}.abc.us-east-1.rds.amazonaws.com`)).toBe(String(serverIds[j]));
-      }
-      expect(topology.every((r) => Number(r.port) === 3306)).toBe(true);
-    }
+    await expectTruthfulAnswers();
   });
 
   it('refuses a write on a reader with 1290', async () => {
-    await query(i1, 'CREATE TABLE t (id INT PRIMARY KEY)');
-    await expect(query(i2, 'CREATE TABLE u (id INT PRIMARY KEY)')).rejects.toMatchObject({ errno: 1290 });
+    const c = cluster();
+    await rows(c.writerEndpoint.host, 'CREATE TABLE t (id INT PRIMARY KEY)');
+    const reader = c.instances().find((i) => i.role === 'reader');
+    if (!reader) throw new Error('no reader');
+    await expect(rows(reader.host, 'CREATE TABLE u (id INT PRIMARY KEY)')).rejects.toMatchObject({
+      errno: 1290,
+    });
+  });
+
+  it('tells the truth again after a failover (replicas follow the new writer)', async () => {
+    const c = cluster();
+    const { newWriter } = await c.failover();
+    await c.settled();
+    expect(c.instances().find((i) => i.role === 'writer')?.id).toBe(newWriter);
+    await expectTruthfulAnswers();
   });
 });
