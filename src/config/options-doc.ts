@@ -30,7 +30,7 @@ export function renderOptionsTable(): string {
         spec.accepted.map((a) => `\`${a}\``).join(', '),
       )} | ${cell(spec.description)} |`,
   );
-  return ['| option | seed name(s) | default | accepted | meaning |', '|---|---|---|---|---|', ...rows].join(
+  return ['| option | aliases (seed names) | default | accepted | meaning |', '|---|---|---|---|---|', ...rows].join(
     '\n',
   );
 }

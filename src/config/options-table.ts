@@ -219,7 +219,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'hostWeights',
     default: Object.freeze({}),
     defaultText: '{}',
-    accepted: ['{ host: weight } or "host:weight,host:weight", weights integer ≥ 1'],
+    accepted: ['{ host: weight } or "host:weight,host:weight", weights integer 1..1000000'],
     description: 'Turns per host for the `roundRobin` selector.',
   },
   {
@@ -228,7 +228,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'positiveInt',
     default: 1,
     defaultText: '1',
-    accepted: ['integer ≥ 1'],
+    accepted: ['integer 1..1000000'],
     description: 'Turns for hosts not listed in `roundRobinHostWeights`.',
   },
   {
@@ -236,8 +236,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     aliases: [{ name: 'weighted_random_host_weight_pairs' }],
     kind: 'hostWeights',
     default: Object.freeze({}),
-    defaultText: '{} (every host weight 1)',
-    accepted: ['{ host: weight } or "host:weight,host:weight", weights integer ≥ 1'],
+    defaultText: '`{}` (every host weight 1)',
+    accepted: ['{ host: weight } or "host:weight,host:weight", weights integer 1..1000000'],
     description: 'Relative chances per host for the `weightedRandom` selector.',
   },
 ];
