@@ -30,9 +30,11 @@ export function renderOptionsTable(): string {
         spec.accepted.map((a) => `\`${a}\``).join(', '),
       )} | ${cell(spec.description)} |`,
   );
-  return ['| option | aliases (seed names) | default | accepted | meaning |', '|---|---|---|---|---|', ...rows].join(
-    '\n',
-  );
+  return [
+    '| option | aliases (seed names) | default | accepted | meaning |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 /** `doc` with the text between the markers replaced by the current table. */
