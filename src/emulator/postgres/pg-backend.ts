@@ -64,6 +64,8 @@ export class PostgresBackend implements EngineBackend {
       // DSM segments in the data dir (removed with it), not in /dev/shm where a SIGKILLed server leaks them
       dynamic_shared_memory_type: 'mmap',
       shared_buffers: '16MB',
+      // Room for 200 application connections plus the extra ones each opens while failing over (bench:failover)
+      max_connections: '1000',
       wal_keep_size: '256MB',
       wal_retrieve_retry_interval: '100ms',
       wal_receiver_status_interval: '1s',
