@@ -292,7 +292,7 @@ async function main(): Promise<number> {
           );
           if (result.outage.notReady > 0)
             console.log(
-              `  warning: ${result.outage.notReady} of ${connections} connections never wrote before the fault (is the engine's max_connections below ${connections}?); the figures cover the others only`,
+              `  warning: ${result.outage.notReady} of ${connections} connections never wrote before the fault (errors: ${formatErrors(result.outage.errors)}); the figures cover the others only`,
             );
         }
   } catch (err) {
