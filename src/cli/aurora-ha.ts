@@ -1,1 +1,208 @@
-// CLI entry (filled in by the emulator work).
+/**
+ * `aurora-ha` command line. `aurora-ha emulator ...` starts an emulated cluster, prints its
+ * endpoints (Aurora names for this process, loopback addresses for other processes) and
+ * reads control commands on stdin until `quit`, end of input or SIGINT/SIGTERM.
+ */
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { startCluster } from '../emulator/cluster.js';
+import type { EmulatedEngine, EmulatedFlavor } from '../emulator/engine.js';
+import type { EmulatedCluster, InstanceEndpoint, PartitionMode } from '../emulator/types.js';
+
+const USAGE = `usage: aurora-ha emulator [--engine postgres|mysql] [--instances N] [--flavor aurora|multi-az]
+                          [--dns-lag-ms N] [--promotion-delay-ms N] [--cluster-id ID] [--region R] [--verbose]`;
+
+const COMMANDS = `commands (instances by number or id):
+  failover [N]            writer crashes, best reader (or N) promoted
+  switchover [N]          graceful role swap
+  crash N | reboot N      kill an instance / start it again
+  partition N MODE        MODE = blackhole | reset | refuse
+  latency N MS            add MS each way
+  heal N                  remove partition and latency
+  add-reader | remove-reader N
+  topology | timeline | help | quit`;
+
+class UsageError extends Error {}
+
+function intOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`--${name} must be a non-negative integer (got "${value}")`);
+  return n;
+}
+
+function oneOf<T extends string>(
+  value: string | undefined,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return value as T;
+}
+
+function table(instances: InstanceEndpoint[]): string {
+  return instances
+    .map((i) => `  ${i.id.padEnd(12)} ${i.role.padEnd(7)} ${i.address}:${i.port}  ${i.host}`)
+    .join('\n');
+}
+
+function describe(cluster: EmulatedCluster): string {
+  const { user, password, database } = cluster.credentials;
+  return [
+    `emulated ${cluster.engine} cluster (${cluster.flavor})`,
+    `  writer endpoint  ${cluster.writerEndpoint.host}:${cluster.writerEndpoint.port}`,
+    `  reader endpoint  ${cluster.readerEndpoint.host}:${cluster.readerEndpoint.port}`,
+    `  host pattern     ${cluster.instanceHostPattern}`,
+    `  credentials      user=${user} password=${password} database=${database}`,
+    'instances (names resolve inside this process only; other processes use the addresses):',
+    table(cluster.instances()),
+  ].join('\n');
+}
+
+function instanceId(cluster: EmulatedCluster, arg: string | undefined): string {
+  if (arg === undefined) throw new UsageError('an instance number or id is needed');
+  const id = /^\d+$/.test(arg) ? `instance-${arg}` : arg;
+  if (!cluster.instances().some((i) => i.id === id)) throw new UsageError(`no instance ${arg}`);
+  return id;
+}
+
+async function runCommand(cluster: EmulatedCluster, line: string): Promise<'quit' | undefined> {
+  const [cmd, a, b] = line.trim().split(/\s+/);
+  switch (cmd) {
+    case undefined:
+    case '':
+      return undefined;
+    case 'quit':
+    case 'exit':
+      return 'quit';
+    case 'help':
+      console.log(COMMANDS);
+      return undefined;
+    case 'failover':
+    case 'switchover': {
+      const target = a === undefined ? undefined : instanceId(cluster, a);
+      const started = Date.now();
+      const opts = target === undefined ? {} : { target };
+      const { newWriter } =
+        cmd === 'failover' ? await cluster.failover(opts) : await cluster.switchover(opts);
+      console.log(
+        `${cmd}: ${newWriter} is the writer (${Date.now() - started} ms); recovery continues in the background`,
+      );
+      return undefined;
+    }
+    case 'crash':
+      await cluster.crash(instanceId(cluster, a));
+      break;
+    case 'reboot':
+      await cluster.reboot(instanceId(cluster, a));
+      break;
+    case 'partition':
+      cluster.partition(instanceId(cluster, a), {
+        mode: oneOf<PartitionMode>(b, 'mode', ['blackhole', 'reset', 'refuse'], 'blackhole'),
+      });
+      break;
+    case 'heal':
+      cluster.heal(instanceId(cluster, a));
+      break;
+    case 'latency':
+      cluster.latency(instanceId(cluster, a), intOption(b, 'ms', 0));
+      break;
+    case 'add-reader': {
+      const added = await cluster.addReader();
+      console.log(`added ${added.id} at ${added.address}:${added.port} (${added.host})`);
+      return undefined;
+    }
+    case 'remove-reader':
+      await cluster.removeReader(instanceId(cluster, a));
+      break;
+    case 'topology':
+      console.log(table(cluster.topology()));
+      return undefined;
+    case 'timeline': {
+      const events = cluster.timeline();
+      const t0 = events[0]?.at ?? Date.now();
+      for (const e of events)
+        console.log(
+          `  +${String(e.at - t0).padStart(7)} ms  ${e.kind}${e.instanceId ? ` ${e.instanceId}` : ''}${e.detail ? ` (${e.detail})` : ''}`,
+        );
+      return undefined;
+    }
+    default:
+      throw new UsageError(`unknown command "${cmd}" (try help)`);
+  }
+  console.log('ok');
+  return undefined;
+}
+
+async function emulator(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      engine: { type: 'string' },
+      instances: { type: 'string' },
+      flavor: { type: 'string' },
+      'dns-lag-ms': { type: 'string' },
+      'promotion-delay-ms': { type: 'string' },
+      'cluster-id': { type: 'string' },
+      region: { type: 'string' },
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(`${USAGE}\n\n${COMMANDS}`);
+    return 0;
+  }
+  const started = Date.now();
+  const cluster = await startCluster({
+    engine: oneOf<EmulatedEngine>(values.engine, 'engine', ['postgres', 'mysql'], 'postgres'),
+    flavor: oneOf<EmulatedFlavor>(values.flavor, 'flavor', ['aurora', 'multi-az'], 'aurora'),
+    instances: intOption(values.instances, 'instances', 3),
+    dnsLagMs: intOption(values['dns-lag-ms'], 'dns-lag-ms', 0),
+    promotionDelayMs: intOption(values['promotion-delay-ms'], 'promotion-delay-ms', 0),
+    ...(values['cluster-id'] ? { clusterId: values['cluster-id'] } : {}),
+    ...(values.region ? { region: values.region } : {}),
+    verbose: values.verbose ?? false,
+  });
+  console.log(`${describe(cluster)}\nstarted in ${Date.now() - started} ms; type "help" for commands`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= cluster.stop());
+  const onSignal = (): void => {
+    void stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  for await (const line of rl) {
+    try {
+      if ((await runCommand(cluster, line)) === 'quit') break;
+    } catch (err) {
+      console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  rl.close();
+  await stop();
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'emulator') return emulator(rest);
+  console.error(`${USAGE}`);
+  return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    // One line, no stack: e.g. the engine is not installed and how to install it.
+    console.error(`aurora-ha: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

@@ -59,9 +59,7 @@ async function createBackend(engine: EmulatedEngine, options: BackendOptions): P
     const mod = await import('./postgres/pg-backend.js');
     return mod.createPostgresBackend(options);
   }
-  // Written by the MySQL side of the emulator; imported by name so this file builds without it.
-  const specifier = './mysql/mysql-backend.js';
-  const mod = (await import(specifier)) as { createMysqlBackend: (o: BackendOptions) => EngineBackend };
+  const mod = await import('./mysql/mysql-backend.js');
   return mod.createMysqlBackend(options);
 }
 
@@ -291,10 +289,11 @@ class Cluster implements EmulatedCluster {
     return this.serial(async () => {
       const old = this.currentWriter();
       if (old) {
+        // Stamped first: clients lose the writer now, however long the kill itself takes.
+        this.record('writer-lost', old.inst.id, 'crashed (SIGKILL)');
         old.role = 'down';
         old.proxy.setEngineUp(false);
         await this.backend.crash(old.inst);
-        this.record('writer-lost', old.inst.id, 'crashed (SIGKILL)');
       }
       await sleep(this.opts.promotionDelayMs);
       return this.promoteAndRecover(options.target, old);
@@ -305,11 +304,11 @@ class Cluster implements EmulatedCluster {
     return this.serial(async () => {
       const old = this.currentWriter();
       if (old) {
+        this.record('writer-lost', old.inst.id, 'stopped for switchover');
         old.role = 'down';
         old.proxy.setEngineUp(false);
         // Clean shutdown: the writer sends all of its WAL to the standbys before exiting.
         await this.backend.stop(old.inst);
-        this.record('writer-lost', old.inst.id, 'stopped for switchover');
       }
       return this.promoteAndRecover(options.target, old);
     });
