@@ -1,10 +1,14 @@
 /**
  * Dialect detection: start from the engine's plain dialect and walk its `refinements`
- * (first match wins, then that dialect's own refinements). A failing check counts as "no".
+ * (first match wins, then that dialect's own refinements). A failing check counts as "no"
+ * (a missing function or table), but a connection lost during detection is not a "no": it
+ * rejects with a network-classified error instead of returning a wrong, cached guess.
  * Results are cached per host (`host:port`) in a bounded map so detection runs once per
  * host, not per connection.
  */
 import type { Engine, PhysicalConnection } from '../drivers/driver.js';
+import { markConnectionLost } from '../drivers/connection-lost.js';
+import { UnavailableHostError } from '../core/errors.js';
 import { hostKey } from '../hosts/host-info.js';
 import type { Dialect, DialectName } from './dialect.js';
 import { dialectByName, plainDialect } from './dialects.js';
@@ -14,6 +18,30 @@ export interface DetectDialectOptions {
   dialect?: DialectName;
   /** Ignore and replace the cached answer for this host. */
   refresh?: boolean;
+  /** Bound on each detection query; a query that times out drops the connection. Default 10 000 ms. */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_DETECT_TIMEOUT_MS = 10_000;
+
+/** `conn` with every internal query bounded by `timeoutMs` unless the caller gave one. */
+function withQueryTimeout(conn: PhysicalConnection, timeoutMs: number): PhysicalConnection {
+  const withColumns = conn.queryWithColumns?.bind(conn);
+  return {
+    host: conn.host,
+    native: conn.native,
+    get closed() {
+      return conn.closed;
+    },
+    queryRows: (sql, t) => conn.queryRows(sql, t ?? timeoutMs),
+    ...(withColumns !== undefined
+      ? { queryWithColumns: (sql: string, t?: number) => withColumns(sql, t ?? timeoutMs) }
+      : {}),
+    inTransaction: () => conn.inTransaction(),
+    abort: () => conn.abort(),
+    close: () => conn.close(),
+    onError: (listener) => conn.onError(listener),
+  };
 }
 
 /** Upper bound on remembered hosts; the oldest entry is evicted first. */
@@ -47,12 +75,13 @@ export async function detectDialect(
   const key = hostKey(conn.host);
   const known = options.refresh === true ? undefined : cache.get(key);
   if (known !== undefined) return dialectByName(known);
+  const probe = withQueryTimeout(conn, options.timeoutMs ?? DEFAULT_DETECT_TIMEOUT_MS);
   let current = plainDialect(engine);
   for (;;) {
     let next: Dialect | undefined;
     for (const name of current.refinements) {
       const candidate = dialectByName(name);
-      if (await safeMatch(candidate, conn)) {
+      if (await safeMatch(candidate, probe)) {
         next = candidate;
         break;
       }
@@ -60,8 +89,13 @@ export async function detectDialect(
     if (next === undefined) break;
     current = next;
   }
-  // A closed connection answers "no" to everything: do not remember that guess.
-  if (!conn.closed) remember(key, current.name);
+  if (conn.closed) {
+    // Every check after the loss answered "no": that is no answer at all.
+    const err = new UnavailableHostError(key, `The connection to ${key} was lost during dialect detection.`);
+    markConnectionLost(err);
+    throw err;
+  }
+  remember(key, current.name);
   return current;
 }
 

@@ -8,6 +8,7 @@ import { clearDialectCache, detectDialect } from '../../src/dialects/detect-dial
 import { dialectByName } from '../../src/dialects/dialects.js';
 import { acceptTopology, topologyWeight } from '../../src/dialects/topology-rows.js';
 import { hostKey } from '../../src/hosts/host-info.js';
+import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';
 import { useCluster } from '../support/cluster.js';
 import { connectInstance, countingConnection, instanceByRole } from './dialects-support.js';
 
@@ -103,17 +104,41 @@ describe('aurora-postgres dialect', () => {
     expect(await dialect.isWriter(reader)).toBe(false);
   });
 
-  it('falls back to the plain dialect on a closed connection and does not cache it', async () => {
+  it('rejects with a network error (and caches nothing) when the connection is lost', async () => {
     const conn = await connectInstance(cluster(), instanceByRole(cluster(), 'reader'));
     await conn.close();
-    const probe = countingConnection(conn);
     clearDialectCache(hostKey(conn.host));
-    expect((await detectDialect(probe, 'postgres')).name).toBe('postgres');
-    const fresh = await connectInstance(cluster(), instanceByRole(cluster(), 'reader'));
+    const err = await detectDialect(conn, 'postgres').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(pgAdapter.classify(err)).toBe('network');
+    const fresh = countingConnection(await connectInstance(cluster(), instanceByRole(cluster(), 'reader')));
     try {
       expect((await detectDialect(fresh, 'postgres')).name).toBe('aurora-postgres');
+      expect(fresh.statements.length).toBeGreaterThan(0);
     } finally {
       await fresh.close();
+    }
+  });
+
+  it('bounds each detection query: a silent instance fails detection within the timeout', async () => {
+    const c = cluster();
+    const inst = instanceByRole(c, 'reader');
+    const conn = await connectInstance(c, inst);
+    clearDialectCache(hostKey(conn.host));
+    c.partition(inst.id, { mode: 'blackhole' });
+    try {
+      const started = Date.now();
+      const err = await detectDialect(conn, 'postgres', { timeoutMs: 300 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(pgAdapter.classify(err)).toBe('network');
+    } finally {
+      c.heal(inst.id);
+      conn.abort();
     }
   });
 });
