@@ -1,9 +1,13 @@
 /**
  * The demo's live progress: once a second, per group, the writes that succeeded and failed in
- * that second and the instance(s) that took them, plus the emulator events of that second.
+ * that second, how many are stuck in a connect or write (e.g. inside aurora-ha's failover), the
+ * instance(s) that took the writes, plus the emulator events of that second.
  */
 import type { TimelineEvent } from '../src/emulator.js';
 import type { WorkerRecord } from '../bench/failover/worker-loop.js';
+
+/** A connect or write in progress for longer than this counts as waiting (e.g. inside a failover). */
+const WAITING_MS = 500;
 
 interface Cursor {
   successes: number;
@@ -33,9 +37,12 @@ export class ProgressLine {
         failed += r.errors.length - cursor.errors;
         this.cursors.set(r, { successes: r.successes.length, errors: r.errors.length });
       }
+      const waiting = records.filter(
+        (r) => r.busySince !== undefined && at - r.busySince > WAITING_MS,
+      ).length;
       const where = instances.size === 0 ? '-' : [...instances].sort().join('+');
       parts.push(
-        `${name} ${String(ok).padStart(4)} ok ${String(failed).padStart(4)} err → ${where.padEnd(10)}`,
+        `${name} ${String(ok).padStart(4)} ok ${String(failed).padStart(4)} err ${String(waiting).padStart(3)} waiting → ${where.padEnd(10)}`,
       );
     }
     const events = timeline.slice(this.eventsShown);

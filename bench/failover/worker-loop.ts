@@ -19,6 +19,8 @@ export class WorkerRecord {
   readonly errors: ErrorSample[] = [];
   /** Instance of each success, same index as `successes` (undefined when not reported). */
   readonly instances: (string | undefined)[] = [];
+  /** Start of the connect or write in progress (undefined between operations). */
+  busySince: number | undefined;
 
   constructor(
     readonly group: string,
@@ -26,11 +28,13 @@ export class WorkerRecord {
   ) {}
 
   success(at: number, instance: string | undefined): void {
+    this.busySince = undefined;
     this.successes.push(at);
     this.instances.push(instance);
   }
 
   error(at: number, err: unknown): void {
+    this.busySince = undefined;
     this.errors.push({ at, kind: errorKind(err) });
   }
 }
@@ -64,6 +68,7 @@ export async function runWorker(
   let failuresInARow = 0;
   while (!signal.aborted) {
     try {
+      record.busySince = now();
       session ??= await client.open(target);
       if (signal.aborted) break;
       const instance = await session.write(record.group, record.worker);
