@@ -187,6 +187,25 @@ describe('pg adapter on real PostgreSQL', () => {
     }
   });
 
+  it("classifies pg's own connectionTimeoutMillis expiry as network", async () => {
+    const c = cluster();
+    const reader = instance(c, 'reader');
+    c.partition(reader.id, { mode: 'blackhole' });
+    try {
+      const started = Date.now();
+      const err = await errorOf(
+        pgAdapter.connect(makeHost(reader.host, reader.port), {
+          ...pgConfig(c, reader.host),
+          connectionTimeoutMillis: 300,
+        }),
+      );
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(pgAdapter.classify(err)).toBe('network');
+    } finally {
+      c.heal(reader.id);
+    }
+  });
+
   it('aborts a connect through its signal', async () => {
     const c = cluster();
     const reader = instance(c, 'reader');

@@ -70,6 +70,7 @@ describe('mysql2 error classification', () => {
     [2013, 'network'],
     [2055, 'network'],
     [1927, 'network'],
+    [1040, 'network'],
     [1053, 'network'],
     [1045, 'login'],
     [1290, 'read-only'],

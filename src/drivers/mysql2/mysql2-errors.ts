@@ -9,10 +9,11 @@ import { errorCode, hasSocketErrorCode, isMarkedConnectionLost } from '../connec
  * 2006 server gone away, 2013 lost during query, 2055 lost at handshake) and server errors
  * meaning the session is being killed: 1053 shutdown in progress, 1077-1080 shutdown,
  * 1152 aborted connection, 1927 MariaDB ER_CONNECTION_KILLED, 3169 MySQL session killed,
- * 4031 MySQL idle disconnect.
+ * 4031 MySQL idle disconnect, and 1040 too many connections (the instance cannot take us,
+ * like PG's SQLSTATE class 53).
  */
 const NETWORK_ERRNOS: ReadonlySet<number> = new Set([
-  2002, 2003, 2006, 2013, 2055, 1053, 1077, 1078, 1079, 1080, 1152, 1927, 3169, 4031,
+  2002, 2003, 2006, 2013, 2055, 1040, 1053, 1077, 1078, 1079, 1080, 1152, 1927, 3169, 4031,
 ]);
 const NETWORK_CODES: ReadonlySet<string> = new Set([
   'PROTOCOL_CONNECTION_LOST',

@@ -37,6 +37,14 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
     native.on('end', () => {
       this.#closed = true;
     });
+    // pg's Connection emits `error` only for its transport: socket errors, the stream pg
+    // destroys when its own connectionTimeoutMillis expires ("timeout expired", no code) and
+    // a failed SSL negotiation. Registered before the Client's handler, so the mark is set
+    // before pg hands the same error object to a connect callback or a query.
+    native.connection.on('error', (err: unknown) => {
+      markConnectionLost(err);
+      this.#closed = true;
+    });
     native.connection.on('readyForQuery', (msg: { status?: unknown }) => {
       const s = msg.status;
       if (s === 'I' || s === 'T' || s === 'E') this.#txStatus = s;
