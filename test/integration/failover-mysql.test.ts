@@ -252,6 +252,35 @@ describe('failover plugin on MariaDB (mysql2/promise)', () => {
       expect(await inRecovery(c)).toBe(true);
     }));
 
+  it('strict-writer on the reader cluster endpoint: a reset reader fails over to the writer', async () => {
+    const c = client(cluster().readerEndpoint.host, { failoverMode: 'strict-writer' });
+    await c.connect();
+    const before = await instanceId(c);
+    if (!(await inRecovery(c))) throw new Error('the reader endpoint led to the writer');
+    cluster().partition(before, { mode: 'reset' });
+    const err = await rejection(c.query('SELECT 1'));
+    expect(err).toBeInstanceOf(FailoverSuccessError);
+    expect(await instanceId(c)).toBe(writerId(cluster()));
+    expect(await inRecovery(c)).toBe(false);
+  });
+
+  it('keepSessionStateOnFailover restores the schema chosen through changeUser', async () => {
+    const kept = client(undefined, { keepSessionStateOnFailover: true });
+    const plain = client(undefined);
+    for (const c of [kept, plain]) {
+      await c.connect();
+      await c.changeUser({ database: 'information_schema' });
+    }
+    const writer = await instanceId(kept);
+    cluster().partition(writer, { mode: 'refuse' });
+    const healer = setTimeout(() => cluster().heal(writer), 600);
+    const errs = await Promise.all([rejection(kept.query('SELECT 1')), rejection(plain.query('SELECT 1'))]);
+    clearTimeout(healer);
+    for (const e of errs) expect(e).toBeInstanceOf(FailoverSuccessError);
+    expect((await rows(kept, 'SELECT DATABASE() AS db'))[0]!.db).toBe('information_schema');
+    expect((await rows(plain, 'SELECT DATABASE() AS db'))[0]!.db).toBe(cluster().credentials.database);
+  });
+
   it('refused connections to the writer for a moment: the old writer is reconnected', async () => {
     const c = client(undefined);
     await c.connect();

@@ -247,6 +247,18 @@ describe('failover plugin on PostgreSQL', () => {
       expect(await inRecovery(c)).toBe(true);
     }));
 
+  it('strict-writer on the reader cluster endpoint: a reset reader fails over to the writer', async () => {
+    const c = client(cluster().readerEndpoint.host, { failoverMode: 'strict-writer' });
+    await c.connect();
+    const before = await instanceId(c);
+    if (!(await inRecovery(c))) throw new Error('the reader endpoint led to the writer');
+    cluster().partition(before, { mode: 'reset' });
+    const err = await rejection(c.query('SELECT 1'));
+    expect(err).toBeInstanceOf(FailoverSuccessError);
+    expect(await instanceId(c)).toBe(writerId(cluster()));
+    expect(await inRecovery(c)).toBe(false);
+  });
+
   it('refused connections to the writer for a moment: the old writer is reconnected', async () => {
     const c = client(undefined);
     await c.connect();

@@ -122,16 +122,17 @@ export class FailoverPlugin implements Plugin {
     conn: PhysicalConnection | undefined,
     inTx: boolean,
   ): Promise<unknown> {
+    const joinable = this.inFlight !== undefined && this.inFlight.failed === conn;
+    if (!joinable && conn !== undefined && this.replaced.has(conn)) {
+      // Sent on a connection an earlier failover replaced (and aborted): its fate is as unknown
+      // as the call that started that failover, and the logical connection works again.
+      const host = this.service.currentHost;
+      if (host !== undefined && this.failure === undefined) return outcomeError(host, inTx, err);
+    }
     const kind = this.service.classify(err);
     if (!this.mayFailOver(kind)) return err;
     if (this.failure !== undefined) return this.unusable();
-    let pending =
-      this.inFlight !== undefined && this.inFlight.failed === conn ? this.inFlight.done : undefined;
-    if (pending === undefined && conn !== undefined && this.replaced.has(conn)) {
-      // This call was queued on a connection that an earlier failover already replaced.
-      const host = this.service.currentHost;
-      return host !== undefined ? outcomeError(host, inTx, err) : err;
-    }
+    let pending = joinable ? this.inFlight?.done : undefined;
     if (pending === undefined) {
       const done = this.failOver(conn, kind, err, inTx);
       const entry: InFlight = { failed: conn, done };
