@@ -4,13 +4,13 @@
  * failover (stale reader topology, DNS lag, no acknowledged commit lost) and clean stop.
  */
 import dns from 'node:dns';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { AURORA_PG } from '../../src/dialects/sql.js';
-import { processAlive } from '../../src/emulator/processes.js';
 import { pgConfig, useCluster } from '../support/cluster.js';
+import { clusterSubnet, engineProcesses } from '../support/engine-processes.js';
 
 const DNS_LAG_MS = 1500;
 const cluster = useCluster({ engine: 'postgres', instances: 3, dnsLagMs: DNS_LAG_MS });
@@ -187,30 +187,15 @@ describe('PostgreSQL emulator, Aurora flavour', () => {
 
   it('stop() leaves no engine process and no temp dir', async () => {
     const c = cluster();
-    const subnet = c.instances()[0]?.address.replace(/\.\d+$/, '.') as string;
+    const subnet = clusterSubnet(c);
     const before = engineProcesses(subnet, c.writerEndpoint.port);
     expect(before.length).toBeGreaterThanOrEqual(3);
     const dataDir = /-D (\S+)/.exec(before[0]?.cmdline ?? '')?.[1] as string;
     const workDir = dirname(dirname(dataDir));
     expect(existsSync(workDir)).toBe(true);
     await c.stop();
-    expect(engineProcesses(subnet, c.writerEndpoint.port).filter((p) => processAlive(p.pid))).toEqual([]);
+    expect(engineProcesses(subnet, c.writerEndpoint.port)).toEqual([]);
     expect(existsSync(workDir)).toBe(false);
     await expect(dns.promises.lookup(c.writerEndpoint.host)).rejects.toThrow();
   });
 });
-
-/** Engine processes of one cluster: their command line names its internal subnet and port. */
-function engineProcesses(subnet: string, port: number): { pid: number; cmdline: string }[] {
-  const out: { pid: number; cmdline: string }[] = [];
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cmdline.includes(`listen_addresses=${subnet}`) && cmdline.includes(`port=${port}`))
-        out.push({ pid: Number(entry), cmdline });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
