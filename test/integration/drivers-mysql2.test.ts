@@ -139,6 +139,20 @@ describe('mysql2 adapter on real MariaDB', () => {
     expect(conn.inTransaction()).toBe(true);
     await nativeQuery(conn, 'COMMIT');
     expect(conn.inTransaction()).toBe(false);
+    // Prepared statements (binary rows start with 0x00, like an OK packet) are read right too.
+    const execute = (sql: string, values: unknown[]): Promise<unknown> =>
+      new Promise((resolve, reject) => {
+        conn.native.execute(sql, values, (err: unknown, rows: unknown) =>
+          err ? reject(err) : resolve(rows),
+        );
+      });
+    await execute('SELECT x FROM drivers_mysql_tx WHERE x >= ?', [0]);
+    expect(conn.inTransaction()).toBe(true);
+    await nativeQuery(conn, 'ROLLBACK');
+    await execute('INSERT INTO drivers_mysql_tx VALUES (?)', [2]);
+    expect(conn.inTransaction()).toBe(true);
+    await nativeQuery(conn, 'ROLLBACK');
+    expect(conn.inTransaction()).toBe(false);
   });
 
   it('round-trips session state between connections', async () => {
