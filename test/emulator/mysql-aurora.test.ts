@@ -95,6 +95,14 @@ describe('MariaDB emulator, Aurora flavour', () => {
     }
   });
 
+  it('reports a reader as read-only in any query shape (also next to an aggregate)', async () => {
+    const c = cluster();
+    for (const inst of c.instances()) {
+      const [row] = await rows(inst.host, 'SELECT COUNT(*) AS n, @@innodb_read_only AS ro FROM repl_check');
+      expect(row?.ro).toBe(inst.role === 'reader' ? 1 : 0);
+    }
+  });
+
   it('refuses writes on a reader with 1290 (read-only)', async () => {
     const reader = cluster()
       .instances()

@@ -34,9 +34,11 @@ describe('rewriteAuroraQuery', () => {
     expect(rewriteAuroraQuery(AURORA_MYSQL.instanceId, ctx)).toBe(
       "SELECT 'instance-2' AS `@@aurora_server_id`",
     );
-    expect(rewriteAuroraQuery(AURORA_MYSQL.isReader, ctx)).toBe('SELECT @@read_only AS `@@innodb_read_only`');
+    expect(rewriteAuroraQuery(AURORA_MYSQL.isReader, ctx)).toBe(
+      'SELECT (@@read_only + 0) AS `@@innodb_read_only`',
+    );
     expect(rewriteAuroraQuery('select @@INNODB_READ_ONLY, 1', ctx)).toBe(
-      'select @@read_only AS `@@INNODB_READ_ONLY`, 1',
+      'select (@@read_only + 0) AS `@@INNODB_READ_ONLY`, 1',
     );
   });
 
@@ -71,7 +73,7 @@ describe('ClientPacketRewriter', () => {
       plain,
       query("SELECT 'instance-2' AS `@@aurora_server_id`"),
       ping,
-      query('SELECT @@read_only AS `@@innodb_read_only`', 0x16),
+      query('SELECT (@@read_only + 0) AS `@@innodb_read_only`', 0x16),
     ]);
     for (let cut = 1; cut < stream.length; cut += 3) {
       const framer = new ClientPacketRewriter(rewrite);

@@ -3,7 +3,7 @@
  * truthfully for this instance:
  *   information_schema.replica_host_status → mysql.aurora_replica_host_status (replicated table)
  *   @@aurora_server_id                     → this instance's id (a string literal)
- *   @@innodb_read_only                     → @@read_only (1 on replicas)
+ *   @@innodb_read_only                     → (@@read_only + 0) (1 on replicas)
  *   @@aurora_version                       → the emulated Aurora version
  *   SHOW VARIABLES LIKE 'aurora_version'   → one row (Variable_name, Value)
  * A variable that is a whole select-list item keeps its column name (`AS \`@@...\``).
@@ -47,7 +47,8 @@ export function rewriteAuroraQuery(sql: string, ctx: AuroraRewriteContext): stri
   }
   let out = sql.replace(TABLE, AURORA_TOPOLOGY_TABLE);
   out = replaceVariable(out, 'aurora_server_id', sqlString(ctx.instanceId));
-  out = replaceVariable(out, 'innodb_read_only', '@@read_only');
+  // `+ 0`: MariaDB 10.11 answers 0 for a boolean @@variable next to COUNT(*) in a query with FROM
+  out = replaceVariable(out, 'innodb_read_only', '(@@read_only + 0)');
   out = replaceVariable(out, 'aurora_version', sqlString(ctx.auroraVersion));
   return out === sql ? undefined : out;
 }

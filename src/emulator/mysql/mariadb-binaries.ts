@@ -1,11 +1,11 @@
 /**
  * Finds the MariaDB server binaries (`mariadbd`, `mariadb-install-db`) on this machine and
- * decides which system user runs them: engines refuse to run as root, so a root process
- * hands them to an unprivileged account.
+ * names the system user that runs them (engines refuse to run as root).
  */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { AuroraHaError } from '../../core/errors.js';
+import { engineUser } from '../processes.js';
 
 /** No MariaDB server on this machine; the message says how to install one. */
 export class MariadbNotFoundError extends AuroraHaError {
@@ -64,27 +64,21 @@ export interface EngineAccount {
 
 let account: EngineAccount | null | undefined;
 
-/** When running as root: the `mysql` account if present, else `nobody`. */
+/**
+ * When running as root: the emulator's one engine account (see `engineUser` in
+ * ../processes.ts), the same for every engine so the control plane may chown a whole work
+ * dir to it without locking a running mariadbd out of its own files.
+ */
 export function engineAccount(): EngineAccount | undefined {
   if (account !== undefined) return account ?? undefined;
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+  const user = engineUser();
+  if (!user) {
     account = null;
     return undefined;
   }
-  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n');
-  for (const wanted of ['mysql', 'nobody']) {
-    const line = passwd.find((l) => l.startsWith(`${wanted}:`));
-    if (!line) continue;
-    const fields = line.split(':');
-    const uid = Number(fields[2]);
-    const gid = Number(fields[3]);
-    if (Number.isInteger(uid) && Number.isInteger(gid)) {
-      account = { name: wanted, uid, gid };
-      return account;
-    }
-  }
-  throw new AuroraHaError(
-    'ENGINE_ACCOUNT',
-    'Running as root but no unprivileged account (mysql or nobody) exists to run mariadbd',
-  );
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.split(':')[2] === String(user.uid));
+  account = { name: line?.split(':')[0] ?? String(user.uid), uid: user.uid, gid: user.gid };
+  return account;
 }

@@ -329,8 +329,13 @@ class MysqlBackend implements EngineBackend {
     await m.process.stop();
   }
 
+  /** Reboot: a clean stop first when it is running, then start on the same data. */
   async restart(inst: BackendInstance): Promise<void> {
     const m = this.get(inst);
+    if (m.process.running) {
+      await m.proxy?.close();
+      await m.process.stop();
+    }
     await m.process.start(m.role === 'reader');
     await m.proxy?.listen();
   }
@@ -370,7 +375,13 @@ class MysqlBackend implements EngineBackend {
   }
 
   private removeFilesSync(): void {
-    for (const m of this.instances.values()) rmSync(m.inst.dir, { recursive: true, force: true });
+    for (const m of this.instances.values()) {
+      try {
+        rmSync(m.inst.dir, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        // a file appearing while we delete (a process still dying): the work dir's owner removes it
+      }
+    }
   }
 }
 
