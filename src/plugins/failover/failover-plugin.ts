@@ -99,17 +99,22 @@ export class FailoverPlugin implements Plugin {
     return conn;
   }
 
-  async execute<T>(method: NetworkMethod, run: () => Promise<T>, next: ExecuteNext): Promise<T> {
-    if (this.failure !== undefined) throw this.unusable();
+  /** Hot path: two reads and one rejection handler; nothing else unless the call fails. */
+  execute<T>(method: NetworkMethod, run: () => Promise<T>, next: ExecuteNext): Promise<T> {
+    if (this.failure !== undefined) return Promise.reject(this.unusable());
     const conn = this.service.current;
     const inTxBefore = this.service.inTransaction();
+    let call: Promise<T>;
     try {
-      return await next(method, run);
+      call = next(method, run);
     } catch (err) {
+      call = Promise.reject(err);
+    }
+    return call.catch(async (err: unknown) => {
       const inTx =
         inTxBefore || (conn !== undefined && this.service.current === conn && conn.inTransaction());
       throw await this.errorFor(err, conn, inTx);
-    }
+    });
   }
 
   async release(): Promise<void> {
