@@ -51,6 +51,15 @@ describe('rewriteAuroraQuery', () => {
     );
   });
 
+  it('never rewrites inside string literals or comments', () => {
+    expect(
+      rewriteAuroraQuery('INSERT INTO notes VALUES (\'@@aurora_server_id\', "replica_host_status")', ctx),
+    ).toBeUndefined();
+    expect(
+      rewriteAuroraQuery("SELECT @@aurora_server_id, 'it''s @@innodb_read_only' /* @@aurora_version */", ctx),
+    ).toBe("SELECT 'instance-2' AS `@@aurora_server_id`, 'it''s @@innodb_read_only' /* @@aurora_version */");
+  });
+
   it('leaves other SQL alone (undefined = forward the original bytes)', () => {
     expect(rewriteAuroraQuery('SELECT 1', ctx)).toBeUndefined();
     expect(rewriteAuroraQuery('SELECT @@read_only', ctx)).toBeUndefined();

@@ -7,7 +7,8 @@
  *   @@aurora_version                       → the emulated Aurora version
  *   SHOW VARIABLES LIKE 'aurora_version'   → one row (Variable_name, Value)
  * A variable that is a whole select-list item keeps its column name (`AS \`@@...\``).
- * Works on latin1-decoded text so any byte outside ASCII passes through unchanged.
+ * String literals and comments are left alone. Works on latin1-decoded text so any byte
+ * outside ASCII passes through unchanged.
  */
 
 export const AURORA_TOPOLOGY_TABLE = 'mysql.aurora_replica_host_status';
@@ -39,16 +40,25 @@ function replaceVariable(sql: string, name: string, replacement: string): string
   });
 }
 
+/** String literals and comments: their text is data, never rewritten. */
+const LITERAL = /'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|\/\*[\s\S]*?\*\/|(?:--\s|#)[^\n]*/g;
+/** Marks a set-aside literal: above U+00FF, so it never occurs in latin1-decoded text. */
+const PLACEHOLDER = /\uE000(\d+)\uE000/g;
+
 /** The rewritten text, or `undefined` when nothing needed rewriting (the common case). */
 export function rewriteAuroraQuery(sql: string, ctx: AuroraRewriteContext): string | undefined {
   if (!TRIGGER.test(sql)) return undefined;
   if (SHOW_VERSION.test(sql)) {
     return `SELECT 'aurora_version' AS Variable_name, ${sqlString(ctx.auroraVersion)} AS Value`;
   }
-  let out = sql.replace(TABLE, AURORA_TOPOLOGY_TABLE);
+  const literals: string[] = [];
+  const code = sql.replace(LITERAL, (literal: string) => `\uE000${literals.push(literal) - 1}\uE000`);
+  if (!TRIGGER.test(code)) return undefined;
+  let out = code.replace(TABLE, AURORA_TOPOLOGY_TABLE);
   out = replaceVariable(out, 'aurora_server_id', sqlString(ctx.instanceId));
   // `+ 0`: MariaDB 10.11 answers 0 for a boolean @@variable next to COUNT(*) in a query with FROM
   out = replaceVariable(out, 'innodb_read_only', '(@@read_only + 0)');
   out = replaceVariable(out, 'aurora_version', sqlString(ctx.auroraVersion));
-  return out === sql ? undefined : out;
+  if (out === code) return undefined;
+  return out.replace(PLACEHOLDER, (_m: string, index: string) => literals[Number(index)] ?? '');
 }
