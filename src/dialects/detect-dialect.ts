@@ -44,7 +44,7 @@ function withQueryTimeout(conn: PhysicalConnection, timeoutMs: number): Physical
   };
 }
 
-/** Upper bound on remembered hosts; the oldest entry is evicted first. */
+/** Upper bound on remembered hosts; the least recently used entry is evicted first. */
 export const DIALECT_CACHE_SIZE = 256;
 const cache = new Map<string, DialectName>();
 
@@ -74,7 +74,10 @@ export async function detectDialect(
   if (options.dialect !== undefined) return dialectByName(options.dialect);
   const key = hostKey(conn.host);
   const known = options.refresh === true ? undefined : cache.get(key);
-  if (known !== undefined) return dialectByName(known);
+  if (known !== undefined) {
+    remember(key, known); // most recently used stays longest
+    return dialectByName(known);
+  }
   const probe = withQueryTimeout(conn, options.timeoutMs ?? DEFAULT_DETECT_TIMEOUT_MS);
   let current = plainDialect(engine);
   for (;;) {
