@@ -318,6 +318,15 @@ class Cluster implements EmulatedCluster {
     target: string | undefined,
     old: Node | undefined,
   ): Promise<{ newWriter: string }> {
+    if (target === undefined && old && this.liveReaders().length === 0) {
+      // A single-instance cluster: like Aurora, the writer instance itself comes back.
+      await this.backend.restart(old.inst);
+      old.role = 'writer';
+      old.proxy.setEngineUp(true);
+      this.record('promoted', old.inst.id, 'no reader: the writer restarted');
+      await this.writeTopologyNow().catch(() => undefined);
+      return { newWriter: old.inst.id };
+    }
     const next = await this.pickTarget(target);
     await this.backend.promote(next.inst);
     next.role = 'writer';
@@ -362,10 +371,10 @@ class Cluster implements EmulatedCluster {
   crash(id: string): Promise<void> {
     return this.serial(async () => {
       const node = this.node(id);
+      this.record('instance-crashed', id);
       node.role = 'down';
       node.proxy.setEngineUp(false);
       await this.backend.crash(node.inst);
-      this.record('instance-crashed', id);
       await this.syncSynchronous().catch(() => undefined);
       await this.writeTopologyNow().catch(() => undefined);
       this.scheduleDnsUpdate();
