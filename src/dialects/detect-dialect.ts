@@ -47,6 +47,8 @@ function withQueryTimeout(conn: PhysicalConnection, timeoutMs: number): Physical
 /** Upper bound on remembered hosts; the least recently used entry is evicted first. */
 export const DIALECT_CACHE_SIZE = 256;
 const cache = new Map<string, DialectName>();
+/** Detections in progress (an entry lives only while its queries run). */
+const inflight = new Map<string, Promise<Dialect>>();
 
 function remember(key: string, name: DialectName): void {
   cache.delete(key);
@@ -78,7 +80,31 @@ export async function detectDialect(
     remember(key, known); // most recently used stays longest
     return dialectByName(known);
   }
-  const probe = withQueryTimeout(conn, options.timeoutMs ?? DEFAULT_DETECT_TIMEOUT_MS);
+  // Connections opened together to a new host share one detection.
+  const shared = options.refresh === true ? undefined : inflight.get(key);
+  if (shared !== undefined) {
+    try {
+      return await shared;
+    } catch {
+      // the other connection was lost mid-detection: detect on ours
+    }
+  }
+  const run = runDetection(conn, engine, key, options.timeoutMs ?? DEFAULT_DETECT_TIMEOUT_MS);
+  inflight.set(key, run);
+  try {
+    return await run;
+  } finally {
+    if (inflight.get(key) === run) inflight.delete(key);
+  }
+}
+
+async function runDetection(
+  conn: PhysicalConnection,
+  engine: Engine,
+  key: string,
+  timeoutMs: number,
+): Promise<Dialect> {
+  const probe = withQueryTimeout(conn, timeoutMs);
   let current = plainDialect(engine);
   for (;;) {
     let next: Dialect | undefined;

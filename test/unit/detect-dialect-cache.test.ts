@@ -56,4 +56,13 @@ describe('dialect detection cache', () => {
     expect((await detectDialect(conn, 'mysql', { dialect: 'aurora-mysql' })).name).toBe('aurora-mysql');
     expect(conn.queries).toBe(0);
   });
+
+  it('shares one detection between connections opened together to the same host', async () => {
+    const a = unknownServer(20);
+    const b = unknownServer(20);
+    const [da, db] = await Promise.all([detectDialect(a, 'postgres'), detectDialect(b, 'postgres')]);
+    expect(da).toBe(db);
+    expect(a.queries).toBeGreaterThan(0);
+    expect(b.queries).toBe(0);
+  });
 });
