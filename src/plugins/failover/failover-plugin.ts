@@ -52,6 +52,8 @@ export class FailoverPlugin implements Plugin {
   /** Set when a failover failed: the logical connection is unusable from then on. */
   private failure: FailoverFailedError | undefined;
   private readonly released = new AbortController();
+  /** Which topology instance each physical connection is on (weak: dies with the connection). */
+  private readonly instanceOf = new WeakMap<PhysicalConnection, HostInfo>();
 
   private readonly readerSelector: HostSelector | undefined;
 
@@ -166,6 +168,9 @@ export class FailoverPlugin implements Plugin {
     if (!s.config.options.enableFailover || s.dialect === undefined || !s.dialect.topologyAware) return;
     try {
       await s.refreshHostList(conn);
+      // A cluster endpoint hides the instance; knowing it lets failover skip the failed one.
+      const instance = await s.identifyConnection(conn);
+      if (instance !== undefined) this.instanceOf.set(conn, instance);
     } catch {
       // Topology stays unknown; a later refresh (after a failover, by another connection) may fill it.
     }
@@ -193,7 +198,8 @@ export class FailoverPlugin implements Plugin {
       if (failedConn !== undefined && (inTx || failedConn.inTransaction())) {
         await rollbackQuietly(failedConn, Math.min(ROLLBACK_TIMEOUT_MS, s.config.options.failoverTimeoutMs));
       }
-      const result = await this.findReplacement(s.currentHost, kind, cause);
+      const on = failedConn !== undefined ? this.instanceOf.get(failedConn) : undefined;
+      const result = await this.findReplacement(on ?? s.currentHost, kind, cause);
       try {
         await this.prepareNewConnection(result);
         await s.setCurrentConnection(result.conn, result.host);
@@ -201,6 +207,7 @@ export class FailoverPlugin implements Plugin {
         await closeQuietly(result.conn);
         throw e;
       }
+      this.instanceOf.set(result.conn, result.host);
       if (failedConn !== undefined) this.replaced.add(failedConn);
       return result;
     } catch (e) {

@@ -1,67 +1,76 @@
 /**
- * Try candidates in small parallel batches: the first attempt of a batch that succeeds wins,
- * the others are cancelled and whatever they opened is closed (by the attempt's own cleanup).
+ * Try candidates with a small number of attempts in flight (a sliding window): when an attempt
+ * fails the next candidate starts at once, so one silent host never holds a slot the others
+ * could use. The first success wins; the attempts still running are cancelled through their
+ * AbortSignal, and a success that arrives late is handed to `discard` (to be closed).
  */
-import { TaskAborted, throwIfAborted } from './failover-timing.js';
+import { TaskAborted } from './failover-timing.js';
 
 export type Attempt<H, R> = (candidate: H, signal: AbortSignal) => Promise<R>;
 
 /**
- * Returns the first success, or undefined when every candidate failed. Rejects with
- * TaskAborted when `signal` fires. `discard` receives a success that lost a race.
+ * Resolves with the first success, or undefined when every candidate failed. Rejects with
+ * TaskAborted when `signal` fires first.
  */
-export async function firstSuccessful<H, R>(
+export function firstSuccessful<H, R>(
   candidates: readonly H[],
-  batchSize: number,
+  width: number,
   attempt: Attempt<H, R>,
   signal: AbortSignal,
   discard: (lateWinner: R) => void,
 ): Promise<R | undefined> {
-  for (let i = 0; i < candidates.length; i += batchSize) {
-    throwIfAborted(signal);
-    const batch = candidates.slice(i, i + batchSize);
-    const winner = await raceBatch(batch, attempt, signal, discard);
-    if (winner !== undefined) return winner;
-  }
-  throwIfAborted(signal);
-  return undefined;
-}
-
-function raceBatch<H, R>(
-  batch: readonly H[],
-  attempt: Attempt<H, R>,
-  signal: AbortSignal,
-  discard: (lateWinner: R) => void,
-): Promise<R | undefined> {
-  const batchAbort = new AbortController();
-  const onOuterAbort = (): void => batchAbort.abort();
-  signal.addEventListener('abort', onOuterAbort, { once: true });
   return new Promise<R | undefined>((resolve, reject) => {
-    let pending = batch.length;
-    let won = false;
-    const settleOne = (): void => {
-      pending -= 1;
-      if (pending === 0 && !won) {
-        signal.removeEventListener('abort', onOuterAbort);
-        if (signal.aborted) reject(new TaskAborted());
-        else resolve(undefined);
+    if (signal.aborted) {
+      reject(new TaskAborted());
+      return;
+    }
+    const cancelRest = new AbortController();
+    let next = 0;
+    let running = 0;
+    let decided = false;
+    const decide = (): void => {
+      decided = true;
+      signal.removeEventListener('abort', onAbort);
+      cancelRest.abort();
+    };
+    const onAbort = (): void => {
+      if (decided) return;
+      decide();
+      reject(new TaskAborted());
+    };
+    const launch = (): void => {
+      while (!decided && running < width && next < candidates.length) {
+        const candidate = candidates[next++] as H;
+        running++;
+        attempt(candidate, cancelRest.signal).then(
+          (result) => {
+            running--;
+            if (decided) {
+              discard(result);
+              return;
+            }
+            decide();
+            resolve(result);
+          },
+          () => {
+            running--;
+            if (decided) return;
+            if (next >= candidates.length && running === 0) {
+              decide();
+              resolve(undefined);
+            } else {
+              launch();
+            }
+          },
+        );
       }
     };
-    for (const candidate of batch) {
-      attempt(candidate, batchAbort.signal).then(
-        (result) => {
-          if (won || signal.aborted) {
-            discard(result);
-          } else {
-            won = true;
-            signal.removeEventListener('abort', onOuterAbort);
-            batchAbort.abort();
-            resolve(result);
-          }
-          settleOne();
-        },
-        () => settleOne(),
-      );
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (candidates.length === 0) {
+      decide();
+      resolve(undefined);
+      return;
     }
+    launch();
   });
 }

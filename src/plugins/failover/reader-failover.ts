@@ -12,8 +12,8 @@ import { sleep } from './failover-timing.js';
 import { OpenedConnections } from './opened-connections.js';
 import { firstSuccessful } from './parallel-attempts.js';
 
-/** Parallel connection attempts per batch. */
-export const READER_BATCH_SIZE = 2;
+/** Connection attempts in flight at once during failover. */
+export const PARALLEL_ATTEMPTS = 2;
 /** Pause between two passes over all candidates. */
 const PASS_PAUSE_MS = 100;
 
@@ -75,7 +75,7 @@ async function readerPasses(ctx: FailoverContext, opened: OpenedConnections): Pr
     });
     const result = await firstSuccessful(
       candidates,
-      READER_BATCH_SIZE,
+      PARALLEL_ATTEMPTS,
       (host, attemptSignal) =>
         connectVerified(ctx, opened, host, attemptSignal, (role) => acceptsRole(mode, role, singleInstance)),
       signal,

@@ -15,7 +15,7 @@ import { readerCandidates, sameInstance, verifiedRole } from './failover-hosts.j
 import { sleep, TaskAborted, throwIfAborted, withTimeout } from './failover-timing.js';
 import { OpenedConnections } from './opened-connections.js';
 import { firstSuccessful } from './parallel-attempts.js';
-import { connectVerified, READER_BATCH_SIZE } from './reader-failover.js';
+import { connectVerified, PARALLEL_ATTEMPTS } from './reader-failover.js';
 
 /** Pause between two connect attempts to a newly seen writer that is not accepting yet. */
 const NEW_WRITER_RETRY_MS = 50;
@@ -140,7 +140,7 @@ async function connectAnyReader(
   if (candidates.length === 0) candidates = readerCandidates(hosts, { includeWriter: true });
   return firstSuccessful(
     candidates,
-    READER_BATCH_SIZE,
+    PARALLEL_ATTEMPTS,
     async (host, attemptSignal) => {
       const timeoutMs = ctx.deadline.cap(ctx.service.config.options.failoverReaderConnectTimeoutMs);
       const conn = await opened.connect(host, { timeoutMs, signal: attemptSignal });
