@@ -156,11 +156,10 @@ export const OPTIONS: readonly OptionSpec[] = [
     false,
     'Restore session settings (autocommit, read-only, schema/database) on the new connection.',
   ),
-  {
-    ...ms('topologyRefreshMs', 'topology_refresh_ms', 30_000, 'Topology cache lifetime in normal operation.'),
-    // The AWS JDBC wrapper's name for the same setting, so users moving from it are understood.
-    aliases: [{ name: 'topology_refresh_ms' }, { name: 'clusterTopologyRefreshRateMs' }],
-  },
+  // No `clusterTopologyRefreshRateMs` alias: the JDBC wrapper uses that name for the normal
+  // refresh rate while seed 002 (.NET) uses it for the failover refresh rate. An ambiguous
+  // spelling gets a "did you mean" instead of a silent guess.
+  ms('topologyRefreshMs', 'topology_refresh_ms', 30_000, 'Topology cache lifetime in normal operation.'),
   ms(
     'clusterTopologyHighRefreshRateMs',
     'cluster_topology_high_refresh_rate_ms',

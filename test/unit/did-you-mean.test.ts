@@ -64,8 +64,9 @@ describe('didYouMean', () => {
   });
 });
 
-describe('aliases from the AWS JDBC wrapper', () => {
-  it('clusterTopologyRefreshRateMs is accepted as topologyRefreshMs, not a near miss', () => {
-    expect(CANONICAL_BY_SPELLING.get('clusterTopologyRefreshRateMs')).toBe('topologyRefreshMs');
+describe('ambiguous spellings from other wrappers', () => {
+  // JDBC means the normal refresh rate by it, seed 002 (.NET) the failover refresh rate.
+  it('clusterTopologyRefreshRateMs is not silently mapped to either option', () => {
+    expect(CANONICAL_BY_SPELLING.get('clusterTopologyRefreshRateMs')).toBeUndefined();
   });
 });
