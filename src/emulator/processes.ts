@@ -4,7 +4,16 @@
  * detached watchdog that kills whatever still references a work dir once the parent is gone).
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { chown, readdir, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -49,8 +58,10 @@ export async function chownTree(path: string): Promise<void> {
   await walk(path);
 }
 
+const MIN_SHM_FREE_BYTES = 1024 * 1024 * 1024;
+
 /**
- * Where clusters keep their files: /dev/shm when it is a writable directory (tmpfs: copying a
+ * Where clusters keep their files: /dev/shm when it is a writable directory with 1 GB free (tmpfs: copying a
  * data dir there is ~50x faster than on this machine's disk), else the OS temp dir.
  */
 export function emulatorTempRoot(): string {
@@ -59,7 +70,9 @@ export function emulatorTempRoot(): string {
   try {
     if (statSync('/dev/shm').isDirectory()) {
       accessSync('/dev/shm', constants.W_OK);
-      return '/dev/shm';
+      // Containers often get a 64 MB /dev/shm: a 3-instance cluster plus its template needs ~150 MB.
+      const fs = statfsSync('/dev/shm');
+      if (fs.bavail * fs.bsize >= MIN_SHM_FREE_BYTES) return '/dev/shm';
     }
   } catch {
     // no usable /dev/shm
