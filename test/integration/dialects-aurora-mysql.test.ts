@@ -74,4 +74,28 @@ describe('aurora-mysql dialect', () => {
     expect(await dialectByName('multi-az-mysql').matches(writer)).toBe(false);
     expect(await writer.queryRows('SELECT 1')).toEqual([[1]]);
   });
+
+  // Last: it changes the cluster's roles.
+  it('after a failover, the new writer reports itself and the topology it serves names it', async () => {
+    const c = cluster();
+    const oldWriterId = instanceByRole(c, 'writer').id;
+    const { newWriter } = await c.failover();
+    expect(newWriter).not.toBe(oldWriterId);
+    const inst = c.instances().find((i) => i.id === newWriter)!;
+    const conn = await connectInstance(c, inst);
+    try {
+      const dialect = await detectDialect(conn, 'mysql');
+      expect(dialect.name).toBe('aurora-mysql');
+      expect(await dialect.isWriter(conn)).toBe(true);
+      expect(await dialect.isReader(conn)).toBe(false);
+      expect(await dialect.instanceId(conn)).toBe(newWriter);
+      await expect
+        .poll(async () => acceptTopology(await dialect.queryTopology(conn))?.[0]?.instanceId, {
+          timeout: 5000,
+        })
+        .toBe(newWriter);
+    } finally {
+      await conn.close();
+    }
+  });
 });

@@ -141,4 +141,27 @@ describe('aurora-postgres dialect', () => {
       conn.abort();
     }
   });
+
+  // Last: it changes the cluster's roles.
+  it('after a failover, the new writer reports itself and the topology it serves names it', async () => {
+    const c = cluster();
+    const oldWriterId = instanceByRole(c, 'writer').id;
+    const { newWriter } = await c.failover();
+    expect(newWriter).not.toBe(oldWriterId);
+    const inst = c.instances().find((i) => i.id === newWriter)!;
+    const conn = await connectInstance(c, inst);
+    try {
+      const dialect = await detectDialect(conn, 'postgres');
+      expect(dialect.name).toBe('aurora-postgres');
+      expect(await dialect.isWriter(conn)).toBe(true);
+      expect(await dialect.instanceId(conn)).toBe(newWriter);
+      await expect
+        .poll(async () => acceptTopology(await dialect.queryTopology(conn))?.[0]?.instanceId, {
+          timeout: 5000,
+        })
+        .toBe(newWriter);
+    } finally {
+      await conn.close();
+    }
+  });
 });
