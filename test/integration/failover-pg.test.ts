@@ -14,7 +14,9 @@ import {
   FailoverSuccessError,
   TransactionResolutionUnknownError,
 } from '../../src/core/errors.js';
+import type { PluginFactory, PluginService } from '../../src/core/plugin.js';
 import { Client } from '../../src/pg.js';
+import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { pgConfig, startTestCluster, useCluster } from '../support/cluster.js';
 
@@ -34,10 +36,41 @@ const FAST = {
 
 const clients: Client[] = [];
 
-function client(host: string | undefined, options: Record<string, unknown> = {}): Client {
-  const c = new Client({ ...pgConfig(cluster(), host), ...FAST, ...options });
+function client(
+  host: string | undefined,
+  options: Record<string, unknown> = {},
+  factories?: readonly PluginFactory[],
+): Client {
+  const c = new Client({ ...pgConfig(cluster(), host), ...FAST, ...options }, factories);
   clients.push(c);
   return c;
+}
+
+/**
+ * The real failover plugin, seeing a service whose setCurrentConnection is counted: every
+ * completed failover switches the logical connection exactly once.
+ */
+function countingFailover(): { factories: PluginFactory[]; switches: () => number } {
+  let switches = 0;
+  const factory: PluginFactory = {
+    ...failoverPluginFactory,
+    create: (service: PluginService) =>
+      failoverPluginFactory.create(
+        new Proxy(service, {
+          get(target, key) {
+            const value: unknown = Reflect.get(target, key, target);
+            if (key === 'setCurrentConnection') {
+              return (...args: Parameters<PluginService['setCurrentConnection']>) => {
+                switches++;
+                return target.setCurrentConnection(...args);
+              };
+            }
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        }),
+      ),
+  };
+  return { factories: [factory], switches: () => switches };
 }
 
 async function instanceId(c: Client): Promise<string> {
@@ -155,7 +188,8 @@ describe('failover plugin on PostgreSQL', () => {
 
   it('writer crash outside a transaction: FailoverSuccessError, then the next query runs on the new writer', async () =>
     onFreshCluster(3, async () => {
-      const c = client(undefined);
+      const counted = countingFailover();
+      const c = client(undefined, {}, counted.factories);
       await c.connect();
       const oldWriter = await instanceId(c);
       const { newWriter } = await cluster().failover();
@@ -172,6 +206,7 @@ describe('failover plugin on PostgreSQL', () => {
       for (const e of errors) expect(e).toBeInstanceOf(FailoverSuccessError);
       const hosts = new Set(errors.map((e) => (e as FailoverSuccessError).newHost));
       expect(hosts.size).toBe(1);
+      expect(counted.switches()).toBe(1);
       expect((errors[0] as FailoverSuccessError).cause).toBeDefined();
       expect(await instanceId(c)).toBe(newWriter);
       expect(await inRecovery(c)).toBe(false);
