@@ -11,7 +11,7 @@ import type { ExecuteNext, NetworkMethod, Plugin, PluginFactory } from './plugin
 import type { Pipelines } from './pipeline.js';
 import { composePipelines } from './pipeline.js';
 import { createPlugins, resolvePluginFactories } from './plugin-registry.js';
-import type { ConnectionChangeListener } from './plugin-service.js';
+import type { ConnectionObserver } from './plugin-service.js';
 import { ConnectionPluginService } from './plugin-service.js';
 
 export class LogicalConnection<TNative = unknown> {
@@ -47,8 +47,9 @@ export class LogicalConnection<TNative = unknown> {
     return this.pipelines.execute[method];
   }
 
-  onConnectionChange(listener: ConnectionChangeListener): void {
-    this.service.onConnectionChange(listener);
+  /** The facade told about physical connection changes (one per logical connection). */
+  observe(observer: ConnectionObserver): void {
+    this.service.observe(observer);
   }
 
   /** Open the first physical connection through the connect pipeline. Idempotent. */

@@ -17,6 +17,9 @@ export interface Pipelines {
   readonly execute: Readonly<Partial<Record<NetworkMethod, ExecuteNext>>>;
 }
 
+/** Shared by every connection without plugins (nothing per connection). */
+const NO_EXECUTE_PIPELINES: Readonly<Partial<Record<NetworkMethod, ExecuteNext>>> = Object.freeze({});
+
 /** The innermost step of every execute pipeline: run the driver call itself. */
 const runBare: ExecuteNext = <T>(_method: NetworkMethod, run: () => Promise<T>): Promise<T> => run();
 
@@ -47,10 +50,20 @@ function composeConnect(subscribers: readonly Plugin[], driverConnect: ConnectNe
  * method's pipeline when it lists the method in `subscribes` and implements the hook.
  */
 export function composePipelines(plugins: readonly Plugin[], driverConnect: ConnectNext): Pipelines {
+  if (plugins.length === 0) return { connect: driverConnect, execute: NO_EXECUTE_PIPELINES };
   const execute: Partial<Record<NetworkMethod, ExecuteNext>> = {};
+  // Methods with the same subscribers share one chain (the method travels as an argument).
+  const chains = new Map<string, ExecuteNext>();
   for (const method of NETWORK_METHODS) {
     const subscribers = plugins.filter((p) => p.execute !== undefined && p.subscribes.includes(method));
-    if (subscribers.length > 0) execute[method] = composeExecute(subscribers);
+    if (subscribers.length === 0) continue;
+    const key = subscribers.map((p) => plugins.indexOf(p)).join(',');
+    let chain = chains.get(key);
+    if (chain === undefined) {
+      chain = composeExecute(subscribers);
+      chains.set(key, chain);
+    }
+    execute[method] = chain;
   }
   const connectSubscribers = plugins.filter(
     (p) => p.connect !== undefined && p.subscribes.includes('connect'),

@@ -83,7 +83,12 @@ export function resolvePluginFactories(
     .map((x) => x.f);
 }
 
+const NO_PLUGINS: readonly Plugin[] = Object.freeze([]);
+
 /** Create the plugin instances of one logical connection, outer first. */
-export function createPlugins(factories: readonly PluginFactory[], service: PluginService): Plugin[] {
-  return factories.map((f) => f.create(service));
+export function createPlugins(
+  factories: readonly PluginFactory[],
+  service: PluginService,
+): readonly Plugin[] {
+  return factories.length === 0 ? NO_PLUGINS : factories.map((f) => f.create(service));
 }

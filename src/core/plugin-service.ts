@@ -31,11 +31,12 @@ type MarkingHostListProvider = HostListProvider & {
   setAvailability(keys: readonly string[], availability: HostAvailability): void;
 };
 
-/** Called (synchronously) after the current physical connection changed. */
-export type ConnectionChangeListener = (
-  conn: PhysicalConnection,
-  previous: PhysicalConnection | undefined,
-) => void;
+/** Told (synchronously) when the current physical connection changed: the facade re-attaches its events. */
+export interface ConnectionObserver {
+  connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void;
+}
+
+const NO_PLUGINS: readonly Plugin[] = Object.freeze([]);
 
 export class ConnectionPluginService implements PluginService {
   readonly config: ResolvedConfig;
@@ -46,11 +47,12 @@ export class ConnectionPluginService implements PluginService {
   currentHost: HostInfo | undefined;
   dialect: Dialect | undefined;
   closing = false;
-  private provider: MarkingHostListProvider;
-  private plugins: readonly Plugin[] = [];
+  /** Created on first use: a connection without plugins never needs one. */
+  private provider: MarkingHostListProvider | undefined;
+  private plugins: readonly Plugin[] = NO_PLUGINS;
   private connectPipeline: ConnectNext | undefined;
-  private readonly changeListeners: ConnectionChangeListener[] = [];
-  private readonly session: SessionState = {};
+  private observer: ConnectionObserver | undefined;
+  private session: SessionState | undefined;
   /** Whether the first physical connection detects the dialect and picks the host list provider. */
   private readonly detect: boolean;
 
@@ -63,7 +65,6 @@ export class ConnectionPluginService implements PluginService {
       throw new ConfigurationError('host', 'No host to connect to: set host (or hosts).');
     this.initialHost = makeHost(first.host, first.port);
     this.initialUrlType = classifyHost(first.host);
-    this.provider = this.staticProvider();
   }
 
   /** Wire the plugins and the composed connect pipeline (done once by the logical connection). */
@@ -72,24 +73,29 @@ export class ConnectionPluginService implements PluginService {
     this.connectPipeline = connectPipeline;
   }
 
-  onConnectionChange(listener: ConnectionChangeListener): void {
-    this.changeListeners.push(listener);
+  observe(observer: ConnectionObserver): void {
+    this.observer = observer;
   }
 
   get hostListProvider(): HostListProvider {
+    return this.activeProvider();
+  }
+
+  private activeProvider(): MarkingHostListProvider {
+    this.provider ??= this.staticProvider();
     return this.provider;
   }
 
   hosts(): readonly HostInfo[] {
-    return this.provider.cached();
+    return this.activeProvider().cached();
   }
 
   async refreshHostList(conn?: PhysicalConnection): Promise<void> {
-    await this.provider.refresh(conn);
+    await this.activeProvider().refresh(conn);
   }
 
   forceRefreshHostList(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]> {
-    return this.provider.forceRefresh(conn, timeoutMs);
+    return this.activeProvider().forceRefresh(conn, timeoutMs);
   }
 
   connect(host: HostInfo, isInitial = false): Promise<PhysicalConnection> {
@@ -124,7 +130,7 @@ export class ConnectionPluginService implements PluginService {
     this.current = conn;
     this.currentHost = host;
     if (previous !== undefined && previous !== conn) previous.abort();
-    for (const l of this.changeListeners) l(conn, previous);
+    this.observer?.connectionChanged(conn, previous);
     for (const p of this.plugins) p.notifyConnectionChanged?.(host);
     return Promise.resolve();
   }
@@ -138,29 +144,30 @@ export class ConnectionPluginService implements PluginService {
   }
 
   setAvailability(hostKeys: readonly string[], availability: HostAvailability): void {
-    this.provider.setAvailability(hostKeys, availability);
+    this.activeProvider().setAvailability(hostKeys, availability);
   }
 
   identifyConnection(conn: PhysicalConnection): Promise<HostInfo | undefined> {
-    return this.provider.identifyConnection(conn);
+    return this.activeProvider().identifyConnection(conn);
   }
 
   hostRole(conn: PhysicalConnection): Promise<HostRole> {
-    return this.provider.hostRole(conn);
+    return this.activeProvider().hostRole(conn);
   }
 
   sessionState(): SessionState {
-    return { ...this.session };
+    return { ...(this.session ?? {}) };
   }
 
   /** Record session settings the user changed through our API (e.g. mysql2 changeUser database). */
   recordSessionState(change: SessionState): void {
-    Object.assign(this.session, change);
+    this.session = { ...(this.session ?? {}), ...change };
   }
 
   /** Stop using the host list provider (reference counting of the shared topology). */
   releaseProvider(): void {
-    this.provider.release();
+    this.provider?.release();
+    this.provider = undefined;
   }
 
   /** Forget the current physical connection without closing it (the caller closes it). */
@@ -170,11 +177,18 @@ export class ConnectionPluginService implements PluginService {
     return conn;
   }
 
-  private notifyHostListChanged = (hosts: readonly HostInfo[]): void => {
-    for (const p of this.plugins) p.notifyHostListChanged?.(hosts);
-  };
-
-  private currentConnection = (): PhysicalConnection | undefined => this.current;
+  /** Callbacks given to a host list provider (made when a provider is made, not per connection). */
+  private providerHooks(): {
+    current: () => PhysicalConnection | undefined;
+    onChange: (hosts: readonly HostInfo[]) => void;
+  } {
+    return {
+      current: () => this.current,
+      onChange: (hosts) => {
+        for (const p of this.plugins) p.notifyHostListChanged?.(hosts);
+      },
+    };
+  }
 
   private staticProvider(probe = false): StaticHostListProvider {
     const hosts = this.config.options.hosts ?? this.config.initialHosts;
@@ -187,10 +201,9 @@ export class ConnectionPluginService implements PluginService {
       clusterId: this.config.options.clusterId ?? hosts.map(hostKey).join(','),
       hosts,
       refreshMs: this.config.options.topologyRefreshMs,
-      current: this.currentConnection,
       roleOf,
       ...(probe ? { probeRole: (h: HostInfo) => this.probeRole(h, roleOf) } : {}),
-      onChange: this.notifyHostListChanged,
+      ...this.providerHooks(),
     });
   }
 
@@ -222,14 +235,13 @@ export class ConnectionPluginService implements PluginService {
         pattern,
         defaultPort: this.initialHost.port,
         refreshMs: this.config.options.topologyRefreshMs,
-        current: this.currentConnection,
-        onChange: this.notifyHostListChanged,
+        ...this.providerHooks(),
       });
     } else if (dialect.name === 'postgres-replica-cluster') {
       next = this.staticProvider(true);
     }
     if (next !== undefined) {
-      this.provider.release();
+      this.provider?.release();
       this.provider = next;
     }
     return Promise.resolve();

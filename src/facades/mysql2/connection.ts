@@ -8,13 +8,14 @@
 import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
 import type { PluginFactory, NetworkMethod } from '../../core/plugin.js';
+import type { PhysicalConnection } from '../../drivers/driver.js';
 import type {
   AuroraConnectionOptions,
   MysqlLogical,
   NativeCallback,
   NativeMysqlConnection,
 } from './mysql2-native.js';
-import { createMysqlLogical, forwardNativeEvents, runOnNative } from './mysql2-native.js';
+import { createMysqlLogical, moveNativeEvents, runOnNative } from './mysql2-native.js';
 
 type Callback = (err: Error | null, ...results: unknown[]) => void;
 
@@ -42,9 +43,7 @@ export class Connection extends EventEmitter {
     super();
     const logical = createMysqlLogical(config, factories);
     this[STATE] = { logical, endEmitted: false };
-    forwardNativeEvents(this, logical, () => {
-      void logical.lc.end().then(() => this.emitEnd());
-    });
+    logical.lc.observe(this);
     logical.lc.open().then(
       () => this.emit('connect'),
       (err: unknown) => {
@@ -195,6 +194,18 @@ export class Connection extends EventEmitter {
 
   format(sql: string, values?: unknown): string {
     return mysql.format(sql, values as never);
+  }
+
+  /** @internal The native connection ended without end(): with no plugin to replace it, this one is over. */
+  physicalEnded(): void {
+    const logical = this[STATE].logical;
+    if (logical.lc.closing || !logical.bare.query) return;
+    void logical.lc.end().then(() => this.emitEnd());
+  }
+
+  /** @internal Move event forwarding (and mysql2's promise wrapper) to the new native connection. */
+  connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
+    moveNativeEvents(this, conn, previous);
   }
 
   private emitEnd(): void {

@@ -71,26 +71,43 @@ export function createMysqlLogical(
   return { lc, bare };
 }
 
-/**
- * Forward `error` (only when the facade has listeners: a lost idle socket must not crash the
- * process) and `end` (only when no plugin will replace the connection) from whichever native
- * connection is current to `target`.
- */
-export function forwardNativeEvents(target: EventEmitter, logical: MysqlLogical, onLost: () => void): void {
-  const onError = (err: Error): void => {
-    if (target.listenerCount('error') > 0) target.emit('error', err);
-  };
-  const onEnd = (): void => {
-    if (!logical.lc.closing && logical.bare.query) onLost();
-  };
-  logical.lc.onConnectionChange((conn: PhysicalConnection, previous: PhysicalConnection | undefined) => {
-    const prev = previous?.native as NativeMysqlConnection | undefined;
-    prev?.off('error', onError);
-    prev?.off('end', onEnd);
-    const next = conn.native as NativeMysqlConnection;
-    next.on('error', onError);
-    next.on('end', onEnd);
-  });
+/** What a facade does when the native connection it forwards from ended on its own. */
+export interface MysqlFacade extends EventEmitter {
+  physicalEnded(): void;
+}
+
+/** Back-reference from a native connection to the facade its events are forwarded to. */
+const FACADE = Symbol('aurora-ha.mysql2.facade');
+
+type NativeWithFacade = NativeMysqlConnection & { [FACADE]?: MysqlFacade | undefined };
+
+// Shared forwarders (no closure per connection): `this` is the native connection.
+/** Errors of an idle connection reach the user only when they listen: a lost socket must not crash the process. */
+function forwardError(this: NativeWithFacade, err: Error): void {
+  const facade = this[FACADE];
+  if (facade !== undefined && facade.listenerCount('error') > 0) facade.emit('error', err);
+}
+
+function forwardEnd(this: NativeWithFacade): void {
+  this[FACADE]?.physicalEnded();
+}
+
+/** Move `error` / `end` forwarding from the previous native connection to the current one. */
+export function moveNativeEvents(
+  facade: MysqlFacade,
+  conn: PhysicalConnection,
+  previous: PhysicalConnection | undefined,
+): void {
+  const prev = previous?.native as NativeWithFacade | undefined;
+  if (prev !== undefined) {
+    prev[FACADE] = undefined;
+    prev.off('error', forwardError);
+    prev.off('end', forwardEnd);
+  }
+  const next = conn.native as NativeWithFacade;
+  next[FACADE] = facade;
+  next.on('error', forwardError);
+  next.on('end', forwardEnd);
 }
 
 /** Run `call` on the native connection once connected, through the method's pipeline. */

@@ -7,13 +7,14 @@
 import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
 import type { NetworkMethod, PluginFactory } from '../../core/plugin.js';
+import type { PhysicalConnection } from '../../drivers/driver.js';
 import type {
   AuroraConnectionOptions,
   MysqlLogical,
   NativeMysqlConnection,
   NativePromiseConnection,
 } from './mysql2-native.js';
-import { createMysqlLogical, forwardNativeEvents, runOnNative } from './mysql2-native.js';
+import { createMysqlLogical, moveNativeEvents, runOnNative } from './mysql2-native.js';
 
 const STATE = Symbol('aurora-ha.mysql2.promise-connection');
 
@@ -32,12 +33,7 @@ export class PromiseConnection extends EventEmitter {
     const logical = createMysqlLogical(config, factories);
     const state: PromiseConnectionState = { logical, wrapper: undefined, endEmitted: false };
     this[STATE] = state;
-    logical.lc.onConnectionChange((conn) => {
-      state.wrapper = (conn.native as NativeMysqlConnection).promise();
-    });
-    forwardNativeEvents(this, logical, () => {
-      void logical.lc.end().then(() => this.emitEnd());
-    });
+    logical.lc.observe(this);
   }
 
   /** Connect (called by createConnection). */
@@ -133,6 +129,19 @@ export class PromiseConnection extends EventEmitter {
 
   format(sql: string, values?: unknown): string {
     return mysql.format(sql, values as never);
+  }
+
+  /** @internal The native connection ended without end(): with no plugin to replace it, this one is over. */
+  physicalEnded(): void {
+    const logical = this[STATE].logical;
+    if (logical.lc.closing || !logical.bare.query) return;
+    void logical.lc.end().then(() => this.emitEnd());
+  }
+
+  /** @internal Move event forwarding (and mysql2's promise wrapper) to the new native connection. */
+  connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
+    this[STATE].wrapper = (conn.native as NativeMysqlConnection).promise();
+    moveNativeEvents(this, conn, previous);
   }
 
   private emitEnd(): void {

@@ -36,19 +36,36 @@ function isSubmittable(x: unknown): x is Submittable {
   return typeof x === 'object' && x !== null && typeof (x as { submit?: unknown }).submit === 'function';
 }
 
-/** The internal state of a Client, kept out of its public surface. */
-const STATE = Symbol('aurora-ha.pg.client');
+/** Back-reference from a native pg.Client to the facade its events are forwarded to. */
+const FACADE = Symbol('aurora-ha.pg.facade');
 
-interface ClientState {
-  readonly lc: LogicalConnection<pg.Client>;
-  /** True when no plugin subscribes to `query`: calls go straight to the native client. */
-  readonly bare: boolean;
-  endEmitted: boolean;
-  connectCalled: boolean;
+type NativeWithFacade = pg.Client & { [FACADE]?: Client | undefined };
+
+// Event forwarders shared by every Client (no closure per connection): `this` is the native client.
+function forwardNotice(this: NativeWithFacade, msg: unknown): void {
+  this[FACADE]?.emit('notice', msg);
+}
+
+function forwardNotification(this: NativeWithFacade, msg: unknown): void {
+  this[FACADE]?.emit('notification', msg);
+}
+
+/** Asynchronous errors (socket lost while idle) reach the user only when they listen for them. */
+function forwardError(this: NativeWithFacade, err: Error): void {
+  const facade = this[FACADE];
+  if (facade !== undefined && facade.listenerCount('error') > 0) facade.emit('error', err);
+}
+
+function forwardEnd(this: NativeWithFacade): void {
+  this[FACADE]?.physicalEnded();
 }
 
 export class Client extends EventEmitter {
-  private readonly [STATE]: ClientState;
+  readonly #lc: LogicalConnection<pg.Client>;
+  /** True when no plugin subscribes to `query`: calls go straight to the native client. */
+  readonly #bare: boolean;
+  #endEmitted = false;
+  #connectCalled = false;
 
   /**
    * @param config pg's ClientConfig (or a connection string) plus aurora-ha's options.
@@ -58,18 +75,14 @@ export class Client extends EventEmitter {
     super();
     const resolved = resolveConfig('postgres', (config ?? {}) as Record<string, unknown> | string);
     const lc = new LogicalConnection<pg.Client>(resolved, pgAdapter, factories);
-    this[STATE] = {
-      lc,
-      bare: lc.pipelineFor('query') === undefined,
-      endEmitted: false,
-      connectCalled: false,
-    };
-    lc.onConnectionChange((conn, previous) => this.rewire(conn, previous));
+    this.#lc = lc;
+    this.#bare = lc.pipelineFor('query') === undefined;
+    lc.observe(this);
   }
 
   /** The pg.Client currently in use (changes after a failover); undefined when not connected. */
   get nativeClient(): pg.Client | undefined {
-    return this[STATE].lc.current?.native;
+    return this.#lc.current?.native;
   }
 
   get processID(): number | null | undefined {
@@ -77,11 +90,11 @@ export class Client extends EventEmitter {
   }
 
   get host(): string | undefined {
-    return this[STATE].lc.service.currentHost?.host ?? this[STATE].lc.service.initialHost.host;
+    return this.#lc.service.currentHost?.host ?? this.#lc.service.initialHost.host;
   }
 
   get port(): number | undefined {
-    return this[STATE].lc.service.currentHost?.port ?? this[STATE].lc.service.initialHost.port;
+    return this.#lc.service.currentHost?.port ?? this.#lc.service.initialHost.port;
   }
 
   get database(): string | undefined {
@@ -94,19 +107,18 @@ export class Client extends EventEmitter {
 
   /** pg compatibility (some ORMs read it to validate a connection). */
   get _ending(): boolean {
-    return this[STATE].lc.closing;
+    return this.#lc.closing;
   }
 
   connect(): Promise<void>;
   connect(callback: (err: Error | null) => void): void;
   connect(callback?: (err: Error | null) => void): Promise<void> | void {
-    const s = this[STATE];
     let p: Promise<void>;
-    if (s.connectCalled) {
+    if (this.#connectCalled) {
       p = Promise.reject(new Error('Client has already been connected. You cannot reuse a client.'));
     } else {
-      s.connectCalled = true;
-      p = s.lc.open();
+      this.#connectCalled = true;
+      p = this.#lc.open();
     }
     if (callback === undefined) return p;
     p.then(
@@ -141,10 +153,10 @@ export class Client extends EventEmitter {
       cb = values;
       vals = undefined;
     }
-    const s = this[STATE];
-    const conn = s.lc.current;
+    const lc = this.#lc;
+    const conn = lc.current;
     let p: Promise<QueryResult>;
-    if (s.bare && conn !== undefined && !s.lc.closing) {
+    if (this.#bare && conn !== undefined && !lc.closing) {
       p = conn.native.query(config as QueryConfig, vals as unknown[]);
     } else {
       p = this.runQuery(config, vals);
@@ -159,14 +171,14 @@ export class Client extends EventEmitter {
   }
 
   private runQuery(config: unknown, values: unknown): Promise<QueryResult> {
-    const lc = this[STATE].lc;
+    const lc = this.#lc;
     const run = (): Promise<QueryResult> => lc.native().query(config as QueryConfig, values as unknown[]);
     if (lc.current === undefined && !lc.closing) return lc.ready().then(() => lc.execute('query', run));
     return lc.execute('query', run);
   }
 
   private submit<T extends Submittable>(submittable: T): T {
-    const lc = this[STATE].lc;
+    const lc = this.#lc;
     if (lc.current !== undefined && !lc.closing) {
       lc.native().query(submittable as never);
       return submittable;
@@ -184,7 +196,7 @@ export class Client extends EventEmitter {
   end(): Promise<void>;
   end(callback: (err?: Error) => void): void;
   end(callback?: (err?: Error) => void): Promise<void> | void {
-    const p = this[STATE].lc.end().then(() => this.emitEnd());
+    const p = this.#lc.end().then(() => this.emitEnd());
     if (callback === undefined) return p;
     p.then(
       () => callback(),
@@ -201,44 +213,33 @@ export class Client extends EventEmitter {
   }
 
   private emitEnd(): void {
-    const s = this[STATE];
-    if (s.endEmitted) return;
-    s.endEmitted = true;
+    if (this.#endEmitted) return;
+    this.#endEmitted = true;
     this.emit('end');
   }
 
-  private readonly forwardNotice = (msg: unknown): void => {
-    this.emit('notice', msg);
-  };
+  /** @internal The physical connection ended without end(): with no plugin to replace it, the Client is over. */
+  physicalEnded(): void {
+    const lc = this.#lc;
+    if (lc.closing || !this.#bare) return;
+    void lc.end().then(() => this.emitEnd());
+  }
 
-  private readonly forwardNotification = (msg: unknown): void => {
-    this.emit('notification', msg);
-  };
-
-  /** Asynchronous errors (socket lost while idle) reach the user only when they listen for them. */
-  private readonly forwardError = (err: Error): void => {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
-  };
-
-  /** The physical connection ended without end(): with no plugin to replace it, the Client is over. */
-  private readonly forwardEnd = (): void => {
-    const s = this[STATE];
-    if (s.lc.closing || !s.bare) return;
-    void s.lc.end().then(() => this.emitEnd());
-  };
-
-  private rewire(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
-    const prev = previous?.native as pg.Client | undefined;
+  /** @internal Move event forwarding to the new physical connection. */
+  connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
+    const prev = previous?.native as NativeWithFacade | undefined;
     if (prev !== undefined) {
-      prev.off('notice', this.forwardNotice);
-      prev.off('notification', this.forwardNotification);
-      prev.off('error', this.forwardError);
-      prev.off('end', this.forwardEnd);
+      prev[FACADE] = undefined;
+      prev.off('notice', forwardNotice);
+      prev.off('notification', forwardNotification);
+      prev.off('error', forwardError);
+      prev.off('end', forwardEnd);
     }
-    const next = conn.native as pg.Client;
-    next.on('notice', this.forwardNotice);
-    next.on('notification', this.forwardNotification);
-    next.on('error', this.forwardError);
-    next.on('end', this.forwardEnd);
+    const next = conn.native as NativeWithFacade;
+    next[FACADE] = this;
+    next.on('notice', forwardNotice);
+    next.on('notification', forwardNotification);
+    next.on('error', forwardError);
+    next.on('end', forwardEnd);
   }
 }

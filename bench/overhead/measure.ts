@@ -1,0 +1,63 @@
+/**
+ * Measurement loops of the overhead benchmark: throughput for a fixed time slice
+ * (sequential on one connection, or N connections each running its own loop) and heap bytes
+ * per open connection (after forced garbage collections).
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { BenchClient, Variant } from './variants.js';
+
+/** Queries per second over `ms` with every client looping on `sql` concurrently. */
+export async function throughput(clients: readonly BenchClient[], sql: string, ms: number): Promise<number> {
+  const start = performance.now();
+  const deadline = start + ms;
+  let ops = 0;
+  await Promise.all(
+    clients.map(async (c) => {
+      while (performance.now() < deadline) {
+        await c.query(sql);
+        ops++;
+      }
+    }),
+  );
+  return (ops * 1000) / (performance.now() - start);
+}
+
+/** `global.gc`, exposed at run time when node was not started with --expose-gc. */
+export function gcFunction(): () => void {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (existing) return existing;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+async function settledHeap(gc: () => void): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+/** Heap bytes retained per open connection of `variant` (opening `count` of them). */
+export async function heapPerConnection(variant: Variant, count: number): Promise<number> {
+  const gc = gcFunction();
+  const before = await settledHeap(gc);
+  const clients: BenchClient[] = [];
+  for (let i = 0; i < count; i += 10) {
+    clients.push(
+      ...(await Promise.all(Array.from({ length: Math.min(10, count - i) }, () => variant.open()))),
+    );
+  }
+  // One query each so lazily built state (parsers, statement caches) is included.
+  await Promise.all(clients.map((c) => c.query('SELECT 1')));
+  const after = await settledHeap(gc);
+  await Promise.all(clients.map((c) => c.end()));
+  return (after - before) / count;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}

@@ -1,0 +1,182 @@
+/**
+ * `npm run bench:overhead`: what aurora-ha costs over the raw driver when nothing fails.
+ * Starts its own one-instance clusters (emulator), then for pg and mysql2 compares raw,
+ * aurora-ha `plugins: []` and aurora-ha default plugins on `SELECT 1` and a 100-row select,
+ * sequential (1 connection) and 16-way concurrent (16 connections), in interleaved rounds
+ * (variant order rotates each round). Each round yields a ratio to raw measured side by
+ * side in time, and the median of those ratios is reported (robust against a busy machine),
+ * with the median ops/s. Then heap bytes per open connection (median of interleaved runs).
+ * Clients connect straight to each engine's address, bypassing the emulator's proxy.
+ */
+import type { EmulatedCluster } from '../../src/emulator.js';
+import { startClusterOrExplain, EngineMissingError } from '../failover/start-cluster.js';
+import { heapPerConnection, median, throughput } from './measure.js';
+import type { BenchClient, Variant, VariantKind } from './variants.js';
+import { VARIANT_KINDS, mysqlTarget, mysqlVariant, pgTarget, pgVariant } from './variants.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 120);
+const HEAP_REPEATS = 3;
+const CONCURRENCY = 16;
+const HEAP_CONNECTIONS = Number(process.env.BENCH_HEAP_CONNECTIONS ?? 100);
+
+interface Workload {
+  name: string;
+  sql: string;
+}
+
+const WORKLOADS: Record<'postgres' | 'mysql', Workload[]> = {
+  postgres: [
+    { name: 'SELECT 1', sql: 'SELECT 1' },
+    {
+      name: '100 rows',
+      sql: "SELECT g AS id, 'row ' || g AS label, g * 1.5 AS amount FROM generate_series(1, 100) AS g",
+    },
+  ],
+  mysql: [
+    { name: 'SELECT 1', sql: 'SELECT 1' },
+    {
+      name: '100 rows',
+      sql: "SELECT seq AS id, CONCAT('row ', seq) AS label, seq * 1.5 AS amount FROM seq_1_to_100",
+    },
+  ],
+};
+
+interface Row {
+  engine: string;
+  workload: string;
+  mode: string;
+  opsPerSec: Record<VariantKind, number>;
+  /** Median over rounds of (variant ops/s ÷ raw ops/s in the same round). */
+  ratio: Record<VariantKind, number>;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+function ratio(r: number): string {
+  const pct = (r - 1) * 100;
+  return `${r.toFixed(3)} (${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %)`;
+}
+
+async function benchEngine(
+  engine: 'postgres' | 'mysql',
+  variants: Record<VariantKind, Variant>,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  const pools = {} as Record<VariantKind, BenchClient[]>;
+  for (const kind of VARIANT_KINDS) {
+    pools[kind] = await Promise.all(Array.from({ length: CONCURRENCY }, () => variants[kind].open()));
+  }
+  try {
+    for (const workload of WORKLOADS[engine]) {
+      for (const mode of ['sequential', `${CONCURRENCY} concurrent`]) {
+        const samples = {} as Record<VariantKind, number[]>;
+        const ratios = {} as Record<VariantKind, number[]>;
+        for (const kind of VARIANT_KINDS) {
+          samples[kind] = [];
+          ratios[kind] = [];
+        }
+        // Warm-up slice per variant (JIT, statement caches), not recorded.
+        for (const kind of VARIANT_KINDS) {
+          await throughput(
+            mode === 'sequential' ? pools[kind].slice(0, 1) : pools[kind],
+            workload.sql,
+            SLICE_MS / 2,
+          );
+        }
+        for (let round = 0; round < ROUNDS; round++) {
+          const thisRound = {} as Record<VariantKind, number>;
+          for (let i = 0; i < VARIANT_KINDS.length; i++) {
+            const kind = VARIANT_KINDS[(round + i) % VARIANT_KINDS.length] as VariantKind;
+            const clients = mode === 'sequential' ? pools[kind].slice(0, 1) : pools[kind];
+            thisRound[kind] = await throughput(clients, workload.sql, SLICE_MS);
+            samples[kind].push(thisRound[kind]);
+          }
+          for (const kind of VARIANT_KINDS) ratios[kind].push(thisRound[kind] / thisRound.raw);
+        }
+        const opsPerSec = {} as Record<VariantKind, number>;
+        const ratio = {} as Record<VariantKind, number>;
+        for (const kind of VARIANT_KINDS) {
+          opsPerSec[kind] = median(samples[kind]);
+          ratio[kind] = median(ratios[kind]);
+        }
+        rows.push({ engine, workload: workload.name, mode, opsPerSec, ratio });
+        printRow(rows[rows.length - 1] as Row);
+      }
+    }
+  } finally {
+    for (const kind of VARIANT_KINDS) await Promise.all(pools[kind].map((c) => c.end()));
+  }
+  return rows;
+}
+
+function printRow(r: Row): void {
+  const raw = r.opsPerSec.raw;
+  console.log(
+    `${pad(r.engine, 9)} ${pad(r.workload, 9)} ${pad(r.mode, 14)} raw ${pad(raw.toFixed(0), 7)} ops/s | ` +
+      `plugins: [] ${pad(r.opsPerSec['plugins: []'].toFixed(0), 7)} ${ratio(r.ratio['plugins: []'])} | ` +
+      `default ${pad(r.opsPerSec['default plugins'].toFixed(0), 7)} ${ratio(r.ratio['default plugins'])}`,
+  );
+}
+
+async function benchHeap(engine: string, variants: Record<VariantKind, Variant>): Promise<void> {
+  const runs = {} as Record<VariantKind, number[]>;
+  for (const kind of VARIANT_KINDS) runs[kind] = [];
+  for (let r = 0; r < HEAP_REPEATS; r++) {
+    for (let i = 0; i < VARIANT_KINDS.length; i++) {
+      const kind = VARIANT_KINDS[(r + i) % VARIANT_KINDS.length] as VariantKind;
+      runs[kind].push(await heapPerConnection(variants[kind], HEAP_CONNECTIONS));
+    }
+  }
+  const perConn = {} as Record<VariantKind, number>;
+  for (const kind of VARIANT_KINDS) perConn[kind] = median(runs[kind]);
+  const kb = (b: number): string => `${(b / 1024).toFixed(1)} KB`;
+  console.log(
+    `${pad(engine, 9)} heap per open connection (${HEAP_CONNECTIONS} connections): raw ${kb(perConn.raw)} | ` +
+      `plugins: [] ${kb(perConn['plugins: []'])} (${perConn['plugins: []'] >= perConn.raw ? '+' : ''}${kb(perConn['plugins: []'] - perConn.raw)}) | ` +
+      `default ${kb(perConn['default plugins'])} (${perConn['default plugins'] >= perConn.raw ? '+' : ''}${kb(perConn['default plugins'] - perConn.raw)})`,
+  );
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  let clusters: EmulatedCluster[] = [];
+  try {
+    clusters = await Promise.all([
+      startClusterOrExplain({ engine: 'postgres', instances: 1 }),
+      startClusterOrExplain({ engine: 'mysql', instances: 1 }),
+    ]);
+    const [pgCluster, mysqlCluster] = clusters as [EmulatedCluster, EmulatedCluster];
+    console.log(
+      `aurora-ha overhead: ${ROUNDS} interleaved rounds of ${SLICE_MS} ms per variant, median shown; clusters up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    const [pgAt, myAt] = await Promise.all([pgTarget(pgCluster), mysqlTarget(mysqlCluster)]);
+    const pgVariants = {} as Record<VariantKind, Variant>;
+    const myVariants = {} as Record<VariantKind, Variant>;
+    for (const kind of VARIANT_KINDS) {
+      pgVariants[kind] = pgVariant(pgCluster, pgAt, kind);
+      myVariants[kind] = mysqlVariant(mysqlCluster, myAt, kind);
+    }
+    // BENCH_PARTS=throughput or BENCH_PARTS=heap runs one half only.
+    const parts = process.env.BENCH_PARTS ?? 'throughput,heap';
+    if (parts.includes('throughput')) {
+      await benchEngine('postgres', pgVariants);
+      await benchEngine('mysql', myVariants);
+    }
+    if (parts.includes('heap')) {
+      await benchHeap('postgres', pgVariants);
+      await benchHeap('mysql', myVariants);
+    }
+    console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await Promise.all(clusters.map((c) => c.stop()));
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof EngineMissingError) console.error(err.message);
+  else console.error(err);
+  process.exitCode = 1;
+});
