@@ -14,7 +14,7 @@ import { rewriteAuroraQuery } from './aurora-query-rewrite.js';
 import { adminQuery, withAdmin, type AdminConnection } from './mariadb-admin.js';
 import { engineAccount, findMariadbBinaries } from './mariadb-binaries.js';
 import { MariadbProcess } from './mariadb-process.js';
-import { copyTemplate, mariadbTemplate } from './mariadb-template.js';
+import { copyTemplate } from './mariadb-template.js';
 import { MetadataProxy } from './metadata-proxy.js';
 import { metadataTableDdl, metadataTableName, topologyInsert } from './mysql-topology.js';
 
@@ -178,7 +178,6 @@ class MysqlBackend implements EngineBackend {
   }
 
   private async startFreshWriter(inst: BackendInstance): Promise<void> {
-    await mariadbTemplate();
     const m = await this.prepare(inst);
     m.role = 'writer';
     await m.process.start(false);
