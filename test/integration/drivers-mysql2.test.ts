@@ -140,7 +140,7 @@ describe('mysql2 adapter on real MariaDB', () => {
     await nativeQuery(conn, 'COMMIT');
     expect(conn.inTransaction()).toBe(false);
     // Prepared statements (binary rows start with 0x00, like an OK packet) are read right too.
-    const execute = (sql: string, values: unknown[]): Promise<unknown> =>
+    const execute = (sql: string, values: number[]): Promise<unknown> =>
       new Promise((resolve, reject) => {
         conn.native.execute(sql, values, (err: unknown, rows: unknown) =>
           err ? reject(err) : resolve(rows),
