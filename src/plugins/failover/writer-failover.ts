@@ -72,9 +72,8 @@ async function reconnectOldWriter(
     throwIfAborted(signal);
     try {
       return await connectVerified(ctx, opened, failedHost, signal, (role) => role === 'writer');
-    } catch (err) {
+    } catch {
       if (signal.aborted) throw new TaskAborted();
-      void err;
     }
     await sleep(deadline.cap(interval), signal);
   }
