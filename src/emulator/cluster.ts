@@ -336,20 +336,21 @@ class Cluster implements EmulatedCluster {
     await this.syncSynchronous().catch(() => undefined);
     await this.writeTopologyNow().catch(() => undefined);
     this.scheduleDnsUpdate();
+    // Re-points and the old writer's rebuild run side by side.
+    const repoints = others.map(async (r) => {
+      await this.backend.repoint(r.inst, next.inst);
+      this.record('reader-repointed', r.inst.id, `now follows ${next.inst.id}`);
+    });
+    const rebuild = (async () => {
+      if (!old || this.stopped) return;
+      await this.backend.rebuildAsReader(old.inst, next.inst);
+      if (this.stopped) return;
+      old.role = 'reader';
+      old.proxy.setEngineUp(true);
+      this.record('old-writer-back', old.inst.id, `reader of ${next.inst.id}`);
+    })();
     const recovery = (async () => {
-      await Promise.all(
-        others.map(async (r) => {
-          await this.backend.repoint(r.inst, next.inst);
-          this.record('reader-repointed', r.inst.id, `now follows ${next.inst.id}`);
-        }),
-      );
-      if (old && !this.stopped) {
-        await this.backend.rebuildAsReader(old.inst, next.inst);
-        if (this.stopped) return;
-        old.role = 'reader';
-        old.proxy.setEngineUp(true);
-        this.record('old-writer-back', old.inst.id, `reader of ${next.inst.id}`);
-      }
+      await Promise.all([...repoints, rebuild]);
       await this.syncSynchronous();
       await this.writeTopologyNow();
       this.scheduleDnsUpdate();
