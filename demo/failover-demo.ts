@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { EmulatedCluster } from '../src/emulator.js';
 import { now } from '../bench/failover/clock.js';
+import { exitWatchdog } from '../bench/failover/exit-watchdog.js';
 import { runFailover, type FailoverRunResult } from '../bench/failover/failover-run.js';
 import { groupOutage } from '../bench/failover/outage.js';
 import { formatErrors, formatTable, signedMs } from '../bench/failover/report.js';
@@ -62,16 +63,6 @@ function parseConfig(): DemoConfig {
     steadyMs: int('steady-ms', values['steady-ms']),
     outDir: values.out,
   };
-}
-
-/** If something still holds the event loop after cleanup, say what, and leave anyway. */
-function exitWatchdog(): void {
-  setTimeout(() => {
-    console.error(
-      `demo: still running after cleanup (${process.getActiveResourcesInfo().join(', ')}); exiting`,
-    );
-    process.exit(process.exitCode ?? 1);
-  }, 5000).unref();
 }
 
 async function demo(config: DemoConfig, signal: AbortSignal): Promise<void> {
@@ -215,7 +206,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     process.removeListener('SIGINT', onSigint);
-    exitWatchdog();
+    exitWatchdog('demo');
   }
 }
 

@@ -25,7 +25,6 @@ const PG_MESSAGES: readonly (readonly [RegExp, string])[] = [
   [/terminated due to connection timeout/i, 'connect timeout'],
   [/terminated unexpectedly/i, 'connection terminated'],
   [/not queryable/i, 'client not queryable'],
-  [/timeout/i, 'timeout'],
 ];
 
 export function errorKind(err: unknown): string {
@@ -39,7 +38,7 @@ export function errorKind(err: unknown): string {
     const message = (err as { message?: unknown }).message;
     if (typeof message === 'string') {
       for (const [pattern, label] of PG_MESSAGES) if (pattern.test(message)) return label;
-      return message.length > 40 ? `${message.slice(0, 40)}…` : message;
+      return message.length > 60 ? `${message.slice(0, 60)}…` : message;
     }
   }
   return String(err);

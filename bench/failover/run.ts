@@ -11,6 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { TimelineEvent } from '../../src/emulator.js';
+import { exitWatchdog } from './exit-watchdog.js';
 import { runFailover } from './failover-run.js';
 import { groupOutage, type GroupOutage } from './outage.js';
 import { formatErrors, formatTable, formatTimeline } from './report.js';
@@ -319,3 +320,4 @@ async function main(): Promise<number> {
 }
 
 process.exitCode = await main();
+exitWatchdog('bench:failover');
