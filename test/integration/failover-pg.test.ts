@@ -237,6 +237,24 @@ describe('failover plugin on PostgreSQL', () => {
       await c.query('COMMIT');
     }));
 
+  it('switchover: the demoted writer is left for the new one in strict-writer mode', async () =>
+    onFreshCluster(3, async () => {
+      const setup = client(undefined);
+      await setup.connect();
+      await setup.query('CREATE TABLE IF NOT EXISTS fo_sw (k text PRIMARY KEY)');
+      await setup.end();
+      const c = client(undefined);
+      await c.connect();
+      const oldWriter = await instanceId(c);
+      const { newWriter } = await cluster().switchover();
+      expect(newWriter).not.toBe(oldWriter);
+      const err = await rejection(c.query("INSERT INTO fo_sw VALUES ('after-switchover')"));
+      expect(err).toBeInstanceOf(FailoverSuccessError);
+      expect((err as FailoverSuccessError).cause).toBeDefined();
+      expect(await instanceId(c)).toBe(newWriter);
+      await c.query("INSERT INTO fo_sw VALUES ('after-switchover')");
+    }));
+
   it('a write on a read-only instance fails over to the writer in strict-writer mode', async () => {
     const c0 = cluster();
     const reader = c0.instances().find((i) => i.role === 'reader')!;
