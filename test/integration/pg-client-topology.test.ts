@@ -13,7 +13,10 @@ import type { Plugin, PluginFactory } from '../../src/core/plugin.js';
 import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';
 import type { EmulatedCluster } from '../../src/emulator.js';
 import type { HostInfo } from '../../src/hosts/host-info.js';
+import { StaticHostListProvider } from '../../src/hosts/static-host-list-provider.js';
 import { liveClusterCount } from '../../src/hosts/topology-cache.js';
+import { postgresReplicaClusterDialect } from '../../src/dialects/postgres-replica-cluster.js';
+import { makeHost } from '../../src/hosts/host-info.js';
 import { pgConfig, useCluster } from '../support/cluster.js';
 
 const aurora = useCluster({ engine: 'postgres', instances: 2 });
@@ -147,5 +150,43 @@ describe('static host list', () => {
     await lc.open();
     expect(lc.service.dialect).toBeUndefined();
     expect(lc.service.hosts().map((h) => h.host)).toEqual([aurora().writerEndpoint.host]);
+  });
+});
+
+describe('replica cluster host list (configured hosts, roles probed)', () => {
+  it('finds the primary and the standby among the configured hosts, and caches for the TTL', async () => {
+    const config = pgConfig(aurora());
+    const instances = aurora().instances();
+    let probes = 0;
+    const provider = new StaticHostListProvider({
+      clusterId: 'replica-cluster-test',
+      hosts: instances.map((i) => ({ host: i.address, port: i.port })),
+      refreshMs: 60_000,
+      current: () => undefined,
+      roleOf: async (conn) => ((await postgresReplicaClusterDialect.isReader(conn)) ? 'reader' : 'writer'),
+      probeRole: async (host) => {
+        probes++;
+        const conn = await pgAdapter.connect(makeHost(host.host, host.port), config, {
+          timeoutMs: 5000,
+        });
+        try {
+          return (await postgresReplicaClusterDialect.isReader(conn)) ? 'reader' : 'writer';
+        } finally {
+          await conn.close();
+        }
+      },
+    });
+    try {
+      const hosts = await provider.refresh();
+      const expected = instances
+        .map((i) => ({ host: i.address, role: i.role }))
+        .sort((a, b) => a.host.localeCompare(b.host));
+      expect(seen(hosts)).toEqual(expected);
+      expect(probes).toBe(instances.length);
+      await provider.refresh();
+      expect(probes).toBe(instances.length);
+    } finally {
+      provider.release();
+    }
   });
 });
