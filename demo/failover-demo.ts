@@ -80,7 +80,7 @@ async function demo(config: DemoConfig, signal: AbortSignal): Promise<void> {
       reportInstance: true,
     });
     const groups = [
-      { name: 'aurora-ha', client: auroraPg, workers: config.workers },
+      { name: 'aurora-ha', client: auroraPg(), workers: config.workers },
       { name: 'plain pg', client: plainPg, workers: config.workers },
     ];
     console.log(

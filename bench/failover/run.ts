@@ -17,7 +17,7 @@ import { groupOutage, type GroupOutage } from './outage.js';
 import { formatErrors, formatTable, formatTimeline } from './report.js';
 import { EngineMissingError, startClusterOrExplain } from './start-cluster.js';
 import { formatSummary } from './stats.js';
-import { writeClient, type ClientFamily, type Engine } from './write-clients.js';
+import { writeClient, type AuroraOptions, type ClientFamily, type Engine } from './write-clients.js';
 import { prepareWritesTable } from './writes-table.js';
 
 /** aurora-ha target: p95 delay after promotion ≤ failoverClusterTopologyRefreshRateMs (default) + 250 ms. */
@@ -28,6 +28,7 @@ const USAGE = `usage: npm run bench:failover -- [options]
   --engine postgres|mysql|all     engines to run (default all)
   --connections 20,200            connection counts (default 20,200)
   --clients plain,aurora-ha       client families (default both)
+  --plugins CODES                 aurora-ha plugin list, e.g. failover2 (default: the library's default)
   --dns-lag-ms N                  cluster endpoint DNS lag after a role change (default 15000)
   --promotion-delay-ms N          writer loss → promotion delay of the emulator (default 0)
   --write-interval-ms N           pause between a worker's writes (default max(20, connections))
@@ -40,6 +41,7 @@ interface BenchConfig {
   engines: Engine[];
   connections: number[];
   families: ClientFamily[];
+  plugins: string[] | undefined;
   dnsLagMs: number;
   promotionDelayMs: number;
   writeIntervalMs: number | undefined;
@@ -99,6 +101,7 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
       engine: { type: 'string' },
       connections: { type: 'string' },
       clients: { type: 'string' },
+      plugins: { type: 'string' },
       'dns-lag-ms': { type: 'string' },
       'promotion-delay-ms': { type: 'string' },
       'write-interval-ms': { type: 'string' },
@@ -123,6 +126,7 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
     engines: list('engine', values.engine, ['postgres', 'mysql'], ['postgres', 'mysql']),
     connections,
     families: list('clients', values.clients, ['plain', 'aurora-ha'], ['plain', 'aurora-ha']),
+    plugins: values.plugins?.split(',').map((p) => p.trim()),
     dnsLagMs: positiveInt('dns-lag-ms', values['dns-lag-ms'], 15_000),
     promotionDelayMs: positiveInt('promotion-delay-ms', values['promotion-delay-ms'], 0),
     writeIntervalMs:
@@ -136,6 +140,10 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
   };
 }
 
+function auroraOptions(config: BenchConfig): AuroraOptions {
+  return config.plugins === undefined ? {} : { plugins: config.plugins };
+}
+
 async function runScenario(
   config: BenchConfig,
   engine: Engine,
@@ -143,7 +151,7 @@ async function runScenario(
   connections: number,
   signal: AbortSignal,
 ): Promise<ScenarioResult> {
-  const client = writeClient(engine, family);
+  const client = writeClient(engine, family, auroraOptions(config));
   const writeIntervalMs = config.writeIntervalMs ?? Math.max(20, connections);
   const cluster = await startClusterOrExplain({
     engine,
@@ -284,7 +292,7 @@ async function main(): Promise<number> {
       for (const connections of config.connections)
         for (const family of config.families) {
           if (abort.signal.aborted) break;
-          const label = `${engine} ${writeClient(engine, family).label} ×${connections}`;
+          const label = `${engine} ${writeClient(engine, family, auroraOptions(config)).label} ×${connections}`;
           console.log(`running ${label} (DNS lag ${config.dnsLagMs} ms)…`);
           const result = await runScenario(config, engine, family, connections, abort.signal);
           results.push(result);

@@ -56,6 +56,8 @@ interface PgOps {
   connect(): Promise<void>;
   query(sql: string, values: unknown[]): Promise<pg.QueryResult>;
   end(): Promise<void>;
+  /** Drop the socket when end() does not finish (a dead peer). */
+  destroy(): void;
 }
 
 /** What a worker needs from a mysql2/promise connection and from aurora-ha's drop-in. */
@@ -77,6 +79,7 @@ function plainPgOps(client: pg.Client): PgOps {
     },
     query: (sql, values) => client.query(sql, values),
     end: () => client.end(),
+    destroy: () => client.connection.stream.destroy(),
   };
 }
 
@@ -86,6 +89,7 @@ function auroraPgOps(client: AuroraPgClient): PgOps {
     connect: () => client.connect(),
     query: (sql, values) => client.query(sql, values),
     end: () => client.end(),
+    destroy: () => client.nativeClient?.connection.stream.destroy(),
   };
 }
 
@@ -100,14 +104,15 @@ function mysqlOps(conn: mysql.Connection | AuroraPromiseConnection): MysqlOps {
 
 async function openPgSession(client: PgOps, target: WriteTarget): Promise<WriteSession> {
   const close = async (): Promise<void> => {
-    await within(
+    const ended = await within(
       client.end().then(
-        () => undefined,
-        () => undefined,
+        () => true,
+        () => true,
       ),
       CLOSE_TIMEOUT_MS,
-      undefined,
+      false,
     );
+    if (!ended) client.destroy();
   };
   try {
     await client.connect();
@@ -179,12 +184,24 @@ export const plainPg: WriteClient = {
   afterError: () => 'reopen',
 };
 
-export const auroraPg: WriteClient = {
-  family: 'aurora-ha',
-  label: 'aurora-ha pg',
-  open: (target) => openPgSession(auroraPgOps(new AuroraPgClient(pgConfig(target))), target),
-  afterError: (err) => (isFailoverRecovered(err) ? 'repeat' : 'reopen'),
-};
+/** aurora-ha's options for a run: none (the library's defaults) or another plugin list. */
+export interface AuroraOptions {
+  plugins?: readonly string[];
+}
+
+function auroraLabel(base: string, options: AuroraOptions): string {
+  return options.plugins === undefined ? base : `${base} [${options.plugins.join(',')}]`;
+}
+
+export function auroraPg(options: AuroraOptions = {}): WriteClient {
+  return {
+    family: 'aurora-ha',
+    label: auroraLabel('aurora-ha pg', options),
+    open: (target) =>
+      openPgSession(auroraPgOps(new AuroraPgClient({ ...pgConfig(target), ...options })), target),
+    afterError: (err) => (isFailoverRecovered(err) ? 'repeat' : 'reopen'),
+  };
+}
 
 export const plainMysql: WriteClient = {
   family: 'plain',
@@ -193,14 +210,17 @@ export const plainMysql: WriteClient = {
   afterError: () => 'reopen',
 };
 
-export const auroraMysql2: WriteClient = {
-  family: 'aurora-ha',
-  label: 'aurora-ha mysql2',
-  open: async (target) => mysqlSession(mysqlOps(await auroraMysql.createConnection(mysqlConfig(target)))),
-  afterError: (err) => (isFailoverRecovered(err) ? 'repeat' : 'reopen'),
-};
+export function auroraMysql2(options: AuroraOptions = {}): WriteClient {
+  return {
+    family: 'aurora-ha',
+    label: auroraLabel('aurora-ha mysql2', options),
+    open: async (target) =>
+      mysqlSession(mysqlOps(await auroraMysql.createConnection({ ...mysqlConfig(target), ...options }))),
+    afterError: (err) => (isFailoverRecovered(err) ? 'repeat' : 'reopen'),
+  };
+}
 
-export function writeClient(engine: Engine, family: ClientFamily): WriteClient {
-  if (engine === 'postgres') return family === 'plain' ? plainPg : auroraPg;
-  return family === 'plain' ? plainMysql : auroraMysql2;
+export function writeClient(engine: Engine, family: ClientFamily, options: AuroraOptions = {}): WriteClient {
+  if (engine === 'postgres') return family === 'plain' ? plainPg : auroraPg(options);
+  return family === 'plain' ? plainMysql : auroraMysql2(options);
 }
