@@ -88,7 +88,10 @@ function logTail(path: string): string {
     const lines = readFileSync(path, 'utf8').trim().split('\n');
     return lines.slice(-5).join(' | ');
   } catch {
-    return '(no error log)';
+    const who = engineAccount()?.name;
+    return who
+      ? `no error log written: can the account "${who}" reach ${path} (every parent directory traversable)?`
+      : '(no error log)';
   }
 }
 
@@ -155,6 +158,11 @@ export class MariadbProcess {
         await sleep(40);
       }
     }
+  }
+
+  /** SIGKILL without waiting (for process 'exit' handlers, which cannot await). */
+  killNow(): void {
+    this.child?.kill('SIGKILL');
   }
 
   /** SIGKILL, like an instance crash; resolves when the process is gone. */

@@ -78,7 +78,10 @@ class MysqlBackend implements EngineBackend {
   /** Start of each instance in flight: the control plane starts the writer and its readers in parallel. */
   private readonly starting = new Map<string, Promise<void>>();
   private readonly replicationPassword = randomBytes(12).toString('hex');
-  private readonly cleanupOnExit = (): void => this.removeFilesSync();
+  private readonly cleanupOnExit = (): void => {
+    for (const m of this.instances.values()) m.process.killNow();
+    this.removeFilesSync();
+  };
   private closed = false;
 
   constructor(private readonly options: BackendOptions) {
