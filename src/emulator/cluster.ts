@@ -48,6 +48,8 @@ interface Node {
   publicAddress: string;
   role: Role;
   proxy: FaultProxy;
+  /** Went down while writer: its data may be ahead of / diverged from a newer writer. */
+  wasWriterWhenLost: boolean;
 }
 
 /** A bounded pause inside an awaited operation (kept ref'd: the caller is waiting on it). */
@@ -158,6 +160,7 @@ class Cluster implements EmulatedCluster {
       publicAddress,
       role,
       proxy,
+      wasWriterWhenLost: false,
     };
     this.nodes.set(id, node);
     return node;
@@ -291,6 +294,7 @@ class Cluster implements EmulatedCluster {
       if (old) {
         // Stamped first: clients lose the writer now, however long the kill itself takes.
         this.record('writer-lost', old.inst.id, 'crashed (SIGKILL)');
+        old.wasWriterWhenLost = true;
         old.role = 'down';
         old.proxy.setEngineUp(false);
         await this.backend.crash(old.inst);
@@ -305,6 +309,7 @@ class Cluster implements EmulatedCluster {
       const old = this.currentWriter();
       if (old) {
         this.record('writer-lost', old.inst.id, 'stopped for switchover');
+        old.wasWriterWhenLost = true;
         old.role = 'down';
         old.proxy.setEngineUp(false);
         // Clean shutdown: the writer sends all of its WAL to the standbys before exiting.
@@ -322,6 +327,7 @@ class Cluster implements EmulatedCluster {
       // A single-instance cluster: like Aurora, the writer instance itself comes back.
       await this.backend.restart(old.inst);
       old.role = 'writer';
+      old.wasWriterWhenLost = false;
       old.proxy.setEngineUp(true);
       this.record('promoted', old.inst.id, 'no reader: the writer restarted');
       await this.writeTopologyNow().catch(() => undefined);
@@ -346,6 +352,7 @@ class Cluster implements EmulatedCluster {
       await this.backend.rebuildAsReader(old.inst, next.inst);
       if (this.stopped) return;
       old.role = 'reader';
+      old.wasWriterWhenLost = false;
       old.proxy.setEngineUp(true);
       this.record('old-writer-back', old.inst.id, `reader of ${next.inst.id}`);
     })();
@@ -373,6 +380,7 @@ class Cluster implements EmulatedCluster {
     return this.serial(async () => {
       const node = this.node(id);
       this.record('instance-crashed', id);
+      if (node.role === 'writer') node.wasWriterWhenLost = true;
       node.role = 'down';
       node.proxy.setEngineUp(false);
       await this.backend.crash(node.inst);
@@ -385,12 +393,19 @@ class Cluster implements EmulatedCluster {
   reboot(id: string): Promise<void> {
     return this.serial(async () => {
       const node = this.node(id);
-      const wasWriter =
-        node.role === 'writer' || (node.role === 'down' && this.currentWriter() === undefined);
+      const writer = this.currentWriter();
+      const formerWriter = node.role === 'writer' || (node.role === 'down' && node.wasWriterWhenLost);
       node.role = 'down';
       node.proxy.setEngineUp(false);
-      await this.backend.restart(node.inst);
-      node.role = wasWriter ? 'writer' : 'reader';
+      if (formerWriter && writer && writer !== node) {
+        // A writer lost before a failover: its data diverged, it comes back as a reader by a fresh copy.
+        await this.backend.rebuildAsReader(node.inst, writer.inst);
+        node.role = 'reader';
+      } else {
+        await this.backend.restart(node.inst);
+        node.role = formerWriter || !writer ? 'writer' : 'reader';
+      }
+      node.wasWriterWhenLost = false;
       node.proxy.setEngineUp(true);
       this.record('instance-rebooted', id);
       await this.syncSynchronous().catch(() => undefined);

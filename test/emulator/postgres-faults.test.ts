@@ -146,3 +146,26 @@ describe('PostgreSQL emulator, faults', () => {
     await w.end();
   });
 });
+
+describe('PostgreSQL emulator, a writer lost before a failover', () => {
+  it('comes back from reboot as a reader of the new writer, not as a second writer', async () => {
+    const c = cluster();
+    const old = c.instances().find((i) => i.role === 'writer');
+    if (!old) throw new Error('no writer');
+    await c.crash(old.id);
+    const { newWriter } = await c.failover();
+    expect(newWriter).not.toBe(old.id);
+    await c.reboot(old.id);
+    expect(c.instances().find((i) => i.id === old.id)?.role).toBe('reader');
+    const conn = client(old.host);
+    await conn.connect();
+    expect((await conn.query(AURORA_PG.isReader)).rows).toEqual([{ pg_is_in_recovery: true }]);
+    await conn.end();
+    const w = client(c.writerEndpoint.host);
+    await w.connect();
+    expect((await w.query(AURORA_PG.instanceId)).rows).toEqual([
+      { aurora_db_instance_identifier: newWriter },
+    ]);
+    await w.end();
+  });
+});
