@@ -103,6 +103,17 @@ describe('MariaDB emulator, Aurora flavour', () => {
     }
   });
 
+  it('keeps the stream plain: a client asking for compression still gets rewritten answers', async () => {
+    const c = cluster();
+    const conn = await mysql.createConnection({ ...mysqlConfig(c), compress: true });
+    try {
+      const [result] = await conn.query<mysql.RowDataPacket[]>(AURORA_MYSQL.instanceId);
+      expect(Object.values(result[0] ?? {})).toEqual([writerOf().id]);
+    } finally {
+      conn.destroy();
+    }
+  });
+
   it('refuses writes on a reader with 1290 (read-only)', async () => {
     const reader = cluster()
       .instances()
