@@ -14,6 +14,7 @@ import {
   FailoverSuccessError,
   TransactionResolutionUnknownError,
 } from '../../src/core/errors.js';
+import { createConnection as createCallbackConnection } from '../../src/mysql2.js';
 import { PromiseConnection } from '../../src/mysql2-promise.js';
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { mysqlConfig, startTestCluster, useCluster } from '../support/cluster.js';
@@ -297,6 +298,28 @@ describe('failover plugin on MariaDB (mysql2/promise)', () => {
     for (const e of errs) expect(e).toBeInstanceOf(FailoverSuccessError);
     expect((await rows(kept, 'SELECT DATABASE() AS db'))[0]!.db).toBe('information_schema');
     expect((await rows(plain, 'SELECT DATABASE() AS db'))[0]!.db).toBe(cluster().credentials.database);
+  });
+
+  it('callback API (aurora-ha/mysql2): the callback receives FailoverSuccessError and the next call works', async () => {
+    const conn = createCallbackConnection({ ...mysqlConfig(cluster()), ...FAST });
+    const ask = (sql: string): Promise<Record<string, unknown>[]> =>
+      new Promise((resolve, reject) => {
+        conn.query(sql, undefined, (err: Error | null, result?: unknown) =>
+          err ? reject(err) : resolve(result as Record<string, unknown>[]),
+        );
+      });
+    try {
+      await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
+      const writer = String((await ask('SELECT @@aurora_server_id AS id'))[0]!.id);
+      cluster().partition(writer, { mode: 'refuse' });
+      const healer = setTimeout(() => cluster().heal(writer), 600);
+      const err = await rejection(ask('SELECT 1'));
+      clearTimeout(healer);
+      expect(err).toBeInstanceOf(FailoverSuccessError);
+      expect(String((await ask('SELECT @@aurora_server_id AS id'))[0]!.id)).toBe(writer);
+    } finally {
+      await new Promise<void>((resolve) => conn.end(() => resolve()));
+    }
   });
 
   it('refused connections to the writer for a moment: the old writer is reconnected', async () => {
