@@ -1,6 +1,7 @@
 /**
  * Finds the PostgreSQL server binaries (initdb, postgres, pg_basebackup): the newest
- * /usr/lib/postgresql/<n>/bin first, then PATH. No engine → one clear error line.
+ * /usr/lib/postgresql/<n>/bin first, then PATH (or only AURORA_HA_PG_BINDIR when set). No engine →
+ * one clear error line.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -34,13 +35,15 @@ export function findPgBinaries(): PgBinaries {
   if (cached) return cached;
   const candidates: string[] = [];
   const root = '/usr/lib/postgresql';
-  if (existsSync(root)) {
+  const forced = process.env.AURORA_HA_PG_BINDIR;
+  if (forced) candidates.push(forced);
+  else if (existsSync(root)) {
     const versions = readdirSync(root)
       .filter((v) => /^\d+$/.test(v))
       .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) candidates.push(join(root, v, 'bin'));
   }
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(dir);
+  if (!forced) for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(dir);
   const dir = candidates.find(complete);
   if (!dir) {
     throw new PostgresNotFoundError();

@@ -1,0 +1,50 @@
+/**
+ * The `aurora-ha emulator` CLI as a user runs it: endpoints printed with names and loopback
+ * addresses, stdin commands, clean exit on quit; and one error line (no stack) without an engine.
+ */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+function runCli(
+  args: string[],
+  input: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/aurora-ha.ts', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+describe('aurora-ha emulator CLI', () => {
+  it('prints endpoints, runs commands from stdin and exits cleanly on quit', async () => {
+    const { code, stdout, stderr } = await runCli(
+      ['emulator', '--engine', 'postgres', '--instances', '2'],
+      'topology\ncrash 2\ntopology\nreboot 2\nnonsense\nquit\n',
+    );
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/writer endpoint +mydb\.cluster-[a-z0-9]+\.us-east-1\.rds\.amazonaws\.com:\d+/);
+    expect(stdout).toMatch(/instance-1 +writer +127\.\d+\.\d+\.1:\d+ +instance-1\./);
+    expect(stdout).toMatch(/instance-2 +down /);
+    expect(stderr).toContain('unknown command "nonsense"');
+  });
+
+  it('without PostgreSQL binaries: one line naming the install command, exit 1, no stack', async () => {
+    const { code, stderr } = await runCli(['emulator', '--engine', 'postgres'], '', {
+      AURORA_HA_PG_BINDIR: '/nonexistent/bin',
+    });
+    expect(code).toBe(1);
+    const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('apt-get install postgresql');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
