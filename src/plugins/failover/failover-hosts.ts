@@ -65,24 +65,36 @@ function orderReaders(readers: readonly HostInfo[], selector: HostSelector | und
 }
 
 /**
- * Readers first (available ones in the selector's order), then the writer when allowed, then
- * every host marked unavailable (it may be back). `exclude` removes a host (the failed writer).
+ * Candidates in tiers, best first: available readers (in the selector's order), then the
+ * writer when allowed, then every host marked unavailable (it may be back). A tier is only
+ * tried once the tiers before it failed, so a slow reader never loses to a fast writer.
+ * `exclude` removes a host (the failed writer).
  */
+export function readerCandidateTiers(
+  hosts: readonly HostInfo[],
+  opts: { includeWriter: boolean; exclude?: HostInfo | undefined; selector?: HostSelector | undefined },
+): HostInfo[][] {
+  const usable = hosts.filter((h) => !sameInstance(h, opts.exclude));
+  const up = usable.filter((h) => h.availability === 'available');
+  const down = usable.filter((h) => h.availability !== 'available');
+  const tiers = [
+    orderReaders(
+      up.filter((h) => h.role !== 'writer'),
+      opts.selector,
+    ),
+    opts.includeWriter ? up.filter((h) => h.role === 'writer') : [],
+    shuffled(down.filter((h) => h.role !== 'writer')),
+    opts.includeWriter ? down.filter((h) => h.role === 'writer') : [],
+  ];
+  return tiers.filter((t) => t.length > 0);
+}
+
+/** The same candidates as one list, best first. */
 export function readerCandidates(
   hosts: readonly HostInfo[],
   opts: { includeWriter: boolean; exclude?: HostInfo | undefined; selector?: HostSelector | undefined },
 ): HostInfo[] {
-  const usable = hosts.filter((h) => !sameInstance(h, opts.exclude));
-  const up = usable.filter((h) => h.availability === 'available');
-  const down = usable.filter((h) => h.availability !== 'available');
-  const readers = orderReaders(
-    up.filter((h) => h.role !== 'writer'),
-    opts.selector,
-  );
-  const writers = opts.includeWriter ? up.filter((h) => h.role === 'writer') : [];
-  const downReaders = shuffled(down.filter((h) => h.role !== 'writer'));
-  const downWriters = opts.includeWriter ? down.filter((h) => h.role === 'writer') : [];
-  return [...readers, ...writers, ...downReaders, ...downWriters];
+  return readerCandidateTiers(hosts, opts).flat();
 }
 
 /** The role the instance reports for itself, bounded; on timeout the connection is aborted. */

@@ -1,13 +1,14 @@
 /**
  * Reader failover (modes `reader-or-writer` and `strict-reader`): try the readers in random
  * order, then the writer (in strict-reader only for a single-instance cluster), hosts marked
- * down last; two attempts at a time, each bounded by `failoverReaderConnectTimeoutMs`; the
- * role is verified on the new connection; repeat until one works or the deadline passes.
+ * down last; within each of these tiers two attempts at a time, each bounded by
+ * `failoverReaderConnectTimeoutMs`; the role is verified on the new connection; repeat until
+ * one works or the deadline passes.
  */
 import type { HostInfo, HostRole } from '../../hosts/host-info.js';
 import { withRole } from '../../hosts/host-info.js';
 import type { FailoverContext, FailoverResult } from './failover-context.js';
-import { availabilityKeys, readerCandidates, verifiedRole } from './failover-hosts.js';
+import { availabilityKeys, readerCandidateTiers, verifiedRole } from './failover-hosts.js';
 import { sleep } from './failover-timing.js';
 import { OpenedConnections } from './opened-connections.js';
 import { firstSuccessful } from './parallel-attempts.js';
@@ -69,21 +70,25 @@ async function readerPasses(ctx: FailoverContext, opened: OpenedConnections): Pr
   while (!deadline.passed()) {
     const hosts = service.hosts();
     const singleInstance = hosts.length <= 1;
-    const candidates = readerCandidates(hosts, {
+    const tiers = readerCandidateTiers(hosts, {
       includeWriter: mode !== 'strict-reader' || singleInstance,
       selector: ctx.readerSelector,
     });
-    const result = await firstSuccessful(
-      candidates,
-      PARALLEL_ATTEMPTS,
-      (host, attemptSignal) =>
-        connectVerified(ctx, opened, host, attemptSignal, (role) => acceptsRole(mode, role, singleInstance)),
-      signal,
-      (late) => void opened.discard(late.conn),
-    );
-    if (result !== undefined) {
-      opened.keep(result.conn);
-      return result;
+    for (const tier of tiers) {
+      const result = await firstSuccessful(
+        tier,
+        PARALLEL_ATTEMPTS,
+        (host, attemptSignal) =>
+          connectVerified(ctx, opened, host, attemptSignal, (role) =>
+            acceptsRole(mode, role, singleInstance),
+          ),
+        signal,
+        (late) => void opened.discard(late.conn),
+      );
+      if (result !== undefined) {
+        opened.keep(result.conn);
+        return result;
+      }
     }
     await sleep(deadline.cap(PASS_PAUSE_MS), signal);
   }
