@@ -21,6 +21,8 @@ export interface ChartInput {
 }
 
 const BUCKET_MS = 250;
+/** Width kept free right of an event line for its label. */
+const LABEL_ROOM = 170;
 const WIDTH = 960;
 const HEIGHT = 360;
 const MARGIN = { left: 60, right: 20, top: 20, bottom: 40 };
@@ -101,11 +103,13 @@ function svg(input: ChartInput): string {
     if (!MARKED_EVENTS.has(e.kind) || e.at < input.from || e.at > input.to) continue;
     const px = x(e.at).toFixed(1);
     const label = `${e.kind}${e.instanceId === undefined ? '' : ` ${e.instanceId}`}`;
+    // Labels near the right edge go to the left of their line so they stay inside the chart.
+    const leftOfLine = x(e.at) > MARGIN.left + plotW - LABEL_ROOM;
     parts.push(
       `<line x1="${px}" x2="${px}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" stroke="#555" stroke-dasharray="4 3"/>`,
     );
     parts.push(
-      `<text x="${(Number(px) + 4).toFixed(1)}" y="${MARGIN.top + plotH - 8 - (labelRow % 3) * 14}" font-size="11" fill="#333">${escapeHtml(label)}</text>`,
+      `<text x="${(x(e.at) + (leftOfLine ? -4 : 4)).toFixed(1)}" y="${MARGIN.top + plotH - 8 - (labelRow % 3) * 14}" font-size="11" fill="#333" text-anchor="${leftOfLine ? 'end' : 'start'}">${escapeHtml(label)}</text>`,
     );
     labelRow++;
   }
