@@ -7,8 +7,16 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { BenchClient, Variant } from './variants.js';
 
-/** Queries per second over `ms` with every client looping on `sql` concurrently. */
-export async function throughput(clients: readonly BenchClient[], sql: string, ms: number): Promise<number> {
+export interface Slice {
+  /** Queries per second (wall clock). */
+  opsPerSec: number;
+  /** This process's CPU time (user + system) per query, in µs: what the client side costs. */
+  cpuUsPerOp: number;
+}
+
+/** Run `sql` for `ms` with every client looping on it concurrently. */
+export async function throughput(clients: readonly BenchClient[], sql: string, ms: number): Promise<Slice> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const deadline = start + ms;
   let ops = 0;
@@ -20,7 +28,9 @@ export async function throughput(clients: readonly BenchClient[], sql: string, m
       }
     }),
   );
-  return (ops * 1000) / (performance.now() - start);
+  const elapsed = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { opsPerSec: (ops * 1000) / elapsed, cpuUsPerOp: (used.user + used.system) / Math.max(ops, 1) };
 }
 
 /** `global.gc`, exposed at run time when node was not started with --expose-gc. */

@@ -10,6 +10,7 @@
  */
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { startClusterOrExplain, EngineMissingError } from '../failover/start-cluster.js';
+import { dispatchCost } from './dispatch.js';
 import { heapPerConnection, median, throughput } from './measure.js';
 import type { BenchClient, Variant, VariantKind } from './variants.js';
 import { VARIANT_KINDS, mysqlTarget, mysqlVariant, pgTarget, pgVariant } from './variants.js';
@@ -49,6 +50,8 @@ interface Row {
   opsPerSec: Record<VariantKind, number>;
   /** Median over rounds of (variant ops/s ÷ raw ops/s in the same round). */
   ratio: Record<VariantKind, number>;
+  /** Median client CPU µs per query. */
+  cpuUs: Record<VariantKind, number>;
 }
 
 function pad(s: string, n: number): string {
@@ -74,9 +77,11 @@ async function benchEngine(
       for (const mode of ['sequential', `${CONCURRENCY} concurrent`]) {
         const samples = {} as Record<VariantKind, number[]>;
         const ratios = {} as Record<VariantKind, number[]>;
+        const cpu = {} as Record<VariantKind, number[]>;
         for (const kind of VARIANT_KINDS) {
           samples[kind] = [];
           ratios[kind] = [];
+          cpu[kind] = [];
         }
         // Warm-up slice per variant (JIT, statement caches), not recorded.
         for (const kind of VARIANT_KINDS) {
@@ -91,18 +96,22 @@ async function benchEngine(
           for (let i = 0; i < VARIANT_KINDS.length; i++) {
             const kind = VARIANT_KINDS[(round + i) % VARIANT_KINDS.length] as VariantKind;
             const clients = mode === 'sequential' ? pools[kind].slice(0, 1) : pools[kind];
-            thisRound[kind] = await throughput(clients, workload.sql, SLICE_MS);
-            samples[kind].push(thisRound[kind]);
+            const slice = await throughput(clients, workload.sql, SLICE_MS);
+            thisRound[kind] = slice.opsPerSec;
+            samples[kind].push(slice.opsPerSec);
+            cpu[kind].push(slice.cpuUsPerOp);
           }
           for (const kind of VARIANT_KINDS) ratios[kind].push(thisRound[kind] / thisRound.raw);
         }
         const opsPerSec = {} as Record<VariantKind, number>;
         const ratio = {} as Record<VariantKind, number>;
+        const cpuUs = {} as Record<VariantKind, number>;
         for (const kind of VARIANT_KINDS) {
           opsPerSec[kind] = median(samples[kind]);
           ratio[kind] = median(ratios[kind]);
+          cpuUs[kind] = median(cpu[kind]);
         }
-        rows.push({ engine, workload: workload.name, mode, opsPerSec, ratio });
+        rows.push({ engine, workload: workload.name, mode, opsPerSec, ratio, cpuUs });
         printRow(rows[rows.length - 1] as Row);
       }
     }
@@ -114,10 +123,11 @@ async function benchEngine(
 
 function printRow(r: Row): void {
   const raw = r.opsPerSec.raw;
+  const cpu = (k: VariantKind): string => `${r.cpuUs[k].toFixed(0)} µs`;
   console.log(
-    `${pad(r.engine, 9)} ${pad(r.workload, 9)} ${pad(r.mode, 14)} raw ${pad(raw.toFixed(0), 7)} ops/s | ` +
-      `plugins: [] ${pad(r.opsPerSec['plugins: []'].toFixed(0), 7)} ${ratio(r.ratio['plugins: []'])} | ` +
-      `default ${pad(r.opsPerSec['default plugins'].toFixed(0), 7)} ${ratio(r.ratio['default plugins'])}`,
+    `${pad(r.engine, 9)} ${pad(r.workload, 9)} ${pad(r.mode, 14)} raw ${pad(raw.toFixed(0), 6)} ops/s ${pad(cpu('raw'), 7)}| ` +
+      `plugins: [] ${pad(r.opsPerSec['plugins: []'].toFixed(0), 6)} ${ratio(r.ratio['plugins: []'])} ${pad(cpu('plugins: []'), 7)}| ` +
+      `default ${pad(r.opsPerSec['default plugins'].toFixed(0), 6)} ${ratio(r.ratio['default plugins'])} ${cpu('default plugins')}`,
   );
 }
 
@@ -150,6 +160,9 @@ async function main(): Promise<void> {
     ]);
     const [pgCluster, mysqlCluster] = clusters as [EmulatedCluster, EmulatedCluster];
     console.log(
+      'columns: ops/s (median), ratio to raw (median of per-round ratios), client CPU per query (median)',
+    );
+    console.log(
       `aurora-ha overhead: ${ROUNDS} interleaved rounds of ${SLICE_MS} ms per variant, median shown; clusters up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     const [pgAt, myAt] = await Promise.all([pgTarget(pgCluster), mysqlTarget(mysqlCluster)]);
@@ -159,11 +172,26 @@ async function main(): Promise<void> {
       pgVariants[kind] = pgVariant(pgCluster, pgAt, kind);
       myVariants[kind] = mysqlVariant(mysqlCluster, myAt, kind);
     }
-    // BENCH_PARTS=throughput or BENCH_PARTS=heap runs one half only.
-    const parts = process.env.BENCH_PARTS ?? 'throughput,heap';
+    // BENCH_PARTS=throughput,dispatch,heap (default: all) selects the parts to run.
+    const parts = process.env.BENCH_PARTS ?? 'throughput,dispatch,heap';
     if (parts.includes('throughput')) {
       await benchEngine('postgres', pgVariants);
       await benchEngine('mysql', myVariants);
+    }
+    if (parts.includes('dispatch')) {
+      const { user, password, database } = pgCluster.credentials;
+      const d = await dispatchCost({
+        host: pgAt.host,
+        port: pgAt.port,
+        user,
+        password,
+        database,
+        clusterInstanceHostPattern: pgCluster.instanceHostPattern,
+      });
+      const ns = (k: string): string => `${(d[k] ?? 0).toFixed(0)} ns`;
+      console.log(
+        `pipeline dispatch per call (no network): direct run() ${ns('direct')} | plugins: [] ${ns('plugins: []')} | default plugins ${ns('default plugins')}`,
+      );
     }
     if (parts.includes('heap')) {
       await benchHeap('postgres', pgVariants);
