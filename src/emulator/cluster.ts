@@ -345,6 +345,8 @@ class Cluster implements EmulatedCluster {
     // Re-points and the old writer's rebuild run side by side.
     const repoints = others.map(async (r) => {
       await this.backend.repoint(r.inst, next.inst);
+      // Aurora readers restart to follow the new writer: their client connections drop.
+      r.proxy.dropConnections();
       this.record('reader-repointed', r.inst.id, `now follows ${next.inst.id}`);
     });
     const rebuild = (async () => {

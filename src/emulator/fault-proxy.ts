@@ -51,6 +51,11 @@ export class FaultProxy {
     void this.syncListener();
   }
 
+  /** Reset every open connection (an Aurora reader restarting to follow a new writer). */
+  dropConnections(): void {
+    this.resetAll();
+  }
+
   get connectionCount(): number {
     return this.pairs.size;
   }
