@@ -269,6 +269,14 @@ class Cluster implements EmulatedCluster {
     return node;
   }
 
+  /** Reject a bad target before the writer is touched (never leave the cluster writerless by a typo). */
+  private checkTarget(target: string | undefined): void {
+    if (target === undefined) return;
+    if (this.node(target).role !== 'reader') {
+      throw new AuroraHaError('EMULATOR_BAD_TARGET', `failover target "${target}" is not a live reader`);
+    }
+  }
+
   private async pickTarget(target: string | undefined): Promise<Node> {
     if (target !== undefined) {
       const node = this.node(target);
@@ -290,6 +298,7 @@ class Cluster implements EmulatedCluster {
 
   failover(options: { target?: string } = {}): Promise<{ newWriter: string }> {
     return this.serial(async () => {
+      this.checkTarget(options.target);
       const old = this.currentWriter();
       if (old) {
         // Stamped first: clients lose the writer now, however long the kill itself takes.
@@ -306,6 +315,7 @@ class Cluster implements EmulatedCluster {
 
   switchover(options: { target?: string } = {}): Promise<{ newWriter: string }> {
     return this.serial(async () => {
+      this.checkTarget(options.target);
       const old = this.currentWriter();
       if (old) {
         this.record('writer-lost', old.inst.id, 'stopped for switchover');

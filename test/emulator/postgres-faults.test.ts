@@ -153,6 +153,9 @@ describe('PostgreSQL emulator, a writer lost before a failover', () => {
     const old = c.instances().find((i) => i.role === 'writer');
     if (!old) throw new Error('no writer');
     await c.crash(old.id);
+    // A bad target is refused before anything happens.
+    await expect(c.failover({ target: old.id })).rejects.toThrow(/not a live reader/);
+    await expect(c.failover({ target: 'instance-99' })).rejects.toThrow(/no instance/);
     const { newWriter } = await c.failover();
     expect(newWriter).not.toBe(old.id);
     await c.reboot(old.id);
