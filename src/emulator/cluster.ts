@@ -128,10 +128,15 @@ class Cluster implements EmulatedCluster {
     await this.syncSynchronous();
     await this.writeTopologyNow();
     this.updateDnsNow();
-    this.refreshTimer = setInterval(
-      () => void this.writeTopologyNow().catch(() => undefined),
-      TOPOLOGY_REFRESH_MS,
-    );
+    let refreshing = false;
+    this.refreshTimer = setInterval(() => {
+      // One periodic refresh at a time: a slow writer must not pile up queued writes.
+      if (refreshing) return;
+      refreshing = true;
+      void this.writeTopologyNow()
+        .catch(() => undefined)
+        .finally(() => (refreshing = false));
+    }, TOPOLOGY_REFRESH_MS);
     this.refreshTimer.unref();
     this.record('cluster-started', undefined, `${count} instance(s), ${this.engine}/${this.flavor}`);
   }
