@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { AuroraHaError } from '../../src/index.js';
 import { startCluster, type EmulatedCluster, type StartClusterOptions } from '../../src/emulator.js';
 
 export class EngineMissingError extends Error {
@@ -43,6 +44,9 @@ export async function startClusterOrExplain(options: StartClusterOptions): Promi
   try {
     return await startCluster(options);
   } catch (err) {
+    // The emulator names the missing engine itself; our own check covers any other failure to find one.
+    if (err instanceof AuroraHaError && err.code === 'ENGINE_NOT_FOUND')
+      throw new EngineMissingError(err.message, { cause: err });
     if (!engineInstalled(options.engine))
       throw new EngineMissingError(INSTALL_HINT[options.engine], { cause: err });
     throw err;

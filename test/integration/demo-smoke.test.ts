@@ -29,11 +29,13 @@ const outDir = mkdtempSync(join(tmpdir(), 'aurora-ha-demo-'));
 
 function runDemo(
   args: string[],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'demo/failover-demo.ts', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     });
     let stdout = '';
     let stderr = '';
@@ -81,4 +83,21 @@ describe('npm run demo', () => {
     expect(html).toContain('<svg');
     expect(html).toContain('promoted');
   });
+
+  it(
+    'says in one line how to install PostgreSQL when it cannot find it, and exits 1',
+    { timeout: 30_000 },
+    async () => {
+      // The emulator looks only in AURORA_HA_PG_BINDIR when it is set.
+      const result = await runDemo(['--out', outDir], {
+        ...process.env,
+        AURORA_HA_PG_BINDIR: join(outDir, 'no-such-dir'),
+      });
+      expect(result.code).toBe(1);
+      const lines = result.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('npm warn'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/apt-get install postgresql/);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    },
+  );
 });
