@@ -96,7 +96,7 @@ describe('PostgreSQL emulator, faults', () => {
     c.heal(id);
     const t = Date.now();
     await conn.query('SELECT 1');
-    expect(Date.now() - t).toBeLessThan(150);
+    expect(Date.now() - t).toBeLessThan(250); // well under one delayed round trip (300 ms), with room for a loaded CI machine
     await conn.end();
   });
 
