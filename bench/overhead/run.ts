@@ -8,16 +8,18 @@
  * with the median ops/s. Then heap bytes per open connection (median of interleaved runs).
  * Clients connect straight to each engine's address, bypassing the emulator's proxy.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { startClusterOrExplain, EngineMissingError } from '../failover/start-cluster.js';
 import { dispatchCost } from './dispatch.js';
-import { heapPerConnection, median, throughput } from './measure.js';
-import type { BenchClient, Variant, VariantKind } from './variants.js';
+import { median, throughput } from './measure.js';
+import type { BenchClient, Target, Variant, VariantKind } from './variants.js';
 import { VARIANT_KINDS, mysqlTarget, mysqlVariant, pgTarget, pgVariant } from './variants.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 120);
-const HEAP_REPEATS = 3;
+const HEAP_REPEATS = 2;
 const CONCURRENCY = 16;
 const HEAP_CONNECTIONS = Number(process.env.BENCH_HEAP_CONNECTIONS ?? 100);
 
@@ -131,22 +133,43 @@ function printRow(r: Row): void {
   );
 }
 
-async function benchHeap(engine: string, variants: Record<VariantKind, Variant>): Promise<void> {
+/** Heap per connection of one variant, measured in a fresh child process (clean heap). */
+function heapInChild(args: Record<string, unknown>): Promise<number> {
+  return new Promise((resolveHeap, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'heap-child.ts'), JSON.stringify(args)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const m = /\{.*\}/.exec(out);
+      if (code !== 0 || m === null) reject(new Error(`heap child failed (${code ?? 'signal'}): ${out}`));
+      else resolveHeap((JSON.parse(m[0]) as { bytesPerConnection: number }).bytesPerConnection);
+    });
+  });
+}
+
+async function benchHeap(engine: 'postgres' | 'mysql', target: Target, pattern: string): Promise<void> {
   const runs = {} as Record<VariantKind, number[]>;
   for (const kind of VARIANT_KINDS) runs[kind] = [];
   for (let r = 0; r < HEAP_REPEATS; r++) {
-    for (let i = 0; i < VARIANT_KINDS.length; i++) {
-      const kind = VARIANT_KINDS[(r + i) % VARIANT_KINDS.length] as VariantKind;
-      runs[kind].push(await heapPerConnection(variants[kind], HEAP_CONNECTIONS));
+    for (const kind of VARIANT_KINDS) {
+      runs[kind].push(await heapInChild({ engine, kind, count: HEAP_CONNECTIONS, target, pattern }));
     }
   }
   const perConn = {} as Record<VariantKind, number>;
   for (const kind of VARIANT_KINDS) perConn[kind] = median(runs[kind]);
   const kb = (b: number): string => `${(b / 1024).toFixed(1)} KB`;
+  const delta = (k: VariantKind): string =>
+    `${perConn[k] >= perConn.raw ? '+' : ''}${kb(perConn[k] - perConn.raw)}`;
   console.log(
-    `${pad(engine, 9)} heap per open connection (${HEAP_CONNECTIONS} connections): raw ${kb(perConn.raw)} | ` +
-      `plugins: [] ${kb(perConn['plugins: []'])} (${perConn['plugins: []'] >= perConn.raw ? '+' : ''}${kb(perConn['plugins: []'] - perConn.raw)}) | ` +
-      `default ${kb(perConn['default plugins'])} (${perConn['default plugins'] >= perConn.raw ? '+' : ''}${kb(perConn['default plugins'] - perConn.raw)})`,
+    `${pad(engine, 9)} heap per open connection (${HEAP_CONNECTIONS} connections, fresh process each): raw ${kb(perConn.raw)} | ` +
+      `plugins: [] ${kb(perConn['plugins: []'])} (${delta('plugins: []')}) | default ${kb(perConn['default plugins'])} (${delta('default plugins')})`,
   );
 }
 
@@ -194,8 +217,8 @@ async function main(): Promise<void> {
       );
     }
     if (parts.includes('heap')) {
-      await benchHeap('postgres', pgVariants);
-      await benchHeap('mysql', myVariants);
+      await benchHeap('postgres', pgAt, pgCluster.instanceHostPattern);
+      await benchHeap('mysql', myAt, mysqlCluster.instanceHostPattern);
     }
     console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {

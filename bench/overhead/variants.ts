@@ -23,7 +23,7 @@ export interface Variant {
 export type VariantKind = 'raw' | 'plugins: []' | 'default plugins';
 export const VARIANT_KINDS: readonly VariantKind[] = ['raw', 'plugins: []', 'default plugins'];
 
-interface Target {
+export interface Target {
   host: string;
   port: number;
   user: string;

@@ -36,28 +36,31 @@ function isSubmittable(x: unknown): x is Submittable {
   return typeof x === 'object' && x !== null && typeof (x as { submit?: unknown }).submit === 'function';
 }
 
-/** Back-reference from a native pg.Client to the facade its events are forwarded to. */
-const FACADE = Symbol('aurora-ha.pg.facade');
+/**
+ * Which facade a native pg.Client forwards its events to. A WeakMap, not a property on the
+ * native client: adding a property would reshape pg's objects (and cost memory per connection).
+ */
+const facadeOf = new WeakMap<pg.Client, Client>();
 
-type NativeWithFacade = pg.Client & { [FACADE]?: Client | undefined };
+type NativeWithFacade = pg.Client;
 
 // Event forwarders shared by every Client (no closure per connection): `this` is the native client.
 function forwardNotice(this: NativeWithFacade, msg: unknown): void {
-  this[FACADE]?.emit('notice', msg);
+  facadeOf.get(this)?.emit('notice', msg);
 }
 
 function forwardNotification(this: NativeWithFacade, msg: unknown): void {
-  this[FACADE]?.emit('notification', msg);
+  facadeOf.get(this)?.emit('notification', msg);
 }
 
 /** Asynchronous errors (socket lost while idle) reach the user only when they listen for them. */
 function forwardError(this: NativeWithFacade, err: Error): void {
-  const facade = this[FACADE];
+  const facade = facadeOf.get(this);
   if (facade !== undefined && facade.listenerCount('error') > 0) facade.emit('error', err);
 }
 
 function forwardEnd(this: NativeWithFacade): void {
-  this[FACADE]?.physicalEnded();
+  facadeOf.get(this)?.physicalEnded();
 }
 
 export class Client extends EventEmitter {
@@ -229,14 +232,14 @@ export class Client extends EventEmitter {
   connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
     const prev = previous?.native as NativeWithFacade | undefined;
     if (prev !== undefined) {
-      prev[FACADE] = undefined;
+      facadeOf.delete(prev);
       prev.off('notice', forwardNotice);
       prev.off('notification', forwardNotification);
       prev.off('error', forwardError);
       prev.off('end', forwardEnd);
     }
     const next = conn.native as NativeWithFacade;
-    next[FACADE] = this;
+    facadeOf.set(next, this);
     next.on('notice', forwardNotice);
     next.on('notification', forwardNotification);
     next.on('error', forwardError);
