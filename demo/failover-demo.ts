@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import type { EmulatedCluster } from '../src/emulator.js';
 import { now } from '../bench/failover/clock.js';
 import { exitWatchdog } from '../bench/failover/exit-watchdog.js';
+import { listenForInterrupt } from '../bench/failover/interrupt.js';
 import { runFailover, type FailoverRunResult } from '../bench/failover/failover-run.js';
 import { groupOutage } from '../bench/failover/outage.js';
 import { formatErrors, formatTable, signedMs } from '../bench/failover/report.js';
@@ -191,21 +192,16 @@ async function main(): Promise<number> {
     console.error(err instanceof Error ? err.message : String(err));
     return 2;
   }
-  const abort = new AbortController();
-  const onSigint = (): void => {
-    console.error('\ninterrupted: stopping…');
-    abort.abort();
-  };
-  process.once('SIGINT', onSigint);
+  const interrupt = listenForInterrupt('demo');
   try {
-    await demo(config, abort.signal);
-    return abort.signal.aborted ? 130 : 0;
+    await demo(config, interrupt.signal);
+    return interrupt.signal.aborted ? 130 : 0;
   } catch (err) {
     if (err instanceof EngineMissingError) console.error(err.message);
     else console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    interrupt.dispose();
     exitWatchdog('demo');
   }
 }

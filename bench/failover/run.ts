@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type { TimelineEvent } from '../../src/emulator.js';
 import { exitWatchdog } from './exit-watchdog.js';
 import { runFailover } from './failover-run.js';
+import { listenForInterrupt } from './interrupt.js';
 import { groupOutage, type GroupOutage } from './outage.js';
 import { formatErrors, formatTable, formatTimeline } from './report.js';
 import { EngineMissingError, startClusterOrExplain } from './start-cluster.js';
@@ -280,21 +281,16 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const abort = new AbortController();
-  const onSigint = (): void => {
-    console.error('\ninterrupted: stopping the current cluster…');
-    abort.abort();
-  };
-  process.once('SIGINT', onSigint);
+  const interrupt = listenForInterrupt('bench:failover');
   const results: ScenarioResult[] = [];
   try {
     for (const engine of config.engines)
       for (const connections of config.connections)
         for (const family of config.families) {
-          if (abort.signal.aborted) break;
+          if (interrupt.signal.aborted) break;
           const label = `${engine} ${writeClient(engine, family, auroraOptions(config)).label} ×${connections}`;
           console.log(`running ${label} (DNS lag ${config.dnsLagMs} ms)…`);
-          const result = await runScenario(config, engine, family, connections, abort.signal);
+          const result = await runScenario(config, engine, family, connections, interrupt.signal);
           results.push(result);
           console.log(
             `  downtime p50/p95/max ${formatSummary(result.outage.downtime)} ms, after promotion ${formatSummary(result.outage.afterPromotion)} ms, unrecovered ${result.outage.unrecovered}`,
@@ -312,9 +308,9 @@ async function main(): Promise<number> {
     console.error(`bench:failover failed: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    interrupt.dispose();
   }
-  if (abort.signal.aborted) return 130;
+  if (interrupt.signal.aborted) return 130;
   console.log('');
   printResults(results);
   mkdirSync(dirname(config.out), { recursive: true });
