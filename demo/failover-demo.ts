@@ -102,7 +102,7 @@ async function demo(config: DemoConfig, signal: AbortSignal): Promise<void> {
       steadyMs: config.steadyMs,
       settleMs: 2000,
       untilDnsSwitched: true,
-      maxAfterFaultMs: config.dnsLagMs + 15_000,
+      maxAfterFaultMs: config.dnsLagMs + 10_000,
       signal,
       onSecond: (at, records) => {
         progress ??= new ProgressLine(records, startedAt);
