@@ -76,20 +76,20 @@ export interface MysqlFacade extends EventEmitter {
   physicalEnded(): void;
 }
 
-/** Back-reference from a native connection to the facade its events are forwarded to. */
-const FACADE = Symbol('aurora-ha.mysql2.facade');
+/** Which facade a native connection forwards its events to (a WeakMap: mysql2's objects stay as they are). */
+const facadeOf = new WeakMap<NativeMysqlConnection, MysqlFacade>();
 
-type NativeWithFacade = NativeMysqlConnection & { [FACADE]?: MysqlFacade | undefined };
+type NativeWithFacade = NativeMysqlConnection;
 
 // Shared forwarders (no closure per connection): `this` is the native connection.
 /** Errors of an idle connection reach the user only when they listen: a lost socket must not crash the process. */
 function forwardError(this: NativeWithFacade, err: Error): void {
-  const facade = this[FACADE];
+  const facade = facadeOf.get(this);
   if (facade !== undefined && facade.listenerCount('error') > 0) facade.emit('error', err);
 }
 
 function forwardEnd(this: NativeWithFacade): void {
-  this[FACADE]?.physicalEnded();
+  facadeOf.get(this)?.physicalEnded();
 }
 
 /** Move `error` / `end` forwarding from the previous native connection to the current one. */
@@ -100,12 +100,12 @@ export function moveNativeEvents(
 ): void {
   const prev = previous?.native as NativeWithFacade | undefined;
   if (prev !== undefined) {
-    prev[FACADE] = undefined;
+    facadeOf.delete(prev);
     prev.off('error', forwardError);
     prev.off('end', forwardEnd);
   }
   const next = conn.native as NativeWithFacade;
-  next[FACADE] = facade;
+  facadeOf.set(next, facade);
   next.on('error', forwardError);
   next.on('end', forwardEnd);
 }
