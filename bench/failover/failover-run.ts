@@ -111,7 +111,10 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
     let newWriter: string | undefined;
     let failoverError: string | undefined;
     let failoverDone = false;
-    const failover = cluster.failover().then(
+    // Interrupted before the fault: nothing to trigger, the caller stops the cluster.
+    const failover = (
+      stop.signal.aborted ? Promise.reject(new Error('interrupted')) : cluster.failover()
+    ).then(
       (r) => {
         newWriter = r.newWriter;
       },
