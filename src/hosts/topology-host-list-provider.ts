@@ -6,6 +6,7 @@
  * Topology rules: no writer row → rejected (cache kept); several writer rows → the newest wins.
  */
 import type { Dialect, TopologyRow } from '../dialects/dialect.js';
+import { acceptTopology, topologyWeight } from '../dialects/topology-rows.js';
 import type { PhysicalConnection } from '../drivers/driver.js';
 import { ConfigurationError, UnavailableHostError } from '../core/errors.js';
 import type { HostAvailability, HostInfo, HostRole } from './host-info.js';
@@ -30,20 +31,18 @@ export interface TopologyHostListOptions {
   onChange?: (hosts: readonly HostInfo[]) => void;
 }
 
-/** Convert topology rows into hosts; undefined when the rows name no writer. */
+/**
+ * Convert topology rows into hosts; undefined when the rows name no writer. The writer and
+ * weight rules are the dialects' (`acceptTopology`, `topologyWeight`), not repeated here.
+ */
 export function hostsFromTopology(
   rows: readonly TopologyRow[],
   pattern: HostPattern | undefined,
   defaultPort: number,
 ): HostInfo[] | undefined {
-  let writer: TopologyRow | undefined;
-  for (const r of rows) {
-    if (r.isWriter && (writer === undefined || (r.lastUpdate ?? 0) > (writer.lastUpdate ?? 0))) writer = r;
-  }
-  if (writer === undefined) return undefined;
-  const hosts: HostInfo[] = [];
-  for (const r of rows) {
-    if (r.isWriter && r !== writer) continue; // a stale writer row: the newest one wins
+  const accepted = acceptTopology(rows);
+  if (accepted === undefined) return undefined;
+  return accepted.map((r) => {
     let address: { host: string; port: number };
     if (r.endpoint !== undefined) address = { host: r.endpoint, port: r.port ?? defaultPort };
     else if (pattern !== undefined) address = instanceHostFromPattern(pattern, r.instanceId, defaultPort);
@@ -53,16 +52,13 @@ export function hostsFromTopology(
         `Cannot build the host name of instance "${r.instanceId}": set clusterInstanceHostPattern (e.g. "?.my-domain.example:5432").`,
       );
     }
-    hosts.push(
-      makeHost(address.host, address.port, {
-        role: r === writer ? 'writer' : 'reader',
-        weight: Math.round(r.lagMs) * 100 + Math.round(r.cpu),
-        instanceId: r.instanceId,
-        ...(r.lastUpdate !== undefined ? { lastUpdate: r.lastUpdate } : {}),
-      }),
-    );
-  }
-  return hosts;
+    return makeHost(address.host, address.port, {
+      role: r.isWriter ? 'writer' : 'reader',
+      weight: topologyWeight(r),
+      instanceId: r.instanceId,
+      ...(r.lastUpdate !== undefined ? { lastUpdate: r.lastUpdate } : {}),
+    });
+  });
 }
 
 export class TopologyHostListProvider implements HostListProvider {
