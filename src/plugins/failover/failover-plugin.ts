@@ -47,13 +47,15 @@ export class FailoverPlugin implements Plugin {
   /** Effective mode (configured, or derived from the initial URL). */
   readonly mode: FailoverMode;
   private inFlight: InFlight | undefined;
-  /** Physical connections already replaced by a failover (weak: no growth). */
-  private readonly replaced = new WeakSet<PhysicalConnection>();
+  /** Physical connections already replaced by a failover (weak: no growth; created on first failover). */
+  private replaced: WeakSet<PhysicalConnection> | undefined;
   /** Set when a failover failed: the logical connection is unusable from then on. */
   private failure: FailoverFailedError | undefined;
-  private readonly released = new AbortController();
-  /** Which topology instance each physical connection is on (weak: dies with the connection). */
-  private readonly instanceOf = new WeakMap<PhysicalConnection, HostInfo>();
+  /** Aborts running failovers on release(); created by the first failover (heap per idle connection matters). */
+  private releasedCtl: AbortController | undefined;
+  private isReleased = false;
+  /** Which topology instance the latest physical connection is on (a cluster endpoint hides it). */
+  private known: { readonly conn: PhysicalConnection; readonly host: HostInfo } | undefined;
 
   private readonly readerSelector: HostSelector | undefined;
 
@@ -120,7 +122,12 @@ export class FailoverPlugin implements Plugin {
   }
 
   async release(): Promise<void> {
-    this.released.abort();
+    this.isReleased = true;
+    this.releasedCtl?.abort();
+  }
+
+  private instanceOf(conn: PhysicalConnection | undefined): HostInfo | undefined {
+    return conn !== undefined && this.known?.conn === conn ? this.known.host : undefined;
   }
 
   /** The error the failing call rejects with (the original one when failover does not apply). */
@@ -130,7 +137,7 @@ export class FailoverPlugin implements Plugin {
     inTx: boolean,
   ): Promise<unknown> {
     const joinable = this.inFlight !== undefined && this.inFlight.failed === conn;
-    if (!joinable && conn !== undefined && this.replaced.has(conn)) {
+    if (!joinable && conn !== undefined && this.replaced?.has(conn) === true) {
       // Sent on a connection an earlier failover replaced (and aborted): its fate is as unknown
       // as the call that started that failover, and the logical connection works again.
       const host = this.service.currentHost;
@@ -170,7 +177,7 @@ export class FailoverPlugin implements Plugin {
       await s.refreshHostList(conn);
       // A cluster endpoint hides the instance; knowing it lets failover skip the failed one.
       const instance = await s.identifyConnection(conn);
-      if (instance !== undefined) this.instanceOf.set(conn, instance);
+      if (instance !== undefined) this.known = { conn, host: instance };
     } catch {
       // Topology stays unknown; a later refresh (after a failover, by another connection) may fill it.
     }
@@ -198,7 +205,7 @@ export class FailoverPlugin implements Plugin {
       if (failedConn !== undefined && (inTx || failedConn.inTransaction())) {
         await rollbackQuietly(failedConn, Math.min(ROLLBACK_TIMEOUT_MS, s.config.options.failoverTimeoutMs));
       }
-      const on = failedConn !== undefined ? this.instanceOf.get(failedConn) : undefined;
+      const on = this.instanceOf(failedConn);
       const result = await this.findReplacement(on ?? s.currentHost, kind, cause);
       try {
         await this.prepareNewConnection(result);
@@ -207,8 +214,8 @@ export class FailoverPlugin implements Plugin {
         await closeQuietly(result.conn);
         throw e;
       }
-      this.instanceOf.set(result.conn, result.host);
-      if (failedConn !== undefined) this.replaced.add(failedConn);
+      this.known = { conn: result.conn, host: result.host };
+      if (failedConn !== undefined) (this.replaced ??= new WeakSet()).add(failedConn);
       return result;
     } catch (e) {
       if (e instanceof ConfigurationError) throw e;
@@ -233,9 +240,11 @@ export class FailoverPlugin implements Plugin {
     const failedHost = topologyEntryFor(current, s.hosts(), onWriter);
     if (failedHost !== undefined && kind === 'network')
       s.setAvailability(availabilityKeys(failedHost), 'unavailable');
+    if (this.isReleased) throw new FailoverFailedError('the connection was ended', { cause });
     const stop = new AbortController();
     const onRelease = (): void => stop.abort();
-    this.released.signal.addEventListener('abort', onRelease, { once: true });
+    const released = (this.releasedCtl ??= new AbortController()).signal;
+    released.addEventListener('abort', onRelease, { once: true });
     const timer = setTimeout(() => stop.abort(), options.failoverTimeoutMs);
     timer.unref();
     const ctx: FailoverContext = {
@@ -249,12 +258,12 @@ export class FailoverPlugin implements Plugin {
     try {
       return this.mode === 'strict-writer' ? await writerFailover(ctx) : await readerFailover(ctx);
     } catch (e) {
-      if (this.released.signal.aborted)
+      if (released.aborted)
         throw new FailoverFailedError('the connection was ended during failover', { cause });
       throw e;
     } finally {
       clearTimeout(timer);
-      this.released.signal.removeEventListener('abort', onRelease);
+      released.removeEventListener('abort', onRelease);
     }
   }
 
