@@ -5,7 +5,7 @@
  * marks, and the session state the user set through our API.
  */
 import type { ResolvedConfig } from '../config/wrapper-options.js';
-import { detectDialect } from '../dialects/detect-dialect.js';
+import { cachedDialect, detectDialect } from '../dialects/detect-dialect.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type {
   ConnectOptions,
@@ -220,6 +220,14 @@ export class ConnectionPluginService implements PluginService {
     } finally {
       await conn.close();
     }
+  }
+
+  adoptKnownDialect(): boolean {
+    if (this.dialect === undefined && this.detect) {
+      const known = cachedDialect(this.initialHost);
+      if (known !== undefined) void this.adoptDialect(known);
+    }
+    return this.dialect?.topologyAware === true;
   }
 
   private async adoptDialect(dialect: Dialect): Promise<void> {

@@ -103,6 +103,13 @@ export interface PluginService {
   setAvailability(hostKeys: readonly string[], availability: HostAvailability): void;
   identifyConnection(conn: PhysicalConnection): Promise<HostInfo | undefined>;
   hostRole(conn: PhysicalConnection): Promise<HostRole>;
+  /**
+   * Before any physical connection exists (a failed initial connect): adopt the dialect an
+   * earlier connection of this process detected for the initial host, which also makes the
+   * cluster's shared topology visible through hosts(). True when a topology-aware dialect is
+   * in use afterwards. Optional: a service that cannot tell returns false or omits it.
+   */
+  adoptKnownDialect?(): boolean;
   /** Session state set through our API (autocommit/readOnly/isolation/schema), for keepSessionStateOnFailover. */
   sessionState(): SessionState;
 }

@@ -128,6 +128,12 @@ async function runDetection(
   return current;
 }
 
+/** The dialect an earlier connection detected for `host`, without I/O (undefined when unknown). */
+export function cachedDialect(host: { host: string; port: number }): Dialect | undefined {
+  const name = cache.get(hostKey(host));
+  return name === undefined ? undefined : dialectByName(name);
+}
+
 /** Forget cached detections (all hosts, or one `host:port`). */
 export function clearDialectCache(key?: string): void {
   if (key === undefined) cache.clear();

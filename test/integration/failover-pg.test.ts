@@ -132,8 +132,12 @@ async function expectNoSessionsLeft(c: EmulatedCluster): Promise<void> {
  * Run a destructive test (failover, crash) on a cluster of its own, then check that no
  * session of the test user is left on any live instance before stopping it.
  */
-async function onFreshCluster(instances: number, body: () => Promise<void>): Promise<void> {
-  const own = await startTestCluster({ engine: 'postgres', instances });
+async function onFreshCluster(
+  instances: number,
+  body: () => Promise<void>,
+  options: { dnsLagMs?: number } = {},
+): Promise<void> {
+  const own = await startTestCluster({ engine: 'postgres', instances, ...options });
   active = () => own;
   try {
     await body();
@@ -362,6 +366,32 @@ describe('failover plugin on PostgreSQL', () => {
     for (const i of cluster().instances()) cluster().heal(i.id);
     expect(await rejection(c.query('SELECT 1'))).toBeInstanceOf(FailoverFailedError);
   });
+
+  it('enableConnectFailover: a new connection whose endpoint still resolves to the dead writer reaches the new one', async () =>
+    onFreshCluster(
+      3,
+      async () => {
+        // An earlier connection of this cluster taught the process its dialect and topology.
+        const first = client(undefined);
+        await first.connect();
+        const old = writerId(cluster());
+        const { newWriter } = await cluster().failover();
+        // DNS still points at the old writer (60 s lag); keep it unreachable while it is rebuilt.
+        cluster().partition(old, { mode: 'refuse' });
+
+        const plain = client(undefined);
+        const refused = await rejection(plain.connect());
+        expect(refused).not.toBeInstanceOf(FailoverError);
+        expect((refused as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+
+        const b = client(undefined, { enableConnectFailover: true });
+        await b.connect();
+        expect(await instanceId(b)).toBe(newWriter);
+        expect(await inRecovery(b)).toBe(false);
+        cluster().heal(old);
+      },
+      { dnsLagMs: 60_000 },
+    ));
 
   it('loses no acknowledged insert across two failovers', async () =>
     onFreshCluster(4, async () => {

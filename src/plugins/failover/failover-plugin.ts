@@ -82,14 +82,18 @@ export class FailoverPlugin implements Plugin {
       if (
         !isInitial ||
         !this.service.config.options.enableConnectFailover ||
-        this.service.classify(err) !== 'network' ||
-        !this.mayFailOver('network')
+        this.service.classify(err) !== 'network'
       ) {
         throw err;
       }
+      // Nothing is connected yet: the topology can only come from an earlier connection of this
+      // cluster (shared cache) through the dialect detected for this host (detection cache).
+      this.service.adoptKnownDialect?.();
+      if (!this.mayFailOver('network')) throw err;
       const result = await this.findReplacement(host, 'network', err).catch((e: unknown) => {
         throw this.asFailed(e, err);
       });
+      this.known = { conn: result.conn, host: result.host };
       return result.conn;
     }
     const problem = this.service.config.options.enableFailover
