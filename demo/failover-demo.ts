@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { EmulatedCluster } from '../src/emulator.js';
 import { now } from '../bench/failover/clock.js';
-import { exitWatchdog } from '../bench/failover/exit-watchdog.js';
+import { exitWhenFlushed } from '../bench/failover/exit-when-flushed.js';
 import { listenForInterrupt } from '../bench/failover/interrupt.js';
 import { runFailover, type FailoverRunResult } from '../bench/failover/failover-run.js';
 import { groupOutage } from '../bench/failover/outage.js';
@@ -202,8 +202,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     interrupt.dispose();
-    exitWatchdog('demo');
   }
 }
 
-process.exitCode = await main();
+exitWhenFlushed(await main());

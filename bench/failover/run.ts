@@ -11,7 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { TimelineEvent } from '../../src/emulator.js';
-import { exitWatchdog } from './exit-watchdog.js';
+import { exitWhenFlushed } from './exit-when-flushed.js';
 import { runFailover } from './failover-run.js';
 import { listenForInterrupt } from './interrupt.js';
 import { groupOutage, type GroupOutage } from './outage.js';
@@ -323,5 +323,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main();
-exitWatchdog('bench:failover');
+exitWhenFlushed(await main());
