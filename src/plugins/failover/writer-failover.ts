@@ -3,8 +3,9 @@
  * (A) reconnect to the old writer every `failoverWriterReconnectIntervalMs`, accepted only
  *     if the instance still says it is the writer;
  * (B) connect to a reader, read the topology from it at once and then every
- *     `failoverClusterTopologyRefreshRateMs` until a different writer appears, then connect
- *     to that writer (retrying) and verify it says it is the writer.
+ *     `failoverClusterTopologyRefreshRateMs` (or as soon as the reader drops the connection,
+ *     which readers do when they restart to follow a new writer) until a different writer
+ *     appears, then connect to that writer (retrying) and verify it says it is the writer.
  * The first verified writer wins; the other task is aborted and every connection either
  * task opened, except the winner, is closed.
  */
@@ -83,6 +84,31 @@ async function reconnectOldWriter(
 interface ReaderSession {
   conn: PhysicalConnection;
   host: HostInfo;
+  /** Settles when the server drops this connection (a reader restarting to follow a new writer). */
+  lost: Promise<void>;
+}
+
+/**
+ * Wait `ms` before the next topology read, but wake at once when the reader connection is
+ * dropped: after a failover, readers restart to follow the new writer, so a dropped reader
+ * connection is the moment its topology is worth reading again.
+ */
+async function pauseUntilNextRead(
+  ms: number,
+  reader: ReaderSession | undefined,
+  signal: AbortSignal,
+): Promise<void> {
+  if (reader === undefined || reader.conn.closed) return sleep(ms, signal);
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.race([sleep(ms, stop.signal).catch(() => undefined), reader.lost]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    stop.abort();
+  }
+  throwIfAborted(signal);
 }
 
 /** Task B: learn the new writer from a reader's topology, then connect to it. */
@@ -123,7 +149,7 @@ async function waitForNewWriter(
       }
       if (reader.conn.closed) reader = undefined;
     }
-    await sleep(deadline.cap(refreshRate), signal);
+    await pauseUntilNextRead(deadline.cap(refreshRate), reader, signal);
   }
   throw new Error('no new writer appeared in the topology before failoverTimeoutMs');
 }
@@ -143,7 +169,8 @@ async function connectAnyReader(
     async (host, attemptSignal) => {
       const timeoutMs = ctx.deadline.cap(ctx.service.config.options.failoverReaderConnectTimeoutMs);
       const conn = await opened.connect(host, { timeoutMs, signal: attemptSignal });
-      return { conn, host };
+      const lost = new Promise<void>((resolve) => conn.onError(() => resolve()));
+      return { conn, host, lost };
     },
     signal,
     (late) => void opened.discard(late.conn),
