@@ -7,8 +7,10 @@
 import rawMysql from 'mysql2/promise';
 import pg from 'pg';
 import type { EmulatedCluster } from '../../src/emulator.js';
-import { createConnection } from '../../src/mysql2-promise.js';
-import { Client } from '../../src/pg.js';
+import { builtMysql2Promise, builtPg } from './built-package.js';
+
+const { Client } = builtPg;
+const { createConnection } = builtMysql2Promise;
 
 export interface BenchClient {
   query(sql: string): Promise<unknown>;

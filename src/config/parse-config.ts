@@ -127,6 +127,29 @@ function initialHostsOf(
   return [{ host, port }];
 }
 
+/**
+ * Resolved options are read-only, and an application opens many connections with the same
+ * ones: connections with equal options share one frozen object instead of each holding a
+ * ~0.8 KB copy (an object with this many keys added at run time is a hash table in V8).
+ * Bounded, so varied configs cannot make it grow without limit.
+ */
+const INTERNED_OPTIONS = new Map<string, ResolvedOptions>();
+const INTERNED_OPTIONS_LIMIT = 64;
+
+function internOptions(values: Record<string, unknown>): ResolvedOptions {
+  const key = JSON.stringify(values);
+  let shared = INTERNED_OPTIONS.get(key);
+  if (shared === undefined) {
+    shared = Object.freeze(values) as unknown as ResolvedOptions;
+    if (INTERNED_OPTIONS.size >= INTERNED_OPTIONS_LIMIT) {
+      const oldest = INTERNED_OPTIONS.keys().next().value;
+      if (oldest !== undefined) INTERNED_OPTIONS.delete(oldest);
+    }
+    INTERNED_OPTIONS.set(key, shared);
+  }
+  return shared;
+}
+
 function resolve(engine: Engine, input: Record<string, unknown> | string): ResolvedConfig {
   const urlKey = URL_KEY[engine];
   let source: Record<string, unknown>;
@@ -168,7 +191,7 @@ function resolve(engine: Engine, input: Record<string, unknown> | string): Resol
       f.value,
     );
   }
-  const options = values as unknown as ResolvedOptions;
+  const options = internOptions(values);
   return {
     options,
     initialHosts: initialHostsOf(driverConfig, urlHost, options.hosts, defaultPort),
