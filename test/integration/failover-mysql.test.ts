@@ -5,8 +5,7 @@
  * stays unreachable; then no session opened during failover may be left on any instance,
  * and no acknowledged insert may be lost across failovers.
  */
-import mysql from 'mysql2/promise';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
   FailoverError,
@@ -16,29 +15,14 @@ import {
 } from '../../src/core/errors.js';
 import { createConnection as createCallbackConnection } from '../../src/mysql2.js';
 import { PromiseConnection } from '../../src/mysql2-promise.js';
-import type { EmulatedCluster } from '../../src/emulator.js';
-import { mysqlConfig, startTestCluster, useCluster } from '../support/cluster.js';
+import { mysqlConfig } from '../support/cluster.js';
+import { FAST_FAILOVER as FAST, failoverHarness, rejection, writerId } from '../support/failover-harness.js';
 
-/** Shared cluster for tests that leave it as they found it (partitions are healed). */
-const shared = useCluster({ engine: 'mysql', instances: 3 });
-/** The cluster the current test uses: the shared one, or a fresh one for destructive tests. */
-let active: (() => EmulatedCluster) | undefined;
-const cluster = (): EmulatedCluster => (active ?? shared)();
-
-/** Fast failover settings so the suite stays short; the defaults are minutes. */
-const FAST = {
-  failoverTimeoutMs: 20_000,
-  failoverClusterTopologyRefreshRateMs: 200,
-  failoverWriterReconnectIntervalMs: 200,
-  failoverReaderConnectTimeoutMs: 3_000,
-};
-
-const clients: PromiseConnection[] = [];
+const harness = failoverHarness<PromiseConnection>('mysql', 3);
+const { cluster, onFreshCluster } = harness;
 
 function client(host: string | undefined, options: Record<string, unknown> = {}): PromiseConnection {
-  const c = new PromiseConnection({ ...mysqlConfig(cluster(), host), ...FAST, ...options });
-  clients.push(c);
-  return c;
+  return harness.track(new PromiseConnection({ ...mysqlConfig(cluster(), host), ...FAST, ...options }));
 }
 
 async function rows(
@@ -58,76 +42,6 @@ async function instanceId(c: PromiseConnection): Promise<string> {
 async function inRecovery(c: PromiseConnection): Promise<boolean> {
   return Number((await rows(c, 'SELECT @@innodb_read_only AS r'))[0]!.r) === 1;
 }
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to reject');
-}
-
-function writerId(c: EmulatedCluster): string {
-  const w = c.instances().find((i) => i.role === 'writer');
-  if (w === undefined) throw new Error('no writer in the emulated cluster');
-  return w.id;
-}
-
-/** Sessions of the test user on every running instance (excluding the counting session). */
-async function sessionsOfTestUser(c: EmulatedCluster): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const inst of c.instances()) {
-    if (inst.role === 'down') continue;
-    const probe = await mysql.createConnection(mysqlConfig(c, inst.host));
-    try {
-      const [r] = (await probe.query(
-        "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE user = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND id <> CONNECTION_ID()",
-      )) as [{ n: number }[], unknown];
-      out[inst.id] = Number(r[0]!.n);
-    } finally {
-      await probe.end();
-    }
-  }
-  return out;
-}
-
-/** Wait until no session of the test user is left anywhere (closing is asynchronous on the server). */
-async function expectNoSessionsLeft(c: EmulatedCluster): Promise<void> {
-  let last: Record<string, number> = {};
-  for (let i = 0; i < 40; i++) {
-    last = await sessionsOfTestUser(c);
-    if (Object.values(last).every((n) => n === 0)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(last).toEqual(Object.fromEntries(Object.keys(last).map((k) => [k, 0])));
-}
-
-/**
- * Run a destructive test (failover, crash) on a cluster of its own, then check that no
- * session of the test user is left on any live instance before stopping it.
- */
-async function onFreshCluster(instances: number, body: () => Promise<void>): Promise<void> {
-  const own = await startTestCluster({ engine: 'mysql', instances });
-  active = () => own;
-  try {
-    await body();
-    await Promise.all(clients.splice(0).map((cl) => cl.end().catch(() => undefined)));
-    await expectNoSessionsLeft(own);
-  } finally {
-    active = undefined;
-    await Promise.all(clients.splice(0).map((cl) => cl.end().catch(() => undefined)));
-    await own.stop();
-  }
-}
-
-afterEach(async () => {
-  const c = shared();
-  for (const i of c.instances()) c.heal(i.id);
-  await Promise.all(clients.splice(0).map((cl) => cl.end().catch(() => undefined)));
-  // Every connection a failover opened (readers probed, losers of a race) must be closed.
-  await expectNoSessionsLeft(c);
-});
 
 describe('failover plugin on MariaDB (mysql2/promise)', () => {
   it('rejects an IP address without clusterInstanceHostPattern at connect time', async () => {
