@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { AURORA_PG } from '../../src/dialects/sql.js';
-import { pgConfig, useCluster } from '../support/cluster.js';
+import { pgConfig, startTestCluster, useCluster } from '../support/cluster.js';
 import { clusterSubnet, engineProcesses } from '../support/engine-processes.js';
 
 const DNS_LAG_MS = 1500;
@@ -183,6 +183,16 @@ describe('PostgreSQL emulator, Aurora flavour', () => {
       );
       expect(Number(rows[0]?.n)).toBeGreaterThanOrEqual(acked.length);
     }
+  });
+
+  it('stop() right after failover() leaves no engine behind (the old writer is still being rebuilt)', async () => {
+    const c = await startTestCluster({ engine: 'postgres', instances: 3 });
+    const subnet = clusterSubnet(c);
+    await c.failover();
+    await c.stop();
+    // A rebuild that outlived stop() would start its server a moment later: give it that moment.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(engineProcesses(subnet, c.writerEndpoint.port)).toEqual([]);
   });
 
   it('stop() leaves no engine process and no temp dir', async () => {

@@ -10,6 +10,7 @@ import { closeSync, openSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendInstance, BackendOptions, EngineBackend, TopologyRecord } from '../engine.js';
+import { AuroraHaError } from '../../core/errors.js';
 import { chownTree, killGroup, runTool, spawnTracked, waitExit } from '../processes.js';
 import { ADMIN_USER, adminQuery, lsnToBigInt, waitReady, withAdmin } from './pg-admin.js';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
@@ -29,6 +30,8 @@ export class PostgresBackend implements EngineBackend {
   readonly engine = 'postgres' as const;
   private readonly bins: PgBinaries;
   private readonly running = new Map<string, Running>();
+  /** Set by shutdown(): no server may start afterwards. */
+  private closed = false;
   /** Writer started from the template and never replaced: standbys may be plain template copies. */
   private templateWriter: string | undefined;
   private templatePath: Promise<string> | undefined;
@@ -81,6 +84,9 @@ export class PostgresBackend implements EngineBackend {
   }
 
   private async launch(inst: BackendInstance): Promise<void> {
+    // Background recovery (an old writer rebuilt as a reader) may reach this after stop():
+    // starting a server then would leave it running on a deleted data dir.
+    if (this.closed) throw new AuroraHaError('EMULATOR_STATE', 'PostgreSQL backend already shut down');
     const log = openSync(join(inst.dir, 'postgres.log'), 'a');
     let child: ChildProcess;
     try {
@@ -249,6 +255,7 @@ export class PostgresBackend implements EngineBackend {
   }
 
   async shutdown(): Promise<void> {
+    this.closed = true;
     const all = [...this.running.values()];
     for (const r of all) killGroup(r.child, 'SIGKILL');
     await Promise.all(all.map((r) => waitExit(r.child, 5_000)));
