@@ -64,3 +64,30 @@ export function timeoutError(message: string): Error & { code: string } {
 export function abortError(message: string, reason: unknown): Error & { code: string } {
   return Object.assign(new Error(message, { cause: reason }), { name: 'AbortError', code: 'ABORT_ERR' });
 }
+
+/** Tell every listener that a connection was lost; a listener that throws cannot silence the others. */
+export function notifyLoss(listeners: readonly ((err: Error) => void)[], err: Error): void {
+  for (const listener of listeners) {
+    try {
+      listener(err);
+    } catch {
+      // a listener's failure must not prevent the others from hearing about it
+    }
+  }
+}
+
+/** Wait for `work` to settle (either way), but no longer than `ms` (graceful close with a bound). */
+export async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  try {
+    await Promise.race([work.then(noop, noop), grace]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function noop(): void {}

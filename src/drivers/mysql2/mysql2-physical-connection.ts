@@ -6,7 +6,7 @@ import type { Connection } from 'mysql2';
 import type { PhysicalConnection } from '../driver.js';
 import type { HostInfo } from '../../hosts/host-info.js';
 import { hostKey } from '../../hosts/host-info.js';
-import { markConnectionLost, timeoutError } from '../connection-lost.js';
+import { markConnectionLost, notifyLoss, settleWithin, timeoutError } from '../connection-lost.js';
 import { SERVER_STATUS_IN_TRANS, watchServerStatus } from './mysql2-server-status.js';
 import type { Mysql2PacketSource } from './mysql2-server-status.js';
 
@@ -109,17 +109,16 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closing = true;
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, CLOSE_GRACE_MS);
-      timer.unref();
-      try {
-        this.native.end(() => resolve());
-      } catch {
-        resolve();
-      }
-    });
-    clearTimeout(timer);
+    await settleWithin(
+      new Promise<void>((resolve) => {
+        try {
+          this.native.end(() => resolve());
+        } catch {
+          resolve();
+        }
+      }),
+      CLOSE_GRACE_MS,
+    );
     this.abort();
   }
 
@@ -135,12 +134,6 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
     this.#closed = true;
     this.lastError = err;
     if (this.#closing || !first) return;
-    for (const listener of this.#listeners) {
-      try {
-        listener(err);
-      } catch {
-        // keep notifying the others
-      }
-    }
+    notifyLoss(this.#listeners, err);
   }
 }

@@ -7,7 +7,7 @@ import type { Client } from 'pg';
 import type { PhysicalConnection } from '../driver.js';
 import type { HostInfo } from '../../hosts/host-info.js';
 import { hostKey } from '../../hosts/host-info.js';
-import { markConnectionLost, timeoutError } from '../connection-lost.js';
+import { markConnectionLost, notifyLoss, settleWithin, timeoutError } from '../connection-lost.js';
 
 /** How long `close()` waits for pg's Terminate handshake before destroying the socket. */
 export const CLOSE_GRACE_MS = 1000;
@@ -103,15 +103,9 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closing = true;
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, CLOSE_GRACE_MS);
-      timer.unref();
-    });
     try {
-      await Promise.race([this.native.end().catch(() => undefined), grace]);
+      await settleWithin(this.native.end(), CLOSE_GRACE_MS);
     } finally {
-      clearTimeout(timer);
       this.abort();
     }
   }
@@ -128,12 +122,6 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
     this.lastError = err;
     // Listeners hear about the loss once (pg may follow a FATAL message with "Connection terminated").
     if (this.#closing || !first) return;
-    for (const listener of this.#listeners) {
-      try {
-        listener(err);
-      } catch {
-        // a listener's failure must not prevent the others from hearing about it
-      }
-    }
+    notifyLoss(this.#listeners, err);
   }
 }
