@@ -7,7 +7,8 @@ import type { Connection, ConnectionOptions } from 'mysql2';
 import type { ConnectOptions, DriverAdapter, PhysicalConnection } from '../driver.js';
 import type { HostInfo } from '../../hosts/host-info.js';
 import { hostKey } from '../../hosts/host-info.js';
-import { abortError, errorCode, markConnectionLost, timeoutError } from '../connection-lost.js';
+import { abortError } from '../connection-lost.js';
+import { connectBounded } from '../bounded-connect.js';
 import { classifyMysql2Error } from './mysql2-errors.js';
 import { Mysql2PhysicalConnection } from './mysql2-physical-connection.js';
 import {
@@ -53,41 +54,16 @@ async function connectMysql2(
   driverConfig: ConnectionOptions,
   options: ConnectOptions = {},
 ): Promise<Mysql2PhysicalConnection> {
-  const { timeoutMs, signal } = options;
-  const where = hostKey(host);
-  if (signal?.aborted === true) throw abortError(`Connect to ${where} aborted`, signal.reason);
-  const native = mysql.createConnection(mysql2ConfigForHost(driverConfig, host, timeoutMs));
+  if (options.signal?.aborted === true)
+    throw abortError(`Connect to ${hostKey(host)} aborted`, options.signal.reason);
+  const native = mysql.createConnection(mysql2ConfigForHost(driverConfig, host, options.timeoutMs));
   const conn = new Mysql2PhysicalConnection(host, native);
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      // mysql2's connectTimeout covers TCP + handshake; this backstop also bounds authentication.
-      if (timeoutMs !== undefined && timeoutMs > 0) {
-        timer = setTimeout(() => {
-          conn.abort();
-          reject(timeoutError(`Connect to ${where} timed out after ${timeoutMs} ms`));
-        }, timeoutMs);
-        timer.unref();
-      }
-      if (signal !== undefined) {
-        onAbort = () => {
-          conn.abort();
-          reject(abortError(`Connect to ${where} aborted`, signal.reason));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
+  // mysql2's connectTimeout covers TCP + handshake; the bound here also covers authentication.
+  const handshake = (): Promise<void> =>
+    new Promise((resolve, reject) => {
       native.connect((err: unknown) => (err !== null && err !== undefined ? reject(err) : resolve()));
     });
-    return conn;
-  } catch (err) {
-    if (conn.closed && errorCode(err) === undefined) markConnectionLost(err);
-    conn.abort();
-    throw err;
-  } finally {
-    clearTimeout(timer);
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-  }
+  return connectBounded(conn, handshake, options);
 }
 
 export const mysql2Adapter: DriverAdapter<ConnectionOptions, Connection> = {

@@ -7,7 +7,8 @@ import type { Client, ClientConfig } from 'pg';
 import type { ConnectOptions, DriverAdapter, PhysicalConnection } from '../driver.js';
 import type { HostInfo } from '../../hosts/host-info.js';
 import { hostKey } from '../../hosts/host-info.js';
-import { abortError, errorCode, markConnectionLost, timeoutError } from '../connection-lost.js';
+import { abortError } from '../connection-lost.js';
+import { connectBounded } from '../bounded-connect.js';
 import { pgConfigForHost } from './pg-config.js';
 import { classifyPgError } from './pg-errors.js';
 import { PgPhysicalConnection } from './pg-physical-connection.js';
@@ -18,45 +19,12 @@ async function connectPg(
   driverConfig: ClientConfig,
   options: ConnectOptions = {},
 ): Promise<PgPhysicalConnection> {
-  const { timeoutMs, signal } = options;
-  const where = hostKey(host);
-  if (signal?.aborted === true) throw abortError(`Connect to ${where} aborted`, signal.reason);
+  if (options.signal?.aborted === true)
+    throw abortError(`Connect to ${hostKey(host)} aborted`, options.signal.reason);
   const client = new pg.Client(pgConfigForHost(driverConfig, host));
   // Listeners (error included) are attached before the socket exists.
   const conn = new PgPhysicalConnection(host, client);
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const cancelled = new Promise<never>((_, reject) => {
-    if (timeoutMs !== undefined && timeoutMs > 0) {
-      timer = setTimeout(() => {
-        conn.abort();
-        reject(timeoutError(`Connect to ${where} timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      timer.unref();
-    }
-    if (signal !== undefined) {
-      onAbort = () => {
-        conn.abort();
-        reject(abortError(`Connect to ${where} aborted`, signal.reason));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-  });
-  const connecting = client.connect();
-  connecting.catch(() => undefined); // reported through the race; may settle after a timeout
-  try {
-    await Promise.race([connecting, cancelled]);
-    return conn;
-  } catch (err) {
-    // A code-less error after the socket ended during the handshake is pg's "Connection
-    // terminated" for a transport failure: remember it as a lost connection.
-    if (conn.closed && errorCode(err) === undefined) markConnectionLost(err);
-    conn.abort();
-    throw err;
-  } finally {
-    clearTimeout(timer);
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-  }
+  return connectBounded(conn, () => client.connect(), options);
 }
 
 export const pgAdapter: DriverAdapter<ClientConfig, Client> = {
