@@ -7,6 +7,7 @@
 import { ConfigurationError } from './errors.js';
 import type { Plugin, PluginFactory, PluginService } from './plugin.js';
 import { failoverPluginFactory } from '../plugins/failover/failover-plugin-factory.js';
+import { initialConnectionPluginFactory } from '../plugins/initial-connection/initial-connection-plugin-factory.js';
 
 /** A plugin code known to aurora-ha, whether or not this version ships it. */
 export interface KnownPlugin {
@@ -26,7 +27,10 @@ export const KNOWN_PLUGINS: readonly KnownPlugin[] = [
  * The factories this version ships. Plugin helpers add theirs here
  * (e.g. `failoverPluginFactory` from ../plugins/failover/failover-plugin-factory.js).
  */
-export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [failoverPluginFactory];
+export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [
+  failoverPluginFactory,
+  initialConnectionPluginFactory,
+];
 
 /** Plugin sets that cannot be combined on one connection. */
 const EXCLUSIVE: readonly (readonly [string, string])[] = [['failover', 'failover2']];
