@@ -23,6 +23,7 @@ import type {
   Credentials,
   EmulatedCluster,
   Endpoint,
+  FailoverOptions,
   InstanceEndpoint,
   PartitionMode,
   StartClusterOptions,
@@ -301,13 +302,20 @@ class Cluster implements EmulatedCluster {
     return readers[best] as Node;
   }
 
-  failover(options: { target?: string } = {}): Promise<{ newWriter: string }> {
+  failover(options: FailoverOptions = {}): Promise<{ newWriter: string }> {
     return this.serial(async () => {
       this.checkTarget(options.target);
       const old = this.currentWriter();
       if (old) {
         // Stamped first: clients lose the writer now, however long the kill itself takes.
-        this.record('writer-lost', old.inst.id, 'crashed (SIGKILL)');
+        if (options.silent) {
+          // Blackholed before the kill, so not one reset or FIN reaches its clients.
+          old.proxy.setPartition('blackhole');
+          this.record('writer-lost', old.inst.id, 'silent: blackholed until heal, engine SIGKILLed');
+          this.record('partitioned', old.inst.id, 'blackhole (silent failover)');
+        } else {
+          this.record('writer-lost', old.inst.id, 'crashed (SIGKILL)');
+        }
         old.wasWriterWhenLost = true;
         old.role = 'down';
         old.proxy.setEngineUp(false);
