@@ -13,8 +13,10 @@ const USAGE = `usage: aurora-ha emulator [--engine postgres|mysql] [--instances 
                           [--dns-lag-ms N] [--promotion-delay-ms N] [--cluster-id ID] [--region R] [--verbose]`;
 
 const COMMANDS = `commands (instances by number or id):
-  failover [N] [silent]   writer crashes, best reader (or N) promoted; silent: the old
-                          writer's sockets stay open and mute, new ones hang, until heal
+  failover [N] [silent] [keep-down]
+                          writer crashes, best reader (or N) promoted; silent: the old
+                          writer's sockets stay open and mute, new ones hang, until heal;
+                          keep-down: the old writer stays down (refusing) until reboot
   switchover [N]          graceful role swap
   crash N | reboot N      kill an instance / start it again
   partition N MODE        MODE = blackhole | reset | refuse
@@ -71,13 +73,14 @@ function instanceId(cluster: EmulatedCluster, arg: string | undefined): string {
   return id;
 }
 
-const FAILOVER_FLAGS = ['silent'] as const;
+const FAILOVER_FLAGS = ['silent', 'keep-down'] as const;
 
-/** `failover [N] [silent]`: an optional instance, then flags in any order. */
+/** `failover [N] [silent] [keep-down]`: an optional instance and flags, in any order. */
 function failoverArgs(cluster: EmulatedCluster, args: string[]): FailoverOptions {
   const opts: FailoverOptions = {};
   for (const arg of args) {
     if (arg === 'silent') opts.silent = true;
+    else if (arg === 'keep-down') opts.keepOldWriterDown = true;
     else if (opts.target === undefined && !(FAILOVER_FLAGS as readonly string[]).includes(arg))
       opts.target = instanceId(cluster, arg);
     else throw new UsageError(`unexpected "${arg}" (failover [N] [${FAILOVER_FLAGS.join('] [')}])`);

@@ -75,6 +75,12 @@ export interface FailoverOptions {
    * Ends with `heal(id)`: connections that had reached the dead engine are then reset.
    */
   silent?: boolean;
+  /**
+   * The old writer is not rebuilt as a reader in the background: it stays `down`, and its
+   * address refuses connections, until `reboot(id)` brings it back as a reader. Needs a live
+   * reader to promote.
+   */
+  keepOldWriterDown?: boolean;
 }
 
 export interface EmulatedCluster {
