@@ -122,6 +122,16 @@ export function initialConnectionSuite(engine: 'postgres' | 'mysql'): void {
         await expectNewConnectionsOnNewWriter(c, newWriter);
       });
     }, 120_000);
+    it('cold process, old writer kept down (writer endpoint refuses): all 50 on the new writer, learnt through the reader endpoint', async () => {
+      await withCluster(engine, { instances: 3, dnsLagMs: DNS_LAG_MS }, async (c) => {
+        await createWritesTable(c);
+        const old = c.instances().find((i) => i.role === 'writer')!.id;
+        const { newWriter } = await c.failover({ keepOldWriterDown: true });
+        expect(c.instances().find((i) => i.id === old)!.role).toBe('down');
+        await expectNewConnectionsOnNewWriter(c, newWriter);
+        expect(c.instances().find((i) => i.id === old)!.role).toBe('down');
+      });
+    }, 120_000);
   });
 
   describe(`initialConnection, reader cluster endpoint with 3 readers (${engine})`, () => {
