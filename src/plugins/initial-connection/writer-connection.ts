@@ -47,7 +47,8 @@ async function throughDns(ctx: OpenContext): Promise<AttemptResult> {
     conn = await openAndLearn(ctx, ctx.endpoint, false);
   } catch (err) {
     if (!retryable(ctx, err)) throw err;
-    if (await learnThroughReaderEndpoint(ctx)) return 'again';
+    const learnt = await learnThroughReaderEndpoint(ctx);
+    if (learnt !== undefined) return learnt;
     throw err;
   }
   const role = await roleOf(ctx, conn).catch(async (err: unknown) => {
@@ -62,19 +63,30 @@ async function throughDns(ctx: OpenContext): Promise<AttemptResult> {
 
 /**
  * The writer endpoint leads to a dead host: read the topology through the reader cluster
- * endpoint of the same cluster. True when a topology with a writer is known afterwards.
+ * endpoint of the same cluster. The instance DNS gives for it may be the newly promoted writer
+ * (the reader endpoint lags too): then that connection is the answer. Otherwise `again` when a
+ * topology with a writer is known afterwards, else undefined.
  */
-async function learnThroughReaderEndpoint(ctx: OpenContext): Promise<boolean> {
+async function learnThroughReaderEndpoint(ctx: OpenContext): Promise<AttemptResult> {
   const names = clusterEndpointsOf(ctx.endpoint.host);
-  if (names === undefined) return false;
+  if (names === undefined) return undefined;
+  let conn: PhysicalConnection;
   try {
-    const conn = await openAndLearn(ctx, makeHost(names.reader, ctx.endpoint.port), true);
-    await closeQuietly(conn);
+    conn = await openAndLearn(ctx, makeHost(names.reader, ctx.endpoint.port), true);
   } catch (err) {
     if (!retryable(ctx, err)) throw err;
-    return false;
+    return undefined;
   }
-  return knownHosts(ctx) !== undefined;
+  try {
+    if ((await roleOf(ctx, conn)) === 'writer') return conn;
+  } catch (err) {
+    if (!retryable(ctx, err)) {
+      await closeQuietly(conn);
+      throw err;
+    }
+  }
+  await closeQuietly(conn);
+  return knownHosts(ctx) !== undefined ? 'again' : undefined;
 }
 
 /** Connect to `host` and keep the connection only if the instance says it is the writer. */
