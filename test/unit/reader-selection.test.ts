@@ -3,6 +3,9 @@
 // counts behind leastConnections (levelled under concurrency, nothing left after release), the
 // bounded rotation map, and the retry jitter of initialConnection.
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/parse-config.js';
+import type { PluginService } from '../../src/core/plugin.js';
+import { FailoverPlugin } from '../../src/plugins/failover/failover-plugin.js';
 import { makeHost } from '../../src/hosts/host-info.js';
 import { readerCandidates } from '../../src/plugins/failover/failover-hosts.js';
 import { jittered } from '../../src/plugins/initial-connection/retry-loop.js';
@@ -16,6 +19,7 @@ import {
   newRoundRobinState,
   openConnectionsTo,
   orderedHosts,
+  readerSelection,
   roundRobinStateOf,
 } from '../../src/selectors/index.js';
 
@@ -110,5 +114,47 @@ describe('initialConnection retry interval', () => {
     expect(jittered(ctx, 1000, () => 0.999999)).toBe(1200);
     const late = { deadline: new Deadline(50) } as unknown as OpenContext;
     expect(jittered(late, 1000, () => 0.5)).toBeLessThanOrEqual(50);
+  });
+});
+
+describe('failover accepts every strategy', () => {
+  function fakeService(strategy: string): PluginService {
+    const options = resolveConfig('postgres', {
+      host: 'db.cluster-ro-abc.us-east-1.rds.amazonaws.com',
+      failoverReaderHostSelectorStrategy: strategy,
+    }).options;
+    return {
+      config: { options, initialHosts: [], driverConfig: {} },
+      initialUrlType: 'reader-cluster',
+      dialect: undefined,
+    } as unknown as PluginService;
+  }
+
+  it('leastConnections and fastestResponse no longer throw; failover orders readers by open connections', () => {
+    for (const s of [
+      'leastConnections',
+      'fastestResponse',
+      'roundRobin',
+      'weightedRandom',
+      'highestWeight',
+    ]) {
+      expect(() => new FailoverPlugin(fakeService(s))).not.toThrow();
+    }
+    const service = fakeService('leastConnections');
+    const selector = readerSelection(service).selector(
+      'leastConnections',
+      'failoverReaderHostSelectorStrategy',
+    );
+    const busy = [new ConnectionTally(), new ConnectionTally(), new ConnectionTally()];
+    busy[0]!.moveTo(readers[0]);
+    busy[1]!.moveTo(readers[0]);
+    busy[2]!.moveTo(readers[2]);
+    try {
+      const order = readerCandidates(hosts, { includeWriter: false, selector });
+      expect(order.map((h) => h.instanceId)).toEqual(['instance-3', 'instance-4', 'instance-2']);
+    } finally {
+      for (const t of busy) t.moveTo(undefined);
+      readerSelection(service).release();
+    }
   });
 });
