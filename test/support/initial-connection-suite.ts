@@ -82,7 +82,11 @@ async function expectNewConnectionsOnNewWriter(c: EmulatedCluster, newWriter: st
   );
   expect(plain).not.toBe('wrote');
 
-  const conns = await openMany(NEW_CONNECTIONS, () => openAurora(c, c.writerEndpoint.host));
+  // 50 opens at once on a loaded 2-core machine: the bound is raised (it stays under the DNS lag),
+  // what is tested is where they land and that their first write works.
+  const conns = await openMany(NEW_CONNECTIONS, () =>
+    openAurora(c, c.writerEndpoint.host, { openConnectionRetryTimeoutMs: 55_000 }),
+  );
   try {
     const writes = await Promise.allSettled(conns.map((conn, i) => conn.write(i)));
     expect(writes.filter((w) => w.status === 'rejected')).toEqual([]);

@@ -22,6 +22,7 @@ import {
   sameHost,
   writerOf,
 } from './connect-steps.js';
+import { coldStartOnce } from './cold-start.js';
 import type { OpenContext } from './open-context.js';
 import { retryable, retryUntilDeadline, type AttemptResult } from './retry-loop.js';
 
@@ -49,11 +50,10 @@ async function readerAttempt(open: ReaderOpen): Promise<AttemptResult> {
   let hosts = open.relearn ? undefined : knownHosts(ctx);
   if (hosts === undefined) {
     // Learn the topology through DNS (the reader endpoint), then pick with the strategy.
-    const conn = await openAndLearn(ctx, ctx.endpoint, open.relearn);
-    open.relearn = false;
+    const learnt = await coldStartOnce(ctx, () => learnThroughDns(open));
+    if (learnt !== undefined) return learnt;
     hosts = knownHosts(ctx);
-    if (hosts === undefined) return conn; // not a topology-aware cluster: DNS's choice is all there is
-    await closeQuietly(conn);
+    if (hosts === undefined) return undefined;
   }
   const readers = hosts.filter((h) => h.role === 'reader');
   if (readers.length === 0) {
@@ -71,6 +71,19 @@ async function readerAttempt(open: ReaderOpen): Promise<AttemptResult> {
   const pick = open.selector.select(up.length > 0 ? up : asAvailable(left), 'reader');
   if (pick === undefined) return undefined;
   return connectChecked(open, pick, 'reader');
+}
+
+/**
+ * One connection through DNS teaches the topology (then closed). Undefined once it is known;
+ * DNS's connection itself when the cluster is not topology-aware (DNS's choice is all there is).
+ */
+async function learnThroughDns(open: ReaderOpen): Promise<AttemptResult> {
+  const { ctx } = open;
+  const conn = await openAndLearn(ctx, ctx.endpoint, open.relearn);
+  open.relearn = false;
+  if (knownHosts(ctx) === undefined) return conn;
+  await closeQuietly(conn);
+  return undefined;
 }
 
 /**

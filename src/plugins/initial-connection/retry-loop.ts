@@ -21,6 +21,8 @@ const MAX_IMMEDIATE = 8;
 /** Whether another attempt may succeed where this error failed. */
 export function retryable(ctx: OpenContext, err: unknown): boolean {
   if (err instanceof ConfigurationError) return false;
+  // Cut by the deadline (an aborted connect or query): the loop ends with its own clear error.
+  if (ctx.signal.aborted) return true;
   if (err instanceof StepTimedOut || err instanceof TaskAborted) return true;
   if (err instanceof AuroraHaError) return true; // unavailable host, failover outcome: all transient
   const kind = ctx.service.classify(err);

@@ -21,6 +21,7 @@ import {
   sameHost,
   writerOf,
 } from './connect-steps.js';
+import { coldStartOnce } from './cold-start.js';
 import type { OpenContext } from './open-context.js';
 import { retryable, retryUntilDeadline, type AttemptResult } from './retry-loop.js';
 
@@ -30,9 +31,8 @@ export function openWriter(ctx: OpenContext): Promise<PhysicalConnection> {
 
 async function writerAttempt(ctx: OpenContext): Promise<AttemptResult> {
   const hosts = knownHosts(ctx);
-  if (hosts === undefined) return throughDns(ctx);
-  const writer = writerOf(hosts);
-  return writer === undefined ? throughDns(ctx) : topologyWriter(ctx, writer);
+  const writer = hosts === undefined ? undefined : writerOf(hosts);
+  return writer === undefined ? coldStartOnce(ctx, () => throughDns(ctx)) : topologyWriter(ctx, writer);
 }
 
 /**
