@@ -10,7 +10,8 @@ import type { EmulatedEngine, EmulatedFlavor } from '../emulator/engine.js';
 import type { EmulatedCluster, FailoverOptions, InstanceEndpoint, PartitionMode } from '../emulator/types.js';
 
 const USAGE = `usage: aurora-ha emulator [--engine postgres|mysql] [--instances N] [--flavor aurora|multi-az]
-                          [--dns-lag-ms N] [--promotion-delay-ms N] [--cluster-id ID] [--region R] [--verbose]`;
+                          [--dns-lag-ms N] [--promotion-delay-ms N] [--max-connections N]
+                          [--cluster-id ID] [--region R] [--verbose]`;
 
 const COMMANDS = `commands (instances by number or id):
   failover [N] [silent] [keep-down]
@@ -166,6 +167,7 @@ async function emulator(argv: string[]): Promise<number> {
       flavor: { type: 'string' },
       'dns-lag-ms': { type: 'string' },
       'promotion-delay-ms': { type: 'string' },
+      'max-connections': { type: 'string' },
       'cluster-id': { type: 'string' },
       region: { type: 'string' },
       verbose: { type: 'boolean' },
@@ -183,6 +185,9 @@ async function emulator(argv: string[]): Promise<number> {
     instances: intOption(values.instances, 'instances', 3),
     dnsLagMs: intOption(values['dns-lag-ms'], 'dns-lag-ms', 0),
     promotionDelayMs: intOption(values['promotion-delay-ms'], 'promotion-delay-ms', 0),
+    ...(values['max-connections'] === undefined
+      ? {}
+      : { maxConnections: intOption(values['max-connections'], 'max-connections', 0) }),
     ...(values['cluster-id'] ? { clusterId: values['cluster-id'] } : {}),
     ...(values.region ? { region: values.region } : {}),
     verbose: values.verbose ?? false,

@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { AuroraHaError } from '../core/errors.js';
 import { canBind, isAddressInUse, MAX_INSTANCES, randomPlan, type AddressPlan } from './addresses.js';
 import { registerNames } from './dns.js';
-import type {
-  BackendInstance,
-  BackendOptions,
-  EmulatedEngine,
-  EmulatedFlavor,
-  EngineBackend,
-  TopologyRecord,
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  type BackendInstance,
+  type BackendOptions,
+  type EmulatedEngine,
+  type EmulatedFlavor,
+  type EngineBackend,
+  type TopologyRecord,
 } from './engine.js';
 import { FaultProxy } from './fault-proxy.js';
 import { chownTree, emulatorTempRoot, startWatchdog, trackDir, untrackDir } from './processes.js';
@@ -33,6 +34,9 @@ import type {
 
 const CLUSTER_NAME = 'mydb';
 const TOPOLOGY_REFRESH_MS = 1000;
+/** The control plane's own sessions need a few; MariaDB caps max_connections at 100,000. */
+const MIN_MAX_CONNECTIONS = 20;
+const MAX_MAX_CONNECTIONS = 100_000;
 
 const DEFAULT_CREDENTIALS: Credentials = {
   user: 'aurora_test',
@@ -101,7 +105,10 @@ class Cluster implements EmulatedCluster {
     private readonly plan: AddressPlan,
     private readonly workDir: string,
     private readonly opts: Required<
-      Pick<StartClusterOptions, 'dnsLagMs' | 'promotionDelayMs' | 'region' | 'clusterId' | 'verbose'>
+      Pick<
+        StartClusterOptions,
+        'dnsLagMs' | 'promotionDelayMs' | 'region' | 'clusterId' | 'verbose' | 'maxConnections'
+      >
     >,
   ) {
     this.domain = `${opts.clusterId}.${opts.region}.rds.amazonaws.com`;
@@ -139,7 +146,11 @@ class Cluster implements EmulatedCluster {
         .finally(() => (refreshing = false));
     }, TOPOLOGY_REFRESH_MS);
     this.refreshTimer.unref();
-    this.record('cluster-started', undefined, `${count} instance(s), ${this.engine}/${this.flavor}`);
+    this.record(
+      'cluster-started',
+      undefined,
+      `${count} instance(s), ${this.engine}/${this.flavor}, max ${this.opts.maxConnections} connections each`,
+    );
   }
 
   private async createNode(role: Role): Promise<Node> {
@@ -579,7 +590,19 @@ export async function startCluster(options: StartClusterOptions): Promise<Emulat
     );
   }
   const flavor = options.flavor ?? 'aurora';
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  if (
+    !Number.isInteger(maxConnections) ||
+    maxConnections < MIN_MAX_CONNECTIONS ||
+    maxConnections > MAX_MAX_CONNECTIONS
+  ) {
+    throw new AuroraHaError(
+      'EMULATOR_OPTIONS',
+      `maxConnections must be an integer from ${MIN_MAX_CONNECTIONS} to ${MAX_MAX_CONNECTIONS} (got ${String(options.maxConnections)})`,
+    );
+  }
   const opts = {
+    maxConnections,
     dnsLagMs: options.dnsLagMs ?? 0,
     promotionDelayMs: options.promotionDelayMs ?? 0,
     region: options.region ?? 'us-east-1',
@@ -593,7 +616,12 @@ export async function startCluster(options: StartClusterOptions): Promise<Emulat
     try {
       await chmod(workDir, 0o755);
       await chownTree(workDir);
-      const backend = await createBackend(options.engine, { flavor, workDir, ...DEFAULT_CREDENTIALS });
+      const backend = await createBackend(options.engine, {
+        flavor,
+        workDir,
+        maxConnections,
+        ...DEFAULT_CREDENTIALS,
+      });
       let plan = randomPlan();
       for (let probe = 0; probe < 10; probe++) {
         const free = await Promise.all(

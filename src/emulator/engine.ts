@@ -29,8 +29,13 @@ export interface TopologyRecord {
   lagMs: number;
 }
 
+/** Client connections each engine instance accepts unless told otherwise (`maxConnections`). */
+export const DEFAULT_MAX_CONNECTIONS = 2000;
+
 export interface BackendOptions {
   flavor: EmulatedFlavor;
+  /** Client connections each instance accepts (max_connections). Default DEFAULT_MAX_CONNECTIONS. */
+  maxConnections?: number;
   /** Root of this cluster's temp files. */
   workDir: string;
   /** Test user created on the writer (not a superuser / without READ ONLY ADMIN). */

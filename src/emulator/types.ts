@@ -17,6 +17,13 @@ export interface StartClusterOptions {
   /** Region and cluster id used in host names. Defaults: `us-east-1`, random. */
   region?: string;
   clusterId?: string;
+  /**
+   * Client connections each instance accepts (PostgreSQL `max_connections`, MariaDB
+   * `max_connections`). Default 2000: 1,000 clients plus their monitors and failover probes.
+   * Each slot costs PostgreSQL 30–46 KB of shared memory per instance, used or not; each open
+   * session about 1.2 MB more (docs/emulator.md, *Connection headroom*).
+   */
+  maxConnections?: number;
   /** Log engine output and control-plane events to stderr. */
   verbose?: boolean;
 }
