@@ -23,6 +23,8 @@ const COMMANDS = `commands (instances by number or id):
   partition N MODE        MODE = blackhole | reset | refuse
   latency N MS            add MS each way
   heal N                  remove partition (also a silent failover's) and latency
+  hold N | release N      freeze a reader's replay (it keeps reporting the old topology
+                          through a failover) / let it replay and follow the writer again
   add-reader | remove-reader N
   topology | timeline | help | quit`;
 
@@ -127,6 +129,12 @@ async function runCommand(cluster: EmulatedCluster, line: string): Promise<'quit
       break;
     case 'heal':
       cluster.heal(instanceId(cluster, a));
+      break;
+    case 'hold':
+      await cluster.hold(instanceId(cluster, a));
+      break;
+    case 'release':
+      await cluster.release(instanceId(cluster, a));
       break;
     case 'latency':
       cluster.latency(instanceId(cluster, a), intOption(b, 'ms', 0));

@@ -79,4 +79,11 @@ export interface EngineBackend {
    * off while no reader is alive, so a writer without replicas still accepts writes.
    */
   setSynchronous?(writer: BackendInstance, on: boolean): Promise<void>;
+  /**
+   * Stop applying replication on a replica, which keeps receiving (and acknowledging) it: its
+   * data, topology metadata included, stays as it is. Resolves once replay has really stopped.
+   */
+  pauseReplay?(inst: BackendInstance): Promise<void>;
+  /** Apply replication again after pauseReplay. */
+  resumeReplay?(inst: BackendInstance): Promise<void>;
 }

@@ -356,6 +356,15 @@ class MysqlBackend implements EngineBackend {
     await this.startReplica(inst, writer, true);
   }
 
+  /** The SQL thread stops; the IO thread keeps receiving (and acknowledging semi-sync). */
+  async pauseReplay(inst: BackendInstance): Promise<void> {
+    await adminQuery(this.socketOf(this.get(inst)), 'STOP SLAVE SQL_THREAD');
+  }
+
+  async resumeReplay(inst: BackendInstance): Promise<void> {
+    await adminQuery(this.socketOf(this.get(inst)), 'START SLAVE SQL_THREAD');
+  }
+
   /** Semi-sync on the writer: commits wait for a replica's acknowledgement (or not). */
   async setSynchronous(writer: BackendInstance, on: boolean): Promise<void> {
     const m = this.get(writer);

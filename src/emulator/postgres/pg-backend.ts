@@ -233,6 +233,28 @@ export class PostgresBackend implements EngineBackend {
     await this.waitStreaming(inst);
   }
 
+  async pauseReplay(inst: BackendInstance): Promise<void> {
+    await adminQuery(inst.dir, inst.port, 'SELECT pg_wal_replay_pause()');
+    // "pause requested" becomes "paused" at the next WAL record; the control plane writes the
+    // topology every second, so one always comes
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const rows = await adminQuery<{ state: string }>(
+        inst.dir,
+        inst.port,
+        'SELECT pg_get_wal_replay_pause_state() AS state',
+      );
+      if (rows[0]?.state === 'paused') return;
+      if (Date.now() > deadline)
+        throw new AuroraHaError('EMULATOR_STATE', `replay on ${inst.id} did not pause within 15 s`);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  }
+
+  async resumeReplay(inst: BackendInstance): Promise<void> {
+    await adminQuery(inst.dir, inst.port, 'SELECT pg_wal_replay_resume()');
+  }
+
   /** Commits wait for one standby only while one is there (else writes would hang). */
   async setSynchronous(writer: BackendInstance, on: boolean): Promise<void> {
     await withAdmin(writer.dir, writer.port, 'postgres', async (c) => {
