@@ -10,7 +10,8 @@ import type { EmulatedEngine, EmulatedFlavor } from '../emulator/engine.js';
 import type { EmulatedCluster, FailoverOptions, InstanceEndpoint, PartitionMode } from '../emulator/types.js';
 
 const USAGE = `usage: aurora-ha emulator [--engine postgres|mysql] [--instances N] [--flavor aurora|multi-az]
-                          [--dns-lag-ms N] [--promotion-delay-ms N] [--cluster-id ID] [--region R] [--verbose]`;
+                          [--dns-lag-ms N] [--promotion-delay-ms N] [--max-connections N]
+                          [--cluster-id ID] [--region R] [--verbose]`;
 
 const COMMANDS = `commands (instances by number or id):
   failover [N] [silent] [keep-down]
@@ -22,6 +23,8 @@ const COMMANDS = `commands (instances by number or id):
   partition N MODE        MODE = blackhole | reset | refuse
   latency N MS            add MS each way
   heal N                  remove partition (also a silent failover's) and latency
+  hold N | release N      freeze a reader's replay (it keeps reporting the old topology
+                          through a failover) / let it replay and follow the writer again
   add-reader | remove-reader N
   topology | timeline | help | quit`;
 
@@ -127,6 +130,12 @@ async function runCommand(cluster: EmulatedCluster, line: string): Promise<'quit
     case 'heal':
       cluster.heal(instanceId(cluster, a));
       break;
+    case 'hold':
+      await cluster.hold(instanceId(cluster, a));
+      break;
+    case 'release':
+      await cluster.release(instanceId(cluster, a));
+      break;
     case 'latency':
       cluster.latency(instanceId(cluster, a), intOption(b, 'ms', 0));
       break;
@@ -166,6 +175,7 @@ async function emulator(argv: string[]): Promise<number> {
       flavor: { type: 'string' },
       'dns-lag-ms': { type: 'string' },
       'promotion-delay-ms': { type: 'string' },
+      'max-connections': { type: 'string' },
       'cluster-id': { type: 'string' },
       region: { type: 'string' },
       verbose: { type: 'boolean' },
@@ -183,6 +193,9 @@ async function emulator(argv: string[]): Promise<number> {
     instances: intOption(values.instances, 'instances', 3),
     dnsLagMs: intOption(values['dns-lag-ms'], 'dns-lag-ms', 0),
     promotionDelayMs: intOption(values['promotion-delay-ms'], 'promotion-delay-ms', 0),
+    ...(values['max-connections'] === undefined
+      ? {}
+      : { maxConnections: intOption(values['max-connections'], 'max-connections', 0) }),
     ...(values['cluster-id'] ? { clusterId: values['cluster-id'] } : {}),
     ...(values.region ? { region: values.region } : {}),
     verbose: values.verbose ?? false,

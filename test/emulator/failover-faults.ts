@@ -2,7 +2,7 @@
  * The failover faults of the emulator, as a plain driver sees them, written once and run on
  * each engine by postgres-failover-faults.test.ts and mysql-failover-faults.test.ts:
  * silent failover (a query in flight on the old writer stays pending until heal); an old
- * writer kept down (refused until reboot).
+ * writer kept down (refused until reboot); a held reader (stale topology until release).
  */
 import { describe, expect, it } from 'vitest';
 import type { EmulatedCluster } from '../../src/emulator.js';
@@ -68,6 +68,33 @@ export function failoverFaultTests(engine: 'postgres' | 'mysql'): void {
     });
   });
 
+  describe(`${engine} emulator: a blackhole outranks "engine down"`, () => {
+    it('partition(id, blackhole) then crash(id): the client hears nothing until heal, then a reset', async () => {
+      const c = cluster();
+      const r = c.instances().find((i) => i.role === 'reader')!;
+      const session = await openSession(c, r.host);
+      c.partition(r.id, { mode: 'blackhole' });
+      const q = watch(session.query('SELECT 1'));
+      await c.crash(r.id);
+      await sleep(1_500);
+      expect(q.settled()).toBe(false);
+      c.heal(r.id);
+      const result = await q.outcome;
+      expect(result.ok).toBe(false);
+      expect(codeOf(result.value)).toBe('ECONNRESET');
+      // healed but still crashed: refused, as any crashed instance
+      const refused = await eventually(
+        () => watch(openSession(c, r.host)).outcome,
+        (x) => codeOf(x.value) === 'ECONNREFUSED',
+        5_000,
+      );
+      expect(codeOf(refused.value)).toBe('ECONNREFUSED');
+      await session.close();
+      await c.reboot(r.id);
+      expect(roleOf(c, r.id)).toBe('reader');
+    });
+  });
+
   describe(`${engine} emulator: failover({ keepOldWriterDown: true })`, () => {
     it('connecting to the old writer is refused until reboot, which brings it back as a reader', async () => {
       const c = cluster();
@@ -122,6 +149,57 @@ export function failoverFaultTests(engine: 'postgres' | 'mysql'): void {
       await c.reboot(old);
       expect(roleOf(c, old)).toBe('reader');
       await session.close();
+    });
+  });
+
+  describe(`${engine} emulator: hold(id) / release(id)`, () => {
+    it('a held reader reports the old writer after promotion, and the new one after release', async () => {
+      const c = cluster();
+      const old = writerId(c);
+      const held = c.instances().find((i) => i.role === 'reader')!.id;
+      const writerSeenBy = async (id: string): Promise<string | undefined> => {
+        const s = await openSession(c, hostOf(c, id));
+        try {
+          return sql.writerOf(await s.query(sql.topology));
+        } finally {
+          await s.close();
+        }
+      };
+      expect(await writerSeenBy(held)).toBe(old);
+      const t0 = Date.now();
+      await c.hold(held);
+      const { newWriter } = await c.failover();
+      expect(newWriter).not.toBe(held); // a held reader is promoted only when no other is left
+      expect(await writerSeenBy(newWriter)).toBe(newWriter);
+      expect(await writerSeenBy(held)).toBe(old);
+      await c.settled();
+      await sleep(2_500); // the new writer has rewritten the topology twice meanwhile
+      expect(await writerSeenBy(held)).toBe(old);
+      expect(roleOf(c, held)).toBe('reader');
+
+      await c.release(held);
+      const seen = await eventually(
+        () => writerSeenBy(held),
+        (w) => w === newWriter,
+      );
+      expect(seen).toBe(newWriter);
+
+      const events = c.timeline().filter((e) => e.at >= t0);
+      expect(events.filter((e) => e.instanceId === held).map((e) => e.kind)).toEqual([
+        'reader-held',
+        'reader-released',
+        'reader-repointed',
+      ]);
+      const promoted = events.find((e) => e.kind === 'promoted')!;
+      expect(events.find((e) => e.kind === 'reader-released')!.at).toBeGreaterThanOrEqual(
+        promoted.at + 2_500,
+      );
+    });
+
+    it('only a live reader can be held', async () => {
+      const c = cluster();
+      await expect(c.hold(writerId(c))).rejects.toMatchObject({ code: 'EMULATOR_BAD_TARGET' });
+      await expect(c.hold('instance-99')).rejects.toMatchObject({ code: 'EMULATOR_UNKNOWN_INSTANCE' });
     });
   });
 }
