@@ -9,7 +9,7 @@ export type HostSelectorStrategy =
   'random' | 'roundRobin' | 'leastConnections' | 'highestWeight' | 'weightedRandom' | 'fastestResponse';
 
 /** Canonical plugin codes (aliases such as `failover_v2`, `initial_connection` map onto these). */
-export type PluginCode = 'failover' | 'failover2' | 'initialConnection';
+export type PluginCode = 'failover' | 'failover2' | 'initialConnection' | 'hostMonitoring';
 
 /** What users may pass (in the config object, or as connection-string query parameters). */
 export interface WrapperOptions {
@@ -38,6 +38,10 @@ export interface WrapperOptions {
   roundRobinDefaultWeight?: number;
   /** Relative chances for the `weightedRandom` selector: `{ 'host-a': 3 }` (unlisted hosts: 1). */
   weightedRandomHostWeights?: Readonly<Record<string, number>> | string;
+  failureDetectionEnabled?: boolean;
+  failureDetectionTimeMs?: number;
+  failureDetectionIntervalMs?: number;
+  failureDetectionCount?: number;
 }
 
 /** Options after defaults and validation. */
@@ -65,6 +69,11 @@ export interface ResolvedOptions {
   roundRobinDefaultWeight: number;
   /** Always set by resolveConfig; optional so hand-built options stay valid. */
   weightedRandomHostWeights?: Readonly<Record<string, number>>;
+  /** Host monitoring (plugin `hostMonitoring`); always set by resolveConfig, optional so hand-built options stay valid. */
+  failureDetectionEnabled?: boolean;
+  failureDetectionTimeMs?: number;
+  failureDetectionIntervalMs?: number;
+  failureDetectionCount?: number;
 }
 
 /**

@@ -7,6 +7,7 @@
 import { ConfigurationError } from './errors.js';
 import type { Plugin, PluginFactory, PluginService } from './plugin.js';
 import { failoverPluginFactory } from '../plugins/failover/failover-plugin-factory.js';
+import { hostMonitoringPluginFactory } from '../plugins/host-monitoring/host-monitoring-plugin-factory.js';
 
 /** A plugin code known to aurora-ha, whether or not this version ships it. */
 export interface KnownPlugin {
@@ -20,13 +21,17 @@ export const KNOWN_PLUGINS: readonly KnownPlugin[] = [
   { code: 'initialConnection', aliases: ['initial_connection'], weight: 100 },
   { code: 'failover', aliases: [], weight: 200 },
   { code: 'failover2', aliases: ['failover_v2'], weight: 200 },
+  { code: 'hostMonitoring', aliases: ['efm', 'efm2'], weight: 300 },
 ];
 
 /**
  * The factories this version ships. Plugin helpers add theirs here
  * (e.g. `failoverPluginFactory` from ../plugins/failover/failover-plugin-factory.js).
  */
-export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [failoverPluginFactory];
+export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [
+  failoverPluginFactory,
+  hostMonitoringPluginFactory,
+];
 
 /** Plugin sets that cannot be combined on one connection. */
 const EXCLUSIVE: readonly (readonly [string, string])[] = [['failover', 'failover2']];
