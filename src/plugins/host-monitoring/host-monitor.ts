@@ -10,11 +10,19 @@
  * No probe, no connection and no timer at all while no call is in flight.
  */
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import type { HostProbe } from './host-probe.js';
 import type { MonitorSettings } from './monitor-settings.js';
 
 /** Probes start up to this fraction of the interval early (jitter that never widens the bound). */
 const PROBE_JITTER = 0.1;
+
+/** Asks the host whether it answers (HostProbe in production). */
+export interface Prober {
+  /** True when the host answered within `boundMs`; never rejects. */
+  probe(boundMs: number): Promise<boolean>;
+  /** Close the probe connection; a later probe() opens a new one. */
+  close(): Promise<void>;
+  readonly connected: boolean;
+}
 
 /** Told when the host was declared unavailable, for each aborted call. */
 export interface CallOwner {
@@ -62,7 +70,7 @@ export class HostMonitor {
   constructor(
     readonly key: string,
     readonly settings: MonitorSettings,
-    private readonly probe: HostProbe,
+    private readonly probe: Prober,
   ) {}
 
   /** A call starts on `conn` (a connection to this host). Hot path: no I/O, at most one timer. */
