@@ -23,6 +23,7 @@ import type {
   Credentials,
   EmulatedCluster,
   Endpoint,
+  FailoverOptions,
   InstanceEndpoint,
   PartitionMode,
   StartClusterOptions,
@@ -301,20 +302,34 @@ class Cluster implements EmulatedCluster {
     return readers[best] as Node;
   }
 
-  failover(options: { target?: string } = {}): Promise<{ newWriter: string }> {
+  failover(options: FailoverOptions = {}): Promise<{ newWriter: string }> {
     return this.serial(async () => {
       this.checkTarget(options.target);
+      const keepDown = options.keepOldWriterDown === true;
+      if (keepDown && this.liveReaders().length === 0)
+        throw new AuroraHaError(
+          'EMULATOR_NO_READER',
+          'failover({ keepOldWriterDown: true }) needs a live reader to promote',
+        );
       const old = this.currentWriter();
       if (old) {
         // Stamped first: clients lose the writer now, however long the kill itself takes.
-        this.record('writer-lost', old.inst.id, 'crashed (SIGKILL)');
+        const kept = keepDown ? ', kept down until reboot' : '';
+        if (options.silent) {
+          // Blackholed before the kill, so not one reset or FIN reaches its clients.
+          old.proxy.setPartition('blackhole');
+          this.record('writer-lost', old.inst.id, `silent: blackholed until heal, engine SIGKILLed${kept}`);
+          this.record('partitioned', old.inst.id, 'blackhole (silent failover)');
+        } else {
+          this.record('writer-lost', old.inst.id, `crashed (SIGKILL)${kept}`);
+        }
         old.wasWriterWhenLost = true;
         old.role = 'down';
         old.proxy.setEngineUp(false);
         await this.backend.crash(old.inst);
       }
       await sleep(this.opts.promotionDelayMs);
-      return this.promoteAndRecover(options.target, old);
+      return this.promoteAndRecover(options.target, old, keepDown);
     });
   }
 
@@ -337,6 +352,7 @@ class Cluster implements EmulatedCluster {
   private async promoteAndRecover(
     target: string | undefined,
     old: Node | undefined,
+    keepOldWriterDown = false,
   ): Promise<{ newWriter: string }> {
     if (target === undefined && old && this.liveReaders().length === 0) {
       // A single-instance cluster: like Aurora, the writer instance itself comes back.
@@ -365,7 +381,8 @@ class Cluster implements EmulatedCluster {
       this.record('reader-repointed', r.inst.id, `now follows ${next.inst.id}`);
     });
     const rebuild = (async () => {
-      if (!old || this.stopped) return;
+      // Kept down: reboot(id) rebuilds it (it is still marked as lost while writer).
+      if (!old || this.stopped || keepOldWriterDown) return;
       await this.backend.rebuildAsReader(old.inst, next.inst);
       if (this.stopped) return;
       old.role = 'reader';

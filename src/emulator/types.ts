@@ -65,6 +65,24 @@ export interface TimelineEvent {
 
 export type PartitionMode = 'blackhole' | 'reset' | 'refuse';
 
+export interface FailoverOptions {
+  /** The reader to promote (default: the one with the most replication received). */
+  target?: string;
+  /**
+   * The writer goes silent instead of dying loudly: its address is blackholed first (as with
+   * `partition(id, { mode: 'blackhole' })`), so its open sockets get no reset and no FIN and
+   * new connections to it hang, then its engine is killed and a reader promoted as usual.
+   * Ends with `heal(id)`: connections that had reached the dead engine are then reset.
+   */
+  silent?: boolean;
+  /**
+   * The old writer is not rebuilt as a reader in the background: it stays `down`, and its
+   * address refuses connections, until `reboot(id)` brings it back as a reader. Needs a live
+   * reader to promote.
+   */
+  keepOldWriterDown?: boolean;
+}
+
 export interface EmulatedCluster {
   readonly engine: EmulatedEngine;
   readonly flavor: EmulatedFlavor;
@@ -79,12 +97,13 @@ export interface EmulatedCluster {
   /** Instance host pattern, e.g. `?.abc123.us-east-1.rds.amazonaws.com`. */
   readonly instanceHostPattern: string;
   /** Writer dies (or steps down); best reader promoted after promotionDelayMs; returns when the new writer accepts writes. */
-  failover(options?: { target?: string }): Promise<{ newWriter: string }>;
+  failover(options?: FailoverOptions): Promise<{ newWriter: string }>;
   /** Graceful role swap: writer demoted, target promoted, no acknowledged write lost. */
   switchover(options?: { target?: string }): Promise<{ newWriter: string }>;
   crash(id: string): Promise<void>;
   reboot(id: string): Promise<void>;
   partition(id: string, options: { mode: PartitionMode }): void;
+  /** Ends a partition (also the one of a silent failover) and any latency on this instance. */
   heal(id: string): void;
   latency(id: string, ms: number): void;
   addReader(): Promise<InstanceEndpoint>;
