@@ -1,6 +1,6 @@
 /**
  * The soak's fault injector: one fault at a time, picked at random, with the cluster left
- * to settle after each: failover, switchover, a reader crash (and its reboot), a reboot,
+ * to settle after each: failover, silent failover (the old writer mute until healed), switchover, a reader crash (and its reboot), a reboot,
  * blackhole / reset / refuse partitions of the writer or a reader healed after a few
  * seconds, latency spikes. Every fault is logged with its time for the report.
  */
@@ -58,6 +58,18 @@ function partition(on: 'writer' | 'reader', mode: PartitionMode): Fault {
 
 export const FAULTS: Readonly<Record<string, Fault>> = {
   failover: async (c) => ({ kind: 'failover', detail: `new writer ${(await c.failover()).newWriter}` }),
+  'silent-failover': async (c, signal) => {
+    const old = writer(c);
+    const { newWriter } = await c.failover({ silent: true });
+    const ms = Math.round(between(2000, 6000));
+    await pause(ms, signal);
+    c.heal(old);
+    return {
+      kind: 'silent-failover',
+      target: old,
+      detail: `new writer ${newWriter}, old one healed after ${ms} ms`,
+    };
+  },
   switchover: async (c) => ({ kind: 'switchover', detail: `new writer ${(await c.switchover()).newWriter}` }),
   'reader-crash': async (c, signal) => {
     const id = reader(c);

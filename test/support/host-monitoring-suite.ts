@@ -146,7 +146,7 @@ export function hostMonitoringSuite(engine: 'postgres' | 'mysql'): void {
       expect(await idOf(conn)).not.toBe(reader.id);
     });
 
-    it('the idle case: a connection idle on a blackholed writer fails over on its next call, within the bound from that call', async () => {
+    it('a writer that only went silent (no promotion): detected within the bound, failover reconnects to it once it answers again', async () => {
       const c = cluster();
       const writer = writerId(c);
       const conn = open(undefined);
@@ -169,6 +169,46 @@ export function hostMonitoringSuite(engine: 'postgres' | 'mysql'): void {
       expect(detectedAfter).toBeLessThan(OUTCOME_MS);
       expect(Math.max(...hostMonitorStats().map((s) => s.lastDetectionMs ?? 0))).toBeLessThan(OUTCOME_MS);
       expect(await idOf(conn)).toBe(writer);
+    });
+
+    it('silent failover: a call in flight on the old writer ends in FailoverSuccessError on the new writer within the detection bound (+20 %)', async () => {
+      const c = cluster();
+      const oldWriter = writerId(c);
+      const conn = open(undefined);
+      await conn.connect();
+      expect(await idOf(conn)).toBe(oldWriter);
+      const started = performance.now();
+      const call = rejection(conn.rows(sleepSql(engine, 0.5)));
+      await sleep(100);
+      const failover = c.failover({ silent: true });
+      const err = await call;
+      const elapsed = performance.now() - started;
+      const { newWriter } = await failover;
+      expect(err).toBeInstanceOf(FailoverSuccessError);
+      expect(elapsed).toBeGreaterThanOrEqual(BOUND_MS - 50);
+      expect(elapsed).toBeLessThan(OUTCOME_MS);
+      expect(await idOf(conn)).toBe(newWriter);
+      c.heal(oldWriter);
+      await c.settled();
+    });
+
+    it('silent failover, idle case: a connection idle on the silent old writer fails over on its next call within the bound from that call', async () => {
+      const c = cluster();
+      const oldWriter = writerId(c);
+      const conn = open(undefined);
+      await conn.connect();
+      expect(await idOf(conn)).toBe(oldWriter);
+      const { newWriter } = await c.failover({ silent: true });
+      await sleep(DETECTION.failureDetectionTimeMs * 1.5); // idle past the grace: nothing may happen
+      const started = performance.now();
+      const err = await rejection(conn.rows('SELECT 1 AS one'));
+      const elapsed = performance.now() - started;
+      expect(err).toBeInstanceOf(FailoverSuccessError);
+      expect(elapsed).toBeGreaterThanOrEqual(BOUND_MS - 50);
+      expect(elapsed).toBeLessThan(OUTCOME_MS);
+      expect(await idOf(conn)).toBe(newWriter);
+      c.heal(oldWriter);
+      await c.settled();
     });
 
     it('a long healthy call is probed but not aborted', async () => {
