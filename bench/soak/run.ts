@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startCluster, type EmulatedCluster } from '../../src/emulator.js';
-import { hostMonitorStats } from '../../src/plugins/host-monitoring/monitor-registry.js';
+import { hostMonitorTotals } from '../../src/plugins/host-monitoring/monitor-registry.js';
 import { resolveConfig } from '../../src/config/parse-config.js';
 import { resolvePluginFactories } from '../../src/core/plugin-registry.js';
 import { parseSoakArgs } from './args.js';
@@ -63,7 +63,6 @@ async function main(): Promise<number> {
   const faults: FaultEvent[] = [];
   const tally = emptyTally();
   let checks;
-  let monitorStats: ReturnType<typeof hostMonitorStats> = [];
   try {
     await createLedger(cluster);
     const stop = new AbortController();
@@ -92,7 +91,6 @@ async function main(): Promise<number> {
     await injector;
     await cluster.settled();
     for (const i of cluster.instances()) cluster.heal(i.id);
-    monitorStats = hostMonitorStats();
     await workers;
     checks = await runChecks(cluster, tally, unhandled);
   } finally {
@@ -127,14 +125,9 @@ async function main(): Promise<number> {
       idleErrors: tally.idleErrors,
       poolCheckouts: 'not run: pools are not built yet',
     },
-    monitors: monitorStats.map((s) => ({
-      key: s.key,
-      probesSent: s.probesSent,
-      probesFailed: s.probesFailed,
-      detections: s.detections,
-      lastDetectionMs: s.lastDetectionMs === undefined ? undefined : Math.round(s.lastDetectionMs),
-    })),
+    monitors: hostMonitorTotals(),
     faults,
+    failoverFailedAt: tally.failedAt.map((at) => new Date(at).toISOString()),
     unhandledExamples,
   };
   await mkdir(path.dirname(args.report), { recursive: true });
@@ -153,6 +146,9 @@ async function main(): Promise<number> {
   );
   say(
     `  undocumented errors:        ${checks.undocumentedErrors}${checks.undocumentedErrors > 0 ? ` ${JSON.stringify(tally.undocumented)}` : ''}`,
+  );
+  say(
+    `  host monitor detections:    ${hostMonitorTotals().detections} (${hostMonitorTotals().probesSent} probes)`,
   );
   say(`  unhandled errors:           ${unhandled}`);
   say(`  client sockets left:        ${checks.clientSocketsLeft}`);

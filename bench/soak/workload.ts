@@ -39,6 +39,8 @@ export interface WorkloadTally {
   reconnects: number;
   reconnectFailures: Record<string, number>;
   idleErrors: number;
+  /** When calls ended in FailoverFailedError (the first 200), to match them with the faults. */
+  failedAt: number[];
 }
 
 export function emptyTally(): WorkloadTally {
@@ -54,6 +56,7 @@ export function emptyTally(): WorkloadTally {
     reconnects: 0,
     reconnectFailures: {},
     idleErrors: 0,
+    failedAt: [],
   };
 }
 
@@ -100,6 +103,7 @@ class Worker {
     try {
       await work();
     } catch (err) {
+      if (err instanceof FailoverFailedError && t.failedAt.length < 200) t.failedAt.push(Date.now());
       if (isDocumented(err))
         t.outcomes[err instanceof Error ? err.name : 'unknown'] =
           (t.outcomes[err instanceof Error ? err.name : 'unknown'] ?? 0) + 1;

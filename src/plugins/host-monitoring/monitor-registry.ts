@@ -12,6 +12,18 @@ import { monitorKey, type MonitorSettings } from './monitor-settings.js';
 
 const monitors = new Map<string, HostMonitor>();
 
+/** Process-wide totals of the monitors already stopped (four numbers, not a list). */
+const stoppedTotals = { monitors: 0, probesSent: 0, probesFailed: 0, detections: 0 };
+
+export interface MonitorTotals {
+  /** Monitors started since the process began (stopped and running). */
+  readonly monitors: number;
+  readonly probesSent: number;
+  readonly probesFailed: number;
+  /** Times a host was declared unavailable and its calls' connections aborted. */
+  readonly detections: number;
+}
+
 export interface MonitorTarget {
   readonly driver: DriverAdapter;
   /** The driver config probes connect with (the first user's credentials and options). */
@@ -39,10 +51,28 @@ export function releaseMonitor(monitor: HostMonitor): Promise<void> {
   monitor.users--;
   if (monitor.users > 0) return Promise.resolve();
   if (monitors.get(monitor.key) === monitor) monitors.delete(monitor.key);
+  const done = monitor.stats();
+  stoppedTotals.monitors++;
+  stoppedTotals.probesSent += done.probesSent;
+  stoppedTotals.probesFailed += done.probesFailed;
+  stoppedTotals.detections += done.detections;
   return monitor.stop();
 }
 
 /** What every running monitor has done (tests, the soak report). */
 export function hostMonitorStats(): MonitorStats[] {
   return [...monitors.values()].map((m) => m.stats());
+}
+
+/** Totals over every monitor of the process, stopped or running (the soak report). */
+export function hostMonitorTotals(): MonitorTotals {
+  const t = { ...stoppedTotals };
+  for (const m of monitors.values()) {
+    const s = m.stats();
+    t.monitors++;
+    t.probesSent += s.probesSent;
+    t.probesFailed += s.probesFailed;
+    t.detections += s.detections;
+  }
+  return t;
 }
