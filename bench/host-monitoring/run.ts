@@ -41,18 +41,21 @@ async function createTable(c: EmulatedCluster): Promise<void> {
   await m.end();
 }
 
-/** One run: warm up, silent failover, time to the first write that succeeds after it (or undefined). */
+/**
+ * One run: warm up, silent failover, then the time from the moment the emulator blackholed the
+ * writer (its timeline) to the end of the first successful write that *started* after it — a
+ * write that started earlier may still have been answered by the old writer.
+ */
 async function once(c: EmulatedCluster, v: Variant, capMs: number): Promise<number | undefined> {
   const w = v.open(c);
   let stop = false;
-  let faultAt = Infinity;
-  let firstOk: number | undefined;
+  const done: { start: number; end: number }[] = [];
   const loop = (async () => {
     while (!stop) {
+      const start = Date.now();
       try {
         await w.write();
-        const t = performance.now();
-        if (t > faultAt + 5 && firstOk === undefined) firstOk = t - faultAt;
+        done.push({ start, end: Date.now() });
       } catch {
         // the variant already reconnects or repeats
       }
@@ -61,17 +64,29 @@ async function once(c: EmulatedCluster, v: Variant, capMs: number): Promise<numb
   })();
   await pause(1500);
   const old = writerId(c);
-  faultAt = performance.now();
+  const eventsBefore = c.timeline().length;
   const failover = c.failover({ silent: true });
-  const deadline = faultAt + capMs;
-  while (firstOk === undefined && performance.now() < deadline) await pause(20);
+  const silentAt = (): number | undefined =>
+    c
+      .timeline()
+      .slice(eventsBefore)
+      .find((e) => e.kind === 'partitioned' && e.instanceId === old)?.at;
+  const first = (): number | undefined => {
+    const at = silentAt();
+    if (at === undefined) return undefined;
+    const ok = done.find((d) => d.start >= at);
+    return ok === undefined ? undefined : ok.end - at;
+  };
+  const deadline = Date.now() + capMs;
+  while (first() === undefined && Date.now() < deadline) await pause(20);
   await failover;
   c.heal(old); // ends the wait of a client still stuck on the old writer
   stop = true;
   await Promise.race([loop, pause(10_000)]);
   w.close();
   await c.settled();
-  return firstOk;
+  const result = first();
+  return result !== undefined && result <= capMs ? result : undefined;
 }
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Command line of the chaos soak:
  *   npm run soak -- --engine postgres|mysql --minutes M --connections N --plugins failover,hostMonitoring
- *                   [--report path.json] [--fault-every-ms 8000]
+ *                   [--report path.json] [--fault-every-ms 8000] [--faults silent-failover,failover,...]
  */
 export interface SoakArgs {
   engine: 'postgres' | 'mysql';
@@ -11,6 +11,8 @@ export interface SoakArgs {
   report: string;
   /** Mean pause between two faults (each fault waits for the cluster to settle first). */
   faultEveryMs: number;
+  /** Fault kinds to pick from (default: all of faults.ts). */
+  faults: string[] | undefined;
 }
 
 function fail(message: string): never {
@@ -27,7 +29,15 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
     if (eq > 0) values.set(a.slice(2, eq), a.slice(eq + 1));
     else values.set(a.slice(2), argv[++i] ?? fail(`${a} needs a value`));
   }
-  const known = new Set(['engine', 'minutes', 'connections', 'plugins', 'report', 'fault-every-ms']);
+  const known = new Set([
+    'engine',
+    'minutes',
+    'connections',
+    'plugins',
+    'report',
+    'fault-every-ms',
+    'faults',
+  ]);
   for (const k of values.keys()) if (!known.has(k)) fail(`unknown option --${k}`);
   const engine = values.get('engine') ?? 'postgres';
   if (engine !== 'postgres' && engine !== 'mysql') fail('--engine must be postgres or mysql');
@@ -44,5 +54,9 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
     .filter((p) => p !== '');
   const report =
     values.get('report') ?? `bench/soak/results/latest-${engine}-${plugins.join('+') || 'none'}.json`;
-  return { engine, minutes, connections, plugins, report, faultEveryMs };
+  const faults = values
+    .get('faults')
+    ?.split(',')
+    .map((f) => f.trim());
+  return { engine, minutes, connections, plugins, report, faultEveryMs, faults };
 }

@@ -105,8 +105,11 @@ export async function injectFaults(
   everyMs: number,
   signal: AbortSignal,
   log: FaultEvent[],
+  kinds: readonly string[] = Object.keys(FAULTS),
 ): Promise<void> {
-  const names = Object.keys(FAULTS);
+  const names = kinds.filter((k) => k in FAULTS);
+  if (names.length === 0)
+    throw new Error(`no known fault among ${kinds.join(', ')}; known: ${Object.keys(FAULTS).join(', ')}`);
   await pause(between(0.5, 1) * everyMs, signal);
   while (!signal.aborted) {
     const name = pick(names);

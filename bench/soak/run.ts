@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { startCluster, type EmulatedCluster } from '../../src/emulator.js';
 import { hostMonitorTotals } from '../../src/plugins/host-monitoring/monitor-registry.js';
@@ -57,6 +58,10 @@ async function main(): Promise<number> {
   process.on('unhandledRejection', onUnhandled);
   process.on('uncaughtException', onUnhandled);
 
+  // The workload, the emulator's proxies and the fault injector share this event loop: its
+  // delay tells how much of a call's time was this process waiting for the CPU.
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
   say(`soak: starting a 3-instance ${args.engine} cluster`);
   const cluster: EmulatedCluster = await startCluster({ engine: args.engine, instances: 3 });
   const started = Date.now();
@@ -78,7 +83,7 @@ async function main(): Promise<number> {
       signal: stop.signal,
       tally,
     });
-    const injector = injectFaults(cluster, args.faultEveryMs, stop.signal, faults);
+    const injector = injectFaults(cluster, args.faultEveryMs, stop.signal, faults, args.faults);
     const progress = setInterval(() => {
       say(
         `soak: ${Math.round((Date.now() - started) / 1000)} s, ${tally.calls} calls, ${tally.acknowledged.length} acknowledged, ${faults.length} faults`,
@@ -109,6 +114,11 @@ async function main(): Promise<number> {
     startedAt: new Date(started).toISOString(),
     durationMs,
     machine: { cpus: os.cpus().length, loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+    eventLoopDelayMs: {
+      p50: Math.round(loopDelay.percentile(50) / 1e6),
+      p99: Math.round(loopDelay.percentile(99) / 1e6),
+      max: Math.round(loopDelay.max / 1e6),
+    },
     checks: { ...checks, unhandled },
     passed,
     workload: {

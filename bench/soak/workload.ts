@@ -18,7 +18,10 @@ const DOCUMENTED = [FailoverSuccessError, TransactionResolutionUnknownError, Fai
 export interface CallRecord {
   op: string;
   ms: number;
+  /** When the call ended (ms since the epoch). */
   at: number;
+  /** How it ended: `ok` or the error's name. */
+  ended: string;
 }
 
 /** Shared by all workers: what the checks read at the end. */
@@ -100,9 +103,11 @@ class Worker {
   private async call(op: string, work: () => Promise<void>): Promise<void> {
     const t = this.s.tally;
     const started = performance.now();
+    let ended = 'ok';
     try {
       await work();
     } catch (err) {
+      ended = err instanceof Error ? err.name : typeof err;
       if (err instanceof FailoverFailedError && t.failedAt.length < 200) t.failedAt.push(Date.now());
       if (isDocumented(err))
         t.outcomes[err instanceof Error ? err.name : 'unknown'] =
@@ -121,7 +126,7 @@ class Worker {
       t.calls++;
       t.callsByOp[op] = (t.callsByOp[op] ?? 0) + 1;
       if (ms > (t.longestMs[op] ?? 0)) t.longestMs[op] = Math.round(ms);
-      if (ms > this.s.callBoundMs) t.overBound.push({ op, ms: Math.round(ms), at: Date.now() });
+      if (ms > this.s.callBoundMs) t.overBound.push({ op, ms: Math.round(ms), at: Date.now(), ended });
     }
   }
 
