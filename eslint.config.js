@@ -27,6 +27,15 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript fixtures (run as real ESM / CommonJS by child processes): no type information.
+    files: ['**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable' },
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'demo/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

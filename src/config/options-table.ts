@@ -216,13 +216,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Key under which connections share topology and monitors.',
   },
   {
-    name: 'roundRobinHostWeights',
-    aliases: [{ name: 'round_robin_host_weight_pairs' }],
+    name: 'roundRobinHostWeightPairs',
+    aliases: [{ name: 'round_robin_host_weight_pairs' }, { name: 'roundRobinHostWeights' }],
     kind: 'hostWeights',
     default: Object.freeze({}),
     defaultText: '{}',
-    accepted: ['{ host: weight } or "host:weight,host:weight", weights integer 1..1000000'],
-    description: 'Turns per host for the `roundRobin` selector.',
+    accepted: [
+      '{ instance: weight } or "instance:weight,instance:weight" (instance name, host or host:port), weights integer 1..1000000',
+    ],
+    description: 'Consecutive turns per instance for the `roundRobin` selector.',
   },
   {
     name: 'roundRobinDefaultWeight',
@@ -231,16 +233,18 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: 1,
     defaultText: '1',
     accepted: ['integer 1..1000000'],
-    description: 'Turns for hosts not listed in `roundRobinHostWeights`.',
+    description: 'Turns for instances not listed in `roundRobinHostWeightPairs`.',
   },
   {
-    name: 'weightedRandomHostWeights',
-    aliases: [{ name: 'weighted_random_host_weight_pairs' }],
+    name: 'weightedRandomHostWeightPairs',
+    aliases: [{ name: 'weighted_random_host_weight_pairs' }, { name: 'weightedRandomHostWeights' }],
     kind: 'hostWeights',
     default: Object.freeze({}),
-    defaultText: '`{}` (every host weight 1)',
-    accepted: ['{ host: weight } or "host:weight,host:weight", weights integer 1..1000000'],
-    description: 'Relative chances per host for the `weightedRandom` selector.',
+    defaultText: '`{}` (every instance weight 1)',
+    accepted: [
+      '{ instance: weight } or "instance:weight,instance:weight" (instance name, host or host:port), weights integer 1..1000000',
+    ],
+    description: 'Relative chances per instance for the `weightedRandom` selector.',
   },
   {
     name: 'failureDetectionEnabled',
@@ -278,6 +282,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     accepted: ['integer 1..1000000'],
     description: 'hostMonitoring: failed probes in a row after which the host is declared unavailable.',
   },
+  ms(
+    'responseMeasurementIntervalMs',
+    'response_measurement_interval_ms',
+    30_000,
+    'How often the `fastestResponse` selector measures connect + `SELECT 1` time per instance.',
+  ),
 ];
 
 /** Every accepted spelling (canonical and alias) → its spec and scale. */

@@ -8,6 +8,7 @@ import { ConfigurationError } from './errors.js';
 import type { Plugin, PluginFactory, PluginService } from './plugin.js';
 import { failoverPluginFactory } from '../plugins/failover/failover-plugin-factory.js';
 import { hostMonitoringPluginFactory } from '../plugins/host-monitoring/host-monitoring-plugin-factory.js';
+import { initialConnectionPluginFactory } from '../plugins/initial-connection/initial-connection-plugin-factory.js';
 
 /** A plugin code known to aurora-ha, whether or not this version ships it. */
 export interface KnownPlugin {
@@ -31,6 +32,7 @@ export const KNOWN_PLUGINS: readonly KnownPlugin[] = [
 export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [
   failoverPluginFactory,
   hostMonitoringPluginFactory,
+  initialConnectionPluginFactory,
 ];
 
 /** Plugin sets that cannot be combined on one connection. */

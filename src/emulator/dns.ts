@@ -2,8 +2,15 @@
  * In-process DNS for the emulator's Aurora-style names: replaces `dns.lookup` and
  * `dns.promises.lookup` (what `net.connect`, hence `pg` and `mysql2`, use) while at least one
  * cluster runs, answers only for registered names and passes every other name through.
+ *
+ * Every way of reaching the resolver sees the patch: `require('node:dns').lookup`,
+ * `dns.promises.lookup` (= `require('node:dns/promises')`), and ESM named imports
+ * (`import { lookup } from 'node:dns'` / `'node:dns/promises'`), whose live bindings are
+ * re-synchronised with `syncBuiltinESMExports()` on patch and on restore. A function captured
+ * by value before the first cluster started (`const { lookup } = dns`) cannot be reached.
  */
 import dns from 'node:dns';
+import { syncBuiltinESMExports } from 'node:module';
 
 /** Answers the current address for a name, or undefined when the name is not ours. */
 export type NameResolver = (hostname: string) => string | undefined;
@@ -85,6 +92,7 @@ export function registerNames(resolver: NameResolver): () => void {
     originalPromisesLookup = dns.promises.lookup;
     (dns as { lookup: unknown }).lookup = patchedLookup;
     (dns.promises as { lookup: unknown }).lookup = patchedPromisesLookup;
+    syncBuiltinESMExports();
   }
   resolvers.add(resolver);
   return () => {
@@ -94,6 +102,7 @@ export function registerNames(resolver: NameResolver): () => void {
       (dns.promises as { lookup: unknown }).lookup = originalPromisesLookup;
       originalLookup = undefined;
       originalPromisesLookup = undefined;
+      syncBuiltinESMExports();
     }
   };
 }

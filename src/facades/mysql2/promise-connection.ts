@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
+import type { FieldPacket, QueryOptions, QueryResult } from 'mysql2';
 import type { NetworkMethod, PluginFactory } from '../../core/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import type {
@@ -50,12 +51,20 @@ export class PromiseConnection extends EventEmitter {
     return this.connection?.threadId ?? null;
   }
 
-  query(sql: unknown, values?: unknown): Promise<unknown> {
-    return this.call('query', sql, values);
+  /** As mysql2/promise: resolves `[rows or result header, fields]`. */
+  query<T extends QueryResult = QueryResult>(
+    sql: string | QueryOptions,
+    values?: unknown,
+  ): Promise<[T, FieldPacket[]]> {
+    return this.call('query', sql, values) as Promise<[T, FieldPacket[]]>;
   }
 
-  execute(sql: unknown, values?: unknown): Promise<unknown> {
-    return this.call('execute', sql, values);
+  /** As mysql2/promise: a prepared (cached) statement, resolves `[rows or result header, fields]`. */
+  execute<T extends QueryResult = QueryResult>(
+    sql: string | QueryOptions,
+    values?: unknown,
+  ): Promise<[T, FieldPacket[]]> {
+    return this.call('execute', sql, values) as Promise<[T, FieldPacket[]]>;
   }
 
   prepare(sql: unknown): Promise<unknown> {

@@ -1,0 +1,177 @@
+/**
+ * The package a user installs: `npm pack` (which builds first, through `prepack`), install the
+ * tarball with pg and mysql2 into a fresh project, then from that project import every subpath as
+ * ESM and require it as CommonJS, compile a TypeScript consumer against the shipped types under
+ * `moduleResolution` node16 and bundler, and run the bin. Catches a file missing from `files`, a
+ * wrong `exports` entry, types that do not resolve and a bin without its shebang.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const SUBPATHS = [
+  'aurora-ha',
+  'aurora-ha/pg',
+  'aurora-ha/mysql2',
+  'aurora-ha/mysql2/promise',
+  'aurora-ha/emulator',
+];
+
+/** A named export each subpath must have at run time. */
+const MARKERS: Record<string, string> = {
+  'aurora-ha': 'FailoverSuccessError',
+  'aurora-ha/pg': 'Client',
+  'aurora-ha/mysql2': 'createConnection',
+  'aurora-ha/mysql2/promise': 'createConnection',
+  'aurora-ha/emulator': 'startCluster',
+};
+
+const CHECK_SCRIPT = (kind: 'esm' | 'cjs'): string => `
+const markers = ${JSON.stringify(MARKERS)};
+${kind === 'esm' ? 'const load = (s) => import(s);' : 'const load = async (s) => require(s);'}
+(async () => {
+  const out = {};
+  for (const [spec, name] of Object.entries(markers)) {
+    const mod = await load(spec);
+    out[spec] = typeof mod[name];
+  }
+  console.log(JSON.stringify(out));
+})().catch((err) => { console.error(err); process.exit(1); });
+`;
+
+const CONSUMER = `
+import { FailoverSuccessError, TransactionResolutionUnknownError, FailoverFailedError } from 'aurora-ha';
+import type { WrapperOptions } from 'aurora-ha';
+import { Client } from 'aurora-ha/pg';
+import mysql from 'aurora-ha/mysql2';
+import mysqlPromise from 'aurora-ha/mysql2/promise';
+import { startCluster, type EmulatedCluster } from 'aurora-ha/emulator';
+
+const options: WrapperOptions = { plugins: ['failover'], failoverTimeoutMs: 60_000 };
+export async function main(cluster: EmulatedCluster): Promise<number> {
+  const client = new Client({ ...cluster.writerEndpoint, ...cluster.credentials, ...options });
+  await client.connect();
+  try {
+    const result = await client.query<{ one: number }>('SELECT 1 AS one');
+    return result.rows[0]?.one ?? 0;
+  } catch (err) {
+    if (err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError) return -1;
+    if (err instanceof FailoverFailedError) return -2;
+    throw err;
+  } finally {
+    await client.end();
+  }
+}
+export const kinds = [typeof mysql.createConnection, typeof mysqlPromise.createConnection, typeof startCluster];
+`;
+
+function tsconfig(moduleKind: string, resolution: string): string {
+  return JSON.stringify({
+    compilerOptions: {
+      strict: true,
+      noEmit: true,
+      target: 'ES2022',
+      module: moduleKind,
+      moduleResolution: resolution,
+      types: ['node'],
+      skipLibCheck: false,
+    },
+    files: ['consumer.ts'],
+  });
+}
+
+async function versionOf(pkg: string): Promise<string> {
+  const json = JSON.parse(await readFile(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return json.version;
+}
+
+describe('the packed package, installed into a fresh project', () => {
+  let project = '';
+  let packed: string[] = [];
+
+  beforeAll(async () => {
+    project = await mkdtemp(path.join(tmpdir(), 'aurora-ha-pack-'));
+    const { stdout } = await exec('npm', ['pack', '--json', '--pack-destination', project], {
+      cwd: root,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const info = JSON.parse(stdout.slice(stdout.indexOf('['))) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    const tarball = info[0]!;
+    packed = tarball.files.map((f) => f.path);
+    await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+    // Same versions as this repo's lockfile, so the npm cache filled by `npm ci` answers.
+    const deps = await Promise.all(
+      ['pg', 'mysql2', 'typescript', '@types/node', '@types/pg'].map(
+        async (p) => `${p}@${await versionOf(p)}`,
+      ),
+    );
+    await exec(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        path.join(project, tarball.filename),
+        ...deps,
+      ],
+      { cwd: project, maxBuffer: 16 * 1024 * 1024 },
+    );
+  }, 240_000);
+
+  afterAll(async () => {
+    if (project) await rm(project, { recursive: true, force: true });
+  });
+
+  it('ships the built entry points, their types, the bin and the docs', () => {
+    for (const entry of ['index', 'pg', 'mysql2', 'mysql2-promise', 'emulator']) {
+      for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(packed).toContain(`dist/${entry}.${ext}`);
+    }
+    expect(packed).toContain('dist/cli/aurora-ha.cjs');
+    expect(packed).toContain('README.md');
+    expect(packed).toContain('docs/failover.md');
+  });
+
+  it('imports every subpath as ESM', async () => {
+    await writeFile(path.join(project, 'check.mjs'), CHECK_SCRIPT('esm'));
+    const { stdout } = await exec(process.execPath, ['check.mjs'], { cwd: project });
+    expect(JSON.parse(stdout)).toEqual(Object.fromEntries(SUBPATHS.map((s) => [s, 'function'])));
+  });
+
+  it('requires every subpath as CommonJS', async () => {
+    await writeFile(path.join(project, 'check.cjs'), CHECK_SCRIPT('cjs'));
+    const { stdout } = await exec(process.execPath, ['check.cjs'], { cwd: project });
+    expect(JSON.parse(stdout)).toEqual(Object.fromEntries(SUBPATHS.map((s) => [s, 'function'])));
+  });
+
+  it.each([
+    ['node16', 'node16', 'node16'],
+    ['bundler', 'preserve', 'bundler'],
+  ])('compiles a TypeScript consumer under moduleResolution %s', async (name, moduleKind, resolution) => {
+    await writeFile(path.join(project, 'consumer.ts'), CONSUMER);
+    await writeFile(path.join(project, `tsconfig.${name}.json`), tsconfig(moduleKind, resolution));
+    const tsc = path.join(project, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await exec(process.execPath, [tsc, '-p', `tsconfig.${name}.json`], { cwd: project }).then(
+      () => 'ok',
+      (err: { stdout?: string; message?: string }) => err.stdout ?? err.message ?? 'tsc failed',
+    );
+    expect(result).toBe('ok');
+  });
+
+  it('runs the bin through npx', async () => {
+    const { stdout } = await exec('npx', ['--no-install', 'aurora-ha', 'emulator', '--help'], {
+      cwd: project,
+    });
+    expect(stdout).toMatch(/^usage: aurora-ha emulator/);
+  });
+});
