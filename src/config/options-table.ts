@@ -47,6 +47,9 @@ export const PLUGIN_CODES: ReadonlyMap<string, PluginCode> = new Map<string, Plu
   ['failover_v2', 'failover2'],
   ['initialConnection', 'initialConnection'],
   ['initial_connection', 'initialConnection'],
+  ['hostMonitoring', 'hostMonitoring'],
+  ['efm', 'hostMonitoring'],
+  ['efm2', 'hostMonitoring'],
 ]);
 
 export const STRATEGIES: readonly HostSelectorStrategy[] = [
@@ -242,6 +245,42 @@ export const OPTIONS: readonly OptionSpec[] = [
       '{ instance: weight } or "instance:weight,instance:weight" (instance name, host or host:port), weights integer 1..1000000',
     ],
     description: 'Relative chances per instance for the `weightedRandom` selector.',
+  },
+  {
+    name: 'failureDetectionEnabled',
+    aliases: [],
+    kind: 'boolean',
+    default: true,
+    defaultText: 'true',
+    accepted: BOOLEAN,
+    description: 'Turns the hostMonitoring plugin on or off.',
+  },
+  {
+    name: 'failureDetectionTimeMs',
+    aliases: [{ name: 'failureDetectionTime' }],
+    kind: 'durationMs',
+    default: 30_000,
+    defaultText: '30000',
+    accepted: DURATION,
+    description: 'hostMonitoring: how long a call may run before its host is probed.',
+  },
+  {
+    name: 'failureDetectionIntervalMs',
+    aliases: [{ name: 'failureDetectionInterval' }],
+    kind: 'durationMs',
+    default: 5_000,
+    defaultText: '5000',
+    accepted: DURATION,
+    description: 'hostMonitoring: time between probes, and the bound on each probe.',
+  },
+  {
+    name: 'failureDetectionCount',
+    aliases: [],
+    kind: 'positiveInt',
+    default: 3,
+    defaultText: '3',
+    accepted: ['integer 1..1000000'],
+    description: 'hostMonitoring: failed probes in a row after which the host is declared unavailable.',
   },
   ms(
     'responseMeasurementIntervalMs',

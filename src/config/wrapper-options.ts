@@ -9,7 +9,7 @@ export type HostSelectorStrategy =
   'random' | 'roundRobin' | 'leastConnections' | 'highestWeight' | 'weightedRandom' | 'fastestResponse';
 
 /** Canonical plugin codes (aliases such as `failover_v2`, `initial_connection` map onto these). */
-export type PluginCode = 'failover' | 'failover2' | 'initialConnection';
+export type PluginCode = 'failover' | 'failover2' | 'initialConnection' | 'hostMonitoring';
 
 /** What users may pass (in the config object, or as connection-string query parameters). */
 export interface WrapperOptions {
@@ -42,6 +42,10 @@ export interface WrapperOptions {
   weightedRandomHostWeightPairs?: Readonly<Record<string, number>> | string;
   /** @deprecated the earlier name of `weightedRandomHostWeightPairs` (still accepted). */
   weightedRandomHostWeights?: Readonly<Record<string, number>> | string;
+  failureDetectionEnabled?: boolean;
+  failureDetectionTimeMs?: number;
+  failureDetectionIntervalMs?: number;
+  failureDetectionCount?: number;
   /** Measurement interval of the `fastestResponse` selector (ms). */
   responseMeasurementIntervalMs?: number;
 }
@@ -69,6 +73,11 @@ export interface ResolvedOptions {
   clusterId: string | undefined;
   roundRobinHostWeightPairs: Readonly<Record<string, number>>;
   roundRobinDefaultWeight: number;
+  /** Host monitoring (plugin `hostMonitoring`); always set by resolveConfig, optional so hand-built options stay valid. */
+  failureDetectionEnabled?: boolean;
+  failureDetectionTimeMs?: number;
+  failureDetectionIntervalMs?: number;
+  failureDetectionCount?: number;
   /** Always set by resolveConfig; optional so hand-built options stay valid. */
   weightedRandomHostWeightPairs?: Readonly<Record<string, number>>;
   /** Always set by resolveConfig; optional so hand-built options stay valid (default 30000). */

@@ -7,6 +7,7 @@
 import { ConfigurationError } from './errors.js';
 import type { Plugin, PluginFactory, PluginService } from './plugin.js';
 import { failoverPluginFactory } from '../plugins/failover/failover-plugin-factory.js';
+import { hostMonitoringPluginFactory } from '../plugins/host-monitoring/host-monitoring-plugin-factory.js';
 import { initialConnectionPluginFactory } from '../plugins/initial-connection/initial-connection-plugin-factory.js';
 
 /** A plugin code known to aurora-ha, whether or not this version ships it. */
@@ -21,6 +22,7 @@ export const KNOWN_PLUGINS: readonly KnownPlugin[] = [
   { code: 'initialConnection', aliases: ['initial_connection'], weight: 100 },
   { code: 'failover', aliases: [], weight: 200 },
   { code: 'failover2', aliases: ['failover_v2'], weight: 200 },
+  { code: 'hostMonitoring', aliases: ['efm', 'efm2'], weight: 300 },
 ];
 
 /**
@@ -29,6 +31,7 @@ export const KNOWN_PLUGINS: readonly KnownPlugin[] = [
  */
 export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [
   failoverPluginFactory,
+  hostMonitoringPluginFactory,
   initialConnectionPluginFactory,
 ];
 
