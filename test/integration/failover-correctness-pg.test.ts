@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  ConfigurationError,
   FailoverError,
   FailoverSuccessError,
   TransactionResolutionUnknownError,
@@ -93,5 +94,34 @@ describe("read-only errors on a healthy writer are the user's, not a failover (i
     const err = await rejection(c.query("INSERT INTO ro_reader VALUES ('x')"));
     expect(err).toBeInstanceOf(FailoverSuccessError);
     expect(await instanceId(c)).toBe(writerId(c0));
+  });
+});
+
+describe('Aurora through an IP address without clusterInstanceHostPattern (items 5, 6)', () => {
+  it("enableFailover: false connects and queries (the error's own advice works)", async () => {
+    const writer = cluster()
+      .instances()
+      .find((i) => i.role === 'writer')!;
+    const c = client(writer.address, { enableFailover: false });
+    await c.connect();
+    expect(await instanceId(c)).toBe(writer.id);
+  });
+
+  it('connect failover from a refused IP: the configuration error, no unhandled rejection', async () => {
+    const writer = cluster()
+      .instances()
+      .find((i) => i.role === 'writer')!;
+    // Another connection of this process detected the dialect of this address (cached).
+    // (Before item 5 was fixed this connect failed after detection; the cache was filled all the same.)
+    const first = client(writer.address, { enableFailover: false });
+    await first.connect().catch(() => undefined);
+    await first.end();
+    cluster().partition(writer.id, { mode: 'refuse' });
+    const c = client(writer.address, { enableConnectFailover: true });
+    const err = await rejection(c.connect());
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as ConfigurationError).option).toBe('clusterInstanceHostPattern');
+    // Let a floating rejection (if any) reach the strict unhandled-rejection handler.
+    await new Promise((r) => setTimeout(r, 200));
   });
 });
