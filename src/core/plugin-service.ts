@@ -219,7 +219,8 @@ export class ConnectionPluginService implements PluginService {
       timeoutMs: this.config.options.failoverReaderConnectTimeoutMs,
     });
     try {
-      return await roleOf(conn);
+      const bound = this.config.options.failoverReaderConnectTimeoutMs;
+      return await boundedBy(roleOf(conn), bound, () => conn.abort());
     } finally {
       await conn.close();
     }
@@ -269,4 +270,25 @@ export class ConnectionPluginService implements PluginService {
       this.config.options.clusterInstanceHostPattern ?? instanceHostPatternOf(this.initialHost.host);
     return text !== undefined ? parseHostPattern(text) : undefined;
   }
+}
+
+/** `work`, or a rejection after `ms` (then `onTimeout` runs, e.g. abort the connection used). */
+function boundedBy<T>(work: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onTimeout();
+      reject(new Error(`role query did not answer within ${ms} ms`));
+    }, ms);
+    timer.unref();
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 }

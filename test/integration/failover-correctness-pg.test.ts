@@ -12,7 +12,10 @@ import {
   FailoverSuccessError,
   TransactionResolutionUnknownError,
 } from '../../src/core/errors.js';
+import type { Plugin, PluginFactory } from '../../src/core/plugin.js';
+import { UnavailableHostError } from '../../src/core/errors.js';
 import { Client } from '../../src/pg.js';
+import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
 import { pgConfig } from '../support/cluster.js';
 import { FAST_FAILOVER as FAST, failoverHarness, rejection, writerId } from '../support/failover-harness.js';
 
@@ -123,5 +126,42 @@ describe('Aurora through an IP address without clusterInstanceHostPattern (items
     expect((err as ConfigurationError).option).toBe('clusterInstanceHostPattern');
     // Let a floating rejection (if any) reach the strict unhandled-rejection handler.
     await new Promise((r) => setTimeout(r, 200));
+  });
+});
+
+describe('every query aurora-ha sends on its own is bounded (item 7)', () => {
+  it('an instance blackholed right after the handshake: connect() rejects within the bound instead of hanging', async () => {
+    const c0 = cluster();
+    const writer = writerId(c0);
+    // Inside failover (called after the driver connected and the dialect was detected, before
+    // failover reads the topology and the instance id): the instance goes silent.
+    const silenceAfterHandshake: PluginFactory = {
+      code: 'silence-after-handshake',
+      aliases: [],
+      weight: 900,
+      create: (): Plugin => ({
+        code: 'silence-after-handshake',
+        subscribes: ['connect'],
+        async connect(host, isInitial, next) {
+          const conn = await next(host, isInitial);
+          c0.partition(writer, { mode: 'blackhole' });
+          return conn;
+        },
+      }),
+    };
+    const c = harness.track(
+      new Client({ ...pgConfig(c0), ...FAST, failoverReaderConnectTimeoutMs: 2_000 }, [
+        failoverPluginFactory,
+        silenceAfterHandshake,
+      ]),
+    );
+    const started = Date.now();
+    const outcome = await Promise.race([
+      rejection(c.connect()),
+      new Promise((r) => setTimeout(() => r('still hanging after 15 s'), 15_000)),
+    ]);
+    expect(outcome).toBeInstanceOf(UnavailableHostError);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    c0.heal(writer);
   });
 });

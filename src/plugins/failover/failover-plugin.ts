@@ -7,7 +7,8 @@
  * share one failover. Optionally also fails over a failed initial connect.
  */
 import type { FailoverMode } from '../../config/wrapper-options.js';
-import { ConfigurationError, FailoverFailedError } from '../../core/errors.js';
+import { ConfigurationError, FailoverFailedError, UnavailableHostError } from '../../core/errors.js';
+import { markConnectionLost } from '../../drivers/connection-lost.js';
 import {
   NETWORK_METHODS,
   type ConnectNext,
@@ -107,7 +108,24 @@ export class FailoverPlugin implements Plugin {
       throw problem;
     }
     await this.learnTopology(conn);
+    if (conn.closed) {
+      // The instance stopped answering between the handshake and the topology read (bounded):
+      // hand out no dead connection.
+      const bound = this.internalQueryBoundMs();
+      const err = new UnavailableHostError(
+        hostKey(host),
+        `${hostKey(host)} did not answer the topology / instance-id query within ${bound} ms (failoverReaderConnectTimeoutMs) after connecting.`,
+      );
+      markConnectionLost(err);
+      throw err;
+    }
     return conn;
+  }
+
+  /** Bound on every query this plugin sends on its own (topology, instance id, role). */
+  private internalQueryBoundMs(): number {
+    const o = this.service.config.options;
+    return Math.min(o.failoverReaderConnectTimeoutMs, o.failoverTimeoutMs);
   }
 
   /** Hot path: two reads and one rejection handler; nothing else unless the call fails. */
@@ -190,10 +208,20 @@ export class FailoverPlugin implements Plugin {
   private async learnTopology(conn: PhysicalConnection): Promise<void> {
     const s = this.service;
     if (!s.config.options.enableFailover || s.dialect === undefined || !s.dialect.topologyAware) return;
+    // Both queries are bounded: a silent instance must not make connect() hang (the connection
+    // is aborted on timeout; connect() then rejects).
+    const bound = this.internalQueryBoundMs();
+    const giveUp = (): void => conn.abort();
     try {
-      await s.refreshHostList(conn);
+      await withTimeout(s.refreshHostList(conn), bound, 'topology query', undefined, giveUp);
       // A cluster endpoint hides the instance; knowing it lets failover skip the failed one.
-      const instance = await s.identifyConnection(conn);
+      const instance = await withTimeout(
+        s.identifyConnection(conn),
+        bound,
+        'instance id query',
+        undefined,
+        giveUp,
+      );
       if (instance !== undefined) this.known = { conn, host: instance };
     } catch {
       // Topology stays unknown; a later refresh (after a failover, by another connection) may fill it.
@@ -204,13 +232,7 @@ export class FailoverPlugin implements Plugin {
   private roleCheck(conn: PhysicalConnection): Promise<boolean> {
     const running = this.checking;
     if (running !== undefined && running.conn === conn) return running.result;
-    const o = this.service.config.options;
-    const result = confirmedNotWriter(
-      this.service,
-      conn,
-      this.instanceOf(conn),
-      Math.min(o.failoverReaderConnectTimeoutMs, o.failoverTimeoutMs),
-    );
+    const result = confirmedNotWriter(this.service, conn, this.instanceOf(conn), this.internalQueryBoundMs());
     const entry = { conn, result };
     this.checking = entry;
     const clear = (): void => {
