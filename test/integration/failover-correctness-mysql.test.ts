@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FailoverError } from '../../src/core/errors.js';
 import { PromiseConnection } from '../../src/mysql2-promise.js';
 import { mysqlConfig } from '../support/cluster.js';
+import { secretLeaks } from '../support/secret-leaks.js';
 import { FAST_FAILOVER as FAST, failoverHarness, rejection } from '../support/failover-harness.js';
 
 const harness = failoverHarness<PromiseConnection>('mysql', 3);
@@ -32,5 +33,15 @@ describe('mysql2 per-query timeout is a slow query, not a dead host (item 2)', (
     expect(err).not.toBeInstanceOf(FailoverError);
     expect((err as { code?: string }).code).toBe('PROTOCOL_SEQUENCE_TIMEOUT');
     expect(await value(c, 'SELECT @@aurora_server_id')).toBe(instance);
+  });
+});
+
+describe('no password in errors from the engine paths (item 10)', () => {
+  it('a refused login: no own property, cause or util.inspect output holds the password', async () => {
+    const wrong = 'Wr0ngPassw0rdXyz';
+    const bad = harness.track(new PromiseConnection({ ...mysqlConfig(cluster()), ...FAST, password: wrong }));
+    const err = await rejection(bad.connect());
+    expect((err as { errno?: number }).errno).toBe(1045);
+    expect(secretLeaks(err, wrong)).toEqual([]);
   });
 });

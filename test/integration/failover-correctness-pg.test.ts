@@ -17,6 +17,7 @@ import { UnavailableHostError } from '../../src/core/errors.js';
 import { Client } from '../../src/pg.js';
 import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
 import { pgConfig } from '../support/cluster.js';
+import { secretLeaks } from '../support/secret-leaks.js';
 import { FAST_FAILOVER as FAST, failoverHarness, rejection, writerId } from '../support/failover-harness.js';
 
 const harness = failoverHarness<Client>('postgres', 3);
@@ -163,5 +164,24 @@ describe('every query aurora-ha sends on its own is bounded (item 7)', () => {
     expect(outcome).toBeInstanceOf(UnavailableHostError);
     expect(Date.now() - started).toBeLessThan(8_000);
     c0.heal(writer);
+  });
+});
+
+describe('no password in errors from the engine paths (item 10)', () => {
+  it('a refused login and a failed failover: no own property, cause or util.inspect output holds it', async () => {
+    const c0 = cluster();
+    const wrong = 'Wr0ngPassw0rdXyz';
+    const bad = harness.track(new Client({ ...pgConfig(c0), ...FAST, password: wrong }));
+    const loginErr = await rejection(bad.connect());
+    expect(secretLeaks(loginErr, wrong)).toEqual([]);
+
+    const { password } = c0.credentials;
+    const c = client(undefined, { failoverTimeoutMs: 1_500 });
+    await c.connect();
+    for (const i of c0.instances()) c0.partition(i.id, { mode: 'refuse' });
+    c0.partition(writerId(c0), { mode: 'reset' });
+    const failed = await rejection(c.query('SELECT 1'));
+    expect(failed).toBeInstanceOf(FailoverError);
+    expect(secretLeaks(failed, password)).toEqual([]);
   });
 });
