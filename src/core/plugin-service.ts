@@ -56,6 +56,8 @@ export class ConnectionPluginService implements PluginService {
   private connectPipeline: ConnectNext | undefined;
   private observer: ConnectionObserver | undefined;
   private session: SessionState | undefined;
+  /** The driver config connects use: the user's, with credentials followed after changeUser. */
+  private connectConfig: unknown;
   /** Whether the first physical connection detects the dialect and picks the host list provider. */
   private readonly detect: boolean;
 
@@ -63,6 +65,7 @@ export class ConnectionPluginService implements PluginService {
     this.config = config;
     this.driver = driver;
     this.detect = detect;
+    this.connectConfig = config.driverConfig;
     const first = config.initialHosts[0];
     if (first === undefined)
       throw new ConfigurationError('host', 'No host to connect to: set host (or hosts).');
@@ -107,12 +110,12 @@ export class ConnectionPluginService implements PluginService {
   }
 
   forceConnect(host: HostInfo, options?: ConnectOptions): Promise<PhysicalConnection> {
-    return this.driver.connect(host, this.config.driverConfig, options);
+    return this.driver.connect(host, this.connectConfig, options);
   }
 
   /** The bottom of the connect pipeline: the driver, then (first time only) dialect detection. */
   readonly driverConnect = async (host: HostInfo, _isInitial: boolean): Promise<PhysicalConnection> => {
-    const conn = await this.driver.connect(host, this.config.driverConfig);
+    const conn = await this.driver.connect(host, this.connectConfig);
     if (this.detect && this.dialect === undefined) {
       try {
         this.adoptDialect(await detectDialect(conn, this.driver.engine));
@@ -165,6 +168,16 @@ export class ConnectionPluginService implements PluginService {
   /** Record session settings the user changed through our API (e.g. mysql2 changeUser database). */
   recordSessionState(change: SessionState): void {
     this.session = { ...(this.session ?? {}), ...change };
+  }
+
+  /**
+   * The session now runs as other credentials (mysql2 `changeUser`): every later connect of this
+   * logical connection, failover included, uses them, so a failover never silently changes the
+   * privileges the session has.
+   */
+  followCredentials(change: Readonly<Record<string, unknown>>): void {
+    const next = this.driver.withCredentials?.(this.connectConfig, change);
+    this.connectConfig = next ?? { ...(this.connectConfig as Record<string, unknown>), ...change };
   }
 
   /** Stop using the host list provider (reference counting of the shared topology). */

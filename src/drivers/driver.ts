@@ -86,6 +86,12 @@ export interface DriverAdapter<TConfig = unknown, TNative = unknown> {
    * because that connection is already closed.
    */
   classify(err: unknown, conn?: PhysicalConnection<TNative>): ErrorKind;
+  /**
+   * The driver config with new credentials (`user`, `password`, `database`, ... as the driver
+   * names them) applied wherever the driver reads them (a connection URL included). Optional:
+   * without it the fields are merged into the config object.
+   */
+  withCredentials?(driverConfig: TConfig, change: Readonly<Record<string, unknown>>): TConfig;
   /** Read the session state of a connection (one round trip). */
   readSessionState(conn: PhysicalConnection<TNative>): Promise<SessionState>;
   /** Apply a session state on a fresh connection, identifiers properly quoted. */

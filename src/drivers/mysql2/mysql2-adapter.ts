@@ -55,6 +55,25 @@ function parseUri(uri: string): URL {
   }
 }
 
+/**
+ * Credentials after a `changeUser`: set on the object and, when the user gave a `uri` (whose
+ * fields win over the object's in mysql2), in the uri too.
+ */
+export function mysql2WithCredentials(
+  driverConfig: ConnectionOptions,
+  change: Readonly<Record<string, unknown>>,
+): ConnectionOptions {
+  const config: ConnectionOptions = { ...driverConfig, ...change };
+  if (typeof driverConfig.uri === 'string' && driverConfig.uri !== '') {
+    const url = parseUri(driverConfig.uri);
+    if (typeof change.user === 'string') url.username = encodeURIComponent(change.user);
+    if (typeof change.password === 'string') url.password = encodeURIComponent(change.password);
+    if (typeof change.database === 'string') url.pathname = `/${encodeURIComponent(change.database)}`;
+    config.uri = url.toString();
+  }
+  return config;
+}
+
 function nativeOf(conn: PhysicalConnection<Connection>): Mysql2PhysicalConnection | undefined {
   return conn instanceof Mysql2PhysicalConnection ? conn : undefined;
 }
@@ -87,6 +106,7 @@ export const mysql2Adapter: DriverAdapter<ConnectionOptions, Connection> = {
   defaultPort: 3306,
   connect: connectMysql2,
   classify: classifyMysql2Error,
+  withCredentials: mysql2WithCredentials,
   async readSessionState(conn) {
     const names = txVariableNames(nativeOf(conn)?.serverVersion ?? '');
     const rows = await conn.queryRows(readSessionSql(names));

@@ -15,7 +15,7 @@ import type {
   NativeCallback,
   NativeMysqlConnection,
 } from './mysql2-native.js';
-import { createMysqlLogical, moveNativeEvents, runOnNative } from './mysql2-native.js';
+import { createMysqlLogical, followChangeUser, moveNativeEvents, runOnNative } from './mysql2-native.js';
 
 type Callback = (err: Error | null, ...results: unknown[]) => void;
 
@@ -136,8 +136,7 @@ export class Connection extends EventEmitter {
     const p = runOnNative(logical, 'changeUser', (native) =>
       callNative((done) => native.changeUser(options, done)),
     ).then((r) => {
-      if (typeof options.database === 'string')
-        logical.lc.service.recordSessionState({ schema: options.database });
+      followChangeUser(logical, options);
       return r;
     });
     this.settle(p, callback);

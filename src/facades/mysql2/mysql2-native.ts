@@ -121,3 +121,22 @@ export function runOnNative<T>(
   if (lc.current === undefined && !lc.closing) return lc.ready().then(() => lc.execute(method, run));
   return lc.execute(method, run);
 }
+
+/**
+ * After a successful `changeUser`: record the new schema (session state) and make every later
+ * connect of this logical connection (failover included) use the credentials mysql2 now holds
+ * for the session (it updates its config when the server accepted the change).
+ */
+export function followChangeUser(logical: MysqlLogical, options: Readonly<Record<string, unknown>>): void {
+  const service = logical.lc.service;
+  const native = logical.lc.current?.native as { config?: Record<string, unknown> } | undefined;
+  const cfg = native?.config;
+  const change: Record<string, unknown> = {};
+  for (const key of ['user', 'password', 'database'] as const) {
+    const v = cfg?.[key] ?? options[key];
+    if (typeof v === 'string') change[key] = v;
+  }
+  if (typeof options.charset === 'string') change.charset = options.charset;
+  service.followCredentials(change);
+  if (typeof options.database === 'string') service.recordSessionState({ schema: options.database });
+}

@@ -14,7 +14,7 @@ import type {
   NativeMysqlConnection,
   NativePromiseConnection,
 } from './mysql2-native.js';
-import { createMysqlLogical, moveNativeEvents, runOnNative } from './mysql2-native.js';
+import { createMysqlLogical, followChangeUser, moveNativeEvents, runOnNative } from './mysql2-native.js';
 
 const STATE = Symbol('aurora-ha.mysql2.promise-connection');
 
@@ -93,8 +93,7 @@ export class PromiseConnection extends EventEmitter {
   async changeUser(options: { database?: string } & Record<string, unknown>): Promise<void> {
     const s = this[STATE];
     await runOnNative(s.logical, 'changeUser', () => this.currentWrapper().changeUser(options));
-    if (typeof options.database === 'string')
-      s.logical.lc.service.recordSessionState({ schema: options.database });
+    followChangeUser(s.logical, options);
   }
 
   private simple(method: 'beginTransaction' | 'commit' | 'rollback' | 'ping'): Promise<void> {
