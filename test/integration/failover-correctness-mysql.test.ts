@@ -104,3 +104,31 @@ describe('changeUser: failover follows the current credentials (item 4)', () => 
     expect(await value(c, 'SELECT CURRENT_USER()')).toMatch(/^second_user@/);
   });
 });
+
+describe('keepSessionStateOnFailover restores what the server reported (item 3)', () => {
+  /** The writer drops every connection and refuses for a moment: failover reconnects to it. */
+  async function bounceWriter(c: PromiseConnection): Promise<unknown> {
+    const c0 = cluster();
+    const writer = writerId(c0);
+    c0.partition(writer, { mode: 'reset' });
+    setTimeout(() => c0.heal(writer), 500).unref();
+    return rejection(c.query('SELECT 1'));
+  }
+
+  const settings: [string, string, string, unknown][] = [
+    // [what, statement, query after failover, expected value]
+    ['autocommit (server status flags)', 'SET autocommit = 0', 'SELECT @@session.autocommit', 0],
+    ['time_zone (session tracking)', "SET time_zone = '+03:00'", 'SELECT @@session.time_zone', '+03:00'],
+    ['schema (session tracking)', 'USE information_schema', 'SELECT DATABASE()', 'information_schema'],
+  ];
+
+  it.each(settings)('%s is restored on the new connection', async (_what, set, check, expected) => {
+    const c = client(undefined, { keepSessionStateOnFailover: true });
+    await c.connect();
+    await c.query(set);
+    const thread = c.threadId;
+    expect(await bounceWriter(c)).toBeInstanceOf(FailoverSuccessError);
+    expect(c.threadId).not.toBe(thread);
+    expect(await value(c, check)).toBe(expected);
+  });
+});

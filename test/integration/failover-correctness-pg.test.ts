@@ -185,3 +185,46 @@ describe('no password in errors from the engine paths (item 10)', () => {
     expect(secretLeaks(failed, password)).toEqual([]);
   });
 });
+
+describe('keepSessionStateOnFailover restores what the server reported (item 3)', () => {
+  async function show(c: Client, name: string): Promise<string> {
+    const r = await c.query<{ v: string }>(`SELECT current_setting('${name}') AS v`);
+    return r.rows[0]!.v;
+  }
+
+  /** The writer drops every connection and refuses for a moment: failover reconnects to it. */
+  async function bounceWriter(c: Client): Promise<unknown> {
+    const c0 = cluster();
+    const writer = writerId(c0);
+    c0.partition(writer, { mode: 'reset' });
+    setTimeout(() => c0.heal(writer), 500).unref();
+    return rejection(c.query('SELECT 1'));
+  }
+
+  const settings: [string, string, string][] = [
+    // [name as reported, SET statement, value expected after failover]
+    ['TimeZone', "SET TIME ZONE 'Asia/Tokyo'", 'Asia/Tokyo'],
+    ['DateStyle', "SET DateStyle = 'SQL, DMY'", 'SQL, DMY'],
+    ['IntervalStyle', "SET IntervalStyle = 'iso_8601'", 'iso_8601'],
+    ['application_name', "SET application_name = 'kept-app'", 'kept-app'],
+    ['default_transaction_read_only', 'SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY', 'on'],
+  ];
+
+  it.each(settings)('%s is restored on the new connection', async (name, set, expected) => {
+    const c = client(undefined, { keepSessionStateOnFailover: true });
+    await c.connect();
+    await c.query(set);
+    const pid = c.processID;
+    expect(await bounceWriter(c)).toBeInstanceOf(FailoverSuccessError);
+    expect(c.processID).not.toBe(pid);
+    expect(await show(c, name)).toBe(expected);
+  });
+
+  it('without the option nothing is restored', async () => {
+    const c = client(undefined);
+    await c.connect();
+    await c.query("SET TIME ZONE 'Asia/Tokyo'");
+    expect(await bounceWriter(c)).toBeInstanceOf(FailoverSuccessError);
+    expect(await show(c, 'TimeZone')).not.toBe('Asia/Tokyo');
+  });
+});

@@ -4,10 +4,25 @@
  * life (a socket dropped while idle must never crash the process), and closes or aborts it.
  */
 import type { Client } from 'pg';
-import type { PhysicalConnection } from '../driver.js';
+import type { PhysicalConnection, SessionState } from '../driver.js';
 import type { HostInfo } from '../../hosts/host-info.js';
 import { hostKey } from '../../hosts/host-info.js';
 import { markConnectionLost, notifyLoss, settleWithin, timeoutError } from '../connection-lost.js';
+
+/**
+ * Settings PostgreSQL reports (GUC_REPORT) that a session may change and a new session can
+ * take back with set_config(). Not reported, hence not here: search_path (before PG 18) and
+ * the isolation level; not restorable: server_version, in_hot_standby, is_superuser,
+ * session_authorization, client_encoding (pg's own), integer_datetimes, server_encoding.
+ */
+export const RESTORABLE_PARAMETERS: ReadonlySet<string> = new Set([
+  'application_name',
+  'DateStyle',
+  'IntervalStyle',
+  'TimeZone',
+  'default_transaction_read_only',
+  'standard_conforming_strings',
+]);
 
 /** How long `close()` waits for pg's Terminate handshake before destroying the socket. */
 export const CLOSE_GRACE_MS = 1000;
@@ -23,6 +38,10 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
   /** Set by our own abort()/close(): errors that follow are expected, not forwarded. */
   #closing = false;
   #txStatus: TxStatus = 'I';
+  /** True after the first ReadyForQuery (startup done). */
+  #started = false;
+  /** Reported parameters changed since startup (created on the first change). */
+  #changed: Record<string, string> | undefined;
   readonly #listeners: ((err: Error) => void)[] = [];
 
   constructor(host: HostInfo, native: Client) {
@@ -48,6 +67,16 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
     native.connection.on('readyForQuery', (msg: { status?: unknown }) => {
       const s = msg.status;
       if (s === 'I' || s === 'T' || s === 'E') this.#txStatus = s;
+      this.#started = true;
+    });
+    // ParameterStatus after startup = the session changed a reported setting (SET, set_config,
+    // SET SESSION CHARACTERISTICS); the burst before the first ReadyForQuery is the defaults.
+    native.connection.on('parameterStatus', (msg: { parameterName?: unknown; parameterValue?: unknown }) => {
+      const name = msg.parameterName;
+      const value = msg.parameterValue;
+      if (!this.#started || typeof name !== 'string' || typeof value !== 'string') return;
+      if (!RESTORABLE_PARAMETERS.has(name)) return;
+      (this.#changed ??= {})[name] = value;
     });
   }
 
@@ -58,6 +87,11 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
   /** Raw ReadyForQuery status: 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
   get transactionStatus(): TxStatus {
     return this.#txStatus;
+  }
+
+  /** Reported session parameters changed since connect (no I/O). */
+  reportedSessionState(): SessionState {
+    return this.#changed === undefined ? {} : { parameters: { ...this.#changed } };
   }
 
   inTransaction(): boolean {

@@ -18,7 +18,7 @@ import {
   type PipelineMethod,
   type PluginService,
 } from '../../core/plugin.js';
-import type { ErrorKind, PhysicalConnection } from '../../drivers/driver.js';
+import type { ErrorKind, PhysicalConnection, SessionState } from '../../drivers/driver.js';
 import { hostKey, type HostInfo } from '../../hosts/host-info.js';
 import { createSelector } from '../../selectors/create-selector.js';
 import type { HostSelector } from '../../selectors/host-selector.js';
@@ -267,7 +267,7 @@ export class FailoverPlugin implements Plugin {
       const on = this.instanceOf(failedConn);
       const result = await this.findReplacement(on ?? s.currentHost, kind, cause);
       try {
-        await this.prepareNewConnection(result);
+        await this.prepareNewConnection(result, failedConn);
         await s.setCurrentConnection(result.conn, result.host);
       } catch (e) {
         await closeQuietly(result.conn);
@@ -326,21 +326,28 @@ export class FailoverPlugin implements Plugin {
     }
   }
 
-  /** Session state (optional) and a fresh topology through the new connection. */
-  private async prepareNewConnection(result: FailoverResult): Promise<void> {
+  /**
+   * A fresh topology through the new connection, then (optional) the session state: what the
+   * user set through our API, overridden by what the failed connection's server reported
+   * (restored last so no internal query runs inside the user's session settings).
+   */
+  private async prepareNewConnection(
+    result: FailoverResult,
+    failedConn: PhysicalConnection | undefined,
+  ): Promise<void> {
     const s = this.service;
-    if (s.config.options.keepSessionStateOnFailover) {
-      await withTimeout(
-        s.driver.restoreSessionState(result.conn, s.sessionState()),
-        AFTER_FAILOVER_STEP_MS,
-        'restoring session state',
-      );
-    }
     s.setAvailability(availabilityKeys(result.host), 'available');
     try {
       await s.forceRefreshHostList(result.conn, AFTER_FAILOVER_STEP_MS);
     } catch {
       // The connection was verified; a topology refresh failure is not a reason to drop it.
+    }
+    if (s.config.options.keepSessionStateOnFailover) {
+      await withTimeout(
+        s.driver.restoreSessionState(result.conn, sessionToRestore(s.sessionState(), failedConn)),
+        AFTER_FAILOVER_STEP_MS,
+        'restoring session state',
+      );
     }
   }
 
@@ -363,4 +370,13 @@ export class FailoverPlugin implements Plugin {
       },
     );
   }
+}
+
+/** API-recorded state, overridden by what the failed connection's server reported. */
+function sessionToRestore(recorded: SessionState, failed: PhysicalConnection | undefined): SessionState {
+  const reported = failed?.reportedSessionState?.() ?? {};
+  const parameters = { ...(recorded.parameters ?? {}), ...(reported.parameters ?? {}) };
+  const state: SessionState = { ...recorded, ...reported };
+  if (Object.keys(parameters).length > 0) state.parameters = parameters;
+  return state;
 }
