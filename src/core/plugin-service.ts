@@ -104,6 +104,28 @@ export class ConnectionPluginService implements PluginService {
     return this.activeProvider().forceRefresh(conn, timeoutMs);
   }
 
+  /** True when the shared topology is older than `topologyRefreshMs` (no I/O). */
+  topologyStale(): boolean {
+    return this.provider?.isStale?.() === true;
+  }
+
+  /**
+   * Refresh the shared topology through the current connection while connections live (one
+   * refresh per cluster at a time, bounded; failures ignored): only when that connection is
+   * idle, outside a transaction, so the query never lands inside the user's work.
+   */
+  refreshTopologyQuietly(timeoutMs: number): Promise<void> {
+    const conn = this.current;
+    const provider = this.provider;
+    if (provider === undefined || conn === undefined || this.closing) return Promise.resolve();
+    if (conn.inTransaction() || conn.acceptsQueries?.() !== true || provider.isStale?.() !== true)
+      return Promise.resolve();
+    return provider.forceRefresh(undefined, timeoutMs).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   connect(host: HostInfo, isInitial = false): Promise<PhysicalConnection> {
     if (this.connectPipeline === undefined) return this.driverConnect(host, isInitial);
     return this.connectPipeline(host, isInitial);

@@ -12,7 +12,7 @@ import {
   FailoverSuccessError,
   TransactionResolutionUnknownError,
 } from '../../src/core/errors.js';
-import type { Plugin, PluginFactory } from '../../src/core/plugin.js';
+import type { Plugin, PluginFactory, PluginService } from '../../src/core/plugin.js';
 import { UnavailableHostError } from '../../src/core/errors.js';
 import { Client } from '../../src/pg.js';
 import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
@@ -226,5 +226,40 @@ describe('keepSessionStateOnFailover restores what the server reported (item 3)'
     await c.query("SET TIME ZONE 'Asia/Tokyo'");
     expect(await bounceWriter(c)).toBeInstanceOf(FailoverSuccessError);
     expect(await show(c, 'TimeZone')).not.toBe('Asia/Tokyo');
+  });
+});
+
+describe('stale knowledge: the topology is refreshed while connections live (item 8)', () => {
+  it('a reader added after connect shows up in the shared topology without any failover', async () => {
+    const c0 = cluster();
+    let service: PluginService | undefined;
+    const capture: PluginFactory = {
+      ...failoverPluginFactory,
+      create: (s: PluginService) => {
+        service = s;
+        return failoverPluginFactory.create(s);
+      },
+    };
+    const c = harness.track(new Client({ ...pgConfig(c0), ...FAST, topologyRefreshMs: 300 }, [capture]));
+    await c.connect();
+    expect(service!.hosts()).toHaveLength(3);
+    const added = await c0.addReader();
+    try {
+      let hosts = service!.hosts();
+      for (let i = 0; i < 60 && hosts.length < 4; i++) {
+        await c.query('SELECT 1');
+        await new Promise((r) => setTimeout(r, 100));
+        hosts = service!.hosts();
+      }
+      expect(hosts.map((h) => h.instanceId).sort()).toEqual(
+        c0
+          .instances()
+          .map((i) => i.id)
+          .sort(),
+      );
+    } finally {
+      await c.end();
+      await c0.removeReader(added.id);
+    }
   });
 });

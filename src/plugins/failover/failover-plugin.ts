@@ -139,11 +139,20 @@ export class FailoverPlugin implements Plugin {
     } catch (err) {
       call = Promise.reject(err);
     }
-    return call.catch(async (err: unknown) => {
+    const guarded = call.catch(async (err: unknown) => {
       const inTx =
         inTxBefore || (conn !== undefined && this.service.current === conn && conn.inTransaction());
       throw await this.errorFor(err, conn, inTx);
     });
+    // Keep the shared topology fresh while connections live: once per topologyRefreshMs per
+    // cluster, after a successful call, through this connection when it is idle.
+    if (this.service.topologyStale?.() === true) {
+      void guarded.then(
+        () => this.service.refreshTopologyQuietly?.(this.internalQueryBoundMs()),
+        () => undefined,
+      );
+    }
+    return guarded;
   }
 
   async release(): Promise<void> {
