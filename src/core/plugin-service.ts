@@ -34,6 +34,8 @@ type MarkingHostListProvider = HostListProvider & {
 /** Told (synchronously) when the current physical connection changed: the facade re-attaches its events. */
 export interface ConnectionObserver {
   connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void;
+  /** A failover failed: the logical connection is unusable (the facade emits `'failover'`). */
+  failoverFailed?(from: PhysicalConnection | undefined, error: Error): void;
 }
 
 const NO_PLUGINS: readonly Plugin[] = Object.freeze([]);
@@ -165,6 +167,15 @@ export class ConnectionPluginService implements PluginService {
 
   inTransaction(): boolean {
     return this.current?.inTransaction() ?? false;
+  }
+
+  /** Tell the facade a failover failed (it emits `'failover'` with outcome `failed`). */
+  notifyFailoverFailed(from: PhysicalConnection | undefined, error: Error): void {
+    try {
+      this.observer?.failoverFailed?.(from, error);
+    } catch {
+      // a throwing listener must not change the failover's outcome
+    }
   }
 
   classify(err: unknown): ErrorKind {

@@ -127,8 +127,12 @@ describe('keepSessionStateOnFailover restores what the server reported (item 3)'
     await c.connect();
     await c.query(set);
     const thread = c.threadId;
+    const events: unknown[] = [];
+    c.on('failover', (e: unknown) => events.push(e));
     expect(await bounceWriter(c)).toBeInstanceOf(FailoverSuccessError);
     expect(c.threadId).not.toBe(thread);
+    // The documented 'failover' event fired once for the move (item 9).
+    expect(events).toMatchObject([{ outcome: 'success' }]);
     expect(await value(c, check)).toBe(expected);
   });
 });

@@ -16,6 +16,8 @@ import type { Plugin, PluginFactory, PluginService } from '../../src/core/plugin
 import { UnavailableHostError } from '../../src/core/errors.js';
 import { Client } from '../../src/pg.js';
 import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
+import pg from 'pg';
+import type { FailoverEvent } from '../../src/core/failover-event.js';
 import { pgConfig } from '../support/cluster.js';
 import { secretLeaks } from '../support/secret-leaks.js';
 import { FAST_FAILOVER as FAST, failoverHarness, rejection, writerId } from '../support/failover-harness.js';
@@ -261,5 +263,42 @@ describe('stale knowledge: the topology is refreshed while connections live (ite
       await c.end();
       await c0.removeReader(added.id);
     }
+  });
+});
+
+describe('LISTEN survives a failover; the failover event says when to resynchronise (item 9)', () => {
+  it('channels are re-issued on the new session and notifications resume', async () => {
+    const c0 = cluster();
+    const c = client(undefined);
+    await c.connect();
+    const events: FailoverEvent[] = [];
+    c.on('failover', (e: FailoverEvent) => events.push(e));
+    const received: string[] = [];
+    c.on('notification', (m: { channel: string; payload?: string }) =>
+      received.push(`${m.channel}:${m.payload}`),
+    );
+    await c.query('LISTEN "Jobs Channel"');
+    await c.query('LISTEN other');
+    await c.query('UNLISTEN other');
+    await new Promise((r) => setTimeout(r, 300)); // the channel set is read back while idle
+
+    const writer = writerId(c0);
+    c0.partition(writer, { mode: 'reset' });
+    setTimeout(() => c0.heal(writer), 500).unref();
+    expect(await rejection(c.query('SELECT 1'))).toBeInstanceOf(FailoverSuccessError);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.outcome).toBe('success');
+    expect(events[0]!.to).toMatch(new RegExp(`^${writer}\\.`));
+
+    const sender = new pg.Client(pgConfig(c0));
+    await sender.connect();
+    try {
+      await sender.query(`NOTIFY "Jobs Channel", 'after-failover'`);
+      await sender.query(`NOTIFY other, 'unlistened'`);
+      for (let i = 0; i < 50 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await sender.end();
+    }
+    expect(received).toEqual(['Jobs Channel:after-failover']);
   });
 });

@@ -24,6 +24,9 @@ export const RESTORABLE_PARAMETERS: ReadonlySet<string> = new Set([
   'standard_conforming_strings',
 ]);
 
+/** Bound on the pg_listening_channels() read that follows a LISTEN / UNLISTEN. */
+const CHANNELS_QUERY_MS = 5000;
+
 /** How long `close()` waits for pg's Terminate handshake before destroying the socket. */
 export const CLOSE_GRACE_MS = 1000;
 
@@ -38,6 +41,9 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
   /** Set by our own abort()/close(): errors that follow are expected, not forwarded. */
   #closing = false;
   #txStatus: TxStatus = 'I';
+  /** A LISTEN / UNLISTEN completed since the channels were last read. */
+  #listenChanged = false;
+  #channels: readonly string[] = [];
   /** True after the first ReadyForQuery (startup done). */
   #started = false;
   /** Reported parameters changed since startup (created on the first change). */
@@ -68,6 +74,12 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
       const s = msg.status;
       if (s === 'I' || s === 'T' || s === 'E') this.#txStatus = s;
       this.#started = true;
+      if (this.#listenChanged && s === 'I') this.#learnChannels();
+    });
+    // LISTEN / UNLISTEN completed (the CommandComplete tag, not the SQL text): the set of
+    // channels is read back from the server once the session is idle (they take effect at commit).
+    native.connection.on('commandComplete', (msg: { text?: unknown }) => {
+      if (msg.text === 'LISTEN' || msg.text === 'UNLISTEN') this.#listenChanged = true;
     });
     // ParameterStatus after startup = the session changed a reported setting (SET, set_config,
     // SET SESSION CHARACTERISTICS); the burst before the first ReadyForQuery is the defaults.
@@ -87,6 +99,34 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
   /** Raw ReadyForQuery status: 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
   get transactionStatus(): TxStatus {
     return this.#txStatus;
+  }
+
+  /** Channels this session listens on, as the server last reported them (no I/O). */
+  listeningChannels(): readonly string[] {
+    return this.#channels;
+  }
+
+  #learnChannels(): void {
+    this.#listenChanged = false;
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), CHANNELS_QUERY_MS);
+      timer.unref();
+    });
+    const read = this.native
+      .query<{ c: string }>('SELECT pg_catalog.pg_listening_channels() AS c')
+      .then((r) => r.rows.map((row) => row.c));
+    Promise.race([read, bounded]).then(
+      (channels) => {
+        clearTimeout(timer);
+        if (channels !== undefined) this.#channels = channels;
+        else this.#listenChanged = true; // ask again at the next idle moment
+      },
+      () => {
+        clearTimeout(timer);
+        this.#listenChanged = !this.#closed;
+      },
+    );
   }
 
   /** Reported session parameters changed since connect (no I/O). */

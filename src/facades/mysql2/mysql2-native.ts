@@ -10,6 +10,7 @@ import type { WrapperOptions } from '../../config/wrapper-options.js';
 import { LogicalConnection } from '../../core/logical-connection.js';
 import type { NetworkMethod, PluginFactory } from '../../core/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
+import type { FailoverEvent } from '../../core/failover-event.js';
 import { mysql2Adapter } from '../../drivers/mysql2/mysql2-adapter.js';
 
 export type AuroraConnectionOptions = ConnectionOptions & WrapperOptions;
@@ -139,4 +140,13 @@ export function followChangeUser(logical: MysqlLogical, options: Readonly<Record
   if (typeof options.charset === 'string') change.charset = options.charset;
   service.followCredentials(change);
   if (typeof options.database === 'string') service.recordSessionState({ schema: options.database });
+}
+
+/** Emit `'failover'` (DESIGN §8) without letting a throwing listener break the failover. */
+export function emitFailover(facade: EventEmitter, event: FailoverEvent): void {
+  try {
+    facade.emit('failover', event);
+  } catch {
+    // the listener's own failure
+  }
 }

@@ -14,7 +14,14 @@ import type {
   NativeMysqlConnection,
   NativePromiseConnection,
 } from './mysql2-native.js';
-import { createMysqlLogical, followChangeUser, moveNativeEvents, runOnNative } from './mysql2-native.js';
+import {
+  createMysqlLogical,
+  emitFailover,
+  followChangeUser,
+  moveNativeEvents,
+  runOnNative,
+} from './mysql2-native.js';
+import { failedEvent, movedEvent } from '../../core/failover-event.js';
 
 const STATE = Symbol('aurora-ha.mysql2.promise-connection');
 
@@ -141,6 +148,12 @@ export class PromiseConnection extends EventEmitter {
   connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
     this[STATE].wrapper = (conn.native as NativeMysqlConnection).promise();
     moveNativeEvents(this, conn, previous);
+    if (previous !== undefined) emitFailover(this, movedEvent(conn, previous));
+  }
+
+  /** @internal A failover failed: this connection is unusable from now on. */
+  failoverFailed(from: PhysicalConnection | undefined, error: Error): void {
+    emitFailover(this, failedEvent(from, error));
   }
 
   private emitEnd(): void {

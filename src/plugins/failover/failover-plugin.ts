@@ -290,6 +290,7 @@ export class FailoverPlugin implements Plugin {
       const failed = this.asFailed(e, cause);
       this.failure = failed;
       failedConn?.abort();
+      s.notifyFailoverFailed?.(failedConn, failed);
       throw failed;
     }
   }
