@@ -9,7 +9,7 @@ export type Engine = 'postgres' | 'mysql';
 /**
  * Why a driver call failed, decided from error codes only (never message text):
  * - `network`: the physical connection is gone or unreachable (PG SQLSTATE 08*, 57P01-03,
- *   53*, 58*, XX*; ECONNRESET/ECONNREFUSED/ETIMEDOUT/EPIPE/EHOSTUNREACH; MySQL
+ *   58*; ECONNRESET/ECONNREFUSED/ETIMEDOUT/EPIPE/EHOSTUNREACH; MySQL
  *   2002/2003/2006/2013/2055, PROTOCOL_CONNECTION_LOST)
  * - `login`: credentials refused (PG 28000/28P01, MySQL 1045)
  * - `read-only`: a write reached a read-only instance (PG 25006, MySQL 1290/1836)
@@ -30,6 +30,13 @@ export interface SessionState {
    * restored verbatim (so fallbacks like `public` are kept); `schema` is used otherwise.
    */
   searchPath?: string;
+  /**
+   * Session parameters the server reported changed since connect (never parsed from SQL):
+   * PG ParameterStatus (`TimeZone`, `DateStyle`, `IntervalStyle`, `application_name`,
+   * `default_transaction_read_only`), MySQL session-state tracking (`time_zone` and whatever
+   * `session_track_system_variables` lists). Name → value as the server reported it.
+   */
+  parameters?: Record<string, string>;
 }
 
 /** One open driver connection to one instance. */
@@ -49,6 +56,14 @@ export interface PhysicalConnection<TNative = unknown> {
   queryWithColumns?(sql: string, timeoutMs?: number): Promise<{ columns: string[]; rows: unknown[][] }>;
   /** True while a transaction is open, read from the protocol (PG ReadyForQuery, MySQL status flags). */
   inTransaction(): boolean;
+  /**
+   * Whether a query sent now can get an answer: false once closed, and on PostgreSQL inside a
+   * failed transaction (every statement but ROLLBACK fails with 25P02 there). Optional: when
+   * absent, callers assume it cannot.
+   */
+  acceptsQueries?(): boolean;
+  /** Session state this connection learned from the protocol (no I/O); optional. */
+  reportedSessionState?(): SessionState;
   /** Destroy the socket now; pending calls reject. Never throws. */
   abort(): void;
   /** Graceful close (Terminate / COM_QUIT); falls back to abort after a short grace. Never rejects. */
@@ -85,6 +100,12 @@ export interface DriverAdapter<TConfig = unknown, TNative = unknown> {
    * because that connection is already closed.
    */
   classify(err: unknown, conn?: PhysicalConnection<TNative>): ErrorKind;
+  /**
+   * The driver config with new credentials (`user`, `password`, `database`, ... as the driver
+   * names them) applied wherever the driver reads them (a connection URL included). Optional:
+   * without it the fields are merged into the config object.
+   */
+  withCredentials?(driverConfig: TConfig, change: Readonly<Record<string, unknown>>): TConfig;
   /** Read the session state of a connection (one round trip). */
   readSessionState(conn: PhysicalConnection<TNative>): Promise<SessionState>;
   /** Apply a session state on a fresh connection, identifiers properly quoted. */

@@ -1,13 +1,14 @@
 /**
  * The failover plugin (v1, seeds 001/002): watches every network-bound call of a logical
  * connection; on a network error (or a read-only error in strict-writer mode, i.e. a demoted
- * writer) it finds another instance, switches the logical connection to it and rejects the
+ * writer, confirmed by the instance itself: writer-role-check.ts) it finds another instance, switches the logical connection to it and rejects the
  * call with FailoverSuccessError / TransactionResolutionUnknownError, or FailoverFailedError
  * when no instance could be reached within `failoverTimeoutMs`. Calls that fail together
  * share one failover. Optionally also fails over a failed initial connect.
  */
 import type { FailoverMode } from '../../config/wrapper-options.js';
-import { ConfigurationError, FailoverFailedError } from '../../core/errors.js';
+import { ConfigurationError, FailoverFailedError, UnavailableHostError } from '../../core/errors.js';
+import { markConnectionLost } from '../../drivers/connection-lost.js';
 import {
   NETWORK_METHODS,
   type ConnectNext,
@@ -17,7 +18,7 @@ import {
   type PipelineMethod,
   type PluginService,
 } from '../../core/plugin.js';
-import type { ErrorKind, PhysicalConnection } from '../../drivers/driver.js';
+import type { ErrorKind, PhysicalConnection, SessionState } from '../../drivers/driver.js';
 import { hostKey, type HostInfo } from '../../hosts/host-info.js';
 import type { HostSelector } from '../../selectors/host-selector.js';
 import { readerSelection } from '../../selectors/reader-selection.js';
@@ -30,6 +31,7 @@ import { hostPatternProblem } from './host-pattern-check.js';
 import { closeQuietly } from './opened-connections.js';
 import { readerFailover } from './reader-failover.js';
 import { writerFailover } from './writer-failover.js';
+import { confirmedNotWriter } from './writer-role-check.js';
 
 /** Bound on the topology refresh and session-state restore done on the new connection. */
 const AFTER_FAILOVER_STEP_MS = 2000;
@@ -56,6 +58,8 @@ export class FailoverPlugin implements Plugin {
   private isReleased = false;
   /** Which topology instance the latest physical connection is on (a cluster endpoint hides it). */
   private known: { readonly conn: PhysicalConnection; readonly host: HostInfo } | undefined;
+  /** The role check in progress after a read-only error (see writer-role-check.ts). */
+  private checking: { readonly conn: PhysicalConnection; readonly result: Promise<boolean> } | undefined;
 
   private readonly readerSelector: HostSelector | undefined;
 
@@ -108,7 +112,24 @@ export class FailoverPlugin implements Plugin {
       throw problem;
     }
     await this.learnTopology(conn);
+    if (conn.closed) {
+      // The instance stopped answering between the handshake and the topology read (bounded):
+      // hand out no dead connection.
+      const bound = this.internalQueryBoundMs();
+      const err = new UnavailableHostError(
+        hostKey(host),
+        `${hostKey(host)} did not answer the topology / instance-id query within ${bound} ms (failoverReaderConnectTimeoutMs) after connecting.`,
+      );
+      markConnectionLost(err);
+      throw err;
+    }
     return conn;
+  }
+
+  /** Bound on every query this plugin sends on its own (topology, instance id, role). */
+  private internalQueryBoundMs(): number {
+    const o = this.service.config.options;
+    return Math.min(o.failoverReaderConnectTimeoutMs, o.failoverTimeoutMs);
   }
 
   /** Hot path: two reads and one rejection handler; nothing else unless the call fails. */
@@ -122,11 +143,20 @@ export class FailoverPlugin implements Plugin {
     } catch (err) {
       call = Promise.reject(err);
     }
-    return call.catch(async (err: unknown) => {
+    const guarded = call.catch(async (err: unknown) => {
       const inTx =
         inTxBefore || (conn !== undefined && this.service.current === conn && conn.inTransaction());
       throw await this.errorFor(err, conn, inTx);
     });
+    // Keep the shared topology fresh while connections live: once per topologyRefreshMs per
+    // cluster, after a successful call, through this connection when it is idle.
+    if (this.service.topologyStale?.() === true) {
+      void guarded.then(
+        () => this.service.refreshTopologyQuietly?.(this.internalQueryBoundMs()),
+        () => undefined,
+      );
+    }
+    return guarded;
   }
 
   async release(): Promise<void> {
@@ -156,6 +186,16 @@ export class FailoverPlugin implements Plugin {
     if (!this.mayFailOver(kind)) return err;
     if (this.failure !== undefined) return this.unusable();
     let pending = joinable ? this.inFlight?.done : undefined;
+    if (pending === undefined && kind === 'read-only' && conn !== undefined) {
+      // Not a network error: move only when the instance confirms it is no longer the writer.
+      if (!(await this.roleCheck(conn))) return err;
+      // Another call may have started (or finished) the failover while we asked.
+      if (this.inFlight?.failed === conn) pending = this.inFlight.done;
+      else if (this.service.current !== conn) {
+        const host = this.service.currentHost;
+        return host !== undefined && this.failure === undefined ? outcomeError(host, inTx, err) : err;
+      }
+    }
     if (pending === undefined) {
       const done = this.failOver(conn, kind, err, inTx);
       const entry: InFlight = { failed: conn, done };
@@ -182,14 +222,38 @@ export class FailoverPlugin implements Plugin {
   private async learnTopology(conn: PhysicalConnection): Promise<void> {
     const s = this.service;
     if (!s.config.options.enableFailover || s.dialect === undefined || !s.dialect.topologyAware) return;
+    // Both queries are bounded: a silent instance must not make connect() hang (the connection
+    // is aborted on timeout; connect() then rejects).
+    const bound = this.internalQueryBoundMs();
+    const giveUp = (): void => conn.abort();
     try {
-      await s.refreshHostList(conn);
+      await withTimeout(s.refreshHostList(conn), bound, 'topology query', undefined, giveUp);
       // A cluster endpoint hides the instance; knowing it lets failover skip the failed one.
-      const instance = await s.identifyConnection(conn);
+      const instance = await withTimeout(
+        s.identifyConnection(conn),
+        bound,
+        'instance id query',
+        undefined,
+        giveUp,
+      );
       if (instance !== undefined) this.known = { conn, host: instance };
     } catch {
       // Topology stays unknown; a later refresh (after a failover, by another connection) may fill it.
     }
+  }
+
+  /** One "is it still the writer?" check per failing connection, shared by calls failing together. */
+  private roleCheck(conn: PhysicalConnection): Promise<boolean> {
+    const running = this.checking;
+    if (running !== undefined && running.conn === conn) return running.result;
+    const result = confirmedNotWriter(this.service, conn, this.instanceOf(conn), this.internalQueryBoundMs());
+    const entry = { conn, result };
+    this.checking = entry;
+    const clear = (): void => {
+      if (this.checking === entry) this.checking = undefined;
+    };
+    void result.then(clear);
+    return result;
   }
 
   /** Whether an error of this kind starts (or joins) a failover. */
@@ -217,7 +281,7 @@ export class FailoverPlugin implements Plugin {
       const on = this.instanceOf(failedConn);
       const result = await this.findReplacement(on ?? s.currentHost, kind, cause);
       try {
-        await this.prepareNewConnection(result);
+        await this.prepareNewConnection(result, failedConn);
         await s.setCurrentConnection(result.conn, result.host);
       } catch (e) {
         await closeQuietly(result.conn);
@@ -231,6 +295,7 @@ export class FailoverPlugin implements Plugin {
       const failed = this.asFailed(e, cause);
       this.failure = failed;
       failedConn?.abort();
+      s.notifyFailoverFailed?.(failedConn, failed);
       throw failed;
     }
   }
@@ -276,21 +341,28 @@ export class FailoverPlugin implements Plugin {
     }
   }
 
-  /** Session state (optional) and a fresh topology through the new connection. */
-  private async prepareNewConnection(result: FailoverResult): Promise<void> {
+  /**
+   * A fresh topology through the new connection, then (optional) the session state: what the
+   * user set through our API, overridden by what the failed connection's server reported
+   * (restored last so no internal query runs inside the user's session settings).
+   */
+  private async prepareNewConnection(
+    result: FailoverResult,
+    failedConn: PhysicalConnection | undefined,
+  ): Promise<void> {
     const s = this.service;
-    if (s.config.options.keepSessionStateOnFailover) {
-      await withTimeout(
-        s.driver.restoreSessionState(result.conn, s.sessionState()),
-        AFTER_FAILOVER_STEP_MS,
-        'restoring session state',
-      );
-    }
     s.setAvailability(availabilityKeys(result.host), 'available');
     try {
       await s.forceRefreshHostList(result.conn, AFTER_FAILOVER_STEP_MS);
     } catch {
       // The connection was verified; a topology refresh failure is not a reason to drop it.
+    }
+    if (s.config.options.keepSessionStateOnFailover) {
+      await withTimeout(
+        s.driver.restoreSessionState(result.conn, sessionToRestore(s.sessionState(), failedConn)),
+        AFTER_FAILOVER_STEP_MS,
+        'restoring session state',
+      );
     }
   }
 
@@ -313,4 +385,13 @@ export class FailoverPlugin implements Plugin {
       },
     );
   }
+}
+
+/** API-recorded state, overridden by what the failed connection's server reported. */
+function sessionToRestore(recorded: SessionState, failed: PhysicalConnection | undefined): SessionState {
+  const reported = failed?.reportedSessionState?.() ?? {};
+  const parameters = { ...(recorded.parameters ?? {}), ...(reported.parameters ?? {}) };
+  const state: SessionState = { ...recorded, ...reported };
+  if (Object.keys(parameters).length > 0) state.parameters = parameters;
+  return state;
 }

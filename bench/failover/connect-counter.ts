@@ -1,0 +1,46 @@
+/**
+ * Counts client socket connect() calls (refused ones included) to one port, with their time:
+ * how many connection attempts the clients make during a failover. Wraps
+ * `net.Socket.prototype.connect` for this process; the emulator's own proxy and control-plane
+ * sockets go to internal ports and are not counted.
+ */
+import net from 'node:net';
+
+type ConnectArgs = unknown[];
+
+function portOf(args: ConnectArgs): number | undefined {
+  let first = args[0];
+  // net.connect() hands Socket#connect its normalized [options, cb] array.
+  if (Array.isArray(first)) first = first[0];
+  if (typeof first === 'number') return first;
+  if (typeof first === 'string' && /^\d+$/.test(first)) return Number(first);
+  if (typeof first === 'object' && first !== null) {
+    const p = (first as { port?: unknown }).port;
+    return typeof p === 'number' ? p : typeof p === 'string' ? Number(p) : undefined;
+  }
+  return undefined;
+}
+
+export class ConnectCounter {
+  private readonly times: number[] = [];
+  private readonly original = net.Socket.prototype.connect;
+
+  constructor(private readonly port: number) {
+    const times = this.times;
+    const original = this.original;
+    const wrapped = function (this: net.Socket, ...args: ConnectArgs): net.Socket {
+      if (portOf(args) === port) times.push(Date.now());
+      return (original as (...a: ConnectArgs) => net.Socket).apply(this, args);
+    };
+    net.Socket.prototype.connect = wrapped;
+  }
+
+  /** connect() calls to the port in [from, to]. */
+  between(from: number, to: number): number {
+    return this.times.filter((t) => t >= from && t <= to).length;
+  }
+
+  stop(): void {
+    net.Socket.prototype.connect = this.original;
+  }
+}
