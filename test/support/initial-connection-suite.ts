@@ -102,40 +102,55 @@ async function expectNewConnectionsOnNewWriter(c: EmulatedCluster, newWriter: st
 
 export function initialConnectionSuite(engine: 'postgres' | 'mysql'): void {
   describe(`initialConnection, writer cluster endpoint, DNS lag ${DNS_LAG_MS / 1000} s (${engine})`, () => {
-    it('warm process: 50 new connections after failover all land on the new writer, no first write fails', async () => {
-      await withCluster(engine, { instances: 3, dnsLagMs: DNS_LAG_MS }, async (c) => {
-        await createWritesTable(c);
-        // A live connection makes this process "warm": it holds the cluster's topology.
-        const warm = await openAurora(c, c.writerEndpoint.host);
-        try {
-          const { newWriter } = await c.failover();
-          await expectNewConnectionsOnNewWriter(c, newWriter);
-        } finally {
-          await warm.end();
-        }
-      });
-    }, 120_000);
+    it(
+      'warm process: 50 new connections after failover all land on the new writer, no first write fails',
+      { retry: 1 },
+      async () => {
+        await withCluster(engine, { instances: 3, dnsLagMs: DNS_LAG_MS }, async (c) => {
+          await createWritesTable(c);
+          // A live connection makes this process "warm": it holds the cluster's topology.
+          const warm = await openAurora(c, c.writerEndpoint.host);
+          try {
+            const { newWriter } = await c.failover();
+            await expectNewConnectionsOnNewWriter(c, newWriter);
+          } finally {
+            await warm.end();
+          }
+        });
+      },
+      120_000,
+    );
 
-    it('cold process, old writer back as a reader behind the writer endpoint: all 50 on the new writer', async () => {
-      await withCluster(engine, { instances: 3, dnsLagMs: DNS_LAG_MS }, async (c) => {
-        await createWritesTable(c);
-        const { newWriter } = await c.failover();
-        // The old writer is back as a reader; DNS still sends the writer endpoint to it.
-        await c.settled();
-        expect(c.instances().filter((i) => i.role === 'reader')).toHaveLength(2);
-        await expectNewConnectionsOnNewWriter(c, newWriter);
-      });
-    }, 120_000);
-    it('cold process, old writer kept down (writer endpoint refuses): all 50 on the new writer, learnt through the reader endpoint', async () => {
-      await withCluster(engine, { instances: 3, dnsLagMs: DNS_LAG_MS }, async (c) => {
-        await createWritesTable(c);
-        const old = c.instances().find((i) => i.role === 'writer')!.id;
-        const { newWriter } = await c.failover({ keepOldWriterDown: true });
-        expect(c.instances().find((i) => i.id === old)!.role).toBe('down');
-        await expectNewConnectionsOnNewWriter(c, newWriter);
-        expect(c.instances().find((i) => i.id === old)!.role).toBe('down');
-      });
-    }, 120_000);
+    it(
+      'cold process, old writer back as a reader behind the writer endpoint: all 50 on the new writer',
+      { retry: 1 },
+      async () => {
+        await withCluster(engine, { instances: 3, dnsLagMs: DNS_LAG_MS }, async (c) => {
+          await createWritesTable(c);
+          const { newWriter } = await c.failover();
+          // The old writer is back as a reader; DNS still sends the writer endpoint to it.
+          await c.settled();
+          expect(c.instances().filter((i) => i.role === 'reader')).toHaveLength(2);
+          await expectNewConnectionsOnNewWriter(c, newWriter);
+        });
+      },
+      120_000,
+    );
+    it(
+      'cold process, old writer kept down (writer endpoint refuses): all 50 on the new writer, learnt through the reader endpoint',
+      { retry: 1 },
+      async () => {
+        await withCluster(engine, { instances: 3, dnsLagMs: DNS_LAG_MS }, async (c) => {
+          await createWritesTable(c);
+          const old = c.instances().find((i) => i.role === 'writer')!.id;
+          const { newWriter } = await c.failover({ keepOldWriterDown: true });
+          expect(c.instances().find((i) => i.id === old)!.role).toBe('down');
+          await expectNewConnectionsOnNewWriter(c, newWriter);
+          expect(c.instances().find((i) => i.id === old)!.role).toBe('down');
+        });
+      },
+      120_000,
+    );
   });
 
   describe(`initialConnection, reader cluster endpoint with 3 readers (${engine})`, () => {

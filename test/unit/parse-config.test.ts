@@ -300,7 +300,7 @@ function invalidObjectValues(spec: OptionSpec, scale: number): unknown[] {
         ['failover', 'failover'],
         5,
         [1],
-        'failover,efm',
+        'failover,nope',
       ];
     case 'hostPattern':
       return ['no-placeholder.com', '?.?.x.com', 5, '?.x.com:0', '?.cluster-abc.us-east-1.rds.amazonaws.com'];
