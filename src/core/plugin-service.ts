@@ -38,6 +38,9 @@ export interface ConnectionObserver {
 
 const NO_PLUGINS: readonly Plugin[] = Object.freeze([]);
 
+/** Flavours whose topology rows name instances by id only: host names need a pattern. */
+const NEEDS_PATTERN: readonly string[] = ['aurora-postgres', 'aurora-mysql'];
+
 export class ConnectionPluginService implements PluginService {
   readonly config: ResolvedConfig;
   readonly driver: DriverAdapter;
@@ -112,7 +115,7 @@ export class ConnectionPluginService implements PluginService {
     const conn = await this.driver.connect(host, this.config.driverConfig);
     if (this.detect && this.dialect === undefined) {
       try {
-        await this.adoptDialect(await detectDialect(conn, this.driver.engine));
+        this.adoptDialect(await detectDialect(conn, this.driver.engine));
       } catch (err) {
         conn.abort();
         throw err;
@@ -225,16 +228,22 @@ export class ConnectionPluginService implements PluginService {
   adoptKnownDialect(): boolean {
     if (this.dialect === undefined && this.detect) {
       const known = cachedDialect(this.initialHost);
-      if (known !== undefined) void this.adoptDialect(known);
+      if (known !== undefined) this.adoptDialect(known);
     }
     return this.dialect?.topologyAware === true;
   }
 
-  private async adoptDialect(dialect: Dialect): Promise<void> {
+  /**
+   * Use `dialect` and the host list provider it calls for. Synchronous and never throws: an
+   * Aurora cluster reached through an IP address or a custom domain without
+   * `clusterInstanceHostPattern` keeps the static host list (failover, when enabled, reports
+   * the missing pattern itself: host-pattern-check.ts), so `enableFailover: false` connects.
+   */
+  private adoptDialect(dialect: Dialect): void {
     this.dialect = dialect;
     let next: MarkingHostListProvider | undefined;
-    if (dialect.topologyAware) {
-      const pattern = this.instancePattern(dialect);
+    const pattern = dialect.topologyAware ? this.instancePattern() : undefined;
+    if (dialect.topologyAware && (pattern !== undefined || !NEEDS_PATTERN.includes(dialect.name))) {
       next = new TopologyHostListProvider({
         clusterId:
           this.config.options.clusterId ??
@@ -252,20 +261,12 @@ export class ConnectionPluginService implements PluginService {
       this.provider?.release();
       this.provider = next;
     }
-    return Promise.resolve();
   }
 
-  /** The instance host pattern: explicit option, else derived from an RDS name; required for Aurora. */
-  private instancePattern(dialect: Dialect): HostPattern | undefined {
+  /** The instance host pattern: explicit option, else derived from an RDS name. */
+  private instancePattern(): HostPattern | undefined {
     const text =
       this.config.options.clusterInstanceHostPattern ?? instanceHostPatternOf(this.initialHost.host);
-    if (text !== undefined) return parseHostPattern(text);
-    if (dialect.name === 'aurora-postgres' || dialect.name === 'aurora-mysql') {
-      throw new ConfigurationError(
-        'clusterInstanceHostPattern',
-        `Host ${this.initialHost.host} is not an RDS host name: set clusterInstanceHostPattern (e.g. "?.my-domain.example") so instances can be reached.`,
-      );
-    }
-    return undefined;
+    return text !== undefined ? parseHostPattern(text) : undefined;
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { Dialect } from './dialect.js';
 import { AURORA_MYSQL } from './sql.js';
-import { firstValue, returnsRow } from './dialect-queries.js';
+import { firstValue, hasRow, returnsRow } from './dialect-queries.js';
 import { parseAuroraRow, toBoolean, toText } from './topology-rows.js';
 
 export const auroraMysqlDialect: Dialect = {
@@ -20,7 +20,7 @@ export const auroraMysqlDialect: Dialect = {
   async instanceId(conn) {
     return toText(await firstValue(conn, AURORA_MYSQL.instanceId));
   },
-  isWriter: (conn) => returnsRow(conn, AURORA_MYSQL.writerCheck),
+  isWriter: (conn) => hasRow(conn, AURORA_MYSQL.writerCheck),
   async isReader(conn) {
     return toBoolean(await firstValue(conn, AURORA_MYSQL.isReader));
   },

@@ -4,7 +4,7 @@
  */
 import type { Dialect } from './dialect.js';
 import { AURORA_PG } from './sql.js';
-import { answersYes, firstValue, returnsRow } from './dialect-queries.js';
+import { answersYes, firstValue, hasRow } from './dialect-queries.js';
 import { parseAuroraRow, toBoolean, toText } from './topology-rows.js';
 
 export const auroraPostgresDialect: Dialect = {
@@ -20,7 +20,7 @@ export const auroraPostgresDialect: Dialect = {
   async instanceId(conn) {
     return toText(await firstValue(conn, AURORA_PG.instanceId));
   },
-  isWriter: (conn) => returnsRow(conn, AURORA_PG.writerCheck),
+  isWriter: (conn) => hasRow(conn, AURORA_PG.writerCheck),
   async isReader(conn) {
     return toBoolean(await firstValue(conn, AURORA_PG.isReader));
   },

@@ -34,3 +34,11 @@ export async function returnsRow(conn: PhysicalConnection, sql: string): Promise
   const rows = await rowsOrUndefined(conn, sql);
   return rows !== undefined && rows.length > 0;
 }
+
+/**
+ * True when `sql` returns at least one row. Unlike `returnsRow`, a failing query rejects: a
+ * question that could not be asked (a failed transaction, a lost connection) has no answer.
+ */
+export async function hasRow(conn: PhysicalConnection, sql: string): Promise<boolean> {
+  return (await conn.queryRows(sql)).length > 0;
+}

@@ -9,7 +9,7 @@ export type Engine = 'postgres' | 'mysql';
 /**
  * Why a driver call failed, decided from error codes only (never message text):
  * - `network`: the physical connection is gone or unreachable (PG SQLSTATE 08*, 57P01-03,
- *   53*, 58*, XX*; ECONNRESET/ECONNREFUSED/ETIMEDOUT/EPIPE/EHOSTUNREACH; MySQL
+ *   58*; ECONNRESET/ECONNREFUSED/ETIMEDOUT/EPIPE/EHOSTUNREACH; MySQL
  *   2002/2003/2006/2013/2055, PROTOCOL_CONNECTION_LOST)
  * - `login`: credentials refused (PG 28000/28P01, MySQL 1045)
  * - `read-only`: a write reached a read-only instance (PG 25006, MySQL 1290/1836)
@@ -49,6 +49,12 @@ export interface PhysicalConnection<TNative = unknown> {
   queryWithColumns?(sql: string, timeoutMs?: number): Promise<{ columns: string[]; rows: unknown[][] }>;
   /** True while a transaction is open, read from the protocol (PG ReadyForQuery, MySQL status flags). */
   inTransaction(): boolean;
+  /**
+   * Whether a query sent now can get an answer: false once closed, and on PostgreSQL inside a
+   * failed transaction (every statement but ROLLBACK fails with 25P02 there). Optional: when
+   * absent, callers assume it cannot.
+   */
+  acceptsQueries?(): boolean;
   /** Destroy the socket now; pending calls reject. Never throws. */
   abort(): void;
   /** Graceful close (Terminate / COM_QUIT); falls back to abort after a short grace. Never rejects. */

@@ -21,9 +21,12 @@ describe('pg error classification', () => {
     ['57P01', 'network'],
     ['57P02', 'network'],
     ['57P03', 'network'],
-    ['53300', 'network'],
+    // Capacity (53*) and internal errors (XX*) say nothing about a dead host (DESIGN §8).
+    ['53300', 'other'],
+    ['53200', 'other'],
     ['58030', 'network'],
-    ['XX000', 'network'],
+    ['XX000', 'other'],
+    ['XX001', 'other'],
     ['28000', 'login'],
     ['28P01', 'login'],
     ['25006', 'read-only'],
@@ -70,7 +73,7 @@ describe('mysql2 error classification', () => {
     [2013, 'network'],
     [2055, 'network'],
     [1927, 'network'],
-    [1040, 'network'],
+    [1040, 'other'],
     [1053, 'network'],
     [1045, 'login'],
     [1290, 'read-only'],
@@ -81,22 +84,29 @@ describe('mysql2 error classification', () => {
     expect(classifyMysql2Error(mysqlError(errno))).toBe(kind);
   });
 
-  it.each([
-    'PROTOCOL_CONNECTION_LOST',
-    'PROTOCOL_SEQUENCE_TIMEOUT',
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'ETIMEDOUT',
-    'EPIPE',
-  ])('%s → network', (code) => {
-    expect(classifyMysql2Error(withCode(code))).toBe('network');
-  });
+  it.each(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'])(
+    '%s → network',
+    (code) => {
+      expect(classifyMysql2Error(withCode(code))).toBe('network');
+    },
+  );
 
   it('treats fatal errors as network, but a fatal access denied stays a login error', () => {
     expect(classifyMysql2Error(Object.assign(new Error("Can't add new command"), { fatal: true }))).toBe(
       'network',
     );
     expect(classifyMysql2Error(mysqlError(1045, 'ER_ACCESS_DENIED_ERROR', true))).toBe('login');
+  });
+
+  it("mysql2's per-query timeout (PROTOCOL_SEQUENCE_TIMEOUT) is a slow query, not a lost connection", () => {
+    // Shaped exactly as mysql2's Query._handleTimeoutError builds it.
+    const err = Object.assign(new Error('Query inactivity timeout'), {
+      errorno: 'PROTOCOL_SEQUENCE_TIMEOUT',
+      code: 'PROTOCOL_SEQUENCE_TIMEOUT',
+      syscall: 'query',
+    });
+    expect(classifyMysql2Error(err)).toBe('other');
+    expect(classifyMysql2Error(Object.assign(err, { fatal: true }))).toBe('other');
   });
 
   it('uses the closed state only for uncoded errors', () => {

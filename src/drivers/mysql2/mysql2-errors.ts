@@ -9,18 +9,22 @@ import { errorCode, hasSocketErrorCode, isMarkedConnectionLost } from '../connec
  * 2006 server gone away, 2013 lost during query, 2055 lost at handshake) and server errors
  * meaning the session is being killed: 1053 shutdown in progress, 1077-1080 shutdown,
  * 1152 aborted connection, 1927 MariaDB ER_CONNECTION_KILLED, 3169 MySQL session killed,
- * 4031 MySQL idle disconnect, and 1040 too many connections (the instance cannot take us,
- * like PG's SQLSTATE class 53).
+ * 4031 MySQL idle disconnect. Not 1040 too many connections: a capacity problem on a live
+ * instance, like PG's SQLSTATE class 53 (DESIGN §8, triggers).
  */
 const NETWORK_ERRNOS: ReadonlySet<number> = new Set([
-  2002, 2003, 2006, 2013, 2055, 1040, 1053, 1077, 1078, 1079, 1080, 1152, 1927, 3169, 4031,
+  2002, 2003, 2006, 2013, 2055, 1053, 1077, 1078, 1079, 1080, 1152, 1927, 3169, 4031,
 ]);
 const NETWORK_CODES: ReadonlySet<string> = new Set([
   'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
   'PROTOCOL_PACKETS_OUT_OF_ORDER',
   'PROTOCOL_UNEXPECTED_PACKET',
 ]);
+/**
+ * mysql2's per-query `timeout` (PROTOCOL_SEQUENCE_TIMEOUT):
+ * a slow query, not a dead host. Never a failover trigger, whatever else the error says.
+ */
+const SLOW_QUERY_CODE = 'PROTOCOL_SEQUENCE_TIMEOUT';
 const LOGIN_ERRNOS: ReadonlySet<number> = new Set([1045]);
 /** 1290 ER_OPTION_PREVENTS_STATEMENT (--read-only), 1836 ER_READ_ONLY_MODE. */
 const READ_ONLY_ERRNOS: ReadonlySet<number> = new Set([1290, 1836]);
@@ -48,6 +52,7 @@ export function classifyMysql2Error(err: unknown, conn?: PhysicalConnection): Er
   if (n !== undefined && READ_ONLY_ERRNOS.has(n)) return 'read-only';
   if (n !== undefined && NETWORK_ERRNOS.has(n)) return 'network';
   const code = errorCode(err);
+  if (code === SLOW_QUERY_CODE) return 'other';
   if (code !== undefined && NETWORK_CODES.has(code)) return 'network';
   if (hasSocketErrorCode(err)) return 'network';
   if (isFatal(err) || isMarkedConnectionLost(err)) return 'network';

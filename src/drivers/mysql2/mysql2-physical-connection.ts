@@ -61,6 +61,11 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
     return (this.#statusFlags & SERVER_STATUS_IN_TRANS) !== 0;
   }
 
+  /** A MySQL error never poisons the session: any open connection can answer. */
+  acceptsQueries(): boolean {
+    return !this.#closed;
+  }
+
   async queryRows(sql: string, timeoutMs?: number): Promise<unknown[][]> {
     return (await this.queryWithColumns(sql, timeoutMs)).rows;
   }

@@ -4,7 +4,12 @@
 import type { ErrorKind, PhysicalConnection } from '../driver.js';
 import { errorCode, hasSocketErrorCode, isMarkedConnectionLost } from '../connection-lost.js';
 
-const NETWORK_SQLSTATE_CLASSES = ['08', '53', '58', 'XX'];
+/**
+ * Connection exceptions (08) and system errors (58). Not 53 (insufficient resources, e.g. 53300
+ * too_many_connections: a capacity problem, the host is alive) and not XX (internal errors):
+ * neither says the instance is gone (DESIGN §8, triggers).
+ */
+const NETWORK_SQLSTATE_CLASSES = ['08', '58'];
 const NETWORK_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03']);
 const LOGIN_SQLSTATES: ReadonlySet<string> = new Set(['28000', '28P01']);
 const READ_ONLY_SQLSTATE = '25006';
@@ -14,7 +19,7 @@ function isSqlState(code: string): boolean {
 }
 
 /**
- * - network: SQLSTATE 08*, 53*, 58*, XX*, 57P01-03; socket codes; errors pg raised through
+ * - network: SQLSTATE 08*, 58*, 57P01-03; socket codes; errors pg raised through
  *   its connection-lost path (marked by the physical connection, they carry no code);
  *   any uncoded error on a connection that is already closed.
  * - login: 28000 / 28P01. read-only: 25006. other: everything else.

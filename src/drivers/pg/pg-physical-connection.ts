@@ -64,6 +64,10 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
     return this.#txStatus !== 'I';
   }
 
+  acceptsQueries(): boolean {
+    return !this.#closed && this.#txStatus !== 'E';
+  }
+
   async queryRows(sql: string, timeoutMs?: number): Promise<unknown[][]> {
     return (await this.queryWithColumns(sql, timeoutMs)).rows;
   }

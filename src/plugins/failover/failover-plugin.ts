@@ -1,7 +1,7 @@
 /**
  * The failover plugin (v1, seeds 001/002): watches every network-bound call of a logical
  * connection; on a network error (or a read-only error in strict-writer mode, i.e. a demoted
- * writer) it finds another instance, switches the logical connection to it and rejects the
+ * writer, confirmed by the instance itself: writer-role-check.ts) it finds another instance, switches the logical connection to it and rejects the
  * call with FailoverSuccessError / TransactionResolutionUnknownError, or FailoverFailedError
  * when no instance could be reached within `failoverTimeoutMs`. Calls that fail together
  * share one failover. Optionally also fails over a failed initial connect.
@@ -30,6 +30,7 @@ import { hostPatternProblem } from './host-pattern-check.js';
 import { closeQuietly } from './opened-connections.js';
 import { readerFailover } from './reader-failover.js';
 import { writerFailover } from './writer-failover.js';
+import { confirmedNotWriter } from './writer-role-check.js';
 
 /** Bound on the topology refresh and session-state restore done on the new connection. */
 const AFTER_FAILOVER_STEP_MS = 2000;
@@ -56,6 +57,8 @@ export class FailoverPlugin implements Plugin {
   private isReleased = false;
   /** Which topology instance the latest physical connection is on (a cluster endpoint hides it). */
   private known: { readonly conn: PhysicalConnection; readonly host: HostInfo } | undefined;
+  /** The role check in progress after a read-only error (see writer-role-check.ts). */
+  private checking: { readonly conn: PhysicalConnection; readonly result: Promise<boolean> } | undefined;
 
   private readonly readerSelector: HostSelector | undefined;
 
@@ -151,6 +154,16 @@ export class FailoverPlugin implements Plugin {
     if (!this.mayFailOver(kind)) return err;
     if (this.failure !== undefined) return this.unusable();
     let pending = joinable ? this.inFlight?.done : undefined;
+    if (pending === undefined && kind === 'read-only' && conn !== undefined) {
+      // Not a network error: move only when the instance confirms it is no longer the writer.
+      if (!(await this.roleCheck(conn))) return err;
+      // Another call may have started (or finished) the failover while we asked.
+      if (this.inFlight?.failed === conn) pending = this.inFlight.done;
+      else if (this.service.current !== conn) {
+        const host = this.service.currentHost;
+        return host !== undefined && this.failure === undefined ? outcomeError(host, inTx, err) : err;
+      }
+    }
     if (pending === undefined) {
       const done = this.failOver(conn, kind, err, inTx);
       const entry: InFlight = { failed: conn, done };
@@ -185,6 +198,26 @@ export class FailoverPlugin implements Plugin {
     } catch {
       // Topology stays unknown; a later refresh (after a failover, by another connection) may fill it.
     }
+  }
+
+  /** One "is it still the writer?" check per failing connection, shared by calls failing together. */
+  private roleCheck(conn: PhysicalConnection): Promise<boolean> {
+    const running = this.checking;
+    if (running !== undefined && running.conn === conn) return running.result;
+    const o = this.service.config.options;
+    const result = confirmedNotWriter(
+      this.service,
+      conn,
+      this.instanceOf(conn),
+      Math.min(o.failoverReaderConnectTimeoutMs, o.failoverTimeoutMs),
+    );
+    const entry = { conn, result };
+    this.checking = entry;
+    const clear = (): void => {
+      if (this.checking === entry) this.checking = undefined;
+    };
+    void result.then(clear);
+    return result;
   }
 
   /** Whether an error of this kind starts (or joins) a failover. */
