@@ -7,6 +7,7 @@
 import { ConfigurationError } from './errors.js';
 import type { Plugin, PluginFactory, PluginService } from './plugin.js';
 import { failoverPluginFactory } from '../plugins/failover/failover-plugin-factory.js';
+import { failover2PluginFactory } from '../plugins/failover2/failover2-plugin-factory.js';
 
 /** A plugin code known to aurora-ha, whether or not this version ships it. */
 export interface KnownPlugin {
@@ -26,7 +27,7 @@ export const KNOWN_PLUGINS: readonly KnownPlugin[] = [
  * The factories this version ships. Plugin helpers add theirs here
  * (e.g. `failoverPluginFactory` from ../plugins/failover/failover-plugin-factory.js).
  */
-export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [failoverPluginFactory];
+export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [failoverPluginFactory, failover2PluginFactory];
 
 /** Plugin sets that cannot be combined on one connection. */
 const EXCLUSIVE: readonly (readonly [string, string])[] = [['failover', 'failover2']];
