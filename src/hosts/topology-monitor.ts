@@ -120,6 +120,11 @@ export class TopologyMonitor {
     return this.writerHost;
   }
 
+  /** True while the monitor holds a connection of its own (tests, diagnostics). */
+  get connected(): boolean {
+    return this.own !== undefined && !this.own.conn.closed;
+  }
+
   /** True while panic mode is probing. */
   get searching(): boolean {
     return this.search !== undefined;
