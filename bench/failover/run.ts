@@ -7,6 +7,7 @@
  *   npm run bench:failover -- --engine postgres --connections 20 --dns-lag-ms 10000
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,18 +18,28 @@ import { listenForInterrupt } from './interrupt.js';
 import { groupOutage, type GroupOutage } from './outage.js';
 import { formatErrors, formatTable, formatTimeline } from './report.js';
 import { EngineMissingError, startClusterOrExplain } from './start-cluster.js';
-import { formatSummary } from './stats.js';
 import { writeClient, type AuroraOptions, type ClientFamily, type Engine } from './write-clients.js';
 import { prepareWritesTable } from './writes-table.js';
+import { measureBaseline, type Baseline } from './baseline.js';
+import { countConnects } from './connect-counter.js';
+import { recordWakeUps } from './wake-latency.js';
+import { formatSummary, summarize, type Summary } from './stats.js';
 
 /** aurora-ha target: p95 delay after promotion ≤ failoverClusterTopologyRefreshRateMs (default) + 250 ms. */
 const TOPOLOGY_REFRESH_MS = 2000;
 const TARGET_AFTER_PROMOTION_P95_MS = TOPOLOGY_REFRESH_MS + 250;
+/** failover2 targets (issue 11): against the same-run baseline, wake-up, connection attempts. */
+const V2_OVER_BASELINE_MS = 300;
+const V2_OVER_BASELINE_1000_MS = 1000;
+const V2_WAKE_P95_MS = 10;
+const INSTANCES = 3;
+/** Connection attempts allowed during a failover of `n` connections: n + 3 × instances + 10. */
+const connectLimit = (n: number): number => n + 3 * INSTANCES + 10;
 
 const USAGE = `usage: npm run bench:failover -- [options]
   --engine postgres|mysql|all     engines to run (default all)
   --connections 20,200            connection counts (default 20,200)
-  --clients plain,aurora-ha       client families (default both)
+  --clients plain,aurora-ha,failover2  client families (default all three; failover2 = plugins ['failover2'])
   --plugins CODES                 aurora-ha plugin list, e.g. failover2 (default: the library's default)
   --dns-lag-ms N                  cluster endpoint DNS lag after a role change (default 15000)
   --promotion-delay-ms N          writer loss → promotion delay of the emulator (default 0)
@@ -69,6 +80,19 @@ interface ScenarioResult {
     perWorkerAfterPromotionMs: (number | null)[];
   };
   targetMet: boolean | undefined;
+  /** N fresh plain connections straight to the new writer, connect + first INSERT, after the run. */
+  baseline: Baseline | undefined;
+  /** failover2: monitor verified a writer → a waiting connection starts its reconnect. */
+  wakeUpMs: Summary | undefined;
+  /** failover2: when the monitor verified a writer, ms after the fault. */
+  verifiedAfterFaultMs: number[];
+  /** Client socket connect() calls to the cluster from the fault to the end of the run. */
+  connectsAfterFault: number;
+  /** The same by the host name connected to. */
+  connectsByHost: Record<string, number>;
+  connectLimit: number;
+  /** 1/5/15-minute load averages of the machine when the scenario ended. */
+  loadAverage: number[];
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -126,7 +150,12 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
   return {
     engines: list('engine', values.engine, ['postgres', 'mysql'], ['postgres', 'mysql']),
     connections,
-    families: list('clients', values.clients, ['plain', 'aurora-ha'], ['plain', 'aurora-ha']),
+    families: list(
+      'clients',
+      values.clients,
+      ['plain', 'aurora-ha', 'failover2'],
+      ['plain', 'aurora-ha', 'failover2'],
+    ),
     plugins: values.plugins?.split(',').map((p) => p.trim()),
     dnsLagMs: positiveInt('dns-lag-ms', values['dns-lag-ms'], 15_000),
     promotionDelayMs: positiveInt('promotion-delay-ms', values['promotion-delay-ms'], 0),
@@ -145,6 +174,17 @@ function auroraOptions(config: BenchConfig): AuroraOptions {
   return config.plugins === undefined ? {} : { plugins: config.plugins };
 }
 
+/** The engines' own addresses: instance k's fault proxy is 127.a.b.k, its engine 127.a.b.(100+k). */
+function engineAddresses(cluster: { instances(): { address: string }[] }): Set<string> {
+  const out = new Set<string>();
+  for (const i of cluster.instances()) {
+    const parts = i.address.split('.');
+    const last = Number(parts[3]);
+    if (parts.length === 4 && Number.isInteger(last)) out.add(`${parts.slice(0, 3).join('.')}.${last + 100}`);
+  }
+  return out;
+}
+
 async function runScenario(
   config: BenchConfig,
   engine: Engine,
@@ -160,6 +200,8 @@ async function runScenario(
     dnsLagMs: config.dnsLagMs,
     promotionDelayMs: config.promotionDelayMs,
   });
+  const connects = countConnects(cluster.writerEndpoint.port, engineAddresses(cluster));
+  const wakeUps = recordWakeUps();
   try {
     const target = await prepareWritesTable({
       engine,
@@ -189,6 +231,15 @@ async function runScenario(
       run.promotedAt,
     );
     const { perWorker, ...summary } = outage;
+    const connectsAfterFault = connects.countBetween(run.faultAt, run.endedAt);
+    const wake = family === 'failover2' ? summarize(wakeUps.latencies(run.faultAt)) : undefined;
+    const newWriterHost = cluster.instances().find((i) => i.id === run.newWriter)?.host;
+    const baseline =
+      newWriterHost === undefined
+        ? undefined
+        : await measureBaseline({ ...target, reportInstance: false }, newWriterHost, connections);
+    const limit = connectLimit(connections);
+    const overBaseline = connections >= 1000 ? V2_OVER_BASELINE_1000_MS : V2_OVER_BASELINE_MS;
     const rel = (at: number | undefined): number | undefined =>
       at === undefined ? undefined : at - run.faultAt;
     return {
@@ -212,9 +263,30 @@ async function runScenario(
           ? summary.notReady === 0 &&
             summary.unrecovered === 0 &&
             summary.afterPromotion.p95 <= TARGET_AFTER_PROMOTION_P95_MS
-          : undefined,
+          : family === 'failover2'
+            ? summary.notReady === 0 &&
+              summary.unrecovered === 0 &&
+              baseline !== undefined &&
+              summary.afterPromotion.p95 <= baseline.firstWrite.p95 + overBaseline &&
+              wake !== undefined &&
+              wake.count > 0 &&
+              wake.p95 <= V2_WAKE_P95_MS &&
+              connectsAfterFault <= limit
+            : undefined,
+      baseline,
+      wakeUpMs: wake,
+      verifiedAfterFaultMs: wakeUps
+        .verifiedAt()
+        .filter((t) => t >= run.faultAt)
+        .map((t) => t - run.faultAt),
+      connectsAfterFault,
+      connectsByHost: connects.byHostBetween(run.faultAt, run.endedAt),
+      connectLimit: limit,
+      loadAverage: loadavg().map((l) => Math.round(l * 10) / 10),
     };
   } finally {
+    wakeUps.stop();
+    connects.stop();
     await cluster.stop();
   }
 }
@@ -229,6 +301,9 @@ function printResults(results: readonly ScenarioResult[]): void {
     formatSummary(r.outage.downtime),
     formatSummary(r.outage.afterPromotion),
     String(r.outage.unrecovered),
+    r.baseline === undefined ? '-' : formatSummary(r.baseline.firstWrite),
+    r.wakeUpMs === undefined ? '-' : formatSummary(r.wakeUpMs),
+    `${r.connectsAfterFault} (≤ ${r.connectLimit})`,
     r.targetMet === undefined ? '-' : r.targetMet ? 'met' : 'MISSED',
   ]);
   console.log(
@@ -240,7 +315,10 @@ function printResults(results: readonly ScenarioResult[]): void {
         'downtime p50/p95/max ms',
         'after promotion p50/p95/max ms',
         'unrecovered',
-        `p95 ≤ ${TARGET_AFTER_PROMOTION_P95_MS} ms`,
+        'baseline p50/p95/max ms',
+        'wake-up p50/p95/max ms',
+        'connects after fault',
+        'target',
       ],
       rows,
     ),
@@ -295,6 +373,9 @@ async function main(): Promise<number> {
           console.log(
             `  downtime p50/p95/max ${formatSummary(result.outage.downtime)} ms, after promotion ${formatSummary(result.outage.afterPromotion)} ms, unrecovered ${result.outage.unrecovered}`,
           );
+          console.log(
+            `  baseline ${result.baseline === undefined ? '-' : formatSummary(result.baseline.firstWrite)} ms, wake-up ${result.wakeUpMs === undefined ? '-' : formatSummary(result.wakeUpMs)} ms, connects after fault ${result.connectsAfterFault} (≤ ${result.connectLimit}), writer verified at +${result.verifiedAfterFaultMs.map(Math.round).join(', +') || '-'} ms, load ${result.loadAverage.join(' ')}`,
+          );
           if (result.outage.notReady > 0)
             console.log(
               `  warning: ${result.outage.notReady} of ${connections} connections never wrote before the fault (errors: ${formatErrors(result.outage.errors)}); the figures cover the others only`,
@@ -317,7 +398,7 @@ async function main(): Promise<number> {
   const { out, ...settings } = config;
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, settings, targetAfterPromotionP95Ms: TARGET_AFTER_PROMOTION_P95_MS, results }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, loadAverage: loadavg(), settings, targetAfterPromotionP95Ms: TARGET_AFTER_PROMOTION_P95_MS, failover2Targets: { overBaselineMs: V2_OVER_BASELINE_MS, overBaseline1000Ms: V2_OVER_BASELINE_1000_MS, wakeP95Ms: V2_WAKE_P95_MS, connects: 'N + 3 × instances + 10' }, results }, null, 2)}\n`,
   );
   console.log(`\nresults: ${relative(process.cwd(), out)}`);
   return 0;

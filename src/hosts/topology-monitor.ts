@@ -286,33 +286,33 @@ export class TopologyMonitor {
       discard(conn);
       return;
     }
+    const at = Date.now();
     this.search = undefined;
     if (this.searchTimer !== undefined) clearTimeout(this.searchTimer);
     this.searchTimer = undefined;
     const entry = this.list.find((h) => sameInstance(h, host)) ?? host;
     const writer = withRole(entry, 'writer');
     this.writerHost = writer;
-    if (this.own !== undefined) discard(this.own.conn);
+    const previous = this.own;
     this.own = { conn, host: writer, isWriter: true };
-    // Until the writer's own topology arrives: it is the writer, nobody else is.
-    if (this.list.length > 0) {
-      this.publish(
-        this.list.map((h) =>
-          sameInstance(h, writer) ? writer : h.role === 'writer' ? withRole(h, 'reader') : h,
-        ),
-      );
-    }
-    this.highRateUntil = Date.now() + HIGH_RATE_WINDOW_MS;
+    this.highRateUntil = at + HIGH_RATE_WINDOW_MS;
     const wake = this.wake;
     this.wake = undefined;
-    publishMonitorEvent(() => ({
-      event: 'writer-verified',
-      cluster: this.key,
-      writer: hostKey(writer),
-      at: Date.now(),
-    }));
+    publishMonitorEvent(() => ({ event: 'writer-verified', cluster: this.key, writer: hostKey(writer), at }));
+    // Every waiter at once; the bookkeeping below runs after they resumed.
     wake?.resolve(writer);
-    this.schedule(0);
+    setImmediate(() => {
+      if (previous !== undefined) discard(previous.conn);
+      // Until the writer's own topology arrives: it is the writer, nobody else is.
+      if (this.list.length > 0 && !this.closed) {
+        this.publish(
+          this.list.map((h) =>
+            sameInstance(h, writer) ? writer : h.role === 'writer' ? withRole(h, 'reader') : h,
+          ),
+        );
+      }
+      this.schedule(0);
+    });
   }
 
   private isWriter(conn: PhysicalConnection): Promise<boolean> {

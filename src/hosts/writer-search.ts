@@ -13,7 +13,7 @@ import { hostKey, type HostInfo } from './host-info.js';
 import { backoffMs, pause } from './monitor-timing.js';
 
 /** First pause after a failed connect; doubles up to RETRY_MAX_MS (with jitter). */
-const RETRY_BASE_MS = 50;
+const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 1000;
 /** How often a connected reader is asked again, growing to READER_RECHECK_MAX_MS. */
 const READER_RECHECK_MS = 100;
@@ -128,8 +128,10 @@ export class WriterSearch {
             const won = conn;
             this.held.delete(won);
             conn = undefined;
-            this.stop();
+            this.settled = true;
+            // Waiters first; closing the other probes' connections can wait a turn.
             deps.found(probe.host, won);
+            this.stop();
             return;
           }
           this.followHint(await deps.readTopology(conn));

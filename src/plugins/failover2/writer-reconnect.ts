@@ -37,6 +37,10 @@ export async function reconnectToVerifiedWriter(
         writer: hostKey(writer),
         at: Date.now(),
       }));
+      // Let every woken connection resume before any opens its socket: the synchronous part of
+      // a driver connect (about a millisecond on a loaded machine) would otherwise delay the
+      // k-th waiter by k of them before it even starts.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const giveUpAt = Date.now() + SAME_WRITER_RETRY_MS;
       for (let attempt = 0; ; attempt++) {
         throwIfAborted(ctx.signal);
