@@ -7,18 +7,24 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startCluster } from '../emulator/cluster.js';
 import type { EmulatedEngine, EmulatedFlavor } from '../emulator/engine.js';
-import type { EmulatedCluster, InstanceEndpoint, PartitionMode } from '../emulator/types.js';
+import type { EmulatedCluster, FailoverOptions, InstanceEndpoint, PartitionMode } from '../emulator/types.js';
 
 const USAGE = `usage: aurora-ha emulator [--engine postgres|mysql] [--instances N] [--flavor aurora|multi-az]
-                          [--dns-lag-ms N] [--promotion-delay-ms N] [--cluster-id ID] [--region R] [--verbose]`;
+                          [--dns-lag-ms N] [--promotion-delay-ms N] [--max-connections N]
+                          [--cluster-id ID] [--region R] [--verbose]`;
 
 const COMMANDS = `commands (instances by number or id):
-  failover [N]            writer crashes, best reader (or N) promoted
+  failover [N] [silent] [keep-down]
+                          writer crashes, best reader (or N) promoted; silent: the old
+                          writer's sockets stay open and mute, new ones hang, until heal;
+                          keep-down: the old writer stays down (refusing) until reboot
   switchover [N]          graceful role swap
   crash N | reboot N      kill an instance / start it again
   partition N MODE        MODE = blackhole | reset | refuse
   latency N MS            add MS each way
-  heal N                  remove partition and latency
+  heal N                  remove partition (also a silent failover's) and latency
+  hold N | release N      freeze a reader's replay (it keeps reporting the old topology
+                          through a failover) / let it replay and follow the writer again
   add-reader | remove-reader N
   topology | timeline | help | quit`;
 
@@ -70,8 +76,23 @@ function instanceId(cluster: EmulatedCluster, arg: string | undefined): string {
   return id;
 }
 
+const FAILOVER_FLAGS = ['silent', 'keep-down'] as const;
+
+/** `failover [N] [silent] [keep-down]`: an optional instance and flags, in any order. */
+function failoverArgs(cluster: EmulatedCluster, args: string[]): FailoverOptions {
+  const opts: FailoverOptions = {};
+  for (const arg of args) {
+    if (arg === 'silent') opts.silent = true;
+    else if (arg === 'keep-down') opts.keepOldWriterDown = true;
+    else if (opts.target === undefined && !(FAILOVER_FLAGS as readonly string[]).includes(arg))
+      opts.target = instanceId(cluster, arg);
+    else throw new UsageError(`unexpected "${arg}" (failover [N] [${FAILOVER_FLAGS.join('] [')}])`);
+  }
+  return opts;
+}
+
 async function runCommand(cluster: EmulatedCluster, line: string): Promise<'quit' | undefined> {
-  const [cmd, a, b] = line.trim().split(/\s+/);
+  const [cmd, a, b, ...more] = line.trim().split(/\s+/);
   switch (cmd) {
     case undefined:
     case '':
@@ -84,9 +105,10 @@ async function runCommand(cluster: EmulatedCluster, line: string): Promise<'quit
       return undefined;
     case 'failover':
     case 'switchover': {
-      const target = a === undefined ? undefined : instanceId(cluster, a);
+      const args = [a, b, ...more].filter((x): x is string => x !== undefined);
+      const opts: FailoverOptions = cmd === 'failover' ? failoverArgs(cluster, args) : {};
+      if (cmd === 'switchover' && args[0] !== undefined) opts.target = instanceId(cluster, args[0]);
       const started = Date.now();
-      const opts = target === undefined ? {} : { target };
       const { newWriter } =
         cmd === 'failover' ? await cluster.failover(opts) : await cluster.switchover(opts);
       console.log(
@@ -107,6 +129,12 @@ async function runCommand(cluster: EmulatedCluster, line: string): Promise<'quit
       break;
     case 'heal':
       cluster.heal(instanceId(cluster, a));
+      break;
+    case 'hold':
+      await cluster.hold(instanceId(cluster, a));
+      break;
+    case 'release':
+      await cluster.release(instanceId(cluster, a));
       break;
     case 'latency':
       cluster.latency(instanceId(cluster, a), intOption(b, 'ms', 0));
@@ -147,6 +175,7 @@ async function emulator(argv: string[]): Promise<number> {
       flavor: { type: 'string' },
       'dns-lag-ms': { type: 'string' },
       'promotion-delay-ms': { type: 'string' },
+      'max-connections': { type: 'string' },
       'cluster-id': { type: 'string' },
       region: { type: 'string' },
       verbose: { type: 'boolean' },
@@ -164,6 +193,9 @@ async function emulator(argv: string[]): Promise<number> {
     instances: intOption(values.instances, 'instances', 3),
     dnsLagMs: intOption(values['dns-lag-ms'], 'dns-lag-ms', 0),
     promotionDelayMs: intOption(values['promotion-delay-ms'], 'promotion-delay-ms', 0),
+    ...(values['max-connections'] === undefined
+      ? {}
+      : { maxConnections: intOption(values['max-connections'], 'max-connections', 0) }),
     ...(values['cluster-id'] ? { clusterId: values['cluster-id'] } : {}),
     ...(values.region ? { region: values.region } : {}),
     verbose: values.verbose ?? false,

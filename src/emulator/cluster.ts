@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { AuroraHaError } from '../core/errors.js';
 import { canBind, isAddressInUse, MAX_INSTANCES, randomPlan, type AddressPlan } from './addresses.js';
 import { registerNames } from './dns.js';
-import type {
-  BackendInstance,
-  BackendOptions,
-  EmulatedEngine,
-  EmulatedFlavor,
-  EngineBackend,
-  TopologyRecord,
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  type BackendInstance,
+  type BackendOptions,
+  type EmulatedEngine,
+  type EmulatedFlavor,
+  type EngineBackend,
+  type TopologyRecord,
 } from './engine.js';
 import { FaultProxy } from './fault-proxy.js';
 import { chownTree, emulatorTempRoot, startWatchdog, trackDir, untrackDir } from './processes.js';
@@ -23,6 +24,7 @@ import type {
   Credentials,
   EmulatedCluster,
   Endpoint,
+  FailoverOptions,
   InstanceEndpoint,
   PartitionMode,
   StartClusterOptions,
@@ -32,6 +34,9 @@ import type {
 
 const CLUSTER_NAME = 'mydb';
 const TOPOLOGY_REFRESH_MS = 1000;
+/** The control plane's own sessions need a few; MariaDB caps max_connections at 100,000. */
+const MIN_MAX_CONNECTIONS = 20;
+const MAX_MAX_CONNECTIONS = 100_000;
 
 const DEFAULT_CREDENTIALS: Credentials = {
   user: 'aurora_test',
@@ -50,6 +55,10 @@ interface Node {
   proxy: FaultProxy;
   /** Went down while writer: its data may be ahead of / diverged from a newer writer. */
   wasWriterWhenLost: boolean;
+  /** A reader whose replay is paused by hold(id): not re-pointed until release(id). */
+  held: boolean;
+  /** The writer this reader replicates from (undefined for a writer or a down instance). */
+  follows: string | undefined;
 }
 
 /** A bounded pause inside an awaited operation (kept ref'd: the caller is waiting on it). */
@@ -100,7 +109,10 @@ class Cluster implements EmulatedCluster {
     private readonly plan: AddressPlan,
     private readonly workDir: string,
     private readonly opts: Required<
-      Pick<StartClusterOptions, 'dnsLagMs' | 'promotionDelayMs' | 'region' | 'clusterId' | 'verbose'>
+      Pick<
+        StartClusterOptions,
+        'dnsLagMs' | 'promotionDelayMs' | 'region' | 'clusterId' | 'verbose' | 'maxConnections'
+      >
     >,
   ) {
     this.domain = `${opts.clusterId}.${opts.region}.rds.amazonaws.com`;
@@ -122,7 +134,10 @@ class Cluster implements EmulatedCluster {
     await Promise.all([
       this.backend.startWriter(writer.inst).then(() => writer.proxy.setEngineUp(true)),
       ...readers.map((r) =>
-        this.backend.startReader(r.inst, writer.inst).then(() => r.proxy.setEngineUp(true)),
+        this.backend.startReader(r.inst, writer.inst).then(() => {
+          r.follows = writer.inst.id;
+          r.proxy.setEngineUp(true);
+        }),
       ),
     ]);
     await this.syncSynchronous();
@@ -138,7 +153,11 @@ class Cluster implements EmulatedCluster {
         .finally(() => (refreshing = false));
     }, TOPOLOGY_REFRESH_MS);
     this.refreshTimer.unref();
-    this.record('cluster-started', undefined, `${count} instance(s), ${this.engine}/${this.flavor}`);
+    this.record(
+      'cluster-started',
+      undefined,
+      `${count} instance(s), ${this.engine}/${this.flavor}, max ${this.opts.maxConnections} connections each`,
+    );
   }
 
   private async createNode(role: Role): Promise<Node> {
@@ -166,6 +185,8 @@ class Cluster implements EmulatedCluster {
       role,
       proxy,
       wasWriterWhenLost: false,
+      held: false,
+      follows: undefined,
     };
     this.nodes.set(id, node);
     return node;
@@ -249,7 +270,9 @@ class Cluster implements EmulatedCluster {
   private async syncSynchronous(): Promise<void> {
     const writer = this.currentWriter();
     if (!writer || !this.backend.setSynchronous) return;
-    await this.backend.setSynchronous(writer.inst, this.liveReaders().length > 0);
+    // A held reader still following a former writer acknowledges nothing to this one.
+    const acks = this.liveReaders().filter((r) => !(r.held && r.follows !== writer.inst.id));
+    await this.backend.setSynchronous(writer.inst, acks.length > 0);
   }
 
   // ---- operations --------------------------------------------------------------------
@@ -289,8 +312,11 @@ class Cluster implements EmulatedCluster {
         throw new AuroraHaError('EMULATOR_BAD_TARGET', `failover target "${target}" is not a live reader`);
       return node;
     }
-    const readers = this.liveReaders();
-    if (readers.length === 0) throw new AuroraHaError('EMULATOR_NO_READER', 'no live reader to promote');
+    const live = this.liveReaders();
+    if (live.length === 0) throw new AuroraHaError('EMULATOR_NO_READER', 'no live reader to promote');
+    // A held reader is promoted only when no other reader is left.
+    const free = live.filter((r) => !r.held);
+    const readers = free.length > 0 ? free : live;
     const positions = await Promise.all(
       readers.map((r) => this.backend.replicationPosition(r.inst).catch(() => -1n)),
     );
@@ -301,20 +327,34 @@ class Cluster implements EmulatedCluster {
     return readers[best] as Node;
   }
 
-  failover(options: { target?: string } = {}): Promise<{ newWriter: string }> {
+  failover(options: FailoverOptions = {}): Promise<{ newWriter: string }> {
     return this.serial(async () => {
       this.checkTarget(options.target);
+      const keepDown = options.keepOldWriterDown === true;
+      if (keepDown && this.liveReaders().length === 0)
+        throw new AuroraHaError(
+          'EMULATOR_NO_READER',
+          'failover({ keepOldWriterDown: true }) needs a live reader to promote',
+        );
       const old = this.currentWriter();
       if (old) {
         // Stamped first: clients lose the writer now, however long the kill itself takes.
-        this.record('writer-lost', old.inst.id, 'crashed (SIGKILL)');
+        const kept = keepDown ? ', kept down until reboot' : '';
+        if (options.silent) {
+          // Blackholed before the kill, so not one reset or FIN reaches its clients.
+          old.proxy.setPartition('blackhole');
+          this.record('writer-lost', old.inst.id, `silent: blackholed until heal, engine SIGKILLed${kept}`);
+          this.record('partitioned', old.inst.id, 'blackhole (silent failover)');
+        } else {
+          this.record('writer-lost', old.inst.id, `crashed (SIGKILL)${kept}`);
+        }
         old.wasWriterWhenLost = true;
         old.role = 'down';
         old.proxy.setEngineUp(false);
         await this.backend.crash(old.inst);
       }
       await sleep(this.opts.promotionDelayMs);
-      return this.promoteAndRecover(options.target, old);
+      return this.promoteAndRecover(options.target, old, keepDown);
     });
   }
 
@@ -337,6 +377,7 @@ class Cluster implements EmulatedCluster {
   private async promoteAndRecover(
     target: string | undefined,
     old: Node | undefined,
+    keepOldWriterDown = false,
   ): Promise<{ newWriter: string }> {
     if (target === undefined && old && this.liveReaders().length === 0) {
       // A single-instance cluster: like Aurora, the writer instance itself comes back.
@@ -349,10 +390,18 @@ class Cluster implements EmulatedCluster {
       return { newWriter: old.inst.id };
     }
     const next = await this.pickTarget(target);
+    if (next.held) {
+      // Promotion applies everything received first: replay must run again.
+      await this.backend.resumeReplay?.(next.inst);
+      next.held = false;
+      this.record('reader-released', next.inst.id, 'to be promoted');
+    }
     await this.backend.promote(next.inst);
     next.role = 'writer';
+    next.follows = undefined;
     this.record('promoted', next.inst.id);
-    const others = this.liveReaders();
+    // A held reader keeps following the old writer, its view frozen, until release(id).
+    const others = this.liveReaders().filter((r) => !r.held);
     // Until re-pointed, the other readers keep replicating nothing and show the old topology.
     await this.syncSynchronous().catch(() => undefined);
     await this.writeTopologyNow().catch(() => undefined);
@@ -360,15 +409,18 @@ class Cluster implements EmulatedCluster {
     // Re-points and the old writer's rebuild run side by side.
     const repoints = others.map(async (r) => {
       await this.backend.repoint(r.inst, next.inst);
+      r.follows = next.inst.id;
       // Aurora readers restart to follow the new writer: their client connections drop.
       r.proxy.dropConnections();
       this.record('reader-repointed', r.inst.id, `now follows ${next.inst.id}`);
     });
     const rebuild = (async () => {
-      if (!old || this.stopped) return;
+      // Kept down: reboot(id) rebuilds it (it is still marked as lost while writer).
+      if (!old || this.stopped || keepOldWriterDown) return;
       await this.backend.rebuildAsReader(old.inst, next.inst);
       if (this.stopped) return;
       old.role = 'reader';
+      old.follows = next.inst.id;
       old.wasWriterWhenLost = false;
       old.proxy.setEngineUp(true);
       this.record('old-writer-back', old.inst.id, `reader of ${next.inst.id}`);
@@ -399,6 +451,7 @@ class Cluster implements EmulatedCluster {
       this.record('instance-crashed', id);
       if (node.role === 'writer') node.wasWriterWhenLost = true;
       node.role = 'down';
+      node.held = false; // a restarted engine replays again
       node.proxy.setEngineUp(false);
       await this.backend.crash(node.inst);
       await this.syncSynchronous().catch(() => undefined);
@@ -413,14 +466,19 @@ class Cluster implements EmulatedCluster {
       const writer = this.currentWriter();
       const formerWriter = node.role === 'writer' || (node.role === 'down' && node.wasWriterWhenLost);
       node.role = 'down';
+      node.held = false; // a restarted engine replays again
       node.proxy.setEngineUp(false);
       if (formerWriter && writer && writer !== node) {
         // A writer lost before a failover: its data diverged, it comes back as a reader by a fresh copy.
         await this.backend.rebuildAsReader(node.inst, writer.inst);
         node.role = 'reader';
+        node.follows = writer.inst.id;
       } else {
         await this.backend.restart(node.inst);
         node.role = formerWriter || !writer ? 'writer' : 'reader';
+        if (node.role === 'writer') node.follows = undefined;
+        // A reader down during a failover still follows the former writer.
+        else if (writer && node.follows !== writer.inst.id) await this.followWriter(node, writer);
       }
       node.wasWriterWhenLost = false;
       node.proxy.setEngineUp(true);
@@ -428,6 +486,59 @@ class Cluster implements EmulatedCluster {
       await this.syncSynchronous().catch(() => undefined);
       await this.writeTopologyNow().catch(() => undefined);
       this.scheduleDnsUpdate();
+    });
+  }
+
+  /**
+   * Re-point a reader at the current writer; when it cannot follow (it received WAL / binlog
+   * the new writer never had), rebuild it by a fresh copy instead.
+   */
+  private async followWriter(node: Node, writer: Node): Promise<void> {
+    try {
+      await this.backend.repoint(node.inst, writer.inst);
+    } catch (err) {
+      this.log(
+        `re-pointing ${node.inst.id} failed (${err instanceof Error ? err.message : String(err)}); rebuilding it`,
+      );
+      node.proxy.setEngineUp(false);
+      await this.backend.rebuildAsReader(node.inst, writer.inst);
+      node.proxy.setEngineUp(true);
+    }
+    node.follows = writer.inst.id;
+  }
+
+  hold(id: string): Promise<void> {
+    return this.serial(async () => {
+      const node = this.node(id);
+      if (node.role !== 'reader')
+        throw new AuroraHaError(
+          'EMULATOR_BAD_TARGET',
+          `"${id}" is not a live reader; only a reader can be held`,
+        );
+      if (node.held) return;
+      if (!this.backend.pauseReplay)
+        throw new AuroraHaError('EMULATOR_UNSUPPORTED', `the ${this.engine} backend cannot hold a reader`);
+      await this.backend.pauseReplay(node.inst);
+      node.held = true;
+      this.record('reader-held', id, 'replay paused: its data and topology stay as they are until release');
+    });
+  }
+
+  release(id: string): Promise<void> {
+    return this.serial(async () => {
+      const node = this.node(id);
+      if (!node.held) return;
+      await this.backend.resumeReplay?.(node.inst);
+      node.held = false;
+      this.record('reader-released', id);
+      const writer = this.currentWriter();
+      if (node.role === 'reader' && writer && node.follows !== writer.inst.id) {
+        // The failover it sat out: it follows the new writer now, restarting like any re-pointed reader.
+        await this.followWriter(node, writer);
+        node.proxy.dropConnections();
+        this.record('reader-repointed', id, `now follows ${writer.inst.id}`);
+      }
+      await this.syncSynchronous().catch(() => undefined);
     });
   }
 
@@ -457,6 +568,7 @@ class Cluster implements EmulatedCluster {
       await chownTree(this.workDir);
       await this.backend.startReader(node.inst, writer.inst);
       node.role = 'reader';
+      node.follows = writer.inst.id;
       node.proxy.setEngineUp(true);
       this.record('instance-added', node.inst.id);
       await this.syncSynchronous();
@@ -562,7 +674,19 @@ export async function startCluster(options: StartClusterOptions): Promise<Emulat
     );
   }
   const flavor = options.flavor ?? 'aurora';
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  if (
+    !Number.isInteger(maxConnections) ||
+    maxConnections < MIN_MAX_CONNECTIONS ||
+    maxConnections > MAX_MAX_CONNECTIONS
+  ) {
+    throw new AuroraHaError(
+      'EMULATOR_OPTIONS',
+      `maxConnections must be an integer from ${MIN_MAX_CONNECTIONS} to ${MAX_MAX_CONNECTIONS} (got ${String(options.maxConnections)})`,
+    );
+  }
   const opts = {
+    maxConnections,
     dnsLagMs: options.dnsLagMs ?? 0,
     promotionDelayMs: options.promotionDelayMs ?? 0,
     region: options.region ?? 'us-east-1',
@@ -576,7 +700,12 @@ export async function startCluster(options: StartClusterOptions): Promise<Emulat
     try {
       await chmod(workDir, 0o755);
       await chownTree(workDir);
-      const backend = await createBackend(options.engine, { flavor, workDir, ...DEFAULT_CREDENTIALS });
+      const backend = await createBackend(options.engine, {
+        flavor,
+        workDir,
+        maxConnections,
+        ...DEFAULT_CREDENTIALS,
+      });
       let plan = randomPlan();
       for (let probe = 0; probe < 10; probe++) {
         const free = await Promise.all(

@@ -29,8 +29,13 @@ export interface TopologyRecord {
   lagMs: number;
 }
 
+/** Client connections each engine instance accepts unless told otherwise (`maxConnections`). */
+export const DEFAULT_MAX_CONNECTIONS = 2000;
+
 export interface BackendOptions {
   flavor: EmulatedFlavor;
+  /** Client connections each instance accepts (max_connections). Default DEFAULT_MAX_CONNECTIONS. */
+  maxConnections?: number;
   /** Root of this cluster's temp files. */
   workDir: string;
   /** Test user created on the writer (not a superuser / without READ ONLY ADMIN). */
@@ -74,4 +79,11 @@ export interface EngineBackend {
    * off while no reader is alive, so a writer without replicas still accepts writes.
    */
   setSynchronous?(writer: BackendInstance, on: boolean): Promise<void>;
+  /**
+   * Stop applying replication on a replica, which keeps receiving (and acknowledging) it: its
+   * data, topology metadata included, stays as it is. Resolves once replay has really stopped.
+   */
+  pauseReplay?(inst: BackendInstance): Promise<void>;
+  /** Apply replication again after pauseReplay. */
+  resumeReplay?(inst: BackendInstance): Promise<void>;
 }

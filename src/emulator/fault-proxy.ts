@@ -4,6 +4,12 @@
  * and hit new AND existing connections: refuse (listener closed), reset (RST), blackhole
  * (accepted but silent; TCP-like, data waits and flows again after heal), latency, and
  * "engine down" (a crashed instance: connections reset, new ones refused).
+ *
+ * A blackhole outranks "engine down": a client cut off by a silent network cannot see its
+ * server die. While blackholed, an engine crash or a dropConnections() only loses the
+ * upstream side; the client's socket stays open and mute, and new connections are still
+ * accepted and left hanging. Healing then resets what lost its engine (what a host answers
+ * to segments of a connection it no longer knows), and lets the rest flow again.
  */
 import net from 'node:net';
 import type { PartitionMode } from './types.js';
@@ -11,6 +17,8 @@ import type { PartitionMode } from './types.js';
 interface Pair {
   client: net.Socket;
   upstream: net.Socket | undefined;
+  /** Its engine connection is gone while the client was blackholed: reset it at heal. */
+  lost: boolean;
 }
 
 export class FaultProxy {
@@ -32,11 +40,15 @@ export class FaultProxy {
     await this.openListener();
   }
 
+  get partitionMode(): PartitionMode | 'none' {
+    return this.mode;
+  }
+
   setPartition(mode: PartitionMode | 'none'): void {
     this.mode = mode;
     if (mode === 'reset' || mode === 'refuse') this.resetAll();
     void this.syncListener();
-    if (mode === 'none') for (const pair of this.pairs) this.resume(pair);
+    if (mode === 'none') for (const pair of [...this.pairs]) this.resume(pair);
     if (mode === 'blackhole') for (const pair of this.pairs) this.pause(pair);
   }
 
@@ -47,13 +59,13 @@ export class FaultProxy {
   /** Engine crashed / stopped (false) or back (true). */
   setEngineUp(up: boolean): void {
     this.engineUp = up;
-    if (!up) this.resetAll();
+    if (!up) this.loseAll();
     void this.syncListener();
   }
 
   /** Reset every open connection (an Aurora reader restarting to follow a new writer). */
   dropConnections(): void {
-    this.resetAll();
+    this.loseAll();
   }
 
   get connectionCount(): number {
@@ -67,7 +79,8 @@ export class FaultProxy {
   }
 
   private shouldListen(): boolean {
-    return !this.stopped && this.engineUp && this.mode !== 'refuse';
+    if (this.stopped) return false;
+    return this.mode === 'blackhole' || (this.engineUp && this.mode !== 'refuse');
   }
 
   private async syncListener(): Promise<void> {
@@ -105,15 +118,20 @@ export class FaultProxy {
 
   private accept(client: net.Socket): void {
     client.on('error', () => undefined);
-    if (!this.engineUp || this.mode === 'reset' || this.mode === 'refuse' || this.stopped) {
+    if (this.stopped || this.mode === 'reset' || this.mode === 'refuse') {
+      client.resetAndDestroy();
+      return;
+    }
+    if (this.mode !== 'blackhole' && !this.engineUp) {
       client.resetAndDestroy();
       return;
     }
     client.setNoDelay(true);
-    const pair: Pair = { client, upstream: undefined };
+    const pair: Pair = { client, upstream: undefined, lost: false };
     this.pairs.add(pair);
     client.once('close', () => this.drop(pair));
     if (this.mode === 'blackhole') {
+      // no upstream yet: it is opened at heal, if the engine is up then
       client.pause();
       return;
     }
@@ -126,10 +144,13 @@ export class FaultProxy {
     upstream.setNoDelay(true);
     upstream.on('error', () => undefined);
     upstream.once('close', () => {
-      if (this.pairs.has(pair)) {
-        this.pairs.delete(pair);
-        if (!pair.client.destroyed) pair.client.resetAndDestroy();
+      if (!this.pairs.has(pair)) return;
+      if (this.mode === 'blackhole') {
+        pair.lost = true; // silent until heal
+        return;
       }
+      this.pairs.delete(pair);
+      if (!pair.client.destroyed) pair.client.resetAndDestroy();
     });
     this.forward(pair.client, upstream);
     this.forward(upstream, pair.client);
@@ -158,7 +179,14 @@ export class FaultProxy {
   }
 
   private resume(pair: Pair): void {
-    if (!pair.upstream && !pair.client.destroyed) this.connectUpstream(pair);
+    if (pair.client.destroyed) return;
+    if (pair.lost || (pair.upstream === undefined && !this.engineUp)) {
+      // the engine side is gone: the client finally hears about it
+      this.pairs.delete(pair);
+      pair.client.resetAndDestroy();
+      return;
+    }
+    if (!pair.upstream) this.connectUpstream(pair);
     pair.client.resume();
     pair.upstream?.resume();
   }
@@ -166,6 +194,19 @@ export class FaultProxy {
   private drop(pair: Pair): void {
     if (!this.pairs.delete(pair)) return;
     if (pair.upstream && !pair.upstream.destroyed) pair.upstream.destroy();
+  }
+
+  /** The engine side of every connection is gone: clients are reset, or stay mute while blackholed. */
+  private loseAll(): void {
+    if (this.mode !== 'blackhole') {
+      this.resetAll();
+      return;
+    }
+    for (const pair of this.pairs) {
+      if (!pair.upstream) continue; // never reached the engine: connects at heal if it is up again
+      pair.lost = true;
+      if (!pair.upstream.destroyed) pair.upstream.destroy();
+    }
   }
 
   private resetAll(): void {

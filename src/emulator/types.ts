@@ -17,6 +17,13 @@ export interface StartClusterOptions {
   /** Region and cluster id used in host names. Defaults: `us-east-1`, random. */
   region?: string;
   clusterId?: string;
+  /**
+   * Client connections each instance accepts (PostgreSQL `max_connections`, MariaDB
+   * `max_connections`). Default 2000: 1,000 clients plus their monitors and failover probes.
+   * Each slot costs PostgreSQL 30–46 KB of shared memory per instance, used or not; each open
+   * session about 1.2 MB more (docs/emulator.md, *Connection headroom*).
+   */
+  maxConnections?: number;
   /** Log engine output and control-plane events to stderr. */
   verbose?: boolean;
 }
@@ -53,7 +60,9 @@ export type TimelineEventKind =
   | 'instance-removed'
   | 'partitioned'
   | 'healed'
-  | 'latency-set';
+  | 'latency-set'
+  | 'reader-held'
+  | 'reader-released';
 
 export interface TimelineEvent {
   /** ms since epoch (Date.now()) */
@@ -64,6 +73,24 @@ export interface TimelineEvent {
 }
 
 export type PartitionMode = 'blackhole' | 'reset' | 'refuse';
+
+export interface FailoverOptions {
+  /** The reader to promote (default: the one with the most replication received). */
+  target?: string;
+  /**
+   * The writer goes silent instead of dying loudly: its address is blackholed first (as with
+   * `partition(id, { mode: 'blackhole' })`), so its open sockets get no reset and no FIN and
+   * new connections to it hang, then its engine is killed and a reader promoted as usual.
+   * Ends with `heal(id)`: connections that had reached the dead engine are then reset.
+   */
+  silent?: boolean;
+  /**
+   * The old writer is not rebuilt as a reader in the background: it stays `down`, and its
+   * address refuses connections, until `reboot(id)` brings it back as a reader. Needs a live
+   * reader to promote.
+   */
+  keepOldWriterDown?: boolean;
+}
 
 export interface EmulatedCluster {
   readonly engine: EmulatedEngine;
@@ -79,14 +106,25 @@ export interface EmulatedCluster {
   /** Instance host pattern, e.g. `?.abc123.us-east-1.rds.amazonaws.com`. */
   readonly instanceHostPattern: string;
   /** Writer dies (or steps down); best reader promoted after promotionDelayMs; returns when the new writer accepts writes. */
-  failover(options?: { target?: string }): Promise<{ newWriter: string }>;
+  failover(options?: FailoverOptions): Promise<{ newWriter: string }>;
   /** Graceful role swap: writer demoted, target promoted, no acknowledged write lost. */
   switchover(options?: { target?: string }): Promise<{ newWriter: string }>;
   crash(id: string): Promise<void>;
   reboot(id: string): Promise<void>;
   partition(id: string, options: { mode: PartitionMode }): void;
+  /** Ends a partition (also the one of a silent failover) and any latency on this instance. */
   heal(id: string): void;
   latency(id: string, ms: number): void;
+  /**
+   * Freeze a reader's view of the cluster: replay stops on it (PostgreSQL
+   * `pg_wal_replay_pause()`, MariaDB `STOP SLAVE SQL_THREAD`) while it keeps receiving, so its
+   * data and topology metadata stay as they are, and a failover does not re-point it: it keeps
+   * reporting the old writer until `release(id)`. Resolves once replay has stopped. Only a
+   * live reader can be held; a held reader is promoted only if no other reader is left.
+   */
+  hold(id: string): Promise<void>;
+  /** Replay resumes; a reader held through a failover then follows the current writer (its client connections drop, as on any re-point). No-op when not held. */
+  release(id: string): Promise<void>;
   addReader(): Promise<InstanceEndpoint>;
   removeReader(id: string): Promise<void>;
   /** The topology as the control plane knows it (truth, not a replica's view). */

@@ -37,6 +37,43 @@ describe('aurora-ha emulator CLI', () => {
     expect(stderr).toContain('unknown command "nonsense"');
   });
 
+  it('failover flags, hold/release and --max-connections reach the cluster and its timeline', async () => {
+    const { code, stdout, stderr } = await runCli(
+      ['emulator', '--engine', 'postgres', '--instances', '3', '--max-connections', '500'],
+      [
+        'hold 3',
+        'failover silent keep-down',
+        'topology',
+        'heal 1',
+        'release 3',
+        'reboot 1',
+        'failover 2 bogus',
+        'timeline',
+        'quit',
+        '',
+      ].join('\n'),
+    );
+    expect(stderr).toContain('unexpected "bogus"');
+    expect(code).toBe(0);
+    // instance-3 is held, so instance-2 is promoted
+    expect(stdout).toMatch(/failover: instance-2 is the writer/);
+    expect(stdout).toMatch(/instance-1 +down /);
+    const timeline = stdout.slice(stdout.lastIndexOf('cluster-started'));
+    const kinds = [...timeline.matchAll(/ms {2}([a-z-]+) /g)].map((m) => m[1]);
+    expect(timeline).toMatch(/max 500 connections each/);
+    expect(timeline).toMatch(/writer-lost instance-1 \(silent: .*kept down until reboot\)/);
+    for (const kind of [
+      'reader-held',
+      'partitioned',
+      'promoted',
+      'healed',
+      'reader-released',
+      'instance-rebooted',
+    ])
+      expect(kinds).toContain(kind);
+    expect(kinds.indexOf('reader-released')).toBeGreaterThan(kinds.indexOf('promoted'));
+  });
+
   it('without PostgreSQL binaries: one line naming the install command, exit 1, no stack', async () => {
     const { code, stderr } = await runCli(['emulator', '--engine', 'postgres'], '', {
       AURORA_HA_PG_BINDIR: '/nonexistent/bin',

@@ -21,6 +21,8 @@ export interface MariadbProcessSpec {
   readonly address: string;
   readonly port: number;
   readonly serverId: number;
+  /** --max-connections. */
+  readonly maxConnections: number;
 }
 
 const live = new Set<ChildProcess>();
@@ -76,7 +78,9 @@ function commandLine(spec: MariadbProcessSpec, readOnly: boolean): string[] {
     '--sync-binlog=0',
     '--key-buffer-size=1M',
     '--aria-pagecache-buffer-size=2M',
-    '--max-connections=300',
+    `--max-connections=${spec.maxConnections}`,
+    // mariadbd lowers max_connections to fit this; the default is too low for thousands
+    `--open-files-limit=${Math.max(10_000, spec.maxConnections * 5)}`,
   ];
   const account = engineAccount();
   if (account) args.push(`--user=${account.name}`);

@@ -9,7 +9,13 @@ import { chmodSync, chownSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { AuroraHaError } from '../../core/errors.js';
-import type { BackendInstance, BackendOptions, EngineBackend, TopologyRecord } from '../engine.js';
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  type BackendInstance,
+  type BackendOptions,
+  type EngineBackend,
+  type TopologyRecord,
+} from '../engine.js';
 import { rewriteAuroraQuery } from './aurora-query-rewrite.js';
 import { adminQuery, withAdmin, type AdminConnection } from './mariadb-admin.js';
 import { engineAccount, findMariadbBinaries } from './mariadb-binaries.js';
@@ -152,6 +158,7 @@ class MysqlBackend implements EngineBackend {
           address: inst.address,
           port: mysqlPort,
           serverId,
+          maxConnections: this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
         }),
       proxy:
         known?.proxy ??
@@ -347,6 +354,15 @@ class MysqlBackend implements EngineBackend {
     await m.proxy?.close();
     await m.process.kill();
     await this.startReplica(inst, writer, true);
+  }
+
+  /** The SQL thread stops; the IO thread keeps receiving (and acknowledging semi-sync). */
+  async pauseReplay(inst: BackendInstance): Promise<void> {
+    await adminQuery(this.socketOf(this.get(inst)), 'STOP SLAVE SQL_THREAD');
+  }
+
+  async resumeReplay(inst: BackendInstance): Promise<void> {
+    await adminQuery(this.socketOf(this.get(inst)), 'START SLAVE SQL_THREAD');
   }
 
   /** Semi-sync on the writer: commits wait for a replica's acknowledgement (or not). */

@@ -9,7 +9,13 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BackendInstance, BackendOptions, EngineBackend, TopologyRecord } from '../engine.js';
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  type BackendInstance,
+  type BackendOptions,
+  type EngineBackend,
+  type TopologyRecord,
+} from '../engine.js';
 import { AuroraHaError } from '../../core/errors.js';
 import { chownTree, killGroup, runTool, spawnTracked, waitExit } from '../processes.js';
 import { ADMIN_USER, adminQuery, lsnToBigInt, waitReady, withAdmin } from './pg-admin.js';
@@ -67,8 +73,9 @@ export class PostgresBackend implements EngineBackend {
       // DSM segments in the data dir (removed with it), not in /dev/shm where a SIGKILLed server leaks them
       dynamic_shared_memory_type: 'mmap',
       shared_buffers: '16MB',
-      // Room for 200 application connections plus the extra ones each opens while failing over (bench:failover)
-      max_connections: '1000',
+      // Room for 1,000 application connections, plus the extra ones each opens while failing
+      // over and the monitors (docs/emulator.md states what each slot costs in memory)
+      max_connections: String(this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
       wal_keep_size: '256MB',
       wal_retrieve_retry_interval: '100ms',
       wal_receiver_status_interval: '1s',
@@ -224,6 +231,28 @@ export class PostgresBackend implements EngineBackend {
     await this.baseBackup(inst, writer);
     await this.launch(inst);
     await this.waitStreaming(inst);
+  }
+
+  async pauseReplay(inst: BackendInstance): Promise<void> {
+    await adminQuery(inst.dir, inst.port, 'SELECT pg_wal_replay_pause()');
+    // "pause requested" becomes "paused" at the next WAL record; the control plane writes the
+    // topology every second, so one always comes
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const rows = await adminQuery<{ state: string }>(
+        inst.dir,
+        inst.port,
+        'SELECT pg_get_wal_replay_pause_state() AS state',
+      );
+      if (rows[0]?.state === 'paused') return;
+      if (Date.now() > deadline)
+        throw new AuroraHaError('EMULATOR_STATE', `replay on ${inst.id} did not pause within 15 s`);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  }
+
+  async resumeReplay(inst: BackendInstance): Promise<void> {
+    await adminQuery(inst.dir, inst.port, 'SELECT pg_wal_replay_resume()');
   }
 
   /** Commits wait for one standby only while one is there (else writes would hang). */
