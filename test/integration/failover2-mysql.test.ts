@@ -21,5 +21,14 @@ describe('failover v2 on MariaDB (mysql2/promise)', () => {
     isReader: async (c) => Number((await rows(c, 'SELECT @@innodb_read_only AS r'))[0]!.r) === 1,
     count: async (c, sql) => Number((await rows(c, sql))[0]!.n),
     createTable: (name) => `CREATE TABLE IF NOT EXISTS ${name} (k varchar(64) PRIMARY KEY)`,
+    topologyWriter: async (c) =>
+      String(
+        (
+          await rows(
+            c,
+            "SELECT SERVER_ID AS id FROM information_schema.replica_host_status WHERE SESSION_ID = 'MASTER_SESSION_ID'",
+          )
+        )[0]!.id,
+      ),
   });
 });

@@ -25,5 +25,11 @@ describe('failover v2 on PostgreSQL', () => {
       return Number(r.rows[0]!.n);
     },
     createTable: (name) => `CREATE TABLE IF NOT EXISTS ${name} (k text PRIMARY KEY)`,
+    async topologyWriter(c) {
+      const r = await c.query<{ id: string }>(
+        "SELECT server_id AS id FROM pg_catalog.aurora_replica_status() WHERE session_id = 'MASTER_SESSION_ID'",
+      );
+      return r.rows[0]!.id;
+    },
   });
 });

@@ -33,6 +33,8 @@ export interface EngineOps<C extends V2Client> {
   count(c: C, sql: string): Promise<number>;
   /** DDL of a one-text-column table `name (k)`. */
   createTable(name: string): string;
+  /** The writer's instance id as the instance behind `c` reports the topology (maybe stale). */
+  topologyWriter(c: C): Promise<string>;
 }
 
 export const V2 = { ...FAST_FAILOVER, plugins: ['failover2'] };
@@ -88,6 +90,40 @@ export function failover2Suite<C extends V2Client>(ops: EngineOps<C>): void {
       await ops.run(tx, 'BEGIN');
       await ops.run(tx, "INSERT INTO v2_tx VALUES ('restarted')");
       await ops.run(tx, 'COMMIT');
+    }));
+
+  it('a reader holding the old topology after promotion does not mislead the monitor', async () =>
+    onFreshCluster(3, async () => {
+      const c = client();
+      await c.connect();
+      const monitor = monitorOf(liveMonitorKeys()[0]!)!;
+      const oldWriter = await ops.instanceId(c);
+      const stale = cluster()
+        .instances()
+        .find((i) => i.role === 'reader')!;
+      await cluster().hold(stale.id);
+      const { newWriter } = await cluster().failover();
+      expect([oldWriter, stale.id]).not.toContain(newWriter);
+      // The held reader really does report the old writer (the trap is set).
+      const spy = harness.track(ops.make(cluster(), stale.host, { plugins: [] }));
+      await spy.connect();
+      expect(await ops.topologyWriter(spy)).toBe(oldWriter);
+      const err = await rejection(ops.run(c, 'SELECT 1'));
+      expect(err).toBeInstanceOf(FailoverSuccessError);
+      expect(await ops.instanceId(c)).toBe(newWriter);
+      expect(await ops.isReader(c)).toBe(false);
+      // Through the high-rate refreshes that follow, the monitor's writer stays the verified one.
+      const writers = new Set<string | undefined>();
+      const until = Date.now() + 1_500;
+      while (Date.now() < until) {
+        writers.add(monitor.hosts().find((h) => h.role === 'writer')?.instanceId);
+        writers.add(monitor.writer()?.instanceId);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect([...writers]).toEqual([newWriter]);
+      expect(await ops.topologyWriter(spy)).toBe(oldWriter);
+      await spy.end();
+      await cluster().release(stale.id);
     }));
 
   it('switchover: the demoted writer (read-only error, confirmed by the instance) is left for the new writer', async () => {
