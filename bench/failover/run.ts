@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -91,6 +92,11 @@ interface ScenarioResult {
   /** The same by the host name connected to. */
   connectsByHost: Record<string, number>;
   connectLimit: number;
+  /**
+   * Longest stall of this process's event loop during the run (ms). The emulator shares the
+   * process: its synchronous work (spawning engine tools) delays every client, wake-ups too.
+   */
+  eventLoopDelayMaxMs: number;
   /** 1/5/15-minute load averages of the machine when the scenario ended. */
   loadAverage: number[];
 }
@@ -202,6 +208,7 @@ async function runScenario(
   });
   const connects = countConnects(cluster.writerEndpoint.port, engineAddresses(cluster));
   const wakeUps = recordWakeUps();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   try {
     const target = await prepareWritesTable({
       engine,
@@ -209,6 +216,7 @@ async function runScenario(
       ...cluster.credentials,
       reportInstance: false,
     });
+    loopDelay.enable();
     const run = await runFailover({
       cluster,
       target: { ...target, reportInstance: false },
@@ -230,6 +238,7 @@ async function runScenario(
       run.faultAt,
       run.promotedAt,
     );
+    loopDelay.disable();
     const { perWorker, ...summary } = outage;
     const connectsAfterFault = connects.countBetween(run.faultAt, run.endedAt);
     const wake = family === 'failover2' ? summarize(wakeUps.latencies(run.faultAt)) : undefined;
@@ -283,6 +292,7 @@ async function runScenario(
       connectsByHost: connects.byHostBetween(run.faultAt, run.endedAt),
       connectLimit: limit,
       loadAverage: loadavg().map((l) => Math.round(l * 10) / 10),
+      eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e6),
     };
   } finally {
     wakeUps.stop();
@@ -374,7 +384,7 @@ async function main(): Promise<number> {
             `  downtime p50/p95/max ${formatSummary(result.outage.downtime)} ms, after promotion ${formatSummary(result.outage.afterPromotion)} ms, unrecovered ${result.outage.unrecovered}`,
           );
           console.log(
-            `  baseline ${result.baseline === undefined ? '-' : formatSummary(result.baseline.firstWrite)} ms, wake-up ${result.wakeUpMs === undefined ? '-' : formatSummary(result.wakeUpMs)} ms, connects after fault ${result.connectsAfterFault} (≤ ${result.connectLimit}), writer verified at +${result.verifiedAfterFaultMs.map(Math.round).join(', +') || '-'} ms, load ${result.loadAverage.join(' ')}`,
+            `  baseline ${result.baseline === undefined ? '-' : formatSummary(result.baseline.firstWrite)} ms, wake-up ${result.wakeUpMs === undefined ? '-' : formatSummary(result.wakeUpMs)} ms, connects after fault ${result.connectsAfterFault} (≤ ${result.connectLimit}), writer verified at +${result.verifiedAfterFaultMs.map(Math.round).join(', +') || '-'} ms, event loop stalled up to ${result.eventLoopDelayMaxMs} ms, load ${result.loadAverage.join(' ')}`,
           );
           if (result.outage.notReady > 0)
             console.log(

@@ -15,7 +15,7 @@ import { backoffMs, pause } from './monitor-timing.js';
 /** First pause after a failed connect; doubles up to RETRY_MAX_MS (with jitter). */
 const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 1000;
-/** How often a connected reader is asked again, growing to READER_RECHECK_MAX_MS. */
+/** How often a connected reader is asked again (one query on an open session), growing slowly to READER_RECHECK_MAX_MS (after 40 s). */
 const READER_RECHECK_MS = 100;
 const READER_RECHECK_MAX_MS = 500;
 
@@ -136,7 +136,7 @@ export class WriterSearch {
           }
           this.followHint(await deps.readTopology(conn));
           const waited = Date.now() - this.startedAt;
-          await this.pauseFor(probe, Math.min(READER_RECHECK_MAX_MS, READER_RECHECK_MS + waited / 20));
+          await this.pauseFor(probe, Math.min(READER_RECHECK_MAX_MS, READER_RECHECK_MS + waited / 100));
         } catch {
           if (conn !== undefined) this.drop(conn);
           conn = undefined;
