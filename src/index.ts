@@ -11,3 +11,4 @@ export type * from './hosts/host-info.js';
 export { DEFAULT_WEIGHT, hostKey, makeHost, withAvailability, withRole } from './hosts/host-info.js';
 export type * from './hosts/host-list-provider.js';
 export type { RdsUrlType } from './hosts/rds-url.js';
+export type { FailoverEvent } from './core/failover-event.js';

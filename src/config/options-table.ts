@@ -154,7 +154,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     'keepSessionStateOnFailover',
     'keep_session_state_on_failover',
     false,
-    'Restore session settings (autocommit, read-only, schema/database) on the new connection.',
+    'Restore the session state the server reported (PG: TimeZone, DateStyle, IntervalStyle, application_name, read-only; MySQL: autocommit, database, tracked variables) on the new connection.',
   ),
   // No `clusterTopologyRefreshRateMs` alias: the JDBC wrapper uses that name for the normal
   // refresh rate while seed 002 (.NET) uses it for the failover refresh rate. An ambiguous

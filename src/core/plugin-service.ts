@@ -34,6 +34,8 @@ type MarkingHostListProvider = HostListProvider & {
 /** Told (synchronously) when the current physical connection changed: the facade re-attaches its events. */
 export interface ConnectionObserver {
   connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void;
+  /** A failover failed: the logical connection is unusable (the facade emits `'failover'`). */
+  failoverFailed?(from: PhysicalConnection | undefined, error: Error): void;
 }
 
 const NO_PLUGINS: readonly Plugin[] = Object.freeze([]);
@@ -56,6 +58,8 @@ export class ConnectionPluginService implements PluginService {
   private connectPipeline: ConnectNext | undefined;
   private observer: ConnectionObserver | undefined;
   private session: SessionState | undefined;
+  /** The driver config connects use: the user's, with credentials followed after changeUser. */
+  private connectConfig: unknown;
   /** Whether the first physical connection detects the dialect and picks the host list provider. */
   private readonly detect: boolean;
 
@@ -63,6 +67,7 @@ export class ConnectionPluginService implements PluginService {
     this.config = config;
     this.driver = driver;
     this.detect = detect;
+    this.connectConfig = config.driverConfig;
     const first = config.initialHosts[0];
     if (first === undefined)
       throw new ConfigurationError('host', 'No host to connect to: set host (or hosts).');
@@ -101,18 +106,40 @@ export class ConnectionPluginService implements PluginService {
     return this.activeProvider().forceRefresh(conn, timeoutMs);
   }
 
+  /** True when the shared topology is older than `topologyRefreshMs` (no I/O). */
+  topologyStale(): boolean {
+    return this.provider?.isStale?.() === true;
+  }
+
+  /**
+   * Refresh the shared topology through the current connection while connections live (one
+   * refresh per cluster at a time, bounded; failures ignored): only when that connection is
+   * idle, outside a transaction, so the query never lands inside the user's work.
+   */
+  refreshTopologyQuietly(timeoutMs: number): Promise<void> {
+    const conn = this.current;
+    const provider = this.provider;
+    if (provider === undefined || conn === undefined || this.closing) return Promise.resolve();
+    if (conn.inTransaction() || conn.acceptsQueries?.() !== true || provider.isStale?.() !== true)
+      return Promise.resolve();
+    return provider.forceRefresh(undefined, timeoutMs).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   connect(host: HostInfo, isInitial = false): Promise<PhysicalConnection> {
     if (this.connectPipeline === undefined) return this.driverConnect(host, isInitial);
     return this.connectPipeline(host, isInitial);
   }
 
   forceConnect(host: HostInfo, options?: ConnectOptions): Promise<PhysicalConnection> {
-    return this.driver.connect(host, this.config.driverConfig, options);
+    return this.driver.connect(host, this.connectConfig, options);
   }
 
   /** The bottom of the connect pipeline: the driver, then (first time only) dialect detection. */
   readonly driverConnect = async (host: HostInfo, _isInitial: boolean): Promise<PhysicalConnection> => {
-    const conn = await this.driver.connect(host, this.config.driverConfig);
+    const conn = await this.driver.connect(host, this.connectConfig);
     if (this.detect && this.dialect === undefined) {
       try {
         this.adoptDialect(await detectDialect(conn, this.driver.engine));
@@ -142,6 +169,15 @@ export class ConnectionPluginService implements PluginService {
     return this.current?.inTransaction() ?? false;
   }
 
+  /** Tell the facade a failover failed (it emits `'failover'` with outcome `failed`). */
+  notifyFailoverFailed(from: PhysicalConnection | undefined, error: Error): void {
+    try {
+      this.observer?.failoverFailed?.(from, error);
+    } catch {
+      // a throwing listener must not change the failover's outcome
+    }
+  }
+
   classify(err: unknown): ErrorKind {
     return this.driver.classify(err, this.current);
   }
@@ -165,6 +201,16 @@ export class ConnectionPluginService implements PluginService {
   /** Record session settings the user changed through our API (e.g. mysql2 changeUser database). */
   recordSessionState(change: SessionState): void {
     this.session = { ...(this.session ?? {}), ...change };
+  }
+
+  /**
+   * The session now runs as other credentials (mysql2 `changeUser`): every later connect of this
+   * logical connection, failover included, uses them, so a failover never silently changes the
+   * privileges the session has.
+   */
+  followCredentials(change: Readonly<Record<string, unknown>>): void {
+    const next = this.driver.withCredentials?.(this.connectConfig, change);
+    this.connectConfig = next ?? { ...(this.connectConfig as Record<string, unknown>), ...change };
   }
 
   /** Stop using the host list provider (reference counting of the shared topology). */
@@ -219,7 +265,8 @@ export class ConnectionPluginService implements PluginService {
       timeoutMs: this.config.options.failoverReaderConnectTimeoutMs,
     });
     try {
-      return await roleOf(conn);
+      const bound = this.config.options.failoverReaderConnectTimeoutMs;
+      return await boundedBy(roleOf(conn), bound, () => conn.abort());
     } finally {
       await conn.close();
     }
@@ -269,4 +316,25 @@ export class ConnectionPluginService implements PluginService {
       this.config.options.clusterInstanceHostPattern ?? instanceHostPatternOf(this.initialHost.host);
     return text !== undefined ? parseHostPattern(text) : undefined;
   }
+}
+
+/** `work`, or a rejection after `ms` (then `onTimeout` runs, e.g. abort the connection used). */
+function boundedBy<T>(work: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onTimeout();
+      reject(new Error(`role query did not answer within ${ms} ms`));
+    }, ms);
+    timer.unref();
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 }

@@ -110,6 +110,12 @@ export interface PluginService {
    * in use afterwards. Optional: a service that cannot tell returns false or omits it.
    */
   adoptKnownDialect?(): boolean;
+  /** A failover of this logical connection failed (the facade emits `'failover'`). Optional. */
+  notifyFailoverFailed?(from: PhysicalConnection | undefined, error: Error): void;
+  /** True when the shared topology is older than `topologyRefreshMs` (no I/O). Optional. */
+  topologyStale?(): boolean;
+  /** Refresh the shared topology through the current (idle) connection; never rejects. Optional. */
+  refreshTopologyQuietly?(timeoutMs: number): Promise<void>;
   /** Session state set through our API (autocommit/readOnly/isolation/schema), for keepSessionStateOnFailover. */
   sessionState(): SessionState;
 }

@@ -1,10 +1,11 @@
 /**
  * Dialect detection: start from the engine's plain dialect and walk its `refinements`
- * (first match wins, then that dialect's own refinements). A failing check counts as "no"
- * (a missing function or table), but a connection lost during detection is not a "no": it
- * rejects with a network-classified error instead of returning a wrong, cached guess.
- * Results are cached per host (`host:port`) in a bounded map so detection runs once per
- * host, not per connection.
+ * (first match wins, then that dialect's own refinements). A check failing with "no such
+ * function / table / variable" counts as "no"; a check failing otherwise (statement timeout,
+ * killed query) leaves this connection with the best dialect found so far but caches nothing;
+ * a connection lost during detection rejects with a network-classified error. Definite
+ * results are cached per host (`host:port`) in a bounded map so detection runs once per host,
+ * not per connection.
  */
 import type { Engine, PhysicalConnection } from '../drivers/driver.js';
 import { markConnectionLost } from '../drivers/connection-lost.js';
@@ -24,18 +25,51 @@ export interface DetectDialectOptions {
 
 export const DEFAULT_DETECT_TIMEOUT_MS = 10_000;
 
-/** `conn` with every internal query bounded by `timeoutMs` unless the caller gave one. */
-function withQueryTimeout(conn: PhysicalConnection, timeoutMs: number): PhysicalConnection {
+/**
+ * Errors that are a definite "no" to a detection query: the function, table, column, variable
+ * or schema does not exist, or we may not read it (PG SQLSTATE classes 42 and 3F; MySQL
+ * errnos below). Anything else (a timeout, a lost connection, a cancelled or killed query, a
+ * server busy) is no answer at all.
+ */
+const DEFINITE_NO_MYSQL_ERRNOS: ReadonlySet<number> = new Set([
+  1044, 1049, 1054, 1064, 1109, 1142, 1143, 1146, 1193, 1227, 1305,
+]);
+
+export function isDefiniteNo(err: unknown, engine: Engine): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  if (engine === 'postgres') {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' && /^(42|3F)[0-9A-Z]{3}$/.test(code);
+  }
+  const errno = (err as { errno?: unknown }).errno;
+  return typeof errno === 'number' && DEFINITE_NO_MYSQL_ERRNOS.has(errno);
+}
+
+/**
+ * `conn` with every internal query bounded by `timeoutMs` unless the caller gave one; a query
+ * failing without a definite "no" is reported to `onInconclusive`.
+ */
+function withQueryTimeout(
+  conn: PhysicalConnection,
+  timeoutMs: number,
+  engine: Engine,
+  onInconclusive: () => void,
+): PhysicalConnection {
   const withColumns = conn.queryWithColumns?.bind(conn);
+  const note = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((err: unknown) => {
+      if (!isDefiniteNo(err, engine)) onInconclusive();
+      throw err;
+    });
   return {
     host: conn.host,
     native: conn.native,
     get closed() {
       return conn.closed;
     },
-    queryRows: (sql, t) => conn.queryRows(sql, t ?? timeoutMs),
+    queryRows: (sql, t) => note(conn.queryRows(sql, t ?? timeoutMs)),
     ...(withColumns !== undefined
-      ? { queryWithColumns: (sql: string, t?: number) => withColumns(sql, t ?? timeoutMs) }
+      ? { queryWithColumns: (sql: string, t?: number) => note(withColumns(sql, t ?? timeoutMs)) }
       : {}),
     inTransaction: () => conn.inTransaction(),
     abort: () => conn.abort(),
@@ -104,7 +138,10 @@ async function runDetection(
   key: string,
   timeoutMs: number,
 ): Promise<Dialect> {
-  const probe = withQueryTimeout(conn, timeoutMs);
+  let inconclusive = false;
+  const probe = withQueryTimeout(conn, timeoutMs, engine, () => {
+    inconclusive = true;
+  });
   let current = plainDialect(engine);
   for (;;) {
     let next: Dialect | undefined;
@@ -124,7 +161,9 @@ async function runDetection(
     markConnectionLost(err);
     throw err;
   }
-  remember(key, current.name);
+  // Only a definite answer is cached: a check that failed for another reason (timeout, killed
+  // query) gives this connection the best dialect found so far, and the next connection asks again.
+  if (!inconclusive) remember(key, current.name);
   return current;
 }
 

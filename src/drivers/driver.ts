@@ -30,6 +30,13 @@ export interface SessionState {
    * restored verbatim (so fallbacks like `public` are kept); `schema` is used otherwise.
    */
   searchPath?: string;
+  /**
+   * Session parameters the server reported changed since connect (never parsed from SQL):
+   * PG ParameterStatus (`TimeZone`, `DateStyle`, `IntervalStyle`, `application_name`,
+   * `default_transaction_read_only`), MySQL session-state tracking (`time_zone` and whatever
+   * `session_track_system_variables` lists). Name → value as the server reported it.
+   */
+  parameters?: Record<string, string>;
 }
 
 /** One open driver connection to one instance. */
@@ -55,6 +62,8 @@ export interface PhysicalConnection<TNative = unknown> {
    * absent, callers assume it cannot.
    */
   acceptsQueries?(): boolean;
+  /** Session state this connection learned from the protocol (no I/O); optional. */
+  reportedSessionState?(): SessionState;
   /** Destroy the socket now; pending calls reject. Never throws. */
   abort(): void;
   /** Graceful close (Terminate / COM_QUIT); falls back to abort after a short grace. Never rejects. */
@@ -86,6 +95,12 @@ export interface DriverAdapter<TConfig = unknown, TNative = unknown> {
    * because that connection is already closed.
    */
   classify(err: unknown, conn?: PhysicalConnection<TNative>): ErrorKind;
+  /**
+   * The driver config with new credentials (`user`, `password`, `database`, ... as the driver
+   * names them) applied wherever the driver reads them (a connection URL included). Optional:
+   * without it the fields are merged into the config object.
+   */
+  withCredentials?(driverConfig: TConfig, change: Readonly<Record<string, unknown>>): TConfig;
   /** Read the session state of a connection (one round trip). */
   readSessionState(conn: PhysicalConnection<TNative>): Promise<SessionState>;
   /** Apply a session state on a fresh connection, identifiers properly quoted. */

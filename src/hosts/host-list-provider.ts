@@ -18,6 +18,11 @@ export interface HostListProvider {
   identifyConnection(conn: PhysicalConnection): Promise<HostInfo | undefined>;
   /** Role reported by the instance itself ("am I the writer?"). */
   hostRole(conn: PhysicalConnection): Promise<HostRole>;
+  /**
+   * True when the cached topology is older than `topologyRefreshMs` and no refresh is in
+   * flight (no I/O; optional: providers that refresh on their own omit it).
+   */
+  isStale?(): boolean;
   /** Release shared resources held for this connection (reference counting). */
   release(): void;
 }

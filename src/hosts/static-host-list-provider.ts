@@ -44,7 +44,10 @@ export class StaticHostListProvider implements HostListProvider {
   }
 
   cached(): readonly HostInfo[] {
-    return this.topology?.hosts ?? this.configured;
+    const t = this.topology;
+    if (t === undefined) return this.configured;
+    t.expireMarks();
+    return t.hosts;
   }
 
   async refresh(conn?: PhysicalConnection): Promise<readonly HostInfo[]> {

@@ -9,16 +9,25 @@ import { hostKey, withAvailability } from './host-info.js';
 
 export type TopologyListener = (hosts: readonly HostInfo[]) => void;
 
+/**
+ * How long an "unavailable" mark lasts: a host that failed once is tried last, not forever
+ * (it may have been rebooted and be back as a reader).
+ */
+export const UNAVAILABLE_MARK_TTL_MS = 30_000;
+
 export class ClusterTopology {
   readonly clusterId: string;
   /** Hosts as last reported, availability marks applied. */
   hosts: readonly HostInfo[] = [];
   /** When `hosts` was last replaced by a topology query (0 = never). */
   fetchedAt = 0;
+  /** When a topology query was last started (a failing one must not be retried on every call). */
+  attemptedAt = 0;
   /** The topology query in flight, shared by concurrent refreshes. */
   inflight: Promise<readonly HostInfo[]> | undefined;
   refs = 0;
-  private readonly unavailable = new Set<string>();
+  /** Host key or instance id → when it was marked unavailable. */
+  private readonly unavailable = new Map<string, number>();
   private readonly listeners = new Set<TopologyListener>();
 
   constructor(clusterId: string) {
@@ -36,11 +45,28 @@ export class ClusterTopology {
   }
 
   /** Mark hosts (by `host:port` or instance id) available or unavailable for every connection. */
-  setAvailability(keys: readonly string[], availability: HostAvailability): void {
+  setAvailability(keys: readonly string[], availability: HostAvailability, now = Date.now()): void {
     for (const k of keys) {
-      if (availability === 'unavailable') this.unavailable.add(k);
+      if (availability === 'unavailable') this.unavailable.set(k, now);
       else this.unavailable.delete(k);
     }
+    this.reapply();
+  }
+
+  /** Drop marks older than UNAVAILABLE_MARK_TTL_MS (cheap when there are none). */
+  expireMarks(now = Date.now()): void {
+    if (this.unavailable.size === 0) return;
+    let expired = false;
+    for (const [k, at] of this.unavailable) {
+      if (now - at >= UNAVAILABLE_MARK_TTL_MS) {
+        this.unavailable.delete(k);
+        expired = true;
+      }
+    }
+    if (expired) this.reapply();
+  }
+
+  private reapply(): void {
     const marked = this.hosts.map((h) => this.applyMarks(h));
     if (!sameHosts(this.hosts, marked)) {
       this.hosts = marked;

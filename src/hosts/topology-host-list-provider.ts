@@ -74,7 +74,16 @@ export class TopologyHostListProvider implements HostListProvider {
   }
 
   cached(): readonly HostInfo[] {
-    return this.topology?.hosts ?? [];
+    const t = this.topology;
+    if (t === undefined) return [];
+    t.expireMarks();
+    return t.hosts;
+  }
+
+  isStale(): boolean {
+    const t = this.topology;
+    if (t === undefined || t.inflight !== undefined) return false;
+    return Date.now() - Math.max(t.fetchedAt, t.attemptedAt) >= this.options.refreshMs;
   }
 
   async refresh(conn?: PhysicalConnection): Promise<readonly HostInfo[]> {
@@ -97,6 +106,7 @@ export class TopologyHostListProvider implements HostListProvider {
     }
     // Share a query in flight only when the caller did not ask for a specific connection.
     if (conn === undefined && t.inflight) return t.inflight;
+    t.attemptedAt = Date.now();
     const run = async (): Promise<readonly HostInfo[]> => {
       const rows = await withTimeout(this.options.dialect.queryTopology(via), timeoutMs);
       const hosts = hostsFromTopology(rows, this.options.pattern, this.options.defaultPort);

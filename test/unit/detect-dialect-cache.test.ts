@@ -5,7 +5,12 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { PhysicalConnection } from '../../src/drivers/driver.js';
-import { clearDialectCache, detectDialect, DIALECT_CACHE_SIZE } from '../../src/dialects/detect-dialect.js';
+import {
+  cachedDialect,
+  clearDialectCache,
+  detectDialect,
+  DIALECT_CACHE_SIZE,
+} from '../../src/dialects/detect-dialect.js';
 import { makeHost } from '../../src/hosts/host-info.js';
 
 function unknownServer(port: number): PhysicalConnection & { queries: number } {
@@ -16,7 +21,10 @@ function unknownServer(port: number): PhysicalConnection & { queries: number } {
     closed: false,
     queryRows(): Promise<unknown[][]> {
       conn.queries++;
-      return Promise.reject(new Error('function does not exist'));
+      // A definite "no": PG undefined_function / MySQL ER_SP_DOES_NOT_EXIST.
+      return Promise.reject(
+        Object.assign(new Error('function does not exist'), { code: '42883', errno: 1305 }),
+      );
     },
     inTransaction: () => false,
     abort: () => undefined,
@@ -64,5 +72,46 @@ describe('dialect detection cache', () => {
     expect(da).toBe(db);
     expect(a.queries).toBeGreaterThan(0);
     expect(b.queries).toBe(0);
+  });
+});
+
+describe('an inconclusive detection is not cached (issue 9 item 8)', () => {
+  beforeEach(() => clearDialectCache());
+
+  /** A server whose Aurora check fails once with a statement timeout (57014), then answers "yes". */
+  function flakyAurora(): PhysicalConnection & { queries: number } {
+    let failNext = true;
+    const conn = {
+      queries: 0,
+      host: makeHost('10.0.0.9', 5432),
+      native: undefined,
+      closed: false,
+      queryRows(sql: string): Promise<unknown[][]> {
+        conn.queries++;
+        if (sql.includes('rds.extensions')) {
+          if (failNext) {
+            failNext = false;
+            return Promise.reject(
+              Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
+            );
+          }
+          return Promise.resolve([[true]]);
+        }
+        return Promise.reject(Object.assign(new Error('no'), { code: '42883' }));
+      },
+      inTransaction: () => false,
+      abort: () => undefined,
+      close: () => Promise.resolve(),
+      onError: () => undefined,
+    };
+    return conn;
+  }
+
+  it('a timed-out check gives this connection the plain dialect, caches nothing, and the next detection finds Aurora', async () => {
+    const conn = flakyAurora();
+    expect((await detectDialect(conn, 'postgres')).name).toBe('postgres');
+    expect(cachedDialect(conn.host)).toBeUndefined();
+    expect((await detectDialect(conn, 'postgres')).name).toBe('aurora-postgres');
+    expect(cachedDialect(conn.host)?.name).toBe('aurora-postgres');
   });
 });

@@ -7,6 +7,7 @@ import type { Connection, ConnectionOptions } from 'mysql2';
 import type { ConnectOptions, DriverAdapter, PhysicalConnection } from '../driver.js';
 import type { HostInfo } from '../../hosts/host-info.js';
 import { hostKey } from '../../hosts/host-info.js';
+import { ConfigurationError } from '../../core/errors.js';
 import { abortError } from '../connection-lost.js';
 import { connectBounded } from '../bounded-connect.js';
 import { classifyMysql2Error } from './mysql2-errors.js';
@@ -30,12 +31,46 @@ export function mysql2ConfigForHost(
   const config: ConnectionOptions = { ...driverConfig, host: host.host, port: host.port };
   delete config.socketPath;
   if (typeof driverConfig.uri === 'string' && driverConfig.uri !== '') {
-    const url = new URL(driverConfig.uri);
+    const url = parseUri(driverConfig.uri);
     url.hostname = host.host.includes(':') ? `[${host.host}]` : host.host;
     url.port = String(host.port);
     config.uri = url.toString();
   }
   if (timeoutMs !== undefined && timeoutMs > 0) config.connectTimeout = timeoutMs;
+  return config;
+}
+
+/**
+ * Node's URL parser rejects with a TypeError whose `input` property is the whole string,
+ * password included (visible in util.inspect): never let it out; name the option instead.
+ */
+function parseUri(uri: string): URL {
+  try {
+    return new URL(uri);
+  } catch {
+    throw new ConfigurationError(
+      'uri',
+      'Option `uri` is not a valid URL (expected mysql://user:password@host:port/database).',
+    );
+  }
+}
+
+/**
+ * Credentials after a `changeUser`: set on the object and, when the user gave a `uri` (whose
+ * fields win over the object's in mysql2), in the uri too.
+ */
+export function mysql2WithCredentials(
+  driverConfig: ConnectionOptions,
+  change: Readonly<Record<string, unknown>>,
+): ConnectionOptions {
+  const config: ConnectionOptions = { ...driverConfig, ...change };
+  if (typeof driverConfig.uri === 'string' && driverConfig.uri !== '') {
+    const url = parseUri(driverConfig.uri);
+    if (typeof change.user === 'string') url.username = encodeURIComponent(change.user);
+    if (typeof change.password === 'string') url.password = encodeURIComponent(change.password);
+    if (typeof change.database === 'string') url.pathname = `/${encodeURIComponent(change.database)}`;
+    config.uri = url.toString();
+  }
   return config;
 }
 
@@ -71,6 +106,7 @@ export const mysql2Adapter: DriverAdapter<ConnectionOptions, Connection> = {
   defaultPort: 3306,
   connect: connectMysql2,
   classify: classifyMysql2Error,
+  withCredentials: mysql2WithCredentials,
   async readSessionState(conn) {
     const names = txVariableNames(nativeOf(conn)?.serverVersion ?? '');
     const rows = await conn.queryRows(readSessionSql(names));

@@ -3,12 +3,27 @@
  * status flags, an `error` listener attached for its whole life, close (COM_QUIT) / abort.
  */
 import type { Connection } from 'mysql2';
-import type { PhysicalConnection } from '../driver.js';
+import type { PhysicalConnection, SessionState } from '../driver.js';
 import type { HostInfo } from '../../hosts/host-info.js';
 import { hostKey } from '../../hosts/host-info.js';
 import { markConnectionLost, notifyLoss, settleWithin, timeoutError } from '../connection-lost.js';
-import { SERVER_STATUS_IN_TRANS, watchServerStatus } from './mysql2-server-status.js';
-import type { Mysql2PacketSource } from './mysql2-server-status.js';
+import {
+  SERVER_STATUS_AUTOCOMMIT,
+  SERVER_STATUS_IN_TRANS,
+  watchServerStatus,
+} from './mysql2-server-status.js';
+import type { Mysql2PacketSource, SessionChanges } from './mysql2-server-status.js';
+
+/**
+ * Tracked variables we do not restore: the character set is the driver's business (mysql2
+ * negotiates it at connect), autocommit comes from the status flags.
+ */
+const TRACKED_NOT_RESTORED: ReadonlySet<string> = new Set([
+  'character_set_client',
+  'character_set_connection',
+  'character_set_results',
+  'autocommit',
+]);
 
 export const CLOSE_GRACE_MS = 1000;
 
@@ -25,6 +40,10 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
   #closed = false;
   #closing = false;
   #statusFlags = 0;
+  #sawStatus = false;
+  #schema: string | undefined;
+  /** Tracked system variables the server reported changed (created on the first report). */
+  #variables: Record<string, string> | undefined;
   readonly #listeners: ((err: Error) => void)[] = [];
 
   constructor(host: HostInfo, native: Connection) {
@@ -38,8 +57,10 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
     internals.stream?.on('close', () => {
       this.#closed = true;
     });
-    watchServerStatus(internals, (flags) => {
+    watchServerStatus(internals, (flags, changes) => {
       this.#statusFlags = flags;
+      this.#sawStatus = true;
+      if (changes !== undefined) this.#noteChanges(changes);
     });
   }
 
@@ -55,6 +76,28 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
   /** The server's version string from the handshake (e.g. `10.11.6-MariaDB-...`). */
   get serverVersion(): string {
     return (this.native as unknown as Mysql2Internals)._handshakePacket?.serverVersion ?? '';
+  }
+
+  /**
+   * Session state as the server reported it (no I/O): autocommit from the status flags of the
+   * last OK / EOF packet, the schema and tracked system variables from session-state tracking.
+   */
+  reportedSessionState(): SessionState {
+    const state: SessionState = {};
+    if (this.#sawStatus) {
+      state.autocommit = (this.#statusFlags & SERVER_STATUS_AUTOCOMMIT) !== 0;
+    }
+    if (this.#schema !== undefined) state.schema = this.#schema;
+    if (this.#variables !== undefined) state.parameters = { ...this.#variables };
+    return state;
+  }
+
+  #noteChanges(changes: SessionChanges): void {
+    if (changes.schema !== undefined) this.#schema = changes.schema;
+    for (const [name, value] of Object.entries(changes.variables)) {
+      if (TRACKED_NOT_RESTORED.has(name.toLowerCase())) continue;
+      (this.#variables ??= {})[name] = value;
+    }
   }
 
   inTransaction(): boolean {

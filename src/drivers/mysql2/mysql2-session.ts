@@ -76,6 +76,12 @@ export function parseSessionRow(row: readonly unknown[] | undefined): SessionSta
   return state;
 }
 
+/** A tracked variable's value as an SQL literal: numbers bare (numeric variables reject strings), else quoted. */
+export function sqlValue(value: string): string {
+  if (/^-?\d+(\.\d+)?$/.test(value)) return value;
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
 export function quoteIdentifier(name: string): string {
   return `\`${name.replace(/`/g, '``')}\``;
 }
@@ -89,6 +95,11 @@ export function restoreSessionStatements(state: SessionState, names: TxVariableN
   if (state.isolationLevel !== undefined) {
     const level = normalizeIsolationLevel(state.isolationLevel).toUpperCase().replace(' ', '-');
     assignments.push(`@@session.${names.isolation} = '${level}'`);
+  }
+  for (const [name, value] of Object.entries(state.parameters ?? {})) {
+    // Names come from the server's own tracking; anything odd is skipped, never interpolated.
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
+    assignments.push(`@@session.${name} = ${sqlValue(value)}`);
   }
   const statements: string[] = [];
   if (assignments.length > 0) statements.push(`SET ${assignments.join(', ')}`);

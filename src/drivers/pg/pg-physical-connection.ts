@@ -4,10 +4,28 @@
  * life (a socket dropped while idle must never crash the process), and closes or aborts it.
  */
 import type { Client } from 'pg';
-import type { PhysicalConnection } from '../driver.js';
+import type { PhysicalConnection, SessionState } from '../driver.js';
 import type { HostInfo } from '../../hosts/host-info.js';
 import { hostKey } from '../../hosts/host-info.js';
 import { markConnectionLost, notifyLoss, settleWithin, timeoutError } from '../connection-lost.js';
+
+/**
+ * Settings PostgreSQL reports (GUC_REPORT) that a session may change and a new session can
+ * take back with set_config(). Not reported, hence not here: search_path (before PG 18) and
+ * the isolation level; not restorable: server_version, in_hot_standby, is_superuser,
+ * session_authorization, client_encoding (pg's own), integer_datetimes, server_encoding.
+ */
+export const RESTORABLE_PARAMETERS: ReadonlySet<string> = new Set([
+  'application_name',
+  'DateStyle',
+  'IntervalStyle',
+  'TimeZone',
+  'default_transaction_read_only',
+  'standard_conforming_strings',
+]);
+
+/** Bound on the pg_listening_channels() read that follows a LISTEN / UNLISTEN. */
+const CHANNELS_QUERY_MS = 5000;
 
 /** How long `close()` waits for pg's Terminate handshake before destroying the socket. */
 export const CLOSE_GRACE_MS = 1000;
@@ -23,6 +41,13 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
   /** Set by our own abort()/close(): errors that follow are expected, not forwarded. */
   #closing = false;
   #txStatus: TxStatus = 'I';
+  /** A LISTEN / UNLISTEN completed since the channels were last read. */
+  #listenChanged = false;
+  #channels: readonly string[] = [];
+  /** True after the first ReadyForQuery (startup done). */
+  #started = false;
+  /** Reported parameters changed since startup (created on the first change). */
+  #changed: Record<string, string> | undefined;
   readonly #listeners: ((err: Error) => void)[] = [];
 
   constructor(host: HostInfo, native: Client) {
@@ -48,6 +73,22 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
     native.connection.on('readyForQuery', (msg: { status?: unknown }) => {
       const s = msg.status;
       if (s === 'I' || s === 'T' || s === 'E') this.#txStatus = s;
+      this.#started = true;
+      if (this.#listenChanged && s === 'I') this.#learnChannels();
+    });
+    // LISTEN / UNLISTEN completed (the CommandComplete tag, not the SQL text): the set of
+    // channels is read back from the server once the session is idle (they take effect at commit).
+    native.connection.on('commandComplete', (msg: { text?: unknown }) => {
+      if (msg.text === 'LISTEN' || msg.text === 'UNLISTEN') this.#listenChanged = true;
+    });
+    // ParameterStatus after startup = the session changed a reported setting (SET, set_config,
+    // SET SESSION CHARACTERISTICS); the burst before the first ReadyForQuery is the defaults.
+    native.connection.on('parameterStatus', (msg: { parameterName?: unknown; parameterValue?: unknown }) => {
+      const name = msg.parameterName;
+      const value = msg.parameterValue;
+      if (!this.#started || typeof name !== 'string' || typeof value !== 'string') return;
+      if (!RESTORABLE_PARAMETERS.has(name)) return;
+      (this.#changed ??= {})[name] = value;
     });
   }
 
@@ -58,6 +99,39 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
   /** Raw ReadyForQuery status: 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
   get transactionStatus(): TxStatus {
     return this.#txStatus;
+  }
+
+  /** Channels this session listens on, as the server last reported them (no I/O). */
+  listeningChannels(): readonly string[] {
+    return this.#channels;
+  }
+
+  #learnChannels(): void {
+    this.#listenChanged = false;
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), CHANNELS_QUERY_MS);
+      timer.unref();
+    });
+    const read = this.native
+      .query<{ c: string }>('SELECT pg_catalog.pg_listening_channels() AS c')
+      .then((r) => r.rows.map((row) => row.c));
+    Promise.race([read, bounded]).then(
+      (channels) => {
+        clearTimeout(timer);
+        if (channels !== undefined) this.#channels = channels;
+        else this.#listenChanged = true; // ask again at the next idle moment
+      },
+      () => {
+        clearTimeout(timer);
+        this.#listenChanged = !this.#closed;
+      },
+    );
+  }
+
+  /** Reported session parameters changed since connect (no I/O). */
+  reportedSessionState(): SessionState {
+    return this.#changed === undefined ? {} : { parameters: { ...this.#changed } };
   }
 
   inTransaction(): boolean {

@@ -58,6 +58,11 @@ export function restoreSessionSql(state: SessionState): string {
   if (characteristics.length > 0) {
     statements.push(`SET SESSION CHARACTERISTICS AS TRANSACTION ${characteristics.join(', ')}`);
   }
+  for (const [name, value] of Object.entries(state.parameters ?? {})) {
+    statements.push(
+      `SELECT pg_catalog.set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(value)}, false)`,
+    );
+  }
   if (state.searchPath !== undefined) {
     statements.push(
       `SELECT pg_catalog.set_config('search_path', ${pg.escapeLiteral(state.searchPath)}, false)`,

@@ -15,7 +15,14 @@ import type {
   NativeCallback,
   NativeMysqlConnection,
 } from './mysql2-native.js';
-import { createMysqlLogical, moveNativeEvents, runOnNative } from './mysql2-native.js';
+import {
+  createMysqlLogical,
+  emitFailover,
+  followChangeUser,
+  moveNativeEvents,
+  runOnNative,
+} from './mysql2-native.js';
+import { failedEvent, movedEvent } from '../../core/failover-event.js';
 
 type Callback = (err: Error | null, ...results: unknown[]) => void;
 
@@ -136,8 +143,7 @@ export class Connection extends EventEmitter {
     const p = runOnNative(logical, 'changeUser', (native) =>
       callNative((done) => native.changeUser(options, done)),
     ).then((r) => {
-      if (typeof options.database === 'string')
-        logical.lc.service.recordSessionState({ schema: options.database });
+      followChangeUser(logical, options);
       return r;
     });
     this.settle(p, callback);
@@ -206,6 +212,12 @@ export class Connection extends EventEmitter {
   /** @internal Move event forwarding (and mysql2's promise wrapper) to the new native connection. */
   connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
     moveNativeEvents(this, conn, previous);
+    if (previous !== undefined) emitFailover(this, movedEvent(conn, previous));
+  }
+
+  /** @internal A failover failed: this connection is unusable from now on. */
+  failoverFailed(from: PhysicalConnection | undefined, error: Error): void {
+    emitFailover(this, failedEvent(from, error));
   }
 
   private emitEnd(): void {

@@ -10,6 +10,7 @@ import type { WrapperOptions } from '../../config/wrapper-options.js';
 import { LogicalConnection } from '../../core/logical-connection.js';
 import type { NetworkMethod, PluginFactory } from '../../core/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
+import type { FailoverEvent } from '../../core/failover-event.js';
 import { mysql2Adapter } from '../../drivers/mysql2/mysql2-adapter.js';
 
 export type AuroraConnectionOptions = ConnectionOptions & WrapperOptions;
@@ -120,4 +121,32 @@ export function runOnNative<T>(
   const run = (): Promise<T> => call(lc.native());
   if (lc.current === undefined && !lc.closing) return lc.ready().then(() => lc.execute(method, run));
   return lc.execute(method, run);
+}
+
+/**
+ * After a successful `changeUser`: record the new schema (session state) and make every later
+ * connect of this logical connection (failover included) use the credentials mysql2 now holds
+ * for the session (it updates its config when the server accepted the change).
+ */
+export function followChangeUser(logical: MysqlLogical, options: Readonly<Record<string, unknown>>): void {
+  const service = logical.lc.service;
+  const native = logical.lc.current?.native as { config?: Record<string, unknown> } | undefined;
+  const cfg = native?.config;
+  const change: Record<string, unknown> = {};
+  for (const key of ['user', 'password', 'database'] as const) {
+    const v = cfg?.[key] ?? options[key];
+    if (typeof v === 'string') change[key] = v;
+  }
+  if (typeof options.charset === 'string') change.charset = options.charset;
+  service.followCredentials(change);
+  if (typeof options.database === 'string') service.recordSessionState({ schema: options.database });
+}
+
+/** Emit `'failover'` (DESIGN §8) without letting a throwing listener break the failover. */
+export function emitFailover(facade: EventEmitter, event: FailoverEvent): void {
+  try {
+    facade.emit('failover', event);
+  } catch {
+    // the listener's own failure
+  }
 }

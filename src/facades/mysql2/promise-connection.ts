@@ -15,7 +15,14 @@ import type {
   NativeMysqlConnection,
   NativePromiseConnection,
 } from './mysql2-native.js';
-import { createMysqlLogical, moveNativeEvents, runOnNative } from './mysql2-native.js';
+import {
+  createMysqlLogical,
+  emitFailover,
+  followChangeUser,
+  moveNativeEvents,
+  runOnNative,
+} from './mysql2-native.js';
+import { failedEvent, movedEvent } from '../../core/failover-event.js';
 
 const STATE = Symbol('aurora-ha.mysql2.promise-connection');
 
@@ -102,8 +109,7 @@ export class PromiseConnection extends EventEmitter {
   async changeUser(options: { database?: string } & Record<string, unknown>): Promise<void> {
     const s = this[STATE];
     await runOnNative(s.logical, 'changeUser', () => this.currentWrapper().changeUser(options));
-    if (typeof options.database === 'string')
-      s.logical.lc.service.recordSessionState({ schema: options.database });
+    followChangeUser(s.logical, options);
   }
 
   private simple(method: 'beginTransaction' | 'commit' | 'rollback' | 'ping'): Promise<void> {
@@ -151,6 +157,12 @@ export class PromiseConnection extends EventEmitter {
   connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
     this[STATE].wrapper = (conn.native as NativeMysqlConnection).promise();
     moveNativeEvents(this, conn, previous);
+    if (previous !== undefined) emitFailover(this, movedEvent(conn, previous));
+  }
+
+  /** @internal A failover failed: this connection is unusable from now on. */
+  failoverFailed(from: PhysicalConnection | undefined, error: Error): void {
+    emitFailover(this, failedEvent(from, error));
   }
 
   private emitEnd(): void {

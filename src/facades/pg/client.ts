@@ -22,6 +22,8 @@ import { LogicalConnection } from '../../core/logical-connection.js';
 import type { PluginFactory } from '../../core/plugin.js';
 import { pgAdapter } from '../../drivers/pg/pg-adapter.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
+import { PgPhysicalConnection } from '../../drivers/pg/pg-physical-connection.js';
+import { failedEvent, movedEvent } from '../../core/failover-event.js';
 
 export type AuroraClientConfig = ClientConfig & WrapperOptions;
 
@@ -61,6 +63,25 @@ function forwardError(this: NativeWithFacade, err: Error): void {
 
 function forwardEnd(this: NativeWithFacade): void {
   facadeOf.get(this)?.physicalEnded();
+}
+
+/**
+ * Re-issue LISTEN for each channel on a new session (notifications sent during the move are
+ * lost: the `'failover'` event tells the application to resynchronise). Errors are ignored.
+ */
+function relisten(native: pg.Client, channels: readonly string[]): void {
+  for (const channel of channels) {
+    native.query(`LISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
+  }
+}
+
+/** Emit without letting a throwing listener break the failover that is reporting. */
+function emitQuietly(emitter: EventEmitter, event: string, payload: unknown): void {
+  try {
+    emitter.emit(event, payload);
+  } catch {
+    // the listener's own failure
+  }
 }
 
 export class Client extends EventEmitter {
@@ -244,5 +265,15 @@ export class Client extends EventEmitter {
     next.on('notification', forwardNotification);
     next.on('error', forwardError);
     next.on('end', forwardEnd);
+    if (previous !== undefined) {
+      // Queued before any later call of the user: the new session listens on the same channels.
+      if (previous instanceof PgPhysicalConnection) relisten(next, previous.listeningChannels());
+      emitQuietly(this, 'failover', movedEvent(conn, previous));
+    }
+  }
+
+  /** @internal A failover failed: the Client is unusable from now on. */
+  failoverFailed(from: PhysicalConnection | undefined, error: Error): void {
+    emitQuietly(this, 'failover', failedEvent(from, error));
   }
 }

@@ -7,7 +7,8 @@
  * share one failover. Optionally also fails over a failed initial connect.
  */
 import type { FailoverMode } from '../../config/wrapper-options.js';
-import { ConfigurationError, FailoverFailedError } from '../../core/errors.js';
+import { ConfigurationError, FailoverFailedError, UnavailableHostError } from '../../core/errors.js';
+import { markConnectionLost } from '../../drivers/connection-lost.js';
 import {
   NETWORK_METHODS,
   type ConnectNext,
@@ -17,7 +18,7 @@ import {
   type PipelineMethod,
   type PluginService,
 } from '../../core/plugin.js';
-import type { ErrorKind, PhysicalConnection } from '../../drivers/driver.js';
+import type { ErrorKind, PhysicalConnection, SessionState } from '../../drivers/driver.js';
 import { hostKey, type HostInfo } from '../../hosts/host-info.js';
 import { createSelector } from '../../selectors/create-selector.js';
 import type { HostSelector } from '../../selectors/host-selector.js';
@@ -107,7 +108,24 @@ export class FailoverPlugin implements Plugin {
       throw problem;
     }
     await this.learnTopology(conn);
+    if (conn.closed) {
+      // The instance stopped answering between the handshake and the topology read (bounded):
+      // hand out no dead connection.
+      const bound = this.internalQueryBoundMs();
+      const err = new UnavailableHostError(
+        hostKey(host),
+        `${hostKey(host)} did not answer the topology / instance-id query within ${bound} ms (failoverReaderConnectTimeoutMs) after connecting.`,
+      );
+      markConnectionLost(err);
+      throw err;
+    }
     return conn;
+  }
+
+  /** Bound on every query this plugin sends on its own (topology, instance id, role). */
+  private internalQueryBoundMs(): number {
+    const o = this.service.config.options;
+    return Math.min(o.failoverReaderConnectTimeoutMs, o.failoverTimeoutMs);
   }
 
   /** Hot path: two reads and one rejection handler; nothing else unless the call fails. */
@@ -121,11 +139,20 @@ export class FailoverPlugin implements Plugin {
     } catch (err) {
       call = Promise.reject(err);
     }
-    return call.catch(async (err: unknown) => {
+    const guarded = call.catch(async (err: unknown) => {
       const inTx =
         inTxBefore || (conn !== undefined && this.service.current === conn && conn.inTransaction());
       throw await this.errorFor(err, conn, inTx);
     });
+    // Keep the shared topology fresh while connections live: once per topologyRefreshMs per
+    // cluster, after a successful call, through this connection when it is idle.
+    if (this.service.topologyStale?.() === true) {
+      void guarded.then(
+        () => this.service.refreshTopologyQuietly?.(this.internalQueryBoundMs()),
+        () => undefined,
+      );
+    }
+    return guarded;
   }
 
   async release(): Promise<void> {
@@ -190,10 +217,20 @@ export class FailoverPlugin implements Plugin {
   private async learnTopology(conn: PhysicalConnection): Promise<void> {
     const s = this.service;
     if (!s.config.options.enableFailover || s.dialect === undefined || !s.dialect.topologyAware) return;
+    // Both queries are bounded: a silent instance must not make connect() hang (the connection
+    // is aborted on timeout; connect() then rejects).
+    const bound = this.internalQueryBoundMs();
+    const giveUp = (): void => conn.abort();
     try {
-      await s.refreshHostList(conn);
+      await withTimeout(s.refreshHostList(conn), bound, 'topology query', undefined, giveUp);
       // A cluster endpoint hides the instance; knowing it lets failover skip the failed one.
-      const instance = await s.identifyConnection(conn);
+      const instance = await withTimeout(
+        s.identifyConnection(conn),
+        bound,
+        'instance id query',
+        undefined,
+        giveUp,
+      );
       if (instance !== undefined) this.known = { conn, host: instance };
     } catch {
       // Topology stays unknown; a later refresh (after a failover, by another connection) may fill it.
@@ -204,13 +241,7 @@ export class FailoverPlugin implements Plugin {
   private roleCheck(conn: PhysicalConnection): Promise<boolean> {
     const running = this.checking;
     if (running !== undefined && running.conn === conn) return running.result;
-    const o = this.service.config.options;
-    const result = confirmedNotWriter(
-      this.service,
-      conn,
-      this.instanceOf(conn),
-      Math.min(o.failoverReaderConnectTimeoutMs, o.failoverTimeoutMs),
-    );
+    const result = confirmedNotWriter(this.service, conn, this.instanceOf(conn), this.internalQueryBoundMs());
     const entry = { conn, result };
     this.checking = entry;
     const clear = (): void => {
@@ -245,7 +276,7 @@ export class FailoverPlugin implements Plugin {
       const on = this.instanceOf(failedConn);
       const result = await this.findReplacement(on ?? s.currentHost, kind, cause);
       try {
-        await this.prepareNewConnection(result);
+        await this.prepareNewConnection(result, failedConn);
         await s.setCurrentConnection(result.conn, result.host);
       } catch (e) {
         await closeQuietly(result.conn);
@@ -259,6 +290,7 @@ export class FailoverPlugin implements Plugin {
       const failed = this.asFailed(e, cause);
       this.failure = failed;
       failedConn?.abort();
+      s.notifyFailoverFailed?.(failedConn, failed);
       throw failed;
     }
   }
@@ -304,21 +336,28 @@ export class FailoverPlugin implements Plugin {
     }
   }
 
-  /** Session state (optional) and a fresh topology through the new connection. */
-  private async prepareNewConnection(result: FailoverResult): Promise<void> {
+  /**
+   * A fresh topology through the new connection, then (optional) the session state: what the
+   * user set through our API, overridden by what the failed connection's server reported
+   * (restored last so no internal query runs inside the user's session settings).
+   */
+  private async prepareNewConnection(
+    result: FailoverResult,
+    failedConn: PhysicalConnection | undefined,
+  ): Promise<void> {
     const s = this.service;
-    if (s.config.options.keepSessionStateOnFailover) {
-      await withTimeout(
-        s.driver.restoreSessionState(result.conn, s.sessionState()),
-        AFTER_FAILOVER_STEP_MS,
-        'restoring session state',
-      );
-    }
     s.setAvailability(availabilityKeys(result.host), 'available');
     try {
       await s.forceRefreshHostList(result.conn, AFTER_FAILOVER_STEP_MS);
     } catch {
       // The connection was verified; a topology refresh failure is not a reason to drop it.
+    }
+    if (s.config.options.keepSessionStateOnFailover) {
+      await withTimeout(
+        s.driver.restoreSessionState(result.conn, sessionToRestore(s.sessionState(), failedConn)),
+        AFTER_FAILOVER_STEP_MS,
+        'restoring session state',
+      );
     }
   }
 
@@ -341,4 +380,13 @@ export class FailoverPlugin implements Plugin {
       },
     );
   }
+}
+
+/** API-recorded state, overridden by what the failed connection's server reported. */
+function sessionToRestore(recorded: SessionState, failed: PhysicalConnection | undefined): SessionState {
+  const reported = failed?.reportedSessionState?.() ?? {};
+  const parameters = { ...(recorded.parameters ?? {}), ...(reported.parameters ?? {}) };
+  const state: SessionState = { ...recorded, ...reported };
+  if (Object.keys(parameters).length > 0) state.parameters = parameters;
+  return state;
 }
