@@ -31,6 +31,7 @@ import { outcomeError, rollbackQuietly, ROLLBACK_TIMEOUT_MS } from '../failover/
 import { Deadline, withTimeout } from '../failover/failover-timing.js';
 import { hostPatternProblem } from '../failover/host-pattern-check.js';
 import { closeQuietly } from '../failover/opened-connections.js';
+import { sessionToRestore } from '../failover/failover-plugin.js';
 import { readerFailover } from '../failover/reader-failover.js';
 import { confirmedNotWriter } from '../failover/writer-role-check.js';
 import { acquireClusterMonitor, monitorable } from './monitor-link.js';
@@ -257,7 +258,7 @@ export class Failover2Plugin implements Plugin {
       try {
         if (s.config.options.keepSessionStateOnFailover) {
           await withTimeout(
-            s.driver.restoreSessionState(result.conn, s.sessionState()),
+            s.driver.restoreSessionState(result.conn, sessionToRestore(s.sessionState(), failedConn)),
             RESTORE_TIMEOUT_MS,
             'restoring session state',
           );
@@ -276,6 +277,7 @@ export class Failover2Plugin implements Plugin {
       const failed = this.asFailed(e, cause);
       this.failure = failed;
       failedConn?.abort();
+      s.notifyFailoverFailed?.(failedConn, failed);
       throw failed;
     }
   }
