@@ -139,6 +139,8 @@ export function failover2Suite<C extends V2Client>(ops: EngineOps<C>): void {
     expect(err).toBeInstanceOf(FailoverSuccessError);
     expect(await ops.instanceId(c)).toBe(newWriter);
     await ops.run(c, "INSERT INTO v2_sw VALUES ('after-switchover')");
+    // The shared cluster serves the next tests: wait until the demoted writer is a reader again.
+    await cluster().settled();
   });
 
   it('a write on a reader instance (strict-writer by default) moves to the writer', async () => {
