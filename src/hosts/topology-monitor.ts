@@ -341,6 +341,8 @@ export class TopologyMonitor {
     this.ticking = true;
     try {
       await this.refreshOnce();
+    } catch {
+      // refreshOnce handles what it expects; never let a refresh become an unhandled rejection.
     } finally {
       this.ticking = false;
       this.schedule(this.nextInterval());

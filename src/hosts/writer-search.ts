@@ -90,7 +90,10 @@ export class WriterSearch {
     }
     const probe: Probe = { host, wake: undefined };
     this.probes.set(key, probe);
-    void this.run(probe).finally(() => this.probes.delete(key));
+    // run() handles its own errors; the catch only keeps a bug from becoming an unhandled rejection.
+    void this.run(probe)
+      .catch(() => undefined)
+      .finally(() => this.probes.delete(key));
   }
 
   private async pauseFor(probe: Probe, ms: number): Promise<void> {
