@@ -2,14 +2,15 @@
  * Writer failover v2 (mode `strict-writer`): the connection tells the monitor its writer
  * failed and suspends until the monitor verifies a writer (no polling: one promise resolved
  * for every waiter at once). Then it connects to that writer itself, retrying with backoff
- * and jitter while a fresh writer is still refusing, and accepts the connection only when the
- * instance says it is the writer. A writer that stays unreachable is reported back to the
- * monitor, which searches again, until `failoverTimeoutMs`.
+ * and jitter while a fresh writer is still refusing or slow, and accepts the connection only
+ * when the instance says it is the writer. A writer that stays unreachable for 3 s while the
+ * monitor has lost its own connection to it too is reported back to the monitor, which
+ * searches again, until `failoverTimeoutMs`.
  */
 import { hostKey } from '../../hosts/host-info.js';
 import { publishMonitorEvent } from '../../hosts/monitor-events.js';
 import { backoffMs } from '../../hosts/monitor-timing.js';
-import type { TopologyMonitor } from '../../hosts/topology-monitor.js';
+import { sameInstance, type TopologyMonitor } from '../../hosts/topology-monitor.js';
 import type { FailoverContext, FailoverResult } from '../failover/failover-context.js';
 import { sleep, throwIfAborted } from '../failover/failover-timing.js';
 import { OpenedConnections } from '../failover/opened-connections.js';
@@ -29,7 +30,7 @@ export async function reconnectToVerifiedWriter(
   try {
     monitor.reportFailure(ctx.failedHost);
     let lastError: unknown;
-    while (!ctx.deadline.passed()) {
+    outer: while (!ctx.deadline.passed()) {
       const writer = await monitor.awaitVerifiedWriter(ctx.signal);
       publishMonitorEvent(() => ({
         event: 'reconnect-start',
@@ -52,10 +53,16 @@ export async function reconnectToVerifiedWriter(
           throwIfAborted(ctx.signal);
           lastError = err;
         }
-        if (Date.now() >= giveUpAt || ctx.deadline.passed()) break;
+        if (ctx.deadline.passed()) break;
+        const current = monitor.writer();
+        // The monitor moved on to another writer: wait for (or take) that one instead.
+        if (current === undefined || !sameInstance(current, writer)) continue outer;
+        // A writer the monitor is still connected to is alive, only slow to take us (a queue of
+        // logins on a loaded instance): keep trying it rather than start another search.
+        if (Date.now() >= giveUpAt && !monitor.connected) break;
         await sleep(ctx.deadline.cap(backoffMs(attempt, RETRY_BASE_MS, RETRY_MAX_MS)), ctx.signal);
       }
-      // The verified writer does not take us: it may have failed in turn.
+      // The verified writer does not take us and the monitor lost it too: it may have failed.
       monitor.reportFailure(writer);
     }
     throw lastError instanceof Error ? lastError : new Error('no verified writer before failoverTimeoutMs');
