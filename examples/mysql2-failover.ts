@@ -12,6 +12,7 @@
 import { FailoverFailedError, FailoverSuccessError, TransactionResolutionUnknownError } from 'aurora-ha';
 import { startCluster } from 'aurora-ha/emulator';
 import mysql from 'aurora-ha/mysql2/promise';
+import { driveThroughFailover } from './drive-through-failover.js';
 
 const STOCK = 100_000;
 const seen = { FailoverSuccessError: 0, TransactionResolutionUnknownError: 0 };
@@ -67,28 +68,12 @@ try {
   await run('CREATE TABLE orders (id int PRIMARY KEY, quantity int NOT NULL)');
   await run('INSERT INTO stock VALUES (1, ?)', [STOCK]);
 
-  let placed = 0;
   let ordered = 0;
-  let failover: Promise<{ newWriter: string }> | undefined;
-  let failoverDone = false;
-  let afterFailover = 0;
-  while (afterFailover < 50) {
-    const quantity = 1 + (placed % 5);
-    await placeOrder(placed, quantity);
-    placed++;
+  const { steps: placed, newWriter } = await driveThroughFailover(cluster, async (i) => {
+    const quantity = 1 + (i % 5);
+    await placeOrder(i, quantity);
     ordered += quantity;
-    if (placed === 50) {
-      console.log('killing the writer…');
-      failover = cluster.failover();
-      failover.then(
-        () => (failoverDone = true),
-        () => (failoverDone = true),
-      );
-    }
-    if (failoverDone) afterFailover++;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  const { newWriter } = await failover!;
+  });
 
   const [orders] = await run<{ n: number; total: number }[]>(
     'SELECT COUNT(*) AS n, CAST(SUM(quantity) AS SIGNED) AS total FROM orders',

@@ -11,6 +11,7 @@
 import { FailoverFailedError, FailoverSuccessError, TransactionResolutionUnknownError } from 'aurora-ha';
 import { startCluster } from 'aurora-ha/emulator';
 import { Client } from 'aurora-ha/pg';
+import { driveThroughFailover } from './drive-through-failover.js';
 
 const ACCOUNTS = 10;
 const START_BALANCE = 1000;
@@ -65,25 +66,9 @@ try {
   await run('CREATE TABLE transfers (id int PRIMARY KEY)');
   await run('INSERT INTO accounts SELECT g, $1 FROM generate_series(0, $2) g', [START_BALANCE, ACCOUNTS - 1]);
 
-  let done = 0;
-  let failover: Promise<{ newWriter: string }> | undefined;
-  let failoverDone = false;
-  let afterFailover = 0;
-  while (afterFailover < 50) {
-    await transfer(done, done % ACCOUNTS, (done + 1) % ACCOUNTS, 1 + (done % 7));
-    done++;
-    if (done === 50) {
-      console.log('killing the writer…');
-      failover = cluster.failover();
-      failover.then(
-        () => (failoverDone = true),
-        () => (failoverDone = true),
-      );
-    }
-    if (failoverDone) afterFailover++;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  const { newWriter } = await failover!;
+  const { steps: done, newWriter } = await driveThroughFailover(cluster, (i) =>
+    transfer(i, i % ACCOUNTS, (i + 1) % ACCOUNTS, 1 + (i % 7)),
+  );
 
   const total = (await run('SELECT sum(balance)::int AS total FROM accounts')).rows[0] as { total: number };
   const applied = (await run('SELECT count(*)::int AS n FROM transfers')).rows[0] as { n: number };

@@ -1,68 +1,46 @@
 /**
- * Counts client sockets' `connect()` calls (refused ones included; a socket once) made by this process to
- * one port — the emulated cluster's, which every instance and endpoint shares — so the
- * emulator's own proxy-to-engine connections (other ports) are not counted. Each call's
- * time is kept, so a run can count those made after the fault.
+ * Counts client socket connect() calls (refused ones included) to one port, with their time:
+ * how many connection attempts the clients make during a failover. Wraps
+ * `net.Socket.prototype.connect` for this process; the emulator's own proxy and control-plane
+ * sockets go to internal ports and are not counted.
  */
-import { Socket } from 'node:net';
+import net from 'node:net';
 
-type ConnectFn = (this: Socket, ...args: unknown[]) => Socket;
+type ConnectArgs = unknown[];
 
-/** Port and host of a `Socket#connect` call, in any of its forms (options, port/host, normalized array). */
-function targetOf(args: readonly unknown[]): { port: number | undefined; host: string } {
+function portOf(args: ConnectArgs): number | undefined {
   let first = args[0];
-  let host = typeof args[1] === 'string' ? args[1] : '';
+  // net.connect() hands Socket#connect its normalized [options, cb] array.
   if (Array.isArray(first)) first = first[0];
-  if (typeof first === 'number') return { port: first, host };
-  if (typeof first === 'string' && /^\d+$/.test(first)) return { port: Number(first), host };
-  if (typeof first === 'object' && first !== null && 'port' in first) {
-    const o = first as { port?: unknown; host?: unknown };
-    if (typeof o.host === 'string') host = o.host;
-    const port =
-      typeof o.port === 'number' ? o.port : typeof o.port === 'string' ? Number(o.port) : undefined;
-    return { port, host };
+  if (typeof first === 'number') return first;
+  if (typeof first === 'string' && /^\d+$/.test(first)) return Number(first);
+  if (typeof first === 'object' && first !== null) {
+    const p = (first as { port?: unknown }).port;
+    return typeof p === 'number' ? p : typeof p === 'string' ? Number(p) : undefined;
   }
-  return { port: undefined, host };
+  return undefined;
 }
 
-export interface ConnectCounter {
-  /** Calls made at or after `from` (ms since epoch), up to `to` when given. */
-  countBetween(from: number, to?: number): number;
-  /** The same calls by target host name. */
-  byHostBetween(from: number, to?: number): Record<string, number>;
-  stop(): void;
-}
+export class ConnectCounter {
+  private readonly times: number[] = [];
+  private readonly original = net.Socket.prototype.connect;
 
-/**
- * @param port the cluster's port
- * @param ignoreHosts addresses not to count (the engines behind the emulator's fault proxies,
- *   which listen on the same port: the proxies' own upstream connections)
- */
-export function countConnects(port: number, ignoreHosts: ReadonlySet<string> = new Set()): ConnectCounter {
-  const calls: { at: number; host: string }[] = [];
-  // Node may call connect() again on the same socket (with the address once resolved): count sockets.
-  const counted = new WeakSet<Socket>();
-  const original = Socket.prototype.connect as unknown as ConnectFn;
-  const counting: ConnectFn = function (this: Socket, ...args: unknown[]): Socket {
-    const target = targetOf(args);
-    if (target.port === port && !ignoreHosts.has(target.host) && !counted.has(this)) {
-      counted.add(this);
-      calls.push({ at: Date.now(), host: target.host });
-    }
-    return original.apply(this, args);
-  };
-  (Socket.prototype as unknown as { connect: ConnectFn }).connect = counting;
-  return {
-    countBetween: (from, to = Number.POSITIVE_INFINITY) =>
-      calls.filter((c) => c.at >= from && c.at <= to).length,
-    byHostBetween(from, to = Number.POSITIVE_INFINITY) {
-      const out: Record<string, number> = {};
-      for (const c of calls) if (c.at >= from && c.at <= to) out[c.host] = (out[c.host] ?? 0) + 1;
-      return out;
-    },
-    stop() {
-      if ((Socket.prototype as unknown as { connect: ConnectFn }).connect === counting)
-        (Socket.prototype as unknown as { connect: ConnectFn }).connect = original;
-    },
-  };
+  constructor(private readonly port: number) {
+    const times = this.times;
+    const original = this.original;
+    const wrapped = function (this: net.Socket, ...args: ConnectArgs): net.Socket {
+      if (portOf(args) === port) times.push(Date.now());
+      return (original as (...a: ConnectArgs) => net.Socket).apply(this, args);
+    };
+    net.Socket.prototype.connect = wrapped;
+  }
+
+  /** connect() calls to the port in [from, to]. */
+  between(from: number, to: number): number {
+    return this.times.filter((t) => t >= from && t <= to).length;
+  }
+
+  stop(): void {
+    net.Socket.prototype.connect = this.original;
+  }
 }

@@ -47,6 +47,9 @@ export const PLUGIN_CODES: ReadonlyMap<string, PluginCode> = new Map<string, Plu
   ['failover_v2', 'failover2'],
   ['initialConnection', 'initialConnection'],
   ['initial_connection', 'initialConnection'],
+  ['hostMonitoring', 'hostMonitoring'],
+  ['efm', 'hostMonitoring'],
+  ['efm2', 'hostMonitoring'],
 ]);
 
 export const STRATEGIES: readonly HostSelectorStrategy[] = [
@@ -213,13 +216,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Key under which connections share topology and monitors.',
   },
   {
-    name: 'roundRobinHostWeights',
-    aliases: [{ name: 'round_robin_host_weight_pairs' }],
+    name: 'roundRobinHostWeightPairs',
+    aliases: [{ name: 'round_robin_host_weight_pairs' }, { name: 'roundRobinHostWeights' }],
     kind: 'hostWeights',
     default: Object.freeze({}),
     defaultText: '{}',
-    accepted: ['{ host: weight } or "host:weight,host:weight", weights integer 1..1000000'],
-    description: 'Turns per host for the `roundRobin` selector.',
+    accepted: [
+      '{ instance: weight } or "instance:weight,instance:weight" (instance name, host or host:port), weights integer 1..1000000',
+    ],
+    description: 'Consecutive turns per instance for the `roundRobin` selector.',
   },
   {
     name: 'roundRobinDefaultWeight',
@@ -228,17 +233,61 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: 1,
     defaultText: '1',
     accepted: ['integer 1..1000000'],
-    description: 'Turns for hosts not listed in `roundRobinHostWeights`.',
+    description: 'Turns for instances not listed in `roundRobinHostWeightPairs`.',
   },
   {
-    name: 'weightedRandomHostWeights',
-    aliases: [{ name: 'weighted_random_host_weight_pairs' }],
+    name: 'weightedRandomHostWeightPairs',
+    aliases: [{ name: 'weighted_random_host_weight_pairs' }, { name: 'weightedRandomHostWeights' }],
     kind: 'hostWeights',
     default: Object.freeze({}),
-    defaultText: '`{}` (every host weight 1)',
-    accepted: ['{ host: weight } or "host:weight,host:weight", weights integer 1..1000000'],
-    description: 'Relative chances per host for the `weightedRandom` selector.',
+    defaultText: '`{}` (every instance weight 1)',
+    accepted: [
+      '{ instance: weight } or "instance:weight,instance:weight" (instance name, host or host:port), weights integer 1..1000000',
+    ],
+    description: 'Relative chances per instance for the `weightedRandom` selector.',
   },
+  {
+    name: 'failureDetectionEnabled',
+    aliases: [],
+    kind: 'boolean',
+    default: true,
+    defaultText: 'true',
+    accepted: BOOLEAN,
+    description: 'Turns the hostMonitoring plugin on or off.',
+  },
+  {
+    name: 'failureDetectionTimeMs',
+    aliases: [{ name: 'failureDetectionTime' }],
+    kind: 'durationMs',
+    default: 30_000,
+    defaultText: '30000',
+    accepted: DURATION,
+    description: 'hostMonitoring: how long a call may run before its host is probed.',
+  },
+  {
+    name: 'failureDetectionIntervalMs',
+    aliases: [{ name: 'failureDetectionInterval' }],
+    kind: 'durationMs',
+    default: 5_000,
+    defaultText: '5000',
+    accepted: DURATION,
+    description: 'hostMonitoring: time between probes, and the bound on each probe.',
+  },
+  {
+    name: 'failureDetectionCount',
+    aliases: [],
+    kind: 'positiveInt',
+    default: 3,
+    defaultText: '3',
+    accepted: ['integer 1..1000000'],
+    description: 'hostMonitoring: failed probes in a row after which the host is declared unavailable.',
+  },
+  ms(
+    'responseMeasurementIntervalMs',
+    'response_measurement_interval_ms',
+    30_000,
+    'How often the `fastestResponse` selector measures connect + `SELECT 1` time per instance.',
+  ),
 ];
 
 /** Every accepted spelling (canonical and alias) → its spec and scale. */

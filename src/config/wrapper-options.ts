@@ -9,7 +9,7 @@ export type HostSelectorStrategy =
   'random' | 'roundRobin' | 'leastConnections' | 'highestWeight' | 'weightedRandom' | 'fastestResponse';
 
 /** Canonical plugin codes (aliases such as `failover_v2`, `initial_connection` map onto these). */
-export type PluginCode = 'failover' | 'failover2' | 'initialConnection';
+export type PluginCode = 'failover' | 'failover2' | 'initialConnection' | 'hostMonitoring';
 
 /** What users may pass (in the config object, or as connection-string query parameters). */
 export interface WrapperOptions {
@@ -33,11 +33,21 @@ export interface WrapperOptions {
   hosts?: readonly string[];
   /** Stable id used to share topology between connections; defaults to one derived from the hosts. */
   clusterId?: string;
-  /** Weights for the `roundRobin` selector: `{ 'host-a': 3, 'host-b': 1 }`. */
+  /** Turns for the `roundRobin` selector by instance name: `{ 'instance-1': 3 }` or `'instance-1:3,instance-2:1'`. */
+  roundRobinHostWeightPairs?: Readonly<Record<string, number>> | string;
+  /** @deprecated the earlier name of `roundRobinHostWeightPairs` (still accepted). */
   roundRobinHostWeights?: Readonly<Record<string, number>> | string;
   roundRobinDefaultWeight?: number;
-  /** Relative chances for the `weightedRandom` selector: `{ 'host-a': 3 }` (unlisted hosts: 1). */
+  /** Relative chances for the `weightedRandom` selector by instance name (unlisted: 1). */
+  weightedRandomHostWeightPairs?: Readonly<Record<string, number>> | string;
+  /** @deprecated the earlier name of `weightedRandomHostWeightPairs` (still accepted). */
   weightedRandomHostWeights?: Readonly<Record<string, number>> | string;
+  failureDetectionEnabled?: boolean;
+  failureDetectionTimeMs?: number;
+  failureDetectionIntervalMs?: number;
+  failureDetectionCount?: number;
+  /** Measurement interval of the `fastestResponse` selector (ms). */
+  responseMeasurementIntervalMs?: number;
 }
 
 /** Options after defaults and validation. */
@@ -61,10 +71,17 @@ export interface ResolvedOptions {
   openConnectionRetryIntervalMs: number;
   hosts: readonly { host: string; port: number }[] | undefined;
   clusterId: string | undefined;
-  roundRobinHostWeights: Readonly<Record<string, number>>;
+  roundRobinHostWeightPairs: Readonly<Record<string, number>>;
   roundRobinDefaultWeight: number;
+  /** Host monitoring (plugin `hostMonitoring`); always set by resolveConfig, optional so hand-built options stay valid. */
+  failureDetectionEnabled?: boolean;
+  failureDetectionTimeMs?: number;
+  failureDetectionIntervalMs?: number;
+  failureDetectionCount?: number;
   /** Always set by resolveConfig; optional so hand-built options stay valid. */
-  weightedRandomHostWeights?: Readonly<Record<string, number>>;
+  weightedRandomHostWeightPairs?: Readonly<Record<string, number>>;
+  /** Always set by resolveConfig; optional so hand-built options stay valid (default 30000). */
+  responseMeasurementIntervalMs?: number;
 }
 
 /**

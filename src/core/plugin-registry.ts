@@ -8,6 +8,8 @@ import { ConfigurationError } from './errors.js';
 import type { Plugin, PluginFactory, PluginService } from './plugin.js';
 import { failoverPluginFactory } from '../plugins/failover/failover-plugin-factory.js';
 import { failover2PluginFactory } from '../plugins/failover2/failover2-plugin-factory.js';
+import { hostMonitoringPluginFactory } from '../plugins/host-monitoring/host-monitoring-plugin-factory.js';
+import { initialConnectionPluginFactory } from '../plugins/initial-connection/initial-connection-plugin-factory.js';
 
 /** A plugin code known to aurora-ha, whether or not this version ships it. */
 export interface KnownPlugin {
@@ -21,13 +23,19 @@ export const KNOWN_PLUGINS: readonly KnownPlugin[] = [
   { code: 'initialConnection', aliases: ['initial_connection'], weight: 100 },
   { code: 'failover', aliases: [], weight: 200 },
   { code: 'failover2', aliases: ['failover_v2'], weight: 200 },
+  { code: 'hostMonitoring', aliases: ['efm', 'efm2'], weight: 300 },
 ];
 
 /**
  * The factories this version ships. Plugin helpers add theirs here
  * (e.g. `failoverPluginFactory` from ../plugins/failover/failover-plugin-factory.js).
  */
-export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [failoverPluginFactory, failover2PluginFactory];
+export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [
+  failoverPluginFactory,
+  failover2PluginFactory,
+  hostMonitoringPluginFactory,
+  initialConnectionPluginFactory,
+];
 
 /** Plugin sets that cannot be combined on one connection. */
 const EXCLUSIVE: readonly (readonly [string, string])[] = [['failover', 'failover2']];

@@ -70,6 +70,11 @@ export interface PhysicalConnection<TNative = unknown> {
   close(): Promise<void>;
   /** Register a listener for asynchronous errors of this connection (socket lost while idle). */
   onError(listener: (err: Error) => void): void;
+  /**
+   * The IP address and port the socket is connected to (the instance behind a cluster
+   * endpoint), when the socket is open. Optional; both built-in adapters have it.
+   */
+  remoteAddress?(): { address: string; port: number } | undefined;
 }
 
 export interface ConnectOptions {

@@ -1,7 +1,8 @@
 /**
  * Builds the selector for a configured strategy name. Strategies that need run-time data take it
  * from `deps` (connection counts, response times, the cluster's round-robin state); a missing
- * dependency is a ConfigurationError naming the strategy.
+ * dependency is a ConfigurationError naming the strategy. Connections get their selectors through
+ * `readerSelection` (reader-selection.ts), which supplies every dependency.
  */
 
 import type { HostSelectorStrategy } from '../config/wrapper-options.js';
@@ -18,8 +19,10 @@ export interface SelectorDeps {
   random?: RandomSource;
   /** Per-cluster rotation state for `roundRobin` (a fresh one when omitted). */
   roundRobinState?: RoundRobinState;
+  /** `roundRobinHostWeightPairs`: turns by instance name, host or host:port. */
   roundRobinHostWeights?: Readonly<Record<string, number>>;
   roundRobinDefaultWeight?: number;
+  /** `weightedRandomHostWeightPairs`: chances by instance name, host or host:port. */
   weightedRandomHostWeights?: Readonly<Record<string, number>>;
   connectionCount?: ConnectionCount;
   responseTime?: ResponseTime;

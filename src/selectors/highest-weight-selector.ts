@@ -2,6 +2,8 @@
  * `highestWeight`: the best-ranked host. `HostInfo.weight` is a cost (lower is better:
  * `round(lagMs) * 100 + round(cpu)`), so the highest-ranked host is the one with the LOWEST
  * weight value: the least lagging, then least busy reader. Ties: host:port order.
+ * AWS's wrappers pick the host with the largest raw `lag * 100 + cpu`, i.e. the MOST lagging
+ * reader; we deliberately do not (see docs/reader-selection.md).
  */
 
 import type { HostInfo, HostRole } from '../hosts/host-info.js';

@@ -1,7 +1,8 @@
 /**
  * `roundRobin`: hosts in turn (stable host:port order), each taking `weight` consecutive turns
- * (`roundRobinHostWeights`, else `roundRobinDefaultWeight`). The turn state belongs to the cluster
- * and is passed in, so every connection of a cluster continues the same rotation.
+ * (`roundRobinHostWeightPairs` by instance name, else `roundRobinDefaultWeight`). The turn state
+ * belongs to the cluster and is passed in (round-robin-states.ts keeps one per cluster for the
+ * process), so successive connections of a cluster continue one rotation.
  */
 
 import type { HostInfo, HostRole } from '../hosts/host-info.js';
@@ -47,5 +48,14 @@ export class RoundRobinSelector implements HostSelector {
     this.state.lastHost = { host: chosen.host, port: chosen.port };
     this.state.turnsLeft = weightOf(this.weights, chosen, this.defaultWeight) - 1;
     return chosen;
+  }
+
+  /** The host whose turn it is, then the others in rotation order; the rotation advances once. */
+  order(hosts: readonly HostInfo[], role: HostRole): HostInfo[] {
+    const first = this.select(hosts, role);
+    if (first === undefined) return [];
+    const eligible = eligibleHosts(hosts, role);
+    const at = eligible.indexOf(first);
+    return [...eligible.slice(at), ...eligible.slice(0, at)];
   }
 }

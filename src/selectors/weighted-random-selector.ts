@@ -1,6 +1,6 @@
 /**
  * `weightedRandom`: a random host, each with a chance proportional to its configured weight
- * (`weightedRandomHostWeights`, keyed by host or host:port; unlisted hosts weigh 1).
+ * (`weightedRandomHostWeightPairs`, keyed by instance name, host or host:port; unlisted hosts weigh 1).
  */
 
 import type { HostInfo, HostRole } from '../hosts/host-info.js';

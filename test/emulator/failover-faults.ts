@@ -68,6 +68,33 @@ export function failoverFaultTests(engine: 'postgres' | 'mysql'): void {
     });
   });
 
+  describe(`${engine} emulator: a blackhole outranks "engine down"`, () => {
+    it('partition(id, blackhole) then crash(id): the client hears nothing until heal, then a reset', async () => {
+      const c = cluster();
+      const r = c.instances().find((i) => i.role === 'reader')!;
+      const session = await openSession(c, r.host);
+      c.partition(r.id, { mode: 'blackhole' });
+      const q = watch(session.query('SELECT 1'));
+      await c.crash(r.id);
+      await sleep(1_500);
+      expect(q.settled()).toBe(false);
+      c.heal(r.id);
+      const result = await q.outcome;
+      expect(result.ok).toBe(false);
+      expect(codeOf(result.value)).toBe('ECONNRESET');
+      // healed but still crashed: refused, as any crashed instance
+      const refused = await eventually(
+        () => watch(openSession(c, r.host)).outcome,
+        (x) => codeOf(x.value) === 'ECONNREFUSED',
+        5_000,
+      );
+      expect(codeOf(refused.value)).toBe('ECONNREFUSED');
+      await session.close();
+      await c.reboot(r.id);
+      expect(roleOf(c, r.id)).toBe('reader');
+    });
+  });
+
   describe(`${engine} emulator: failover({ keepOldWriterDown: true })`, () => {
     it('connecting to the old writer is refused until reboot, which brings it back as a reader', async () => {
       const c = cluster();

@@ -56,7 +56,7 @@ describe.each(['postgres', 'mysql'] as const)('%s emulator: maxConnections', (en
       await Promise.all(sessions.map((s) => s.close()));
       await c.stop();
     }
-  }, 240_000);
+  }, 360_000);
 });
 
 describe('maxConnections validation', () => {

@@ -247,9 +247,18 @@ describe('resolveConfig: valid configs', () => {
     });
     expect(my.options.failoverMode).toBe('reader-or-writer');
     expect(resolveConfig('postgres', { failover_timeout_sec: 1.5 }).options.failoverTimeoutMs).toBe(1500);
+    // The earlier names stay accepted as aliases of the *Pairs options.
     expect(
-      resolveConfig('postgres', { roundRobinHostWeights: 'a:3, b:1' }).options.roundRobinHostWeights,
+      resolveConfig('postgres', { roundRobinHostWeights: 'a:3, b:1' }).options.roundRobinHostWeightPairs,
     ).toEqual({ a: 3, b: 1 });
+    expect(
+      resolveConfig('postgres', { weightedRandomHostWeights: { b: 2 } }).options
+        .weightedRandomHostWeightPairs,
+    ).toEqual({ b: 2 });
+    expect(
+      resolveConfig('postgres', 'postgres://h/db?roundRobinHostWeightPairs=instance-1:3,instance-2:1').options
+        .roundRobinHostWeightPairs,
+    ).toEqual({ 'instance-1': 3, 'instance-2': 1 });
   });
 
   it('host-dependent defaults: failover mode and instance pattern', () => {

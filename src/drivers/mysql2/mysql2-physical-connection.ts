@@ -29,7 +29,12 @@ export const CLOSE_GRACE_MS = 1000;
 
 /** mysql2 internals we use: the socket, the handshake (server version), the packet entry point. */
 interface Mysql2Internals extends Mysql2PacketSource {
-  stream?: { destroy(): void; on(event: 'close', listener: () => void): void };
+  stream?: {
+    destroy(): void;
+    on(event: 'close', listener: () => void): void;
+    remoteAddress?: string;
+    remotePort?: number;
+  };
   _handshakePacket?: { serverVersion?: string } | null;
 }
 
@@ -140,6 +145,13 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
         reject(err);
       }
     });
+  }
+
+  remoteAddress(): { address: string; port: number } | undefined {
+    const stream = (this.native as unknown as Mysql2Internals).stream;
+    const address = stream?.remoteAddress;
+    const port = stream?.remotePort;
+    return address !== undefined && port !== undefined ? { address, port } : undefined;
   }
 
   abort(): void {

@@ -168,6 +168,16 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
     }
   }
 
+  remoteAddress(): { address: string; port: number } | undefined {
+    const { remoteAddress, remotePort } = this.native.connection.stream as unknown as {
+      remoteAddress?: string;
+      remotePort?: number;
+    };
+    return remoteAddress !== undefined && remotePort !== undefined
+      ? { address: remoteAddress, port: remotePort }
+      : undefined;
+  }
+
   abort(): void {
     this.#closing = true;
     this.#closed = true;

@@ -133,7 +133,13 @@ export function followChangeUser(logical: MysqlLogical, options: Readonly<Record
   const native = logical.lc.current?.native as { config?: Record<string, unknown> } | undefined;
   const cfg = native?.config;
   const change: Record<string, unknown> = {};
-  for (const key of ['user', 'password', 'database'] as const) {
+  // Credentials always; the database only with a new user (who may have no access to the old
+  // one): otherwise the database is session state, restored only with keepSessionStateOnFailover.
+  const keys =
+    typeof options.user === 'string'
+      ? (['user', 'password', 'database'] as const)
+      : (['user', 'password'] as const);
+  for (const key of keys) {
     const v = cfg?.[key] ?? options[key];
     if (typeof v === 'string') change[key] = v;
   }

@@ -6,7 +6,7 @@
 import type { PluginService } from '../../core/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import { hostKey, type HostInfo, type HostRole } from '../../hosts/host-info.js';
-import type { HostSelector } from '../../selectors/host-selector.js';
+import { orderedHosts, type HostSelector } from '../../selectors/host-selector.js';
 import { withTimeout } from './failover-timing.js';
 
 /** Same instance? By instance id when both know it, by `host:port` otherwise. */
@@ -50,18 +50,11 @@ export function shuffled<T>(items: readonly T[]): T[] {
   return out;
 }
 
-/** Readers in the order `selector` picks them (random order when none is given). */
+/** Readers in the order `selector` prefers them (random order when none is given). */
 function orderReaders(readers: readonly HostInfo[], selector: HostSelector | undefined): HostInfo[] {
   if (selector === undefined) return shuffled(readers);
-  const rest = [...readers];
-  const out: HostInfo[] = [];
-  for (;;) {
-    const pick = selector.select(rest, 'reader');
-    if (pick === undefined) break;
-    out.push(pick);
-    rest.splice(rest.indexOf(pick), 1);
-  }
-  return [...out, ...shuffled(rest)];
+  const out = orderedHosts(selector, readers, 'reader');
+  return [...out, ...shuffled(readers.filter((h) => !out.includes(h)))];
 }
 
 /**

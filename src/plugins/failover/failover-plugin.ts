@@ -20,8 +20,8 @@ import {
 } from '../../core/plugin.js';
 import type { ErrorKind, PhysicalConnection, SessionState } from '../../drivers/driver.js';
 import { hostKey, type HostInfo } from '../../hosts/host-info.js';
-import { createSelector } from '../../selectors/create-selector.js';
 import type { HostSelector } from '../../selectors/host-selector.js';
+import { readerSelection } from '../../selectors/reader-selection.js';
 import type { FailoverContext, FailoverResult } from './failover-context.js';
 import { availabilityKeys, topologyEntryFor } from './failover-hosts.js';
 import { failoverModeOf } from './failover-mode.js';
@@ -66,16 +66,20 @@ export class FailoverPlugin implements Plugin {
   constructor(private readonly service: PluginService) {
     const options = service.config.options;
     this.mode = failoverModeOf(options, service.initialUrlType);
-    // Random order is the default; other strategies go through the shared selectors (a strategy
-    // needing data this connection cannot give throws a ConfigurationError naming the option).
+    // Random order is the default; other strategies go through the shared selectors, with the
+    // same per-cluster state (rotation, connection counts, response times) as initialConnection.
     this.readerSelector =
       options.failoverReaderHostSelectorStrategy === 'random'
         ? undefined
-        : createSelector(options.failoverReaderHostSelectorStrategy, {
-            option: 'failoverReaderHostSelectorStrategy',
-            roundRobinHostWeights: options.roundRobinHostWeights,
-            roundRobinDefaultWeight: options.roundRobinDefaultWeight,
-          });
+        : readerSelection(service).selector(
+            options.failoverReaderHostSelectorStrategy,
+            'failoverReaderHostSelectorStrategy',
+          );
+  }
+
+  /** Count this connection on its host (leastConnections) and start response-time measurement. */
+  notifyConnectionChanged(host: HostInfo): void {
+    readerSelection(this.service).connectionChanged(host);
   }
 
   async connect(host: HostInfo, isInitial: boolean, next: ConnectNext): Promise<PhysicalConnection> {
@@ -158,6 +162,7 @@ export class FailoverPlugin implements Plugin {
   async release(): Promise<void> {
     this.isReleased = true;
     this.releasedCtl?.abort();
+    readerSelection(this.service).release();
   }
 
   private instanceOf(conn: PhysicalConnection | undefined): HostInfo | undefined {

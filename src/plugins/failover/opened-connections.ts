@@ -1,10 +1,14 @@
 /**
  * The physical connections one failover task opened. A task that loses the race, times out
  * or is aborted closes every one of them, so no connection opened during failover leaks.
+ * Every connect goes through the per-host gate (host-connect-gate.ts).
  */
 import type { ConnectOptions, PhysicalConnection } from '../../drivers/driver.js';
 import type { HostInfo } from '../../hosts/host-info.js';
 import type { PluginService } from '../../core/plugin.js';
+import { throughGate } from './host-connect-gate.js';
+
+const NEVER = new AbortController().signal;
 
 export class OpenedConnections {
   private readonly open = new Set<PhysicalConnection>();
@@ -14,7 +18,10 @@ export class OpenedConnections {
 
   /** Open a connection directly with the driver and remember it until released or kept. */
   async connect(host: HostInfo, options: ConnectOptions): Promise<PhysicalConnection> {
-    const conn = await this.service.forceConnect(host, options);
+    // Through the per-host gate: a host that refuses gets one attempt at a time, with backoff.
+    const conn = await throughGate(host, options.signal ?? NEVER, () =>
+      this.service.forceConnect(host, options),
+    );
     if (this.sealed) {
       // The task was already closed down while the handshake finished: never hand it out.
       conn.abort();

@@ -90,7 +90,7 @@ async function readerPasses(ctx: FailoverContext, opened: OpenedConnections): Pr
         return result;
       }
     }
-    await sleep(deadline.cap(PASS_PAUSE_MS), signal);
+    await sleep(deadline.cap(Math.round(PASS_PAUSE_MS * (0.5 + Math.random()))), signal);
   }
   throw new Error('no reader could be reached before failoverTimeoutMs');
 }

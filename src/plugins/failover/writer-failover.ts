@@ -76,7 +76,7 @@ async function reconnectOldWriter(
     } catch {
       if (signal.aborted) throw new TaskAborted();
     }
-    await sleep(deadline.cap(interval), signal);
+    await sleep(deadline.cap(jittered(interval)), signal);
   }
   throw new Error(`old writer ${failedHost.host}:${failedHost.port} did not come back as writer`);
 }
@@ -119,39 +119,78 @@ async function waitForNewWriter(
 ): Promise<FailoverResult> {
   const { service, deadline, failedHost } = ctx;
   const refreshRate = service.config.options.failoverClusterTopologyRefreshRateMs;
+  const cluster = service.hostListProvider.clusterId;
   let reader: ReaderSession | undefined;
-  while (!deadline.passed()) {
-    throwIfAborted(signal);
-    reader ??= await connectAnyReader(ctx, opened, signal);
-    if (reader === undefined) {
-      await sleep(deadline.cap(refreshRate), signal);
-      continue;
-    }
-    let hosts: readonly HostInfo[];
-    try {
-      const t = deadline.cap(service.config.options.failoverReaderConnectTimeoutMs);
-      const conn = reader.conn;
-      hosts = await withTimeout(service.forceRefreshHostList(conn, t), t, 'topology query', signal, () =>
-        conn.abort(),
-      );
-    } catch {
+  let probing = false;
+  try {
+    while (!deadline.passed()) {
       throwIfAborted(signal);
-      await opened.discard(reader.conn);
-      reader = undefined;
-      continue;
-    }
-    const writer = hosts.find((h) => h.role === 'writer');
-    if (writer !== undefined && !sameInstance(writer, failedHost)) {
-      const found = await connectNewWriter(ctx, opened, reader, writer, signal, refreshRate);
-      if (found !== undefined) {
-        if (found.conn !== reader.conn) await opened.discard(reader.conn);
-        return found;
+      // Another failover of this cluster may already have found (and shared) the new writer.
+      const shared = service.hosts().find((h) => h.role === 'writer');
+      if (shared !== undefined && !sameInstance(shared, failedHost)) {
+        const found = await connectNewWriter(ctx, opened, undefined, shared, signal, refreshRate);
+        if (found !== undefined) {
+          if (reader !== undefined && found.conn !== reader.conn) await opened.discard(reader.conn);
+          return found;
+        }
       }
-      if (reader.conn.closed) reader = undefined;
+      if (reader === undefined && !probing) {
+        // A few topology readers per cluster are enough: the others wait for what they learn.
+        if ((readersByCluster.get(cluster) ?? 0) >= READERS_PER_CLUSTER) {
+          await sleep(deadline.cap(jittered(FOLLOWER_POLL_MS)), signal);
+          continue;
+        }
+        probing = true;
+        readersByCluster.set(cluster, (readersByCluster.get(cluster) ?? 0) + 1);
+      }
+      reader ??= await connectAnyReader(ctx, opened, signal);
+      if (reader === undefined) {
+        await sleep(deadline.cap(jittered(refreshRate)), signal);
+        continue;
+      }
+      let hosts: readonly HostInfo[];
+      try {
+        const t = deadline.cap(service.config.options.failoverReaderConnectTimeoutMs);
+        const conn = reader.conn;
+        hosts = await withTimeout(service.forceRefreshHostList(conn, t), t, 'topology query', signal, () =>
+          conn.abort(),
+        );
+      } catch {
+        throwIfAborted(signal);
+        await opened.discard(reader.conn);
+        reader = undefined;
+        continue;
+      }
+      const writer = hosts.find((h) => h.role === 'writer');
+      if (writer !== undefined && !sameInstance(writer, failedHost)) {
+        const found = await connectNewWriter(ctx, opened, reader, writer, signal, refreshRate);
+        if (found !== undefined) {
+          if (found.conn !== reader.conn) await opened.discard(reader.conn);
+          return found;
+        }
+        if (reader.conn.closed) reader = undefined;
+      }
+      await pauseUntilNextRead(deadline.cap(refreshRate), reader, signal);
     }
-    await pauseUntilNextRead(deadline.cap(refreshRate), reader, signal);
+    throw new Error('no new writer appeared in the topology before failoverTimeoutMs');
+  } finally {
+    if (probing) {
+      const n = (readersByCluster.get(cluster) ?? 1) - 1;
+      if (n <= 0) readersByCluster.delete(cluster);
+      else readersByCluster.set(cluster, n);
+    }
   }
-  throw new Error('no new writer appeared in the topology before failoverTimeoutMs');
+}
+
+/** Topology readers (task B with a reader connection) running per cluster, process-wide. */
+const readersByCluster = new Map<string, number>();
+/** How many connections of one cluster read the topology from readers at once during failover. */
+const READERS_PER_CLUSTER = 2;
+/** How often a waiting failover looks at the shared topology (±50 % jitter). */
+const FOLLOWER_POLL_MS = 100;
+
+function jittered(ms: number): number {
+  return Math.round(ms * (0.5 + Math.random()));
 }
 
 /** Any instance other than the failed writer will do to read the topology from. */
@@ -185,13 +224,13 @@ async function connectAnyReader(
 async function connectNewWriter(
   ctx: FailoverContext,
   opened: OpenedConnections,
-  reader: ReaderSession,
+  reader: ReaderSession | undefined,
   writer: HostInfo,
   signal: AbortSignal,
   refreshRate: number,
 ): Promise<FailoverResult | undefined> {
   const { service, deadline } = ctx;
-  if (sameInstance(reader.host, writer) && !reader.conn.closed) {
+  if (reader !== undefined && sameInstance(reader.host, writer) && !reader.conn.closed) {
     try {
       const role = await verifiedRole(service, reader.conn, deadline.cap(refreshRate + 1000), signal);
       if (role === 'writer') return { conn: reader.conn, host: withRole(writer, 'writer') };
@@ -207,7 +246,7 @@ async function connectNewWriter(
     } catch {
       throwIfAborted(signal);
     }
-    await sleep(deadline.cap(NEW_WRITER_RETRY_MS), signal);
+    await sleep(deadline.cap(jittered(NEW_WRITER_RETRY_MS)), signal);
   } while (Date.now() < retryUntil && !deadline.passed());
   return undefined;
 }

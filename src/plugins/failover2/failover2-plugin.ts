@@ -22,8 +22,8 @@ import type { ErrorKind, PhysicalConnection } from '../../drivers/driver.js';
 import { hostKey, type HostInfo } from '../../hosts/host-info.js';
 import type { TopologyMonitor } from '../../hosts/topology-monitor.js';
 import { releaseMonitor } from '../../hosts/topology-monitors.js';
-import { createSelector } from '../../selectors/create-selector.js';
 import type { HostSelector } from '../../selectors/host-selector.js';
+import { readerSelection } from '../../selectors/reader-selection.js';
 import type { FailoverContext, FailoverResult } from '../failover/failover-context.js';
 import { availabilityKeys, topologyEntryFor } from '../failover/failover-hosts.js';
 import { failoverModeOf } from '../failover/failover-mode.js';
@@ -65,14 +65,19 @@ export class Failover2Plugin implements Plugin {
   constructor(private readonly service: PluginService) {
     const options = service.config.options;
     this.mode = failoverModeOf(options, service.initialUrlType);
+    // The shared selectors, with the same per-cluster state as v1 and initialConnection.
     this.readerSelector =
       options.failoverReaderHostSelectorStrategy === 'random'
         ? undefined
-        : createSelector(options.failoverReaderHostSelectorStrategy, {
-            option: 'failoverReaderHostSelectorStrategy',
-            roundRobinHostWeights: options.roundRobinHostWeights,
-            roundRobinDefaultWeight: options.roundRobinDefaultWeight,
-          });
+        : readerSelection(service).selector(
+            options.failoverReaderHostSelectorStrategy,
+            'failoverReaderHostSelectorStrategy',
+          );
+  }
+
+  /** Count this connection on its host (leastConnections) and start response-time measurement. */
+  notifyConnectionChanged(host: HostInfo): void {
+    readerSelection(this.service).connectionChanged(host);
   }
 
   async connect(host: HostInfo, isInitial: boolean, next: ConnectNext): Promise<PhysicalConnection> {
@@ -130,6 +135,7 @@ export class Failover2Plugin implements Plugin {
   async release(): Promise<void> {
     this.isReleased = true;
     this.releasedCtl?.abort();
+    readerSelection(this.service).release();
     const m = this.monitor;
     this.monitor = undefined;
     if (m !== undefined) releaseMonitor(m);

@@ -1,0 +1,62 @@
+/**
+ * Command line of the chaos soak:
+ *   npm run soak -- --engine postgres|mysql --minutes M --connections N --plugins failover,hostMonitoring
+ *                   [--report path.json] [--fault-every-ms 8000] [--faults silent-failover,failover,...]
+ */
+export interface SoakArgs {
+  engine: 'postgres' | 'mysql';
+  minutes: number;
+  connections: number;
+  plugins: string[];
+  report: string;
+  /** Mean pause between two faults (each fault waits for the cluster to settle first). */
+  faultEveryMs: number;
+  /** Fault kinds to pick from (default: all of faults.ts). */
+  faults: string[] | undefined;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`soak: ${message}\n`);
+  process.exit(2);
+}
+
+export function parseSoakArgs(argv: readonly string[]): SoakArgs {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (!a.startsWith('--')) fail(`unexpected argument ${a}`);
+    const eq = a.indexOf('=');
+    if (eq > 0) values.set(a.slice(2, eq), a.slice(eq + 1));
+    else values.set(a.slice(2), argv[++i] ?? fail(`${a} needs a value`));
+  }
+  const known = new Set([
+    'engine',
+    'minutes',
+    'connections',
+    'plugins',
+    'report',
+    'fault-every-ms',
+    'faults',
+  ]);
+  for (const k of values.keys()) if (!known.has(k)) fail(`unknown option --${k}`);
+  const engine = values.get('engine') ?? 'postgres';
+  if (engine !== 'postgres' && engine !== 'mysql') fail('--engine must be postgres or mysql');
+  const minutes = Number(values.get('minutes') ?? '1');
+  if (!(minutes > 0 && minutes <= 24 * 60)) fail('--minutes must be a number > 0');
+  const connections = Number(values.get('connections') ?? '20');
+  if (!Number.isInteger(connections) || connections < 1 || connections > 1000)
+    fail('--connections must be an integer 1..1000');
+  const faultEveryMs = Number(values.get('fault-every-ms') ?? '8000');
+  if (!(faultEveryMs >= 1000)) fail('--fault-every-ms must be ≥ 1000');
+  const plugins = (values.get('plugins') ?? 'failover,hostMonitoring')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  const report =
+    values.get('report') ?? `bench/soak/results/latest-${engine}-${plugins.join('+') || 'none'}.json`;
+  const faults = values
+    .get('faults')
+    ?.split(',')
+    .map((f) => f.trim());
+  return { engine, minutes, connections, plugins, report, faultEveryMs, faults };
+}

@@ -1,0 +1,81 @@
+/**
+ * One soak worker's connection, engine-agnostic: aurora-ha's pg `Client` or mysql2/promise
+ * connection, reduced to the statements the workload runs (a ledger insert, a read,
+ * transaction begin / commit / rollback) and a bounded end.
+ */
+import type { EmulatedCluster } from '../../src/emulator.js';
+import { PromiseConnection } from '../../src/mysql2-promise.js';
+import { Client } from '../../src/pg.js';
+import { LEDGER_TABLE } from './ledger.js';
+
+export interface SoakConnection {
+  connect(): Promise<void>;
+  insert(key: string, worker: number): Promise<void>;
+  read(): Promise<void>;
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  end(): Promise<void>;
+  /** `error` events (socket lost while idle) seen by this connection. */
+  idleErrors: number;
+}
+
+export function openSoakConnection(
+  cluster: EmulatedCluster,
+  options: Record<string, unknown>,
+): SoakConnection {
+  const { user, password, database } = cluster.credentials;
+  const base = {
+    host: cluster.writerEndpoint.host,
+    port: cluster.writerEndpoint.port,
+    user,
+    password,
+    database,
+  };
+  if (cluster.engine === 'postgres') {
+    const client = new Client({ ...base, connectionTimeoutMillis: 5000, ...options });
+    const conn: SoakConnection = {
+      idleErrors: 0,
+      connect: () => client.connect(),
+      insert: async (key, worker) => {
+        await client.query(`INSERT INTO ${LEDGER_TABLE} (k, worker) VALUES ($1, $2)`, [key, worker]);
+      },
+      read: async () => {
+        await client.query(`SELECT count(*) FROM ${LEDGER_TABLE} WHERE worker = -1`);
+      },
+      begin: async () => {
+        await client.query('BEGIN');
+      },
+      commit: async () => {
+        await client.query('COMMIT');
+      },
+      rollback: async () => {
+        await client.query('ROLLBACK');
+      },
+      end: () => client.end(),
+    };
+    client.on('error', () => {
+      conn.idleErrors++;
+    });
+    return conn;
+  }
+  const mc = new PromiseConnection({ ...base, connectTimeout: 5000, ...options });
+  const conn: SoakConnection = {
+    idleErrors: 0,
+    connect: () => mc.connect(),
+    insert: async (key, worker) => {
+      await mc.execute(`INSERT INTO ${LEDGER_TABLE} (k, worker) VALUES (?, ?)`, [key, worker]);
+    },
+    read: async () => {
+      await mc.query(`SELECT COUNT(*) FROM ${LEDGER_TABLE} WHERE worker = -1`);
+    },
+    begin: () => mc.beginTransaction(),
+    commit: () => mc.commit(),
+    rollback: () => mc.rollback(),
+    end: () => mc.end(),
+  };
+  mc.on('error', () => {
+    conn.idleErrors++;
+  });
+  return conn;
+}

@@ -1,0 +1,115 @@
+/**
+ * What one logical connection needs to pick hosts with any strategy: selectors built by name
+ * with the process-wide data behind them — the cluster's round-robin rotation, this process's
+ * connection counts per host, the cluster's response-time monitor — and this connection's own
+ * place in those counts. One per logical connection (found through its PluginService), shared
+ * by every plugin of that connection (initialConnection, failover), so the connection is
+ * counted once; `release()` (idempotent) is called by those plugins when the connection ends.
+ */
+
+import type { HostSelectorStrategy } from '../config/wrapper-options.js';
+import type { PluginService } from '../core/plugin.js';
+import type { HostInfo } from '../hosts/host-info.js';
+import { ConnectionTally, openConnectionsTo } from './connection-counts.js';
+import { createSelector } from './create-selector.js';
+import { orderedHosts, type HostSelector } from './host-selector.js';
+import { acquireResponseTimes, type ResponseTimes } from './response-times.js';
+import { roundRobinStateOf } from './round-robin-states.js';
+
+/** Default of `responseMeasurementIntervalMs`. */
+export const DEFAULT_RESPONSE_MEASUREMENT_MS = 30_000;
+
+export class ReaderSelection {
+  private readonly tally = new ConnectionTally();
+  private responseTimes: ResponseTimes | undefined;
+  private measuredCluster: string | undefined;
+  /** Whether a selector of this connection uses `fastestResponse` (then measurement is wanted). */
+  private wantsResponseTimes = false;
+  private released = false;
+
+  constructor(private readonly service: PluginService) {}
+
+  /**
+   * The selector for `strategy`, configured from this connection's options. Cluster-wide state
+   * (rotation, response times) is looked up when it picks, since the cluster is only known
+   * once the first connection has told us the dialect and topology.
+   */
+  selector(strategy: HostSelectorStrategy, option: string): HostSelector {
+    if (strategy === 'fastestResponse') this.wantsResponseTimes = true;
+    return {
+      select: (hosts, role) => this.build(strategy, option).select(hosts, role),
+      order: (hosts, role) => orderedHosts(this.build(strategy, option), hosts, role),
+    };
+  }
+
+  /** Count this connection on `host` from now on (the host it is being sent to, or moved to). */
+  countOn(host: HostInfo | undefined): void {
+    if (!this.released) this.tally.moveTo(host);
+  }
+
+  /**
+   * The logical connection is connected (again): count it on its host and, when a selector
+   * wants them, start measuring response times of its cluster.
+   */
+  connectionChanged(host: HostInfo): void {
+    this.countOn(host);
+    this.startMeasuring();
+  }
+
+  /** Stop counting this connection and give back its share of the response-time monitor. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.tally.moveTo(undefined);
+    this.responseTimes?.release();
+    this.responseTimes = undefined;
+  }
+
+  /** The cluster id once the topology is known (a topology-aware dialect was detected). */
+  private clusterId(): string | undefined {
+    if (this.service.dialect?.topologyAware !== true) return undefined;
+    return this.service.hostListProvider.clusterId;
+  }
+
+  private startMeasuring(): void {
+    if (!this.wantsResponseTimes || this.released) return;
+    const clusterId = this.clusterId();
+    if (clusterId === undefined || clusterId === this.measuredCluster) return;
+    this.responseTimes?.release();
+    const options = this.service.config.options;
+    this.responseTimes = acquireResponseTimes(
+      clusterId,
+      options.responseMeasurementIntervalMs ?? DEFAULT_RESPONSE_MEASUREMENT_MS,
+      { driver: this.service.driver, driverConfig: this.service.config.driverConfig },
+    );
+    this.measuredCluster = clusterId;
+  }
+
+  private build(strategy: HostSelectorStrategy, option: string): HostSelector {
+    const options = this.service.config.options;
+    const clusterId = this.clusterId();
+    if (strategy === 'fastestResponse') this.startMeasuring();
+    const times = this.responseTimes;
+    return createSelector(strategy, {
+      option,
+      ...(clusterId !== undefined ? { roundRobinState: roundRobinStateOf(clusterId) } : {}),
+      roundRobinHostWeights: options.roundRobinHostWeightPairs,
+      roundRobinDefaultWeight: options.roundRobinDefaultWeight,
+      weightedRandomHostWeights: options.weightedRandomHostWeightPairs ?? {},
+      connectionCount: openConnectionsTo,
+      responseTime: (h) => times?.time(h),
+    });
+  }
+}
+
+const selections = new WeakMap<PluginService, ReaderSelection>();
+
+/** The reader selection of the logical connection behind `service` (created on first use). */
+export function readerSelection(service: PluginService): ReaderSelection {
+  let selection = selections.get(service);
+  if (selection === undefined) {
+    selection = new ReaderSelection(service);
+    selections.set(service, selection);
+  }
+  return selection;
+}
