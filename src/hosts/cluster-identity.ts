@@ -1,10 +1,12 @@
 /**
  * Which cluster a connection belongs to, so that every connection of one cluster in the
- * process shares one topology monitor: the `clusterId` option when set; else the cluster
- * named by an RDS writer/reader cluster endpoint; else the instance host pattern and port
- * (instance names of one cluster, or an IP address / custom domain with a pattern); else
- * the host and port themselves. The monitor registry also lets an instance name join the
- * monitor whose topology already lists it (see topology-monitors.ts).
+ * process shares one topology monitor: the `clusterId` option when set; else the cluster id
+ * of an RDS host name (`abc123` in `mydb.cluster-abc123.<region>.rds.amazonaws.com`, DESIGN §4),
+ * which the writer endpoint, the reader endpoint and every instance name of the cluster carry,
+ * so all of them share one monitor whichever connects first (the same key as the topology
+ * cache: two clusters sharing that id in one account and region need `clusterId`); else the
+ * instance host pattern and port (an IP address / custom domain with a pattern); else the
+ * host and port themselves.
  */
 import { parseRdsHost } from './rds-url.js';
 
@@ -20,9 +22,7 @@ export interface IdentityInput {
 export function clusterIdentity(input: IdentityInput): string {
   if (input.clusterId !== undefined) return `cluster:${input.clusterId}`;
   const rds = parseRdsHost(input.host);
-  if (rds !== undefined && (rds.type === 'writer-cluster' || rds.type === 'reader-cluster')) {
-    return `rds:${rds.name}.${rds.dnsId}.${rds.domain}:${input.port}`.toLowerCase();
-  }
+  if (rds !== undefined) return `rds:${rds.dnsId}.${rds.domain}:${input.port}`.toLowerCase();
   if (input.pattern !== undefined) return `pattern:${input.pattern}#${input.port}`.toLowerCase();
   return `host:${input.host}:${input.port}`.toLowerCase();
 }

@@ -22,10 +22,16 @@ describe('cluster identity of the topology monitor', () => {
     );
   });
 
-  it('two clusters of one account and region are two clusters', () => {
-    expect(id('one.cluster-abc123.us-east-1.rds.amazonaws.com')).not.toBe(
-      id('two.cluster-abc123.us-east-1.rds.amazonaws.com'),
+  it('instance names share the identity of their cluster endpoints (whichever connects first)', () => {
+    expect(id('instance-1.abc123.us-east-1.rds.amazonaws.com')).toBe(
+      id('mydb.cluster-abc123.us-east-1.rds.amazonaws.com'),
     );
+  });
+
+  it('clusters with another cluster id or region are other clusters', () => {
+    const base = id('mydb.cluster-abc123.us-east-1.rds.amazonaws.com');
+    expect(id('mydb.cluster-def456.us-east-1.rds.amazonaws.com')).not.toBe(base);
+    expect(id('mydb.cluster-abc123.eu-west-1.rds.amazonaws.com')).not.toBe(base);
   });
 
   it('the port is part of the identity', () => {
