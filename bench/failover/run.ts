@@ -167,6 +167,17 @@ function auroraOptions(config: BenchConfig): AuroraOptions {
   return config.plugins === undefined ? {} : { plugins: config.plugins };
 }
 
+/** The engines' own addresses: instance k's fault proxy is 127.a.b.k, its engine 127.a.b.(100+k). */
+function engineAddresses(cluster: { instances(): { address: string }[] }): Set<string> {
+  const out = new Set<string>();
+  for (const i of cluster.instances()) {
+    const parts = i.address.split('.');
+    const last = Number(parts[3]);
+    if (parts.length === 4 && Number.isInteger(last)) out.add(`${parts.slice(0, 3).join('.')}.${last + 100}`);
+  }
+  return out;
+}
+
 async function runScenario(
   config: BenchConfig,
   engine: Engine,
@@ -189,7 +200,7 @@ async function runScenario(
       ...cluster.credentials,
       reportInstance: false,
     });
-    const counter = new ConnectCounter(cluster.writerEndpoint.port);
+    const counter = new ConnectCounter(cluster.writerEndpoint.port, engineAddresses(cluster));
     const wakeUps = recordWakeUps();
     let run;
     try {
