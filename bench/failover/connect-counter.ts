@@ -21,15 +21,33 @@ function portOf(args: ConnectArgs): number | undefined {
   return undefined;
 }
 
+function hostOf(args: ConnectArgs): string {
+  let first = args[0];
+  if (Array.isArray(first)) first = first[0];
+  if (typeof first === 'object' && first !== null) {
+    const h = (first as { host?: unknown }).host;
+    if (typeof h === 'string') return h;
+  }
+  return typeof args[1] === 'string' ? args[1] : '';
+}
+
 export class ConnectCounter {
   private readonly times: number[] = [];
   private readonly original = net.Socket.prototype.connect;
 
-  constructor(private readonly port: number) {
+  /**
+   * @param ignoreHosts addresses whose connects are not the clients' (the emulator's engines
+   *   listen on the same port as their fault proxies, so the proxies' upstream sockets would
+   *   otherwise count as a second connect per client connection)
+   */
+  constructor(
+    private readonly port: number,
+    ignoreHosts: ReadonlySet<string> = new Set(),
+  ) {
     const times = this.times;
     const original = this.original;
     const wrapped = function (this: net.Socket, ...args: ConnectArgs): net.Socket {
-      if (portOf(args) === port) times.push(Date.now());
+      if (portOf(args) === port && !ignoreHosts.has(hostOf(args))) times.push(Date.now());
       return (original as (...a: ConnectArgs) => net.Socket).apply(this, args);
     };
     net.Socket.prototype.connect = wrapped;

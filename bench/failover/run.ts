@@ -17,20 +17,29 @@ import { listenForInterrupt } from './interrupt.js';
 import { groupOutage, type GroupOutage } from './outage.js';
 import { formatErrors, formatTable, formatTimeline } from './report.js';
 import { EngineMissingError, startClusterOrExplain } from './start-cluster.js';
-import { formatSummary } from './stats.js';
 import { writeClient, type AuroraOptions, type ClientFamily, type Engine } from './write-clients.js';
 import { prepareWritesTable } from './writes-table.js';
 import { ConnectCounter } from './connect-counter.js';
 import { freshConnectBaseline } from './baseline.js';
+import { formatSummary, summarize, type Summary } from './stats.js';
+import { recordWakeUps } from './wake-latency.js';
 
 /** aurora-ha target: p95 delay after promotion ≤ failoverClusterTopologyRefreshRateMs (default) + 250 ms. */
 const TOPOLOGY_REFRESH_MS = 2000;
 const TARGET_AFTER_PROMOTION_P95_MS = TOPOLOGY_REFRESH_MS + 250;
 
+/**
+ * failover2 targets (issue 11): p95 after promotion ≤ baseline p95 + 300 ms (+ 1 s at 1,000
+ * connections), wake-up p95 ≤ 10 ms, connects ≤ N + 3 × instances + 10.
+ */
+const V2_OVER_BASELINE_MS = 300;
+const V2_OVER_BASELINE_1000_MS = 1000;
+const V2_WAKE_P95_MS = 10;
+
 const USAGE = `usage: npm run bench:failover -- [options]
   --engine postgres|mysql|all     engines to run (default all)
   --connections 20,200            connection counts (default 20,200)
-  --clients plain,aurora-ha       client families (default both)
+  --clients plain,aurora-ha,failover2  client families (default all three; failover2 = plugins ['failover2'])
   --plugins CODES                 aurora-ha plugin list, e.g. failover2 (default: the library's default)
   --dns-lag-ms N                  cluster endpoint DNS lag after a role change (default 15000)
   --promotion-delay-ms N          writer loss → promotion delay of the emulator (default 0)
@@ -74,6 +83,8 @@ interface ScenarioResult {
   connectCalls: number;
   /** p95 of connect + first write of N fresh plain connections straight to the new writer. */
   baselineP95Ms: number | undefined;
+  /** failover2: monitor verified a writer → each waiting connection starts its reconnect (ms). */
+  wakeUpMs: Summary | undefined;
   targetMet: boolean | undefined;
 }
 
@@ -132,7 +143,12 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
   return {
     engines: list('engine', values.engine, ['postgres', 'mysql'], ['postgres', 'mysql']),
     connections,
-    families: list('clients', values.clients, ['plain', 'aurora-ha'], ['plain', 'aurora-ha']),
+    families: list(
+      'clients',
+      values.clients,
+      ['plain', 'aurora-ha', 'failover2'],
+      ['plain', 'aurora-ha', 'failover2'],
+    ),
     plugins: values.plugins?.split(',').map((p) => p.trim()),
     dnsLagMs: positiveInt('dns-lag-ms', values['dns-lag-ms'], 15_000),
     promotionDelayMs: positiveInt('promotion-delay-ms', values['promotion-delay-ms'], 0),
@@ -149,6 +165,17 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
 
 function auroraOptions(config: BenchConfig): AuroraOptions {
   return config.plugins === undefined ? {} : { plugins: config.plugins };
+}
+
+/** The engines' own addresses: instance k's fault proxy is 127.a.b.k, its engine 127.a.b.(100+k). */
+function engineAddresses(cluster: { instances(): { address: string }[] }): Set<string> {
+  const out = new Set<string>();
+  for (const i of cluster.instances()) {
+    const parts = i.address.split('.');
+    const last = Number(parts[3]);
+    if (parts.length === 4 && Number.isInteger(last)) out.add(`${parts.slice(0, 3).join('.')}.${last + 100}`);
+  }
+  return out;
 }
 
 async function runScenario(
@@ -173,7 +200,8 @@ async function runScenario(
       ...cluster.credentials,
       reportInstance: false,
     });
-    const counter = new ConnectCounter(cluster.writerEndpoint.port);
+    const counter = new ConnectCounter(cluster.writerEndpoint.port, engineAddresses(cluster));
+    const wakeUps = recordWakeUps();
     let run;
     try {
       run = await runFailover({
@@ -193,7 +221,9 @@ async function runScenario(
       });
     } finally {
       counter.stop();
+      wakeUps.stop();
     }
+    const wakeUpMs = family === 'failover2' ? summarize(wakeUps.latencies(run.faultAt)) : undefined;
     const connectCalls = counter.between(run.faultAt, run.endedAt);
     // Baseline of the same run: N fresh plain connections straight to the new writer.
     const baseline = signal.aborted
@@ -226,13 +256,23 @@ async function runScenario(
       },
       connectCalls,
       baselineP95Ms: baseline,
+      wakeUpMs,
       targetMet:
         family === 'aurora-ha'
           ? summary.notReady === 0 &&
             summary.unrecovered === 0 &&
             summary.afterPromotion.p95 <= (baseline ?? 0) + TARGET_AFTER_PROMOTION_P95_MS &&
             connectCalls <= 3 * connections
-          : undefined,
+          : family === 'failover2'
+            ? summary.notReady === 0 &&
+              summary.unrecovered === 0 &&
+              summary.afterPromotion.p95 <=
+                (baseline ?? 0) + (connections >= 1000 ? V2_OVER_BASELINE_1000_MS : V2_OVER_BASELINE_MS) &&
+              wakeUpMs !== undefined &&
+              wakeUpMs.count > 0 &&
+              wakeUpMs.p95 <= V2_WAKE_P95_MS &&
+              connectCalls <= connections + 3 * 3 + 10
+            : undefined,
     };
   } finally {
     await cluster.stop();
@@ -251,6 +291,7 @@ function printResults(results: readonly ScenarioResult[]): void {
     String(r.outage.unrecovered),
     String(r.connectCalls),
     r.baselineP95Ms === undefined ? '-' : String(Math.round(r.baselineP95Ms)),
+    r.wakeUpMs === undefined ? '-' : formatSummary(r.wakeUpMs),
     r.targetMet === undefined ? '-' : r.targetMet ? 'met' : 'MISSED',
   ]);
   console.log(
@@ -264,6 +305,7 @@ function printResults(results: readonly ScenarioResult[]): void {
         'unrecovered',
         'connects',
         'baseline p95 ms',
+        'wake-up p50/p95/max ms',
         `p95 ≤ baseline + ${TARGET_AFTER_PROMOTION_P95_MS} ms, connects ≤ 3N`,
       ],
       rows,

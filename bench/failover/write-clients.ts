@@ -13,7 +13,8 @@ import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../s
 import { within } from './clock.js';
 
 export type Engine = 'postgres' | 'mysql';
-export type ClientFamily = 'plain' | 'aurora-ha';
+/** `failover2`: aurora-ha with `plugins: ['failover2']` (the shared topology monitor). */
+export type ClientFamily = 'plain' | 'aurora-ha' | 'failover2';
 
 /** Where the workers connect (the writer cluster endpoint) and what they write into. */
 export interface WriteTarget {
@@ -221,6 +222,10 @@ export function auroraMysql2(options: AuroraOptions = {}): WriteClient {
 }
 
 export function writeClient(engine: Engine, family: ClientFamily, options: AuroraOptions = {}): WriteClient {
+  if (family === 'failover2') {
+    const v2 = { plugins: ['failover2'] };
+    return { ...(engine === 'postgres' ? auroraPg(v2) : auroraMysql2(v2)), family };
+  }
   if (engine === 'postgres') return family === 'plain' ? plainPg : auroraPg(options);
   return family === 'plain' ? plainMysql : auroraMysql2(options);
 }

@@ -7,6 +7,7 @@
 import { ConfigurationError } from './errors.js';
 import type { Plugin, PluginFactory, PluginService } from './plugin.js';
 import { failoverPluginFactory } from '../plugins/failover/failover-plugin-factory.js';
+import { failover2PluginFactory } from '../plugins/failover2/failover2-plugin-factory.js';
 import { hostMonitoringPluginFactory } from '../plugins/host-monitoring/host-monitoring-plugin-factory.js';
 import { initialConnectionPluginFactory } from '../plugins/initial-connection/initial-connection-plugin-factory.js';
 
@@ -31,6 +32,7 @@ export const KNOWN_PLUGINS: readonly KnownPlugin[] = [
  */
 export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [
   failoverPluginFactory,
+  failover2PluginFactory,
   hostMonitoringPluginFactory,
   initialConnectionPluginFactory,
 ];

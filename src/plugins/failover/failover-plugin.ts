@@ -387,8 +387,11 @@ export class FailoverPlugin implements Plugin {
   }
 }
 
-/** API-recorded state, overridden by what the failed connection's server reported. */
-function sessionToRestore(recorded: SessionState, failed: PhysicalConnection | undefined): SessionState {
+/** API-recorded state, overridden by what the failed connection's server reported (also used by failover2). */
+export function sessionToRestore(
+  recorded: SessionState,
+  failed: PhysicalConnection | undefined,
+): SessionState {
   const reported = failed?.reportedSessionState?.() ?? {};
   const parameters = { ...(recorded.parameters ?? {}), ...(reported.parameters ?? {}) };
   const state: SessionState = { ...recorded, ...reported };

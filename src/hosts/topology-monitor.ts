@@ -1,0 +1,440 @@
+/**
+ * The topology monitor of failover v2 (seed 003, DESIGN §8): one per cluster per process,
+ * shared by every connection and pool of that cluster (topology-monitors.ts keeps them).
+ *
+ * - Normal mode: every `topologyRefreshMs` it reads the topology through a connection of its
+ *   own, to the writer when it can (when it only has a reader, it tries the writer again on
+ *   every refresh), and shares the result with the connections' topology cache.
+ * - Panic mode (a connection reported its writer failed, or the monitor's own connection to
+ *   the writer failed): a WriterSearch probes every host at once until an instance confirms
+ *   by itself that it is the writer. Waiters (`awaitVerifiedWriter`) are then all woken at
+ *   once by one resolved promise, the probes stop, and for 30 s the topology is refreshed
+ *   every `clusterTopologyHighRefreshRateMs` so the readers re-appear. The search stops when
+ *   nobody waits any more or `failoverTimeoutMs` has passed.
+ *
+ * Every timer is unref()'d; close() ends the timers, the search and the own connection.
+ */
+import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
+import type { Dialect } from '../dialects/dialect.js';
+import { hostKey, withRole, type HostInfo } from './host-info.js';
+import { publishMonitorEvent } from './monitor-events.js';
+import { bounded } from './monitor-timing.js';
+import { acquireTopology, releaseTopology, type ClusterTopology } from './topology-cache.js';
+import { WriterSearch } from './writer-search.js';
+
+/** How long topology is refreshed at the high rate after a writer was verified (seed 003). */
+export const HIGH_RATE_WINDOW_MS = 30_000;
+/** Bound on one query of the monitor (writer check, topology); a silent instance is cut. */
+const QUERY_BOUND_MS = 3_000;
+
+export interface TopologyMonitorOptions {
+  /** Cluster identity (cluster-identity.ts); also the registry key. */
+  readonly key: string;
+  readonly driver: DriverAdapter;
+  /** Driver settings (credentials included) of the first connection of the cluster. */
+  readonly driverConfig: unknown;
+  readonly dialect: Dialect;
+  /** The topology as `conn`'s instance reports it; undefined when it names no writer. */
+  readonly readTopology: (conn: PhysicalConnection) => Promise<readonly HostInfo[] | undefined>;
+  /** Where to connect before any topology is known (the connection's own host). */
+  readonly initialHosts: readonly HostInfo[];
+  readonly refreshMs: number;
+  readonly highRefreshMs: number;
+  readonly failoverTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
+
+interface Wake {
+  readonly promise: Promise<HostInfo>;
+  resolve(writer: HostInfo): void;
+  reject(err: Error): void;
+}
+
+function makeWake(): Wake {
+  let resolve!: (w: HostInfo) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<HostInfo>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Nobody may be waiting when a search ends without a writer: never an unhandled rejection.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/** Same instance? By instance id when both know it, by `host:port` otherwise. */
+export function sameInstance(a: HostInfo, b: HostInfo): boolean {
+  if (a.instanceId !== undefined && b.instanceId !== undefined) return a.instanceId === b.instanceId;
+  return hostKey(a) === hostKey(b);
+}
+
+/** Close without waiting on a dead socket; never rejects. */
+function discard(conn: PhysicalConnection): void {
+  if (conn.closed) conn.abort();
+  else void conn.close();
+}
+
+/** Raised to waiters when the monitor stops searching without having found a writer. */
+export class NoVerifiedWriterError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'NoVerifiedWriterError';
+  }
+}
+
+export class TopologyMonitor {
+  readonly key: string;
+  private readonly o: TopologyMonitorOptions;
+  private list: readonly HostInfo[] = [];
+  private writerHost: HostInfo | undefined;
+  private own: { conn: PhysicalConnection; host: HostInfo; isWriter: boolean } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private highRateUntil = 0;
+  private closed = false;
+  private search: WriterSearch | undefined;
+  private searchTimer: NodeJS.Timeout | undefined;
+  /** Whether connections asked for the current search (it then stops when they all left). */
+  private searchForWaiters = false;
+  private waiters = 0;
+  private wake: Wake | undefined;
+  private ticking = false;
+  private seeding: Promise<void> | undefined;
+  /** Topology caches of the connections (by their cache key) this monitor keeps up to date. */
+  private readonly shared = new Map<string, ClusterTopology>();
+  /** Number of searches started (tests, diagnostics). */
+  searches = 0;
+
+  constructor(options: TopologyMonitorOptions) {
+    this.o = options;
+    this.key = options.key;
+    this.schedule(0);
+  }
+
+  /** The last accepted topology (no I/O). */
+  hosts(): readonly HostInfo[] {
+    return this.list;
+  }
+
+  /** The writer the monitor last verified or read from a writer, if any. */
+  writer(): HostInfo | undefined {
+    return this.writerHost;
+  }
+
+  /** True while the monitor holds a connection of its own (tests, diagnostics). */
+  get connected(): boolean {
+    return this.own !== undefined && !this.own.conn.closed;
+  }
+
+  /** True while panic mode is probing. */
+  get searching(): boolean {
+    return this.search !== undefined;
+  }
+
+  /** Keep the connections' topology cache `cacheKey` up to date too (once per key). */
+  shareWith(cacheKey: string): void {
+    if (this.closed || this.shared.has(cacheKey)) return;
+    const t = acquireTopology(cacheKey);
+    this.shared.set(cacheKey, t);
+    if (this.list.length > 0) t.update(this.list);
+  }
+
+  /**
+   * Before the monitor has read any topology: read it once through a connection that just
+   * opened (shared by connections opening together), so failover is possible at once.
+   */
+  seed(conn: PhysicalConnection): Promise<void> {
+    if (this.list.length > 0 || this.closed) return Promise.resolve();
+    this.seeding ??= bounded(this.o.readTopology(conn), QUERY_BOUND_MS, 'topology query')
+      .then((hosts) => {
+        if (hosts !== undefined && this.list.length === 0) this.accept(hosts, false);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.seeding = undefined;
+      });
+    return this.seeding;
+  }
+
+  /**
+   * A connection lost `host` (its writer). Starts panic mode unless the monitor already
+   * searches, or already knows a different verified writer (the failure is old news).
+   */
+  reportFailure(host: HostInfo | undefined): void {
+    if (this.closed || this.search !== undefined) return;
+    const w = this.writerHost;
+    if (host !== undefined && w !== undefined && !sameInstance(host, w)) return;
+    this.startSearch(host ?? w, true);
+  }
+
+  /**
+   * Resolves with the verified writer: at once when no search runs and a writer is known,
+   * otherwise the instant the search verifies one (every waiter by the same promise). Rejects
+   * when `signal` fires or the search ends without a writer.
+   */
+  awaitVerifiedWriter(signal: AbortSignal): Promise<HostInfo> {
+    if (this.closed) return Promise.reject(new NoVerifiedWriterError('the topology monitor is closed'));
+    if (this.search === undefined && this.writerHost !== undefined) return Promise.resolve(this.writerHost);
+    if (this.search === undefined) this.startSearch(undefined, true);
+    this.searchForWaiters = true;
+    const wake = this.wake;
+    if (wake === undefined) return Promise.reject(new NoVerifiedWriterError('no search is running'));
+    this.waiters++;
+    return new Promise<HostInfo>((resolve, reject) => {
+      let done = false;
+      const leave = (): boolean => {
+        if (done) return false;
+        done = true;
+        signal.removeEventListener('abort', onAbort);
+        this.waiters--;
+        if (this.waiters === 0 && this.searchForWaiters && this.search !== undefined) {
+          this.endSearch(new NoVerifiedWriterError('no connection is waiting for a writer any more'));
+        }
+        return true;
+      };
+      const onAbort = (): void => {
+        if (leave()) reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      };
+      if (signal.aborted) {
+        onAbort();
+        return;
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+      wake.promise.then(
+        (w) => {
+          if (leave()) resolve(w);
+        },
+        (e: unknown) => {
+          if (leave()) reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  }
+
+  /** Stop everything: timers, the search (waiters are rejected), the own connection. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.endSearch(new NoVerifiedWriterError('the topology monitor is closed'));
+    if (this.own !== undefined) discard(this.own.conn);
+    this.own = undefined;
+    for (const t of this.shared.values()) releaseTopology(t);
+    this.shared.clear();
+  }
+
+  // ---- panic mode ------------------------------------------------------------------------
+
+  private startSearch(suspect: HostInfo | undefined, forWaiters: boolean): void {
+    if (this.closed || this.search !== undefined) return;
+    this.searches++;
+    this.searchForWaiters = forWaiters;
+    this.wake ??= makeWake();
+    const deadline = Date.now() + this.o.failoverTimeoutMs;
+    const search = new WriterSearch(
+      {
+        connect: (host, signal) =>
+          this.o.driver.connect(host, this.o.driverConfig, { timeoutMs: this.o.connectTimeoutMs, signal }),
+        isWriter: (conn) => this.isWriter(conn),
+        readTopology: (conn) =>
+          bounded(this.o.readTopology(conn), QUERY_BOUND_MS, 'topology query', () => conn.abort()),
+        discard,
+        found: (host, conn) => this.found(search, host, conn),
+        sameInstance,
+      },
+      suspect,
+      deadline,
+    );
+    this.search = search;
+    this.searchTimer = setTimeout(
+      () =>
+        this.endSearch(
+          new NoVerifiedWriterError(
+            `no writer verified itself within failoverTimeoutMs=${this.o.failoverTimeoutMs} ms`,
+          ),
+        ),
+      this.o.failoverTimeoutMs,
+    );
+    this.searchTimer.unref();
+    // The monitor's own connection to the failed writer is worth nothing now.
+    if (this.own !== undefined && suspect !== undefined && sameInstance(this.own.host, suspect)) {
+      discard(this.own.conn);
+      this.own = undefined;
+    }
+    publishMonitorEvent(() => ({ event: 'panic-start', cluster: this.key, at: Date.now() }));
+    search.probeAll(this.probeTargets());
+  }
+
+  /** Every known host (the failed writer too: it may come back), else the initial hosts. */
+  private probeTargets(): readonly HostInfo[] {
+    return this.list.length > 0 ? this.list : this.o.initialHosts;
+  }
+
+  private endSearch(reason: NoVerifiedWriterError): void {
+    const search = this.search;
+    if (search === undefined) return;
+    this.search = undefined;
+    if (this.searchTimer !== undefined) clearTimeout(this.searchTimer);
+    this.searchTimer = undefined;
+    search.stop();
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.reject(reason);
+  }
+
+  private found(search: WriterSearch, host: HostInfo, conn: PhysicalConnection): void {
+    if (this.closed || this.search !== search) {
+      discard(conn);
+      return;
+    }
+    const at = Date.now();
+    this.search = undefined;
+    if (this.searchTimer !== undefined) clearTimeout(this.searchTimer);
+    this.searchTimer = undefined;
+    const entry = this.list.find((h) => sameInstance(h, host)) ?? host;
+    const writer = withRole(entry, 'writer');
+    this.writerHost = writer;
+    const previous = this.own;
+    this.own = { conn, host: writer, isWriter: true };
+    this.highRateUntil = at + HIGH_RATE_WINDOW_MS;
+    const wake = this.wake;
+    this.wake = undefined;
+    publishMonitorEvent(() => ({ event: 'writer-verified', cluster: this.key, writer: hostKey(writer), at }));
+    // Every waiter at once; the bookkeeping below runs after they resumed.
+    wake?.resolve(writer);
+    setImmediate(() => {
+      if (previous !== undefined) discard(previous.conn);
+      // Until the writer's own topology arrives: it is the writer, nobody else is.
+      if (this.list.length > 0 && !this.closed) {
+        this.publish(
+          this.list.map((h) =>
+            sameInstance(h, writer) ? writer : h.role === 'writer' ? withRole(h, 'reader') : h,
+          ),
+        );
+      }
+      this.schedule(0);
+    });
+  }
+
+  private isWriter(conn: PhysicalConnection): Promise<boolean> {
+    return bounded(this.o.dialect.isWriter(conn), QUERY_BOUND_MS, 'writer check', () => conn.abort());
+  }
+
+  // ---- normal mode -----------------------------------------------------------------------
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer.unref();
+  }
+
+  private nextInterval(): number {
+    return Date.now() < this.highRateUntil ? this.o.highRefreshMs : this.o.refreshMs;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.closed || this.ticking) return;
+    if (this.search !== undefined) {
+      this.schedule(this.o.highRefreshMs);
+      return;
+    }
+    this.ticking = true;
+    try {
+      await this.refreshOnce();
+    } catch {
+      // refreshOnce handles what it expects; never let a refresh become an unhandled rejection.
+    } finally {
+      this.ticking = false;
+      this.schedule(this.nextInterval());
+    }
+  }
+
+  private async refreshOnce(): Promise<void> {
+    // A connection is reading the first topology: connect to the writer it names, not blindly.
+    if (this.seeding !== undefined) await this.seeding;
+    if (this.own === undefined || this.own.conn.closed || !this.own.isWriter) await this.openOwn();
+    const own = this.own;
+    if (own === undefined || this.closed || this.search !== undefined) return;
+    try {
+      const hosts = await bounded(this.o.readTopology(own.conn), QUERY_BOUND_MS, 'topology query', () =>
+        own.conn.abort(),
+      );
+      if (hosts === undefined || this.own !== own || this.search !== undefined) return;
+      const named = hosts.find((h) => h.role === 'writer');
+      if (own.isWriter && named !== undefined && !sameInstance(named, own.host)) {
+        // Our writer was demoted (a switchover): reconnect to the writer it names next time.
+        own.isWriter = false;
+        this.writerHost = named;
+        this.schedule(0);
+        return;
+      }
+      this.accept(hosts, own.isWriter);
+    } catch {
+      if (this.own !== own) return;
+      this.own = undefined;
+      discard(own.conn);
+      if (own.isWriter && !this.closed) this.startSearch(own.host, false);
+    }
+  }
+
+  /** Connect to the writer first, else any host; the role is asked of the instance itself. */
+  private async openOwn(): Promise<void> {
+    const candidates: HostInfo[] = [];
+    const add = (h: HostInfo | undefined): void => {
+      if (h !== undefined && !candidates.some((c) => hostKey(c) === hostKey(h))) candidates.push(h);
+    };
+    add(this.writerHost);
+    for (const h of this.list) add(h);
+    if (candidates.length === 0) for (const h of this.o.initialHosts) add(h);
+    for (const host of candidates) {
+      if (this.closed || this.search !== undefined) return;
+      if (this.own !== undefined && !this.own.conn.closed && sameInstance(this.own.host, host)) return;
+      let conn: PhysicalConnection;
+      try {
+        conn = await this.o.driver.connect(host, this.o.driverConfig, { timeoutMs: this.o.connectTimeoutMs });
+      } catch {
+        if (host === this.writerHost && host === candidates[0] && this.own === undefined) {
+          // The writer is unreachable and we have nothing else: find out who the writer is.
+          this.startSearch(host, false);
+          return;
+        }
+        continue;
+      }
+      let isWriter: boolean;
+      try {
+        isWriter = await this.isWriter(conn);
+      } catch {
+        discard(conn);
+        continue;
+      }
+      if (this.closed || this.search !== undefined) {
+        discard(conn);
+        return;
+      }
+      if (this.own !== undefined) discard(this.own.conn);
+      this.own = { conn, host, isWriter };
+      if (isWriter) this.writerHost = withRole(host, 'writer');
+      if (isWriter || this.writerHost === undefined) return;
+    }
+  }
+
+  /**
+   * Take a topology. Right after a verified writer (high-rate window), or from a reader, a
+   * topology naming another writer than the verified one is stale and is ignored.
+   */
+  private accept(hosts: readonly HostInfo[], fromWriter: boolean): void {
+    const named = hosts.find((h) => h.role === 'writer');
+    if (named === undefined) return;
+    const w = this.writerHost;
+    if (w !== undefined && !sameInstance(named, w)) {
+      if (!fromWriter || Date.now() < this.highRateUntil) return;
+    }
+    this.writerHost = named;
+    this.publish(hosts);
+  }
+
+  private publish(hosts: readonly HostInfo[]): void {
+    this.list = hosts;
+    for (const t of this.shared.values()) t.update(hosts);
+  }
+}

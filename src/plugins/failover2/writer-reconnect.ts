@@ -1,0 +1,72 @@
+/**
+ * Writer failover v2 (mode `strict-writer`): the connection tells the monitor its writer
+ * failed and suspends until the monitor verifies a writer (no polling: one promise resolved
+ * for every waiter at once). Then it connects to that writer itself, retrying with backoff
+ * and jitter while a fresh writer is still refusing or slow, and accepts the connection only
+ * when the instance says it is the writer. A writer that stays unreachable for 3 s while the
+ * monitor has lost its own connection to it too is reported back to the monitor, which
+ * searches again, until `failoverTimeoutMs`.
+ */
+import { hostKey } from '../../hosts/host-info.js';
+import { publishMonitorEvent } from '../../hosts/monitor-events.js';
+import { backoffMs } from '../../hosts/monitor-timing.js';
+import { sameInstance, type TopologyMonitor } from '../../hosts/topology-monitor.js';
+import type { FailoverContext, FailoverResult } from '../failover/failover-context.js';
+import { sleep, throwIfAborted } from '../failover/failover-timing.js';
+import { OpenedConnections } from '../failover/opened-connections.js';
+import { connectVerified } from '../failover/reader-failover.js';
+
+/** How long one verified writer is retried before the monitor is asked to search again. */
+const SAME_WRITER_RETRY_MS = 3_000;
+/** First pause between two connect attempts to the verified writer; doubles up to the max. */
+const RETRY_BASE_MS = 25;
+const RETRY_MAX_MS = 500;
+
+export async function reconnectToVerifiedWriter(
+  ctx: FailoverContext,
+  monitor: TopologyMonitor,
+): Promise<FailoverResult> {
+  const opened = new OpenedConnections(ctx.service);
+  try {
+    monitor.reportFailure(ctx.failedHost);
+    let lastError: unknown;
+    outer: while (!ctx.deadline.passed()) {
+      const writer = await monitor.awaitVerifiedWriter(ctx.signal);
+      publishMonitorEvent(() => ({
+        event: 'reconnect-start',
+        cluster: monitor.key,
+        writer: hostKey(writer),
+        at: Date.now(),
+      }));
+      // Let every woken connection resume before any opens its socket: the synchronous part of
+      // a driver connect (about a millisecond on a loaded machine) would otherwise delay the
+      // k-th waiter by k of them before it even starts.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const giveUpAt = Date.now() + SAME_WRITER_RETRY_MS;
+      for (let attempt = 0; ; attempt++) {
+        throwIfAborted(ctx.signal);
+        try {
+          const result = await connectVerified(ctx, opened, writer, ctx.signal, (role) => role === 'writer');
+          opened.keep(result.conn);
+          return result;
+        } catch (err) {
+          throwIfAborted(ctx.signal);
+          lastError = err;
+        }
+        if (ctx.deadline.passed()) break;
+        const current = monitor.writer();
+        // The monitor moved on to another writer: wait for (or take) that one instead.
+        if (current === undefined || !sameInstance(current, writer)) continue outer;
+        // A writer the monitor is still connected to is alive, only slow to take us (a queue of
+        // logins on a loaded instance): keep trying it rather than start another search.
+        if (Date.now() >= giveUpAt && !monitor.connected) break;
+        await sleep(ctx.deadline.cap(backoffMs(attempt, RETRY_BASE_MS, RETRY_MAX_MS)), ctx.signal);
+      }
+      // The verified writer does not take us and the monitor lost it too: it may have failed.
+      monitor.reportFailure(writer);
+    }
+    throw lastError instanceof Error ? lastError : new Error('no verified writer before failoverTimeoutMs');
+  } finally {
+    await opened.closeAll();
+  }
+}
