@@ -104,7 +104,7 @@ export function initialConnectionSuite(engine: 'postgres' | 'mysql'): void {
   describe(`initialConnection, writer cluster endpoint, DNS lag ${DNS_LAG_MS / 1000} s (${engine})`, () => {
     it(
       'warm process: 50 new connections after failover all land on the new writer, no first write fails',
-      { retry: 1 },
+      { retry: 1, timeout: 120_000 },
       async () => {
         await withCluster(engine, { instances: 3, dnsLagMs: DNS_LAG_MS }, async (c) => {
           await createWritesTable(c);
@@ -118,12 +118,11 @@ export function initialConnectionSuite(engine: 'postgres' | 'mysql'): void {
           }
         });
       },
-      120_000,
     );
 
     it(
       'cold process, old writer back as a reader behind the writer endpoint: all 50 on the new writer',
-      { retry: 1 },
+      { retry: 1, timeout: 120_000 },
       async () => {
         await withCluster(engine, { instances: 3, dnsLagMs: DNS_LAG_MS }, async (c) => {
           await createWritesTable(c);
@@ -134,11 +133,10 @@ export function initialConnectionSuite(engine: 'postgres' | 'mysql'): void {
           await expectNewConnectionsOnNewWriter(c, newWriter);
         });
       },
-      120_000,
     );
     it(
       'cold process, old writer kept down (writer endpoint refuses): all 50 on the new writer, learnt through the reader endpoint',
-      { retry: 1 },
+      { retry: 1, timeout: 120_000 },
       async () => {
         await withCluster(engine, { instances: 3, dnsLagMs: DNS_LAG_MS }, async (c) => {
           await createWritesTable(c);
@@ -149,7 +147,6 @@ export function initialConnectionSuite(engine: 'postgres' | 'mysql'): void {
           expect(c.instances().find((i) => i.id === old)!.role).toBe('down');
         });
       },
-      120_000,
     );
   });
 
