@@ -98,11 +98,18 @@ describe('the packed package, installed into a fresh project', () => {
 
   beforeAll(async () => {
     project = await mkdtemp(path.join(tmpdir(), 'aurora-ha-pack-'));
-    const { stdout } = await exec('npm', ['pack', '--json', '--pack-destination', project], {
-      cwd: root,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const info = JSON.parse(stdout.slice(stdout.indexOf('['))) as {
+    // Build as `prepack` would, then pack without scripts so that stdout is npm's JSON alone
+    // (the build's own output changes with the environment, e.g. CI=true).
+    await exec('npm', ['run', 'build'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await exec(
+      'npm',
+      ['pack', '--json', '--ignore-scripts', '--pack-destination', project],
+      {
+        cwd: root,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    const info = JSON.parse(stdout) as {
       filename: string;
       files: { path: string }[];
     }[];
