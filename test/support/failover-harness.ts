@@ -33,7 +33,7 @@ export function writerId(c: EmulatedCluster): string {
 }
 
 /** Sessions of the cluster's test user on one instance, not counting the asking session. */
-async function sessionsOn(c: EmulatedCluster, host: string): Promise<number> {
+export async function sessionsOn(c: EmulatedCluster, host: string): Promise<number> {
   if (c.engine === 'postgres') {
     const probe = new pg.Client(pgConfig(c, host));
     await probe.connect();

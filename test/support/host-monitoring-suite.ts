@@ -4,8 +4,6 @@
  * call in the failover plugin's documented outcome within the detection bound; a long healthy
  * call must not be aborted; no probe while idle; one monitor for many connections.
  */
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { FailoverSuccessError } from '../../src/core/errors.js';
 import type { EmulatedCluster } from '../../src/emulator.js';
@@ -13,7 +11,7 @@ import { PromiseConnection } from '../../src/mysql2-promise.js';
 import { Client } from '../../src/pg.js';
 import { hostMonitorStats } from '../../src/plugins/host-monitoring/monitor-registry.js';
 import { mysqlConfig, pgConfig } from './cluster.js';
-import { FAST_FAILOVER, failoverHarness, rejection, writerId } from './failover-harness.js';
+import { FAST_FAILOVER, failoverHarness, rejection, sessionsOn, writerId } from './failover-harness.js';
 
 /** The settings: detection bound 1000 + 500 × 2 = 2000 ms. */
 export const DETECTION = {
@@ -59,31 +57,6 @@ function idSql(engine: 'postgres' | 'mysql'): string {
   return engine === 'postgres'
     ? 'SELECT pg_catalog.aurora_db_instance_identifier() AS id'
     : 'SELECT @@aurora_server_id AS id';
-}
-
-/** Sessions of the test user on one instance, through a plain driver (not counting the asking one). */
-export async function sessionsOn(c: EmulatedCluster, host: string): Promise<number> {
-  if (c.engine === 'postgres') {
-    const probe = new pg.Client(pgConfig(c, host));
-    await probe.connect();
-    try {
-      const r = await probe.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = current_user AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
-      );
-      return r.rows[0]!.n;
-    } finally {
-      await probe.end();
-    }
-  }
-  const probe = await mysql.createConnection(mysqlConfig(c, host));
-  try {
-    const [r] = (await probe.query(
-      "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE user = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND id <> CONNECTION_ID()",
-    )) as [{ n: number }[], unknown];
-    return Number(r[0]!.n);
-  } finally {
-    await probe.end();
-  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
