@@ -24,13 +24,20 @@ export abstract class FailoverError extends AuroraHaError {}
 export class FailoverSuccessError extends FailoverError {
   /** The host the connection now uses (`host:port`). */
   readonly newHost: string;
-  constructor(newHost: string, options?: { cause?: unknown }) {
+  /**
+   * False when the statement never reached a server: the connection was found lost before the
+   * call was sent (an idle loss, DESIGN §8). Safe to repeat even when it is not idempotent;
+   * `pool.query()` retries such a call once by itself. True when it may have run.
+   */
+  readonly statementSent: boolean;
+  constructor(newHost: string, options?: { cause?: unknown; statementSent?: boolean }) {
     super(
       'FAILOVER_SUCCESS',
       `The active connection failed and was replaced by a connection to ${newHost}. Repeat the last statement.`,
       options,
     );
     this.newHost = newHost;
+    this.statementSent = options?.statementSent ?? true;
   }
 }
 
@@ -40,13 +47,16 @@ export class FailoverSuccessError extends FailoverError {
  */
 export class TransactionResolutionUnknownError extends FailoverError {
   readonly newHost: string;
-  constructor(newHost: string, options?: { cause?: unknown }) {
+  /** False when the failing statement itself never reached a server (see FailoverSuccessError). */
+  readonly statementSent: boolean;
+  constructor(newHost: string, options?: { cause?: unknown; statementSent?: boolean }) {
     super(
       'TRANSACTION_RESOLUTION_UNKNOWN',
       `The active connection failed during a transaction and was replaced by a connection to ${newHost}. The transaction's outcome is unknown: restart it.`,
       options,
     );
     this.newHost = newHost;
+    this.statementSent = options?.statementSent ?? true;
   }
 }
 
