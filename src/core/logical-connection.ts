@@ -52,6 +52,15 @@ export class LogicalConnection<TNative = unknown> {
     this.service.observe(observer);
   }
 
+  /**
+   * Whether a lost socket will be recovered on the next call (some plugin says so). When false,
+   * facades report the loss with the driver's `'error'` event, as the plain driver does.
+   */
+  recoversFromLoss(): boolean {
+    if (this.service.closing) return false;
+    return this.plugins.some((p) => p.recoversFromLoss?.() === true);
+  }
+
   /** Open the first physical connection through the connect pipeline. Idempotent. */
   open(): Promise<void> {
     if (this.ending) return Promise.reject(new ConnectionClosedError());

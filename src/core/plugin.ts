@@ -53,6 +53,12 @@ export interface Plugin {
   notifyConnectionChanged?(host: HostInfo): void;
   /** The logical connection is ending: stop timers, close anything opened. */
   release?(): Promise<void>;
+  /**
+   * True when this plugin will recover the logical connection from a lost socket on its next
+   * use (failover enabled and applicable). Facades then do not emit `'error'` for that loss
+   * (DESIGN §8: a loss we recover from is not an `'error'` event; pools discard on `'error'`).
+   */
+  recoversFromLoss?(): boolean;
 }
 
 export interface PluginFactory {

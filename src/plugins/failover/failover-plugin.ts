@@ -256,6 +256,11 @@ export class FailoverPlugin implements Plugin {
     return result;
   }
 
+  /** A lost socket is recovered on the next call while failover applies and has not failed. */
+  recoversFromLoss(): boolean {
+    return this.failure === undefined && this.mayFailOver('network');
+  }
+
   /** Whether an error of this kind starts (or joins) a failover. */
   private mayFailOver(kind: ErrorKind): boolean {
     const s = this.service;

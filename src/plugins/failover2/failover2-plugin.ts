@@ -240,6 +240,11 @@ export class Failover2Plugin implements Plugin {
     return result;
   }
 
+  /** A lost socket is recovered on the next call while failover applies and has not failed. */
+  recoversFromLoss(): boolean {
+    return this.failure === undefined && this.mayFailOver('network');
+  }
+
   private mayFailOver(kind: ErrorKind): boolean {
     const s = this.service;
     if (!s.config.options.enableFailover || s.closing || s.initialUrlType === 'proxy') return false;
