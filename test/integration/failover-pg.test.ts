@@ -310,15 +310,22 @@ describe('failover plugin on PostgreSQL', () => {
       await setup.end();
       const acknowledged = new Set<string>();
       let stop = false;
-      const worker = async (w: number): Promise<void> => {
+      // Failovers start only once every worker is connected and has written: a connect that a
+      // crash interrupts is not failed over (enableConnectFailover is off) and is not this test's
+      // subject. On a loaded machine connecting can take longer than any fixed pause.
+      const ready: Promise<void>[] = [];
+      const worker = async (w: number, connected: () => void): Promise<void> => {
         const c = client(undefined);
-        await c.connect();
+        await c.connect().catch((e: unknown) => {
+          throw Object.assign(new Error(`worker ${w} could not connect`), { cause: e });
+        });
         for (let n = 0; !stop; n++) {
           const key = `w${w}-${n}`;
           for (;;) {
             try {
               await c.query('INSERT INTO fo_writes VALUES ($1, $2) ON CONFLICT DO NOTHING', [key, w]);
               acknowledged.add(key);
+              if (n === 0) connected();
               break;
             } catch (err) {
               if (err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError)
@@ -329,12 +336,16 @@ describe('failover plugin on PostgreSQL', () => {
         }
       };
       // A worker's unexpected error is collected (and asserted below), never left unhandled.
-      const workers = [0, 1, 2, 3].map((w) =>
-        worker(w).then(
+      const workers = [0, 1, 2, 3].map((w) => {
+        let connected!: () => void;
+        ready.push(new Promise<void>((resolve) => (connected = resolve)));
+        return worker(w, connected).then(
           () => undefined,
           (e: unknown) => e,
-        ),
-      );
+        );
+      });
+      // A worker that failed to start ends the wait too (its error is asserted below).
+      await Promise.race([Promise.all(ready), Promise.all(workers)]);
       await new Promise((r) => setTimeout(r, 500));
       await cluster().failover();
       await cluster().settled();
