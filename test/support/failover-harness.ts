@@ -49,6 +49,8 @@ export async function sessionsOn(c: EmulatedCluster, host: string): Promise<numb
     }
   }
   const probe = await mysql.createConnection(mysqlConfig(c, host));
+  // Same as above: a reset between two commands is an 'error' event, never an uncaught one.
+  probe.on('error', () => undefined);
   try {
     const [r] = (await probe.query(
       "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE user = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND id <> CONNECTION_ID()",
