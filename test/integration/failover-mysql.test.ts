@@ -13,16 +13,29 @@ import {
   FailoverSuccessError,
   TransactionResolutionUnknownError,
 } from '../../src/core/errors.js';
+import type { PluginFactory } from '../../src/core/plugin.js';
 import { createConnection as createCallbackConnection } from '../../src/mysql2.js';
 import { PromiseConnection } from '../../src/mysql2-promise.js';
 import { mysqlConfig } from '../support/cluster.js';
-import { FAST_FAILOVER as FAST, failoverHarness, rejection, writerId } from '../support/failover-harness.js';
+import {
+  FAST_FAILOVER as FAST,
+  failoverHarness,
+  rejection,
+  topologyBlindFailover,
+  writerId,
+} from '../support/failover-harness.js';
 
 const harness = failoverHarness<PromiseConnection>('mysql', 3);
 const { cluster, onFreshCluster } = harness;
 
-function client(host: string | undefined, options: Record<string, unknown> = {}): PromiseConnection {
-  return harness.track(new PromiseConnection({ ...mysqlConfig(cluster(), host), ...FAST, ...options }));
+function client(
+  host: string | undefined,
+  options: Record<string, unknown> = {},
+  factories?: readonly PluginFactory[],
+): PromiseConnection {
+  return harness.track(
+    new PromiseConnection({ ...mysqlConfig(cluster(), host), ...FAST, ...options }, factories),
+  );
 }
 
 async function rows(
@@ -234,6 +247,24 @@ describe('failover plugin on MariaDB (mysql2/promise)', () => {
     } finally {
       await new Promise<void>((resolve) => conn.end(() => resolve()));
     }
+  });
+
+  it('topology not learnt at connect (injected): a connection lost in a transaction learns it then and fails over, no raw socket error (issue 9)', async () => {
+    const blind = topologyBlindFailover();
+    const c = client(undefined, {}, blind.factories);
+    await c.connect();
+    expect(blind.blinded()).toBe(1);
+    // Inside a transaction (as in the transaction-crash test) no idle refresh learns it either.
+    await c.query('BEGIN');
+    expect(blind.service()!.hosts()).toEqual([]);
+    const writer = writerId(cluster());
+    // Every session of the writer is reset; new ones are accepted at once.
+    cluster().partition(writer, { mode: 'reset' });
+    cluster().heal(writer);
+    const err = await rejection(c.query('SELECT 1'));
+    expect(err).toBeInstanceOf(TransactionResolutionUnknownError);
+    expect(blind.service()!.hosts().length).toBeGreaterThan(0);
+    expect(await instanceId(c)).toBe(writer);
   });
 
   it('refused connections to the writer for a moment: the old writer is reconnected', async () => {

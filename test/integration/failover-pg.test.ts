@@ -17,7 +17,13 @@ import type { PluginFactory, PluginService } from '../../src/core/plugin.js';
 import { Client } from '../../src/pg.js';
 import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
 import { pgConfig } from '../support/cluster.js';
-import { FAST_FAILOVER as FAST, failoverHarness, rejection, writerId } from '../support/failover-harness.js';
+import {
+  FAST_FAILOVER as FAST,
+  failoverHarness,
+  rejection,
+  topologyBlindFailover,
+  writerId,
+} from '../support/failover-harness.js';
 
 const harness = failoverHarness<Client>('postgres', 3);
 const { cluster, onFreshCluster } = harness;
@@ -248,6 +254,24 @@ describe('failover plugin on PostgreSQL', () => {
     expect(err).toBeInstanceOf(FailoverSuccessError);
     expect(await instanceId(c)).toBe(writerId(cluster()));
     expect(await inRecovery(c)).toBe(false);
+  });
+
+  it('topology not learnt at connect (injected): a connection lost in a transaction learns it then and fails over, no raw socket error (issue 9)', async () => {
+    const blind = topologyBlindFailover();
+    const c = client(undefined, {}, blind.factories);
+    await c.connect();
+    expect(blind.blinded()).toBe(1);
+    // Inside a transaction (as in the transaction-crash test) no idle refresh learns it either.
+    await c.query('BEGIN');
+    expect(blind.service()!.hosts()).toEqual([]);
+    const writer = writerId(cluster());
+    // Every session of the writer is reset; new ones are accepted at once.
+    cluster().partition(writer, { mode: 'reset' });
+    cluster().heal(writer);
+    const err = await rejection(c.query('SELECT 1'));
+    expect(err).toBeInstanceOf(TransactionResolutionUnknownError);
+    expect(blind.service()!.hosts().length).toBeGreaterThan(0);
+    expect(await instanceId(c)).toBe(writer);
   });
 
   it('refused connections to the writer for a moment: the old writer is reconnected', async () => {

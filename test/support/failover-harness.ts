@@ -6,7 +6,9 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterEach, expect } from 'vitest';
+import type { PluginFactory, PluginService } from '../../src/core/plugin.js';
 import type { EmulatedCluster, StartClusterOptions } from '../../src/emulator.js';
+import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
 import { mysqlConfig, pgConfig, startTestCluster, useCluster } from './cluster.js';
 
 /** Fast failover settings so the suites stay short; the defaults are minutes. */
@@ -139,4 +141,38 @@ export function failoverHarness<C extends { end(): Promise<unknown> }>(
       }
     },
   };
+}
+
+/**
+ * The real v1 failover plugin, whose connect-time topology read fails once (as a bounded read
+ * that did not conclude on a loaded machine): the connection opens with no topology known.
+ * `service()` is the plugin's view, to check that precondition.
+ */
+export function topologyBlindFailover(): {
+  factories: PluginFactory[];
+  service: () => PluginService | undefined;
+  blinded: () => number;
+} {
+  let blinded = 0;
+  let seen: PluginService | undefined;
+  const factory: PluginFactory = {
+    ...failoverPluginFactory,
+    create(service: PluginService) {
+      const view = new Proxy(service, {
+        get(target, key) {
+          if (key === 'refreshHostList' && blinded === 0) {
+            return () => {
+              blinded++;
+              return Promise.reject(new Error('injected: the topology read did not conclude'));
+            };
+          }
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      seen = view;
+      return failoverPluginFactory.create(view);
+    },
+  };
+  return { factories: [factory], service: () => seen, blinded: () => blinded };
 }

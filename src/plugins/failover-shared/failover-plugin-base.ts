@@ -60,6 +60,8 @@ export abstract class FailoverPluginBase implements Plugin {
   private releasedCtl: AbortController | undefined;
   /** Which topology instance the latest physical connection is on (a cluster endpoint hides it). */
   private known: { readonly conn: PhysicalConnection; readonly host: HostInfo } | undefined;
+  /** A late topology read in progress (see learnLate), shared by calls failing together. */
+  private learning: Promise<void> | undefined;
   /** The role check in progress after a read-only error (see writer-role-check.ts). */
   private checking: { readonly conn: PhysicalConnection; readonly result: Promise<boolean> } | undefined;
 
@@ -101,6 +103,12 @@ export abstract class FailoverPluginBase implements Plugin {
   protected async afterFound(_result: FailoverResult): Promise<void> {}
   /** The logical connection is ending (v2 lets go of the monitor). */
   protected releaseSource(): void {}
+  /**
+   * A failure found the topology unknown (not learnt at connect: a bounded read that did not
+   * conclude under load, a cluster that showed no writer for a moment): learn it now, once,
+   * bounded. Default: nothing to learn (v2's monitor keeps learning by itself).
+   */
+  protected async learnLate(): Promise<void> {}
 
   // ---- plugin hooks ----
 
@@ -160,6 +168,8 @@ export abstract class FailoverPluginBase implements Plugin {
     const conn = this.service.current;
     // Lost while idle (DESIGN §8): the call is not sent; it recovers the connection instead.
     if (conn !== undefined && conn.closed && this.recoversFromLoss()) return this.recoverIdleLoss(conn);
+    // A connection already lost (the loss not recoverable when it happened) never sends it.
+    const sendable = conn === undefined || !conn.closed;
     const inTxBefore = this.service.inTransaction();
     let call: Promise<T>;
     try {
@@ -170,7 +180,7 @@ export abstract class FailoverPluginBase implements Plugin {
     const guarded = call.catch(async (err: unknown) => {
       const inTx =
         inTxBefore || (conn !== undefined && this.service.current === conn && conn.inTransaction());
-      throw await this.errorFor(err, conn, inTx, true);
+      throw await this.errorFor(err, conn, inTx, sendable);
     });
     this.afterCall(guarded);
     return guarded;
@@ -198,11 +208,30 @@ export abstract class FailoverPluginBase implements Plugin {
 
   /** Whether an error of this kind starts (or joins) a failover. */
   protected mayFailOver(kind: ErrorKind): boolean {
+    // Unknown topology, or a flavour that cannot report one: the raw error surfaces.
+    return this.triggers(kind) && this.topologyKnown();
+  }
+
+  /** Whether failover is on and an error of this kind is a trigger (topology aside). */
+  private triggers(kind: ErrorKind): boolean {
     const s = this.service;
     if (!s.config.options.enableFailover || s.closing || s.initialUrlType === 'proxy') return false;
-    if (kind !== 'network' && !(kind === 'read-only' && this.mode === 'strict-writer')) return false;
-    // Unknown topology, or a flavour that cannot report one: the raw error surfaces.
-    return this.topologyKnown();
+    return kind === 'network' || (kind === 'read-only' && this.mode === 'strict-writer');
+  }
+
+  /** mayFailOver, after learning the topology late when only the topology was missing. */
+  private async mayFailOverLearning(kind: ErrorKind): Promise<boolean> {
+    if (this.mayFailOver(kind)) return true;
+    if (!this.triggers(kind) || this.failure !== undefined) return false;
+    if (this.learning === undefined) {
+      const learning = this.learnLate().catch(() => undefined);
+      this.learning = learning;
+      void learning.then(() => {
+        if (this.learning === learning) this.learning = undefined;
+      });
+    }
+    await this.learning;
+    return this.mayFailOver(kind);
   }
 
   /** The call that found its connection lost: run (or join) the failover, reject marked not sent. */
@@ -236,7 +265,8 @@ export abstract class FailoverPluginBase implements Plugin {
       if (host !== undefined && this.failure === undefined) return outcomeError(host, inTx, err, sent);
     }
     const kind = knownKind ?? this.service.classify(err);
-    if (!this.mayFailOver(kind)) return err;
+    if (!joinable && !(await this.mayFailOverLearning(kind))) return err;
+    if (joinable && !this.mayFailOver(kind)) return err;
     if (this.failure !== undefined) return this.unusable();
     let pending = joinable ? this.inFlight?.done : undefined;
     if (pending === undefined && kind === 'read-only' && conn !== undefined) {

@@ -11,6 +11,7 @@ import type { HostInfo } from '../../hosts/host-info.js';
 import { FailoverPluginBase } from '../failover-shared/failover-plugin-base.js';
 import type { FailoverContext, FailoverResult } from './failover-context.js';
 import { withTimeout } from './failover-timing.js';
+import { closeQuietly } from './opened-connections.js';
 import { readerFailover } from './reader-failover.js';
 import { writerFailover } from './writer-failover.js';
 
@@ -61,6 +62,23 @@ export class FailoverPlugin extends FailoverPluginBase {
       () => this.service.refreshTopologyQuietly?.(this.internalQueryBoundMs()),
       () => undefined,
     );
+  }
+
+  /**
+   * The topology was not learnt at connect (issue 9: a failure then surfaced as a raw socket
+   * error): read it now through a short connection to the host the user gave (a cluster
+   * endpoint follows the writer), bounded like every internal query, closed afterwards.
+   */
+  protected override async learnLate(): Promise<void> {
+    const s = this.service;
+    if (s.dialect?.topologyAware !== true || s.hosts().length > 0) return;
+    const bound = this.internalQueryBoundMs();
+    const conn = await s.forceConnect(s.initialHost, { timeoutMs: bound });
+    try {
+      await s.forceRefreshHostList(conn, bound);
+    } finally {
+      await closeQuietly(conn);
+    }
   }
 
   /** A fresh topology through the new connection (a failure is no reason to drop a verified one). */
