@@ -6,6 +6,7 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterEach, expect } from 'vitest';
+import { TransactionResolutionUnknownError } from '../../src/core/errors.js';
 import type { PluginFactory, PluginService } from '../../src/core/plugin.js';
 import type { EmulatedCluster, StartClusterOptions } from '../../src/emulator.js';
 import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
@@ -175,4 +176,28 @@ export function topologyBlindFailover(): {
     },
   };
   return { factories: [factory], service: () => seen, blinded: () => blinded };
+}
+
+/**
+ * Issue 9's raw ECONNRESET: a connection (made with `blind.factories`) that learnt no topology
+ * at connect and then stays in a transaction (where no idle refresh runs) loses its writer.
+ * The failure must learn the topology then and fail over. Returns the writer's instance id.
+ */
+export async function expectBlindConnectionFailsOver(
+  c: { connect(): Promise<unknown>; query(sql: string): Promise<unknown> },
+  blind: ReturnType<typeof topologyBlindFailover>,
+  cluster: EmulatedCluster,
+): Promise<string> {
+  await c.connect();
+  expect(blind.blinded()).toBe(1);
+  await c.query('BEGIN');
+  expect(blind.service()!.hosts()).toEqual([]);
+  const writer = writerId(cluster);
+  // Every session of the writer is reset; new ones are accepted at once.
+  cluster.partition(writer, { mode: 'reset' });
+  cluster.heal(writer);
+  const err = await rejection(c.query('SELECT 1'));
+  expect(err).toBeInstanceOf(TransactionResolutionUnknownError);
+  expect(blind.service()!.hosts().length).toBeGreaterThan(0);
+  return writer;
 }
