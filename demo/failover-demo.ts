@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: a 3-instance PostgreSQL cluster on the emulator with a realistic DNS lag,
- * two groups of workers writing through the writer cluster endpoint — aurora-ha's Client with
- * the default failover plugin, and plain `pg` reconnecting on error — and a writer failure.
+ * three groups of workers writing through the writer cluster endpoint — aurora-ha's Client with
+ * the default failover plugin (v1), aurora-ha's Client with `failover2` (the shared topology
+ * monitor), and plain `pg` reconnecting on error — and a writer failure.
  * Prints a progress line per second, then per-group downtime, errors by type and the emulator's
  * timeline, and writes demo/out/failover-timeline.html. Cleans up on success, error and Ctrl-C.
  *
@@ -19,7 +20,7 @@ import { runFailover, type FailoverRunResult } from '../bench/failover/failover-
 import { groupOutage } from '../bench/failover/outage.js';
 import { formatErrors, formatTable, signedMs } from '../bench/failover/report.js';
 import { EngineMissingError, startClusterOrExplain } from '../bench/failover/start-cluster.js';
-import { auroraPg, plainPg } from '../bench/failover/write-clients.js';
+import { auroraPg, plainPg, writeClient } from '../bench/failover/write-clients.js';
 import { prepareWritesTable } from '../bench/failover/writes-table.js';
 import { ProgressLine } from './progress-line.js';
 import { timelineChartHtml } from './timeline-chart.js';
@@ -82,6 +83,7 @@ async function demo(config: DemoConfig, signal: AbortSignal): Promise<void> {
     });
     const groups = [
       { name: 'aurora-ha', client: auroraPg(), workers: config.workers },
+      { name: 'aurora-ha failover2', client: writeClient('postgres', 'failover2'), workers: config.workers },
       { name: 'plain pg', client: plainPg, workers: config.workers },
     ];
     console.log(

@@ -62,6 +62,8 @@ export class ConnectionPluginService implements PluginService {
   private connectConfig: unknown;
   /** Whether the first physical connection detects the dialect and picks the host list provider. */
   private readonly detect: boolean;
+  /** The loss the driver reported for the current connection (DESIGN §8: noted, recovered on next use). */
+  private loss: { readonly conn: PhysicalConnection; readonly err: Error } | undefined;
 
   constructor(config: ResolvedConfig, driver: DriverAdapter, detect: boolean) {
     this.config = config;
@@ -159,6 +161,13 @@ export class ConnectionPluginService implements PluginService {
     }
     this.current = conn;
     this.currentHost = host;
+    if (previous !== conn) {
+      this.loss = undefined;
+      // Note (do not act on) a loss while idle: the next call recovers (failover plugins).
+      conn.onError((err) => {
+        if (this.current === conn && this.loss === undefined) this.loss = { conn, err };
+      });
+    }
     if (previous !== undefined && previous !== conn) previous.abort();
     this.observer?.connectionChanged(conn, previous);
     for (const p of this.plugins) p.notifyConnectionChanged?.(host);
@@ -167,6 +176,10 @@ export class ConnectionPluginService implements PluginService {
 
   inTransaction(): boolean {
     return this.current?.inTransaction() ?? false;
+  }
+
+  lossOf(conn: PhysicalConnection): Error | undefined {
+    return this.loss?.conn === conn ? this.loss.err : undefined;
   }
 
   /** Tell the facade a failover failed (it emits `'failover'` with outcome `failed`). */

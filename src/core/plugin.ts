@@ -124,4 +124,9 @@ export interface PluginService {
   refreshTopologyQuietly?(timeoutMs: number): Promise<void>;
   /** Session state set through our API (autocommit/readOnly/isolation/schema), for keepSessionStateOnFailover. */
   sessionState(): SessionState;
+  /**
+   * The error the driver reported when `conn` (the current connection) lost its socket while
+   * no call was in flight, if it reported one (DESIGN §8 idle loss). Optional.
+   */
+  lossOf?(conn: PhysicalConnection): Error | undefined;
 }

@@ -13,16 +13,30 @@ import {
   FailoverSuccessError,
   TransactionResolutionUnknownError,
 } from '../../src/core/errors.js';
+import type { PluginFactory } from '../../src/core/plugin.js';
 import { createConnection as createCallbackConnection } from '../../src/mysql2.js';
 import { PromiseConnection } from '../../src/mysql2-promise.js';
 import { mysqlConfig } from '../support/cluster.js';
-import { FAST_FAILOVER as FAST, failoverHarness, rejection, writerId } from '../support/failover-harness.js';
+import {
+  FAST_FAILOVER as FAST,
+  failoverHarness,
+  rejection,
+  expectBlindConnectionFailsOver,
+  topologyBlindFailover,
+  writerId,
+} from '../support/failover-harness.js';
 
 const harness = failoverHarness<PromiseConnection>('mysql', 3);
 const { cluster, onFreshCluster } = harness;
 
-function client(host: string | undefined, options: Record<string, unknown> = {}): PromiseConnection {
-  return harness.track(new PromiseConnection({ ...mysqlConfig(cluster(), host), ...FAST, ...options }));
+function client(
+  host: string | undefined,
+  options: Record<string, unknown> = {},
+  factories?: readonly PluginFactory[],
+): PromiseConnection {
+  return harness.track(
+    new PromiseConnection({ ...mysqlConfig(cluster(), host), ...FAST, ...options }, factories),
+  );
 }
 
 async function rows(
@@ -234,6 +248,13 @@ describe('failover plugin on MariaDB (mysql2/promise)', () => {
     } finally {
       await new Promise<void>((resolve) => conn.end(() => resolve()));
     }
+  });
+
+  it('topology not learnt at connect (injected): a connection lost in a transaction learns it then and fails over, no raw socket error (issue 9)', async () => {
+    const blind = topologyBlindFailover();
+    const c = client(undefined, {}, blind.factories);
+    const writer = await expectBlindConnectionFailsOver(c, blind, cluster());
+    expect(await instanceId(c)).toBe(writer);
   });
 
   it('refused connections to the writer for a moment: the old writer is reconnected', async () => {

@@ -17,7 +17,14 @@ import type { PluginFactory, PluginService } from '../../src/core/plugin.js';
 import { Client } from '../../src/pg.js';
 import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
 import { pgConfig } from '../support/cluster.js';
-import { FAST_FAILOVER as FAST, failoverHarness, rejection, writerId } from '../support/failover-harness.js';
+import {
+  FAST_FAILOVER as FAST,
+  failoverHarness,
+  rejection,
+  expectBlindConnectionFailsOver,
+  topologyBlindFailover,
+  writerId,
+} from '../support/failover-harness.js';
 
 const harness = failoverHarness<Client>('postgres', 3);
 const { cluster, onFreshCluster } = harness;
@@ -248,6 +255,13 @@ describe('failover plugin on PostgreSQL', () => {
     expect(err).toBeInstanceOf(FailoverSuccessError);
     expect(await instanceId(c)).toBe(writerId(cluster()));
     expect(await inRecovery(c)).toBe(false);
+  });
+
+  it('topology not learnt at connect (injected): a connection lost in a transaction learns it then and fails over, no raw socket error (issue 9)', async () => {
+    const blind = topologyBlindFailover();
+    const c = client(undefined, {}, blind.factories);
+    const writer = await expectBlindConnectionFailsOver(c, blind, cluster());
+    expect(await instanceId(c)).toBe(writer);
   });
 
   it('refused connections to the writer for a moment: the old writer is reconnected', async () => {

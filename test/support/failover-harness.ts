@@ -6,7 +6,10 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterEach, expect } from 'vitest';
+import { TransactionResolutionUnknownError } from '../../src/core/errors.js';
+import type { PluginFactory, PluginService } from '../../src/core/plugin.js';
 import type { EmulatedCluster, StartClusterOptions } from '../../src/emulator.js';
+import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
 import { mysqlConfig, pgConfig, startTestCluster, useCluster } from './cluster.js';
 
 /** Fast failover settings so the suites stay short; the defaults are minutes. */
@@ -49,6 +52,8 @@ export async function sessionsOn(c: EmulatedCluster, host: string): Promise<numb
     }
   }
   const probe = await mysql.createConnection(mysqlConfig(c, host));
+  // Same as above: a reset between two commands is an 'error' event, never an uncaught one.
+  probe.on('error', () => undefined);
   try {
     const [r] = (await probe.query(
       "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE user = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND id <> CONNECTION_ID()",
@@ -137,4 +142,62 @@ export function failoverHarness<C extends { end(): Promise<unknown> }>(
       }
     },
   };
+}
+
+/**
+ * The real v1 failover plugin, whose connect-time topology read fails once (as a bounded read
+ * that did not conclude on a loaded machine): the connection opens with no topology known.
+ * `service()` is the plugin's view, to check that precondition.
+ */
+export function topologyBlindFailover(): {
+  factories: PluginFactory[];
+  service: () => PluginService | undefined;
+  blinded: () => number;
+} {
+  let blinded = 0;
+  let seen: PluginService | undefined;
+  const factory: PluginFactory = {
+    ...failoverPluginFactory,
+    create(service: PluginService) {
+      const view = new Proxy(service, {
+        get(target, key) {
+          if (key === 'refreshHostList' && blinded === 0) {
+            return () => {
+              blinded++;
+              return Promise.reject(new Error('injected: the topology read did not conclude'));
+            };
+          }
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      seen = view;
+      return failoverPluginFactory.create(view);
+    },
+  };
+  return { factories: [factory], service: () => seen, blinded: () => blinded };
+}
+
+/**
+ * Issue 9's raw ECONNRESET: a connection (made with `blind.factories`) that learnt no topology
+ * at connect and then stays in a transaction (where no idle refresh runs) loses its writer.
+ * The failure must learn the topology then and fail over. Returns the writer's instance id.
+ */
+export async function expectBlindConnectionFailsOver(
+  c: { connect(): Promise<unknown>; query(sql: string): Promise<unknown> },
+  blind: ReturnType<typeof topologyBlindFailover>,
+  cluster: EmulatedCluster,
+): Promise<string> {
+  await c.connect();
+  expect(blind.blinded()).toBe(1);
+  await c.query('BEGIN');
+  expect(blind.service()!.hosts()).toEqual([]);
+  const writer = writerId(cluster);
+  // Every session of the writer is reset; new ones are accepted at once.
+  cluster.partition(writer, { mode: 'reset' });
+  cluster.heal(writer);
+  const err = await rejection(c.query('SELECT 1'));
+  expect(err).toBeInstanceOf(TransactionResolutionUnknownError);
+  expect(blind.service()!.hosts().length).toBeGreaterThan(0);
+  return writer;
 }

@@ -10,8 +10,8 @@
 import type { PluginService } from '../../core/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import type { HostInfo, HostRole } from '../../hosts/host-info.js';
-import { withTimeout } from './failover-timing.js';
-import { closeQuietly } from './opened-connections.js';
+import { withTimeout } from '../failover/failover-timing.js';
+import { closeQuietly } from '../failover/opened-connections.js';
 
 /**
  * Resolves true only when the instance behind `conn` answered that it is not the writer.

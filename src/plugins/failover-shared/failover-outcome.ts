@@ -1,6 +1,7 @@
 /**
- * The outcome a caller sees after a failover (seed 001, "Failover Errors"): the error to
- * reject with, and the best-effort rollback of the failed transaction.
+ * The outcome a caller sees after a failover (seed 001, "Failover Errors"), the same for v1
+ * and v2: the error to reject with (marked not sent when the call never reached a server,
+ * DESIGN §8 idle loss), and the best-effort rollback of the failed transaction.
  */
 import {
   FailoverSuccessError,
@@ -9,17 +10,26 @@ import {
 } from '../../core/errors.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import { hostKey, type HostInfo } from '../../hosts/host-info.js';
-import { withTimeout } from './failover-timing.js';
+import { withTimeout } from '../failover/failover-timing.js';
 
 /** Bound on the rollback attempt on a connection that just failed. */
 export const ROLLBACK_TIMEOUT_MS = 1000;
 
-/** Outside a transaction: repeat the statement; inside: restart the transaction. */
-export function outcomeError(newHost: HostInfo, inTransaction: boolean, cause: unknown): FailoverError {
+/**
+ * Outside a transaction: repeat the statement; inside: restart the transaction. `statementSent`
+ * is false when the call was never sent (its connection was found lost before it): the caller
+ * may then repeat even a statement that is not idempotent.
+ */
+export function outcomeError(
+  newHost: HostInfo,
+  inTransaction: boolean,
+  cause: unknown,
+  statementSent = true,
+): FailoverError {
   const where = hostKey(newHost);
   return inTransaction
-    ? new TransactionResolutionUnknownError(where, { cause })
-    : new FailoverSuccessError(where, { cause });
+    ? new TransactionResolutionUnknownError(where, { cause, statementSent })
+    : new FailoverSuccessError(where, { cause, statementSent });
 }
 
 /** Try to roll back on the failed connection; a broken socket fails fast, a silent one is cut. */

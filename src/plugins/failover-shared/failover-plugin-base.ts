@@ -1,0 +1,408 @@
+/**
+ * What failover v1 and v2 share (DESIGN §8), written once: which failed call starts a failover
+ * (network errors; read-only errors in strict-writer mode once the instance confirms it is no
+ * longer the writer), calls failing together joining one failover, calls sent on a connection
+ * an earlier failover replaced, the idle loss (a connection found lost before a call is sent:
+ * the call is not sent, the failover runs and the call rejects marked not sent), rollback,
+ * session restore, the outcome errors, a failed failover leaving the connection unusable, the
+ * failover of a failed initial connect, and the topology learnt at connect time.
+ *
+ * A subclass says only how the cluster's topology is known and how a replacement is found:
+ * v1 searches per connection (writer-failover.ts), v2 waits for the cluster's monitor.
+ */
+import type { FailoverMode } from '../../config/wrapper-options.js';
+import { ConfigurationError, FailoverFailedError, UnavailableHostError } from '../../core/errors.js';
+import {
+  NETWORK_METHODS,
+  type ConnectNext,
+  type ExecuteNext,
+  type NetworkMethod,
+  type Plugin,
+  type PipelineMethod,
+  type PluginService,
+} from '../../core/plugin.js';
+import { markConnectionLost } from '../../drivers/connection-lost.js';
+import type { ErrorKind, PhysicalConnection } from '../../drivers/driver.js';
+import { hostKey, type HostInfo } from '../../hosts/host-info.js';
+import type { HostSelector } from '../../selectors/host-selector.js';
+import { readerSelection } from '../../selectors/reader-selection.js';
+import type { FailoverContext, FailoverResult } from '../failover/failover-context.js';
+import { availabilityKeys, topologyEntryFor } from '../failover/failover-hosts.js';
+import { failoverModeOf } from '../failover/failover-mode.js';
+import { Deadline } from '../failover/failover-timing.js';
+import { hostPatternProblem } from '../failover/host-pattern-check.js';
+import { closeQuietly } from '../failover/opened-connections.js';
+import { outcomeError, rollbackQuietly, ROLLBACK_TIMEOUT_MS } from './failover-outcome.js';
+import { restoreSession } from './session-restore.js';
+import { confirmedNotWriter } from './writer-role-check.js';
+
+const SUBSCRIBES: readonly PipelineMethod[] = ['connect', ...NETWORK_METHODS];
+
+interface InFlight {
+  readonly failed: PhysicalConnection | undefined;
+  readonly done: Promise<FailoverResult>;
+}
+
+export abstract class FailoverPluginBase implements Plugin {
+  abstract readonly code: string;
+  readonly subscribes = SUBSCRIBES;
+  /** Effective mode (configured, or derived from the initial URL). */
+  readonly mode: FailoverMode;
+  protected readonly readerSelector: HostSelector | undefined;
+  /** True once the logical connection is ending. */
+  protected isReleased = false;
+  private inFlight: InFlight | undefined;
+  /** Physical connections already replaced by a failover (weak: no growth; created on first failover). */
+  private replaced: WeakSet<PhysicalConnection> | undefined;
+  /** Set when a failover failed: the logical connection is unusable from then on. */
+  private failure: FailoverFailedError | undefined;
+  /** Aborts running failovers on release(); created by the first failover (heap per idle connection matters). */
+  private releasedCtl: AbortController | undefined;
+  /** Which topology instance the latest physical connection is on (a cluster endpoint hides it). */
+  private known: { readonly conn: PhysicalConnection; readonly host: HostInfo } | undefined;
+  /** A late topology read in progress (see learnLate), shared by calls failing together. */
+  private learning: Promise<void> | undefined;
+  /** The role check in progress after a read-only error (see writer-role-check.ts). */
+  private checking: { readonly conn: PhysicalConnection; readonly result: Promise<boolean> } | undefined;
+
+  constructor(protected readonly service: PluginService) {
+    const options = service.config.options;
+    this.mode = failoverModeOf(options, service.initialUrlType);
+    // Random order is the default; other strategies go through the shared selectors, with the
+    // same per-cluster state (rotation, connection counts, response times) as initialConnection.
+    this.readerSelector =
+      options.failoverReaderHostSelectorStrategy === 'random'
+        ? undefined
+        : readerSelection(service).selector(
+            options.failoverReaderHostSelectorStrategy,
+            'failoverReaderHostSelectorStrategy',
+          );
+  }
+
+  // ---- what each plugin says for itself ----
+
+  /** Whether the cluster's topology is known well enough to fail over (no I/O). */
+  protected abstract topologyKnown(): boolean;
+  /** The hosts the failed one is looked up in. */
+  protected abstract clusterHosts(): readonly HostInfo[];
+  /** Learn the topology through a new connection; the topology instance it is on, when known. */
+  protected abstract learnTopology(conn: PhysicalConnection): Promise<HostInfo | undefined>;
+  /** Find and verify a replacement (bounded by `ctx.deadline`, cancelled by `ctx.signal`). */
+  protected abstract search(ctx: FailoverContext): Promise<FailoverResult>;
+  /** How FailoverFailedError names what could not be reached in strict-writer mode. */
+  protected abstract readonly writerWord: string;
+  /** Before the failover of a failed initial connect (v2 joins the cluster's monitor). */
+  protected beforeConnectFailover(): void {}
+  /** The host a failed initial connect counts as failed. */
+  protected connectFailoverOrigin(host: HostInfo): HostInfo | undefined {
+    return host;
+  }
+  /** After a call went through the pipeline (v1 keeps the shared topology fresh here). */
+  protected afterCall(_guarded: Promise<unknown>): void {}
+  /** On the verified replacement, before the session is restored (v1 refreshes the topology). */
+  protected async afterFound(_result: FailoverResult): Promise<void> {}
+  /** The logical connection is ending (v2 lets go of the monitor). */
+  protected releaseSource(): void {}
+  /**
+   * A failure found the topology unknown (not learnt at connect: a bounded read that did not
+   * conclude under load, a cluster that showed no writer for a moment): learn it now, once,
+   * bounded. Default: nothing to learn (v2's monitor keeps learning by itself).
+   */
+  protected async learnLate(): Promise<void> {}
+
+  // ---- plugin hooks ----
+
+  /** Count this connection on its host (leastConnections) and start response-time measurement. */
+  notifyConnectionChanged(host: HostInfo): void {
+    readerSelection(this.service).connectionChanged(host);
+  }
+
+  async connect(host: HostInfo, isInitial: boolean, next: ConnectNext): Promise<PhysicalConnection> {
+    const s = this.service;
+    let conn: PhysicalConnection;
+    try {
+      conn = await next(host, isInitial);
+    } catch (err) {
+      if (!isInitial || !s.config.options.enableConnectFailover || s.classify(err) !== 'network') throw err;
+      // Nothing is connected yet: the topology can only come from an earlier connection of this
+      // cluster (shared cache or monitor) through the dialect detected for this host.
+      s.adoptKnownDialect?.();
+      this.beforeConnectFailover();
+      if (!this.mayFailOver('network')) throw err;
+      const result = await this.findReplacement(this.connectFailoverOrigin(host), 'network', err).catch(
+        (e: unknown) => {
+          throw this.asFailed(e, err);
+        },
+      );
+      this.known = { conn: result.conn, host: result.host };
+      return result.conn;
+    }
+    const problem = s.config.options.enableFailover ? hostPatternProblem(s, s.dialect) : undefined;
+    if (problem !== undefined) {
+      await closeQuietly(conn);
+      throw problem;
+    }
+    try {
+      const instance = await this.learnTopology(conn);
+      if (instance !== undefined) this.known = { conn, host: instance };
+    } catch {
+      // Topology stays unknown; a later refresh (after a failover, by another connection) may fill it.
+    }
+    if (conn.closed) {
+      // The instance stopped answering between the handshake and the topology read (bounded):
+      // hand out no dead connection.
+      const bound = this.internalQueryBoundMs();
+      const err = new UnavailableHostError(
+        hostKey(host),
+        `${hostKey(host)} did not answer the topology / instance-id query within ${bound} ms (failoverReaderConnectTimeoutMs) after connecting.`,
+      );
+      markConnectionLost(err);
+      throw err;
+    }
+    return conn;
+  }
+
+  /** Hot path: three reads and one rejection handler; nothing else unless the call fails. */
+  execute<T>(method: NetworkMethod, run: () => Promise<T>, next: ExecuteNext): Promise<T> {
+    if (this.failure !== undefined) return Promise.reject(this.unusable());
+    const conn = this.service.current;
+    // Lost while idle (DESIGN §8): the call is not sent; it recovers the connection instead.
+    if (conn !== undefined && conn.closed && this.recoversFromLoss()) return this.recoverIdleLoss(conn);
+    // A connection already lost (the loss not recoverable when it happened) never sends it.
+    const sendable = conn === undefined || !conn.closed;
+    const inTxBefore = this.service.inTransaction();
+    let call: Promise<T>;
+    try {
+      call = next(method, run);
+    } catch (err) {
+      call = Promise.reject(err);
+    }
+    const guarded = call.catch(async (err: unknown) => {
+      const inTx =
+        inTxBefore || (conn !== undefined && this.service.current === conn && conn.inTransaction());
+      throw await this.errorFor(err, conn, inTx, sendable);
+    });
+    this.afterCall(guarded);
+    return guarded;
+  }
+
+  async release(): Promise<void> {
+    this.isReleased = true;
+    this.releasedCtl?.abort();
+    readerSelection(this.service).release();
+    this.releaseSource();
+  }
+
+  /** A lost socket is recovered on the next call while failover applies and has not failed. */
+  recoversFromLoss(): boolean {
+    return this.failure === undefined && this.mayFailOver('network');
+  }
+
+  // ---- shared machinery ----
+
+  /** Bound on every query the plugin sends on its own (topology, instance id, role). */
+  protected internalQueryBoundMs(): number {
+    const o = this.service.config.options;
+    return Math.min(o.failoverReaderConnectTimeoutMs, o.failoverTimeoutMs);
+  }
+
+  /** Whether an error of this kind starts (or joins) a failover. */
+  protected mayFailOver(kind: ErrorKind): boolean {
+    // Unknown topology, or a flavour that cannot report one: the raw error surfaces.
+    return this.triggers(kind) && this.topologyKnown();
+  }
+
+  /** Whether failover is on and an error of this kind is a trigger (topology aside). */
+  private triggers(kind: ErrorKind): boolean {
+    const s = this.service;
+    if (!s.config.options.enableFailover || s.closing || s.initialUrlType === 'proxy') return false;
+    return kind === 'network' || (kind === 'read-only' && this.mode === 'strict-writer');
+  }
+
+  /** mayFailOver, after learning the topology late when only the topology was missing. */
+  private async mayFailOverLearning(kind: ErrorKind): Promise<boolean> {
+    if (this.mayFailOver(kind)) return true;
+    if (!this.triggers(kind) || this.failure !== undefined) return false;
+    if (this.learning === undefined) {
+      const learning = this.learnLate().catch(() => undefined);
+      this.learning = learning;
+      void learning.then(() => {
+        if (this.learning === learning) this.learning = undefined;
+      });
+    }
+    await this.learning;
+    return this.mayFailOver(kind);
+  }
+
+  /** The call that found its connection lost: run (or join) the failover, reject marked not sent. */
+  private async recoverIdleLoss<T>(conn: PhysicalConnection): Promise<T> {
+    const cause =
+      this.service.lossOf?.(conn) ??
+      new UnavailableHostError(
+        hostKey(conn.host),
+        `The connection to ${hostKey(conn.host)} was lost while idle; the call was not sent.`,
+      );
+    throw await this.errorFor(cause, conn, conn.inTransaction(), false, 'network');
+  }
+
+  private instanceOf(conn: PhysicalConnection | undefined): HostInfo | undefined {
+    return conn !== undefined && this.known?.conn === conn ? this.known.host : undefined;
+  }
+
+  /** The error the failing call rejects with (the original one when failover does not apply). */
+  private async errorFor(
+    err: unknown,
+    conn: PhysicalConnection | undefined,
+    inTx: boolean,
+    sent: boolean,
+    knownKind?: ErrorKind,
+  ): Promise<unknown> {
+    const joinable = this.inFlight !== undefined && this.inFlight.failed === conn;
+    if (!joinable && conn !== undefined && this.replaced?.has(conn) === true) {
+      // Sent on a connection an earlier failover replaced (and aborted): its fate is as unknown
+      // as the call that started that failover, and the logical connection works again.
+      const host = this.service.currentHost;
+      if (host !== undefined && this.failure === undefined) return outcomeError(host, inTx, err, sent);
+    }
+    const kind = knownKind ?? this.service.classify(err);
+    if (!joinable && !(await this.mayFailOverLearning(kind))) return err;
+    if (joinable && !this.mayFailOver(kind)) return err;
+    if (this.failure !== undefined) return this.unusable();
+    let pending = joinable ? this.inFlight?.done : undefined;
+    if (pending === undefined && kind === 'read-only' && conn !== undefined) {
+      // Not a network error: move only when the instance confirms it is no longer the writer.
+      if (!(await this.roleCheck(conn))) return err;
+      // Another call may have started (or finished) the failover while we asked.
+      if (this.inFlight?.failed === conn) pending = this.inFlight.done;
+      else if (this.service.current !== conn) {
+        const host = this.service.currentHost;
+        return host !== undefined && this.failure === undefined ? outcomeError(host, inTx, err, sent) : err;
+      }
+    }
+    if (pending === undefined) {
+      const done = this.failOver(conn, kind, err, inTx);
+      const entry: InFlight = { failed: conn, done };
+      this.inFlight = entry;
+      const clear = (): void => {
+        if (this.inFlight === entry) this.inFlight = undefined;
+      };
+      done.then(clear, clear);
+      pending = done;
+    }
+    try {
+      const result = await pending;
+      return outcomeError(result.host, inTx, err, sent);
+    } catch (e) {
+      return e;
+    }
+  }
+
+  /** One "is it still the writer?" check per failing connection, shared by calls failing together. */
+  private roleCheck(conn: PhysicalConnection): Promise<boolean> {
+    const running = this.checking;
+    if (running !== undefined && running.conn === conn) return running.result;
+    const result = confirmedNotWriter(this.service, conn, this.instanceOf(conn), this.internalQueryBoundMs());
+    const entry = { conn, result };
+    this.checking = entry;
+    const clear = (): void => {
+      if (this.checking === entry) this.checking = undefined;
+    };
+    void result.then(clear);
+    return result;
+  }
+
+  /** One failover of the logical connection: find a replacement and switch to it. */
+  private async failOver(
+    failedConn: PhysicalConnection | undefined,
+    kind: ErrorKind,
+    cause: unknown,
+    inTx: boolean,
+  ): Promise<FailoverResult> {
+    const s = this.service;
+    try {
+      if (failedConn !== undefined && (inTx || failedConn.inTransaction())) {
+        await rollbackQuietly(failedConn, Math.min(ROLLBACK_TIMEOUT_MS, s.config.options.failoverTimeoutMs));
+      }
+      const result = await this.findReplacement(this.instanceOf(failedConn) ?? s.currentHost, kind, cause);
+      try {
+        s.setAvailability(availabilityKeys(result.host), 'available');
+        await this.afterFound(result);
+        // Restored last, so no internal query runs inside the user's session settings.
+        await restoreSession(s, result.conn, failedConn);
+        await s.setCurrentConnection(result.conn, result.host);
+      } catch (e) {
+        await closeQuietly(result.conn);
+        throw e;
+      }
+      this.known = { conn: result.conn, host: result.host };
+      if (failedConn !== undefined) (this.replaced ??= new WeakSet()).add(failedConn);
+      return result;
+    } catch (e) {
+      if (e instanceof ConfigurationError) throw e;
+      const failed = this.asFailed(e, cause);
+      this.failure = failed;
+      failedConn?.abort();
+      s.notifyFailoverFailed?.(failedConn, failed);
+      throw failed;
+    }
+  }
+
+  /** Run the plugin's search for `current`'s replacement, bounded by failoverTimeoutMs. */
+  private async findReplacement(
+    current: HostInfo | undefined,
+    kind: ErrorKind,
+    cause: unknown,
+  ): Promise<FailoverResult> {
+    const s = this.service;
+    const problem = hostPatternProblem(s, s.dialect);
+    if (problem !== undefined) throw problem;
+    const options = s.config.options;
+    const onWriter = this.mode === 'strict-writer' || current?.role === 'writer';
+    const failedHost = topologyEntryFor(current, this.clusterHosts(), onWriter);
+    if (failedHost !== undefined && kind === 'network')
+      s.setAvailability(availabilityKeys(failedHost), 'unavailable');
+    if (this.isReleased) throw new FailoverFailedError('the connection was ended', { cause });
+    const stop = new AbortController();
+    const onRelease = (): void => stop.abort();
+    const released = (this.releasedCtl ??= new AbortController()).signal;
+    released.addEventListener('abort', onRelease, { once: true });
+    const timer = setTimeout(() => stop.abort(), options.failoverTimeoutMs);
+    timer.unref();
+    const ctx: FailoverContext = {
+      service: s,
+      mode: this.mode,
+      failedHost,
+      deadline: new Deadline(options.failoverTimeoutMs),
+      signal: stop.signal,
+      readerSelector: this.readerSelector,
+    };
+    try {
+      return await this.search(ctx);
+    } catch (e) {
+      if (released.aborted)
+        throw new FailoverFailedError('the connection was ended during failover', { cause });
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      released.removeEventListener('abort', onRelease);
+    }
+  }
+
+  private asFailed(e: unknown, cause: unknown): FailoverFailedError | ConfigurationError {
+    if (e instanceof FailoverFailedError || e instanceof ConfigurationError) return e;
+    const detail = e instanceof Error ? e.message : String(e);
+    const where =
+      this.service.currentHost !== undefined ? ` (from ${hostKey(this.service.currentHost)})` : '';
+    return new FailoverFailedError(
+      `no ${this.mode === 'strict-writer' ? this.writerWord : 'instance'} could be reached within failoverTimeoutMs=${this.service.config.options.failoverTimeoutMs} ms${where}: ${detail}`,
+      { cause },
+    );
+  }
+
+  private unusable(): FailoverFailedError {
+    return new FailoverFailedError(
+      'an earlier failover failed; this connection cannot be used any more, open a new one',
+      { cause: this.failure },
+    );
+  }
+}
