@@ -153,8 +153,11 @@ export function topologyBlindFailover(): {
   factories: PluginFactory[];
   service: () => PluginService | undefined;
   blinded: () => number;
+  /** Completed failovers (each switches the logical connection once). */
+  switches: () => number;
 } {
   let blinded = 0;
+  let switches = 0;
   let seen: PluginService | undefined;
   const factory: PluginFactory = {
     ...failoverPluginFactory,
@@ -167,6 +170,12 @@ export function topologyBlindFailover(): {
               return Promise.reject(new Error('injected: the topology read did not conclude'));
             };
           }
+          if (key === 'setCurrentConnection') {
+            return (...args: Parameters<PluginService['setCurrentConnection']>) => {
+              switches++;
+              return target.setCurrentConnection(...args);
+            };
+          }
           const value: unknown = Reflect.get(target, key, target);
           return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
         },
@@ -175,7 +184,7 @@ export function topologyBlindFailover(): {
       return failoverPluginFactory.create(view);
     },
   };
-  return { factories: [factory], service: () => seen, blinded: () => blinded };
+  return { factories: [factory], service: () => seen, blinded: () => blinded, switches: () => switches };
 }
 
 /**
@@ -196,8 +205,13 @@ export async function expectBlindConnectionFailsOver(
   // Every session of the writer is reset; new ones are accepted at once.
   cluster.partition(writer, { mode: 'reset' });
   cluster.heal(writer);
-  const err = await rejection(c.query('SELECT 1'));
-  expect(err).toBeInstanceOf(TransactionResolutionUnknownError);
+  // Three calls fail together: one late topology read, one failover, three outcomes.
+  const outcomes = await Promise.allSettled([c.query('SELECT 1'), c.query('SELECT 2'), c.query('SELECT 3')]);
+  for (const o of outcomes) {
+    expect(o.status).toBe('rejected');
+    if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(TransactionResolutionUnknownError);
+  }
+  expect(blind.switches()).toBe(1);
   expect(blind.service()!.hosts().length).toBeGreaterThan(0);
   return writer;
 }

@@ -221,7 +221,6 @@ export abstract class FailoverPluginBase implements Plugin {
 
   /** mayFailOver, after learning the topology late when only the topology was missing. */
   private async mayFailOverLearning(kind: ErrorKind): Promise<boolean> {
-    if (this.mayFailOver(kind)) return true;
     if (!this.triggers(kind) || this.failure !== undefined) return false;
     if (this.learning === undefined) {
       const learning = this.learnLate().catch(() => undefined);
@@ -256,6 +255,7 @@ export abstract class FailoverPluginBase implements Plugin {
     inTx: boolean,
     sent: boolean,
     knownKind?: ErrorKind,
+    learnt = false,
   ): Promise<unknown> {
     const joinable = this.inFlight !== undefined && this.inFlight.failed === conn;
     if (!joinable && conn !== undefined && this.replaced?.has(conn) === true) {
@@ -265,8 +265,13 @@ export abstract class FailoverPluginBase implements Plugin {
       if (host !== undefined && this.failure === undefined) return outcomeError(host, inTx, err, sent);
     }
     const kind = knownKind ?? this.service.classify(err);
-    if (!joinable && !(await this.mayFailOverLearning(kind))) return err;
-    if (joinable && !this.mayFailOver(kind)) return err;
+    if (!this.mayFailOver(kind)) {
+      // Only the topology may be missing: read it, then decide again from the state as it is
+      // then (calls failing together must still join one failover; nothing here may await
+      // between seeing no failover in flight and starting one).
+      if (joinable || learnt || !(await this.mayFailOverLearning(kind))) return err;
+      return this.errorFor(err, conn, inTx, sent, kind, true);
+    }
     if (this.failure !== undefined) return this.unusable();
     let pending = joinable ? this.inFlight?.done : undefined;
     if (pending === undefined && kind === 'read-only' && conn !== undefined) {
