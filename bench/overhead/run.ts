@@ -7,6 +7,7 @@
  * side in time, and the median of those ratios is reported (robust against a busy machine),
  * with the median ops/s. Then heap bytes per open connection (median of interleaved runs).
  * Clients connect straight to each engine's address, bypassing the emulator's proxy.
+ * Last, the TLS row (tls.ts): raw against aurora-ha on clusters serving TLS only.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import type { EmulatedCluster } from '../../src/emulator.js';
 import { startClusterOrExplain, EngineMissingError } from '../failover/start-cluster.js';
 import { dispatchCost } from './dispatch.js';
 import { median, throughput } from './measure.js';
+import { benchTls } from './tls.js';
 import type { BenchClient, Target, Variant, VariantKind } from './variants.js';
 import { VARIANT_KINDS, mysqlTarget, mysqlVariant, pgTarget, pgVariant } from './variants.js';
 
@@ -195,8 +197,8 @@ async function main(): Promise<void> {
       pgVariants[kind] = pgVariant(pgCluster, pgAt, kind);
       myVariants[kind] = mysqlVariant(mysqlCluster, myAt, kind);
     }
-    // BENCH_PARTS=throughput,dispatch,heap (default: all) selects the parts to run.
-    const parts = process.env.BENCH_PARTS ?? 'throughput,dispatch,heap';
+    // BENCH_PARTS=throughput,dispatch,heap,tls (default: all) selects the parts to run.
+    const parts = process.env.BENCH_PARTS ?? 'throughput,dispatch,heap,tls';
     if (parts.includes('throughput')) {
       await benchEngine('postgres', pgVariants);
       await benchEngine('mysql', myVariants);
@@ -219,6 +221,14 @@ async function main(): Promise<void> {
     if (parts.includes('heap')) {
       await benchHeap('postgres', pgAt, pgCluster.instanceHostPattern);
       await benchHeap('mysql', myAt, mysqlCluster.instanceHostPattern);
+    }
+    if (parts.includes('tls')) {
+      const tlsClusters = await Promise.all([
+        startClusterOrExplain({ engine: 'postgres', instances: 1, tls: true }),
+        startClusterOrExplain({ engine: 'mysql', instances: 1, tls: true }),
+      ]);
+      clusters.push(...tlsClusters);
+      for (const c of tlsClusters) await benchTls(c, ROUNDS, SLICE_MS);
     }
     console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {

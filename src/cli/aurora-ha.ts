@@ -3,15 +3,25 @@
  * endpoints (Aurora names for this process, loopback addresses for other processes) and
  * reads control commands on stdin until `quit`, end of input or SIGINT/SIGTERM.
  */
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startCluster } from '../emulator/cluster.js';
 import type { EmulatedEngine, EmulatedFlavor } from '../emulator/engine.js';
-import type { EmulatedCluster, FailoverOptions, InstanceEndpoint, PartitionMode } from '../emulator/types.js';
+import type {
+  BadCertificateKind,
+  ClusterTls,
+  EmulatedCluster,
+  FailoverOptions,
+  InstanceEndpoint,
+  PartitionMode,
+} from '../emulator/types.js';
 
 const USAGE = `usage: aurora-ha emulator [--engine postgres|mysql] [--instances N] [--flavor aurora|multi-az]
                           [--dns-lag-ms N] [--promotion-delay-ms N] [--max-connections N]
-                          [--cluster-id ID] [--region R] [--verbose]`;
+                          [--cluster-id ID] [--region R] [--tls] [--verbose]`;
 
 const COMMANDS = `commands (instances by number or id):
   failover [N] [silent] [keep-down]
@@ -26,6 +36,8 @@ const COMMANDS = `commands (instances by number or id):
   hold N | release N      freeze a reader's replay (it keeps reporting the old topology
                           through a failover) / let it replay and follow the writer again
   add-reader | remove-reader N
+  bad-cert N [unknown-ca|wrong-name] | good-cert N
+                          (--tls) N serves a certificate clients must refuse / the good one
   topology | timeline | help | quit`;
 
 class UsageError extends Error {}
@@ -56,14 +68,21 @@ function table(instances: InstanceEndpoint[]): string {
     .join('\n');
 }
 
-function describe(cluster: EmulatedCluster): string {
+function describe(cluster: EmulatedCluster, caFile: string | undefined): string {
   const { user, password, database } = cluster.credentials;
+  const tls = caFile
+    ? [
+        `  tls              required; trust the CA in ${caFile}`,
+        '                   (by address: set servername / the instance name for hostname checks)',
+      ]
+    : [];
   return [
     `emulated ${cluster.engine} cluster (${cluster.flavor})`,
     `  writer endpoint  ${cluster.writerEndpoint.host}:${cluster.writerEndpoint.port}`,
     `  reader endpoint  ${cluster.readerEndpoint.host}:${cluster.readerEndpoint.port}`,
     `  host pattern     ${cluster.instanceHostPattern}`,
     `  credentials      user=${user} password=${password} database=${database}`,
+    ...tls,
     'instances (names resolve inside this process only; other processes use the addresses):',
     table(cluster.instances()),
   ].join('\n');
@@ -89,6 +108,11 @@ function failoverArgs(cluster: EmulatedCluster, args: string[]): FailoverOptions
     else throw new UsageError(`unexpected "${arg}" (failover [N] [${FAILOVER_FLAGS.join('] [')}])`);
   }
   return opts;
+}
+
+function tlsOf(cluster: EmulatedCluster): ClusterTls {
+  if (!cluster.tls) throw new UsageError('the cluster serves no TLS (start it with --tls)');
+  return cluster.tls;
 }
 
 async function runCommand(cluster: EmulatedCluster, line: string): Promise<'quit' | undefined> {
@@ -147,6 +171,15 @@ async function runCommand(cluster: EmulatedCluster, line: string): Promise<'quit
     case 'remove-reader':
       await cluster.removeReader(instanceId(cluster, a));
       break;
+    case 'bad-cert':
+      await tlsOf(cluster).serveBadCertificate(
+        instanceId(cluster, a),
+        oneOf<BadCertificateKind>(b, 'kind', ['unknown-ca', 'wrong-name'], 'unknown-ca'),
+      );
+      break;
+    case 'good-cert':
+      await tlsOf(cluster).serveGoodCertificate(instanceId(cluster, a));
+      break;
     case 'topology':
       console.log(table(cluster.topology()));
       return undefined;
@@ -178,6 +211,7 @@ async function emulator(argv: string[]): Promise<number> {
       'max-connections': { type: 'string' },
       'cluster-id': { type: 'string' },
       region: { type: 'string' },
+      tls: { type: 'boolean' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -198,12 +232,21 @@ async function emulator(argv: string[]): Promise<number> {
       : { maxConnections: intOption(values['max-connections'], 'max-connections', 0) }),
     ...(values['cluster-id'] ? { clusterId: values['cluster-id'] } : {}),
     ...(values.region ? { region: values.region } : {}),
+    tls: values.tls ?? false,
     verbose: values.verbose ?? false,
   });
-  console.log(`${describe(cluster)}\nstarted in ${Date.now() - started} ms; type "help" for commands`);
+  // Other processes trust the cluster's throw-away CA from this file (removed on stop).
+  const caFile = cluster.tls
+    ? join(tmpdir(), `aurora-ha-${cluster.instanceHostPattern.split('.')[1] ?? 'cluster'}-ca.pem`)
+    : undefined;
+  if (caFile && cluster.tls) await writeFile(caFile, cluster.tls.ca, { mode: 0o644 });
+  console.log(
+    `${describe(cluster, caFile)}\nstarted in ${Date.now() - started} ms; type "help" for commands`,
+  );
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopping ??= cluster.stop());
+  const stop = (): Promise<void> =>
+    (stopping ??= cluster.stop().finally(() => (caFile ? rm(caFile, { force: true }) : undefined)));
   const onSignal = (): void => {
     void stop().then(() => process.exit(0));
   };

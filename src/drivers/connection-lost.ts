@@ -25,7 +25,79 @@ export const SOCKET_ERROR_CODES: ReadonlySet<string> = new Set([
   'EAI_AGAIN',
 ]);
 
-/** Weak: marks live only as long as the error objects themselves. */
+/**
+ * OpenSSL's certificate verification results as Node reports them in `code` (X509_V_ERR_*
+ * without the prefix), and Node's own hostname check. A certificate error says the peer is
+ * not the server the client was told to trust: nothing a retry, a reconnect or a failover can
+ * fix, and never a sign that the host is down.
+ */
+export const CERTIFICATE_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_TLS_CERT_ALTNAME_FORMAT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CRL_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+  'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'EMAIL_MISMATCH',
+  'IP_ADDRESS_MISMATCH',
+]);
+
+/** Node's code of an error whose `code` a driver replaced (mysql2's HANDSHAKE_SSL_ERROR). */
+const originalCodes = new WeakMap<object, string>();
+
+/** Record the code `err` had before a driver overwrote it (see mysql2-tls.ts). */
+export function rememberOriginalCode(err: unknown, code: string): void {
+  if (typeof err === 'object' && err !== null && !originalCodes.has(err)) originalCodes.set(err, code);
+}
+
+/** The code `err` had before a driver overwrote it, else its current code. */
+export function originalErrorCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null) {
+    const original = originalCodes.get(err);
+    if (original !== undefined) return original;
+  }
+  return errorCode(err);
+}
+
+/**
+ * True when `err`, or an error it wraps (`cause`, a few levels), is a certificate
+ * verification failure, decided by Node's code (pg passes Node's error through; mysql2
+ * overwrites the code, which its adapter records first).
+ */
+export function isCertificateError(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
+    const code = originalErrorCode(current);
+    if (code !== undefined && CERTIFICATE_ERROR_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Weak: marks live as long as the error objects themselves. */
 const lostConnectionErrors = new WeakSet<object>();
 
 /** Record that `err` was reported because the driver's socket is gone. */
@@ -49,7 +121,7 @@ export function errorCode(err: unknown): string | undefined {
  * errors) carries a socket error code.
  */
 export function hasSocketErrorCode(err: unknown): boolean {
-  const code = errorCode(err);
+  const code = originalErrorCode(err);
   if (code !== undefined && SOCKET_ERROR_CODES.has(code)) return true;
   if (err instanceof AggregateError) return err.errors.some((inner) => hasSocketErrorCode(inner));
   return false;

@@ -82,6 +82,13 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Cancels the attempt (the half-open socket is destroyed). */
   signal?: AbortSignal;
+  /**
+   * When `host.host` is an IP address (a probe of the instance behind a cluster endpoint): the
+   * name the server's certificate must carry, so TLS hostname verification still runs (pg:
+   * `ssl.servername`; mysql2: `host` is the name, the socket goes to the address). Ignored
+   * without the user's `ssl` option. docs/tls.md.
+   */
+  tlsServerName?: string;
 }
 
 /** Engine-specific glue; one instance per driver module, stateless. */

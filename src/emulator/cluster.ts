@@ -20,7 +20,9 @@ import {
 } from './engine.js';
 import { FaultProxy } from './fault-proxy.js';
 import { chownTree, emulatorTempRoot, startWatchdog, trackDir, untrackDir } from './processes.js';
+import { ClusterTlsFiles } from './tls/cluster-tls.js';
 import type {
+  ClusterTls,
   Credentials,
   EmulatedCluster,
   Endpoint,
@@ -101,6 +103,7 @@ class Cluster implements EmulatedCluster {
   private background: Promise<unknown> = Promise.resolve();
   private stopped = false;
   private topologyWrites: Promise<void> = Promise.resolve();
+  private tlsFiles: ClusterTlsFiles | undefined;
 
   constructor(
     readonly engine: EmulatedEngine,
@@ -111,7 +114,7 @@ class Cluster implements EmulatedCluster {
     private readonly opts: Required<
       Pick<
         StartClusterOptions,
-        'dnsLagMs' | 'promotionDelayMs' | 'region' | 'clusterId' | 'verbose' | 'maxConnections'
+        'dnsLagMs' | 'promotionDelayMs' | 'region' | 'clusterId' | 'verbose' | 'maxConnections' | 'tls'
       >
     >,
   ) {
@@ -124,8 +127,18 @@ class Cluster implements EmulatedCluster {
 
   // ---- start -------------------------------------------------------------------------
 
+  get tls(): ClusterTls | undefined {
+    return this.tlsFiles;
+  }
+
   async start(count: number): Promise<void> {
     this.stopWatchdog = startWatchdog(this.workDir);
+    if (this.opts.tls) {
+      this.tlsFiles = await ClusterTlsFiles.create(this.workDir, this.domain, {
+        check: (id) => void this.node(id),
+        reload: (id) => this.reloadTls(id),
+      });
+    }
     const created: Node[] = [];
     for (let i = 0; i < count; i++) created.push(await this.createNode(i === 0 ? 'writer' : 'reader'));
     this.unregisterDns = registerNames((name) => this.resolve(name));
@@ -172,6 +185,7 @@ class Cluster implements EmulatedCluster {
     });
     proxy.setEngineUp(false);
     await proxy.start();
+    const tls = await this.tlsFiles?.instanceFiles(id);
     const node: Node = {
       index,
       inst: {
@@ -179,6 +193,7 @@ class Cluster implements EmulatedCluster {
         address: this.plan.internalAddress(index),
         port: this.plan.port,
         dir: join(this.workDir, id),
+        ...(tls ? { tls } : {}),
       },
       host: `${id}.${this.domain}`,
       publicAddress,
@@ -596,6 +611,15 @@ class Cluster implements EmulatedCluster {
     });
   }
 
+  /** A running instance loads its rewritten certificate files; a down one reads them when it starts. */
+  private reloadTls(id: string): Promise<void> {
+    return this.serial(async () => {
+      const node = this.node(id);
+      if (node.role !== 'down') await this.backend.reloadTls?.(node.inst);
+      this.log(`${id}: certificate files reloaded`);
+    });
+  }
+
   // ---- views -------------------------------------------------------------------------
 
   private endpointOf(node: Node): InstanceEndpoint {
@@ -673,6 +697,9 @@ export async function startCluster(options: StartClusterOptions): Promise<Emulat
       `engine must be "postgres" or "mysql" (got ${String(options.engine)})`,
     );
   }
+  if (options.tls !== undefined && typeof options.tls !== 'boolean') {
+    throw new AuroraHaError('EMULATOR_OPTIONS', `tls must be true or false (got ${String(options.tls)})`);
+  }
   const flavor = options.flavor ?? 'aurora';
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   if (
@@ -692,6 +719,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Emulat
     region: options.region ?? 'us-east-1',
     clusterId: (options.clusterId ?? randomClusterId()).toLowerCase(),
     verbose: options.verbose ?? false,
+    tls: options.tls === true,
   };
   for (let attempt = 0; ; attempt++) {
     const workDir = await mkdtemp(join(emulatorTempRoot(), `aurora-ha-${randomBytes(2).toString('hex')}-`));
@@ -704,6 +732,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Emulat
         flavor,
         workDir,
         maxConnections,
+        tls: opts.tls,
         ...DEFAULT_CREDENTIALS,
       });
       let plan = randomPlan();

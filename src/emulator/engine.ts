@@ -16,6 +16,16 @@ export interface BackendInstance {
   readonly port: number;
   /** Private directory for this instance (data dir, socket, logs). */
   readonly dir: string;
+  /** Set when the cluster serves TLS (`tls: true`): this instance's certificate files. */
+  readonly tls?: InstanceTlsFiles;
+}
+
+/** Certificate files of one instance (PEM); rewritten in place by the certificate faults. */
+export interface InstanceTlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** The cluster's CA, trusted on the engines' own replication legs. */
+  readonly caFile: string;
 }
 
 /** What the control plane writes into the writer's metadata so Aurora's SQL answers truthfully. */
@@ -36,6 +46,8 @@ export interface BackendOptions {
   flavor: EmulatedFlavor;
   /** Client connections each instance accepts (max_connections). Default DEFAULT_MAX_CONNECTIONS. */
   maxConnections?: number;
+  /** Serve TLS only (`tls: true`): plain client connections are refused. */
+  tls?: boolean;
   /** Root of this cluster's temp files. */
   workDir: string;
   /** Test user created on the writer (not a superuser / without READ ONLY ADMIN). */
@@ -86,4 +98,9 @@ export interface EngineBackend {
   pauseReplay?(inst: BackendInstance): Promise<void>;
   /** Apply replication again after pauseReplay. */
   resumeReplay?(inst: BackendInstance): Promise<void>;
+  /**
+   * Load the instance's certificate files again (they were rewritten); resolves once new
+   * client sessions get the new certificate. Only called when the cluster serves TLS.
+   */
+  reloadTls?(inst: BackendInstance): Promise<void>;
 }

@@ -24,8 +24,34 @@ export interface StartClusterOptions {
    * session about 1.2 MB more (docs/emulator.md, *Connection headroom*).
    */
   maxConnections?: number;
+  /**
+   * Serve TLS only, like RDS with `rds.force_ssl` / `require_secure_transport`: a throw-away CA
+   * signs a certificate naming every cluster, reader and instance name (present and future);
+   * clients trust `cluster.tls.ca`. Plain client connections are refused. Needs the `openssl`
+   * binary. Default false (docs/tls.md).
+   */
+  tls?: boolean;
   /** Log engine output and control-plane events to stderr. */
   verbose?: boolean;
+}
+
+/** What is wrong with a certificate served by `tls.serveBadCertificate`. */
+export type BadCertificateKind = 'unknown-ca' | 'wrong-name';
+
+/** The TLS side of a cluster started with `tls: true`. */
+export interface ClusterTls {
+  /** PEM of the throw-away CA that signed every certificate the cluster serves (pass it as `ca`). */
+  readonly ca: string;
+  /** DNS names on the server certificate (one wildcard per name family). */
+  readonly names: readonly string[];
+  /**
+   * Fault: instance `id` serves a certificate a correct client refuses (`unknown-ca`, the
+   * default: the right names signed by another CA; `wrong-name`: the cluster's CA, other
+   * names) to new sessions; open sessions keep theirs. Resolves once new sessions get it.
+   */
+  serveBadCertificate(id: string, kind?: BadCertificateKind): Promise<void>;
+  /** Ends serveBadCertificate: new sessions get the cluster's good certificate again. */
+  serveGoodCertificate(id: string): Promise<void>;
 }
 
 export interface Endpoint {
@@ -103,6 +129,8 @@ export interface EmulatedCluster {
   instances(): InstanceEndpoint[];
   /** Credentials of the non-superuser test user. */
   readonly credentials: Credentials;
+  /** The cluster's CA and certificate faults when started with `tls: true`; undefined otherwise. */
+  readonly tls: ClusterTls | undefined;
   /** Instance host pattern, e.g. `?.abc123.us-east-1.rds.amazonaws.com`. */
   readonly instanceHostPattern: string;
   /** Writer dies (or steps down); best reader promoted after promotionDelayMs; returns when the new writer accepts writes. */

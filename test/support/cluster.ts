@@ -41,16 +41,37 @@ export function pgConfig(
   password: string;
   database: string;
   connectionTimeoutMillis: number;
+  ssl?: { ca: string };
 } {
   const { user, password, database } = cluster.credentials;
-  return { host, port: cluster.writerEndpoint.port, user, password, database, connectionTimeoutMillis: 5000 };
+  // a TLS-only cluster (tls: true) is reached over TLS, trusting its CA
+  const ssl = cluster.tls ? { ssl: { ca: cluster.tls.ca } } : {};
+  return {
+    host,
+    port: cluster.writerEndpoint.port,
+    user,
+    password,
+    database,
+    connectionTimeoutMillis: 5000,
+    ...ssl,
+  };
 }
 
 /** `mysql2` connection options for the cluster's test user on `host` (default: the writer endpoint). */
 export function mysqlConfig(
   cluster: EmulatedCluster,
   host: string = cluster.writerEndpoint.host,
-): { host: string; port: number; user: string; password: string; database: string; connectTimeout: number } {
+): {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  connectTimeout: number;
+  ssl?: { ca: string };
+} {
   const { user, password, database } = cluster.credentials;
-  return { host, port: cluster.writerEndpoint.port, user, password, database, connectTimeout: 5000 };
+  // a TLS-only cluster (tls: true) is reached over TLS, trusting its CA
+  const ssl = cluster.tls ? { ssl: { ca: cluster.tls.ca } } : {};
+  return { host, port: cluster.writerEndpoint.port, user, password, database, connectTimeout: 5000, ...ssl };
 }

@@ -2,6 +2,7 @@
  * The `mysql2` driver adapter (callback `Connection` as the native object): bounded,
  * abortable connect with host/port replaced, code-based classification, session state.
  */
+import net from 'node:net';
 import mysql from 'mysql2';
 import type { Connection, ConnectionOptions } from 'mysql2';
 import type { ConnectOptions, DriverAdapter, PhysicalConnection } from '../driver.js';
@@ -12,6 +13,7 @@ import { abortError } from '../connection-lost.js';
 import { connectBounded } from '../bounded-connect.js';
 import { classifyMysql2Error } from './mysql2-errors.js';
 import { Mysql2PhysicalConnection } from './mysql2-physical-connection.js';
+import { keepTlsErrorCodes } from './mysql2-tls.js';
 import {
   parseSessionRow,
   readSessionSql,
@@ -27,12 +29,22 @@ export function mysql2ConfigForHost(
   driverConfig: ConnectionOptions,
   host: HostInfo,
   timeoutMs?: number,
+  tlsServerName?: string,
 ): ConnectionOptions {
   const config: ConnectionOptions = { ...driverConfig, host: host.host, port: host.port };
   delete config.socketPath;
+  // mysql2 checks the certificate against `host` only (never for an address): connecting to an
+  // address for a name (ConnectOptions.tlsServerName), `host` is the name and the socket goes
+  // to the address.
+  const byName = tlsServerName !== undefined && driverConfig.ssl !== undefined;
+  if (byName) {
+    config.host = tlsServerName;
+    config.stream = () => net.connect({ host: host.host, port: host.port });
+  }
   if (typeof driverConfig.uri === 'string' && driverConfig.uri !== '') {
     const url = parseUri(driverConfig.uri);
-    url.hostname = host.host.includes(':') ? `[${host.host}]` : host.host;
+    const name = byName ? tlsServerName : host.host;
+    url.hostname = name.includes(':') ? `[${name}]` : name;
     url.port = String(host.port);
     config.uri = url.toString();
   }
@@ -91,7 +103,10 @@ async function connectMysql2(
 ): Promise<Mysql2PhysicalConnection> {
   if (options.signal?.aborted === true)
     throw abortError(`Connect to ${hostKey(host)} aborted`, options.signal.reason);
-  const native = mysql.createConnection(mysql2ConfigForHost(driverConfig, host, options.timeoutMs));
+  const native = mysql.createConnection(
+    mysql2ConfigForHost(driverConfig, host, options.timeoutMs, options.tlsServerName),
+  );
+  keepTlsErrorCodes(native);
   const conn = new Mysql2PhysicalConnection(host, native);
   // mysql2's connectTimeout covers TCP + handshake; the bound here also covers authentication.
   const handshake = (): Promise<void> =>

@@ -2,7 +2,12 @@
  * Classification of `mysql2` errors by errno / code (never by message text).
  */
 import type { ErrorKind, PhysicalConnection } from '../driver.js';
-import { errorCode, hasSocketErrorCode, isMarkedConnectionLost } from '../connection-lost.js';
+import {
+  errorCode,
+  hasSocketErrorCode,
+  isCertificateError,
+  isMarkedConnectionLost,
+} from '../connection-lost.js';
 
 /**
  * Client-side "server gone" numbers (2002 can't connect socket, 2003 can't connect TCP,
@@ -40,6 +45,8 @@ function isFatal(err: unknown): boolean {
 }
 
 /**
+ * - other, first of all: a certificate verification failure (isCertificateError), which
+ *   mysql2 reports as a fatal HANDSHAKE_SSL_ERROR: the server answered, it is not trusted.
  * - login: 1045. read-only: 1290 / 1836.
  * - network: the errnos above, PROTOCOL_* connection codes, socket codes, and any error
  *   mysql2 flags `fatal` (it only does so when the connection cannot be used any more),
@@ -47,6 +54,8 @@ function isFatal(err: unknown): boolean {
  * - other: everything else.
  */
 export function classifyMysql2Error(err: unknown, conn?: PhysicalConnection): ErrorKind {
+  // A refused certificate (mysql2 flags it fatal): the host is up, trust is missing.
+  if (isCertificateError(err)) return 'other';
   const n = errno(err);
   if (n !== undefined && LOGIN_ERRNOS.has(n)) return 'login';
   if (n !== undefined && READ_ONLY_ERRNOS.has(n)) return 'read-only';

@@ -21,7 +21,7 @@ async function connectPg(
 ): Promise<PgPhysicalConnection> {
   if (options.signal?.aborted === true)
     throw abortError(`Connect to ${hostKey(host)} aborted`, options.signal.reason);
-  const client = new pg.Client(pgConfigForHost(driverConfig, host));
+  const client = new pg.Client(pgConfigForHost(driverConfig, host, options.tlsServerName));
   // Listeners (error included) are attached before the socket exists.
   const conn = new PgPhysicalConnection(host, client);
   return connectBounded(conn, () => client.connect(), options);

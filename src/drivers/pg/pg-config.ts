@@ -4,6 +4,7 @@
  * fields, so the host part of the connection string itself is rewritten (and `host` /
  * `port` query parameters removed) rather than only setting `host` / `port` beside it.
  */
+import { isIP } from 'node:net';
 import type { ClientConfig } from 'pg';
 import type { HostInfo } from '../../hosts/host-info.js';
 
@@ -37,8 +38,55 @@ export function replaceConnectionStringHost(connectionString: string, host: stri
   return `${scheme}${auth}${formatHost(host)}:${port}${dropHostParams(rest)}`;
 }
 
-export function pgConfigForHost(driverConfig: ClientConfig, host: HostInfo): ClientConfig {
+/** The host the user configured (`host`, else the first host of `connectionString`). */
+function configuredHost(driverConfig: ClientConfig): string | undefined {
+  if (typeof driverConfig.connectionString === 'string') {
+    const m = URL_SHAPE.exec(driverConfig.connectionString);
+    const first = m?.[3]?.split(',')[0];
+    if (first !== undefined && first !== '') {
+      const bracketed = /^\[([^\]]*)\]/.exec(first);
+      return decodeURIComponent(bracketed ? (bracketed[1] ?? '') : (first.split(':')[0] ?? ''));
+    }
+  }
+  return typeof driverConfig.host === 'string' ? driverConfig.host : undefined;
+}
+
+/**
+ * The user's `ssl` object for `target`. An explicit `servername` names the host the user
+ * configured; on any other host (an instance after failover, a reader, a probe) it would point
+ * TLS's hostname check at the wrong name, so it follows the host: the host's name, or — for an
+ * IP address, which SNI cannot carry — no servername, so Node checks the certificate against
+ * that address and a certificate without it is refused (never accepted by a stale name).
+ * pg itself sets `servername` to the host for names; this also covers addresses.
+ */
+export function sslForHost(
+  ssl: ClientConfig['ssl'],
+  userHost: string | undefined,
+  target: string,
+): ClientConfig['ssl'] {
+  if (typeof ssl !== 'object' || ssl === null || !('servername' in ssl)) return ssl;
+  if (userHost !== undefined && userHost.toLowerCase() === target.toLowerCase()) return ssl;
+  const rest = { ...ssl };
+  delete rest.servername;
+  return isIP(target) === 0 ? { ...rest, servername: target } : rest;
+}
+
+/**
+ * `tlsServerName`: when connecting to an address, the name its certificate must carry
+ * (ConnectOptions.tlsServerName); pg keeps a `servername` it is given for an IP host.
+ */
+export function pgConfigForHost(
+  driverConfig: ClientConfig,
+  host: HostInfo,
+  tlsServerName?: string,
+): ClientConfig {
   const config: ClientConfig = { ...driverConfig, host: host.host, port: host.port };
+  if (driverConfig.ssl !== undefined) {
+    config.ssl = sslForHost(driverConfig.ssl, configuredHost(driverConfig), host.host);
+  }
+  if (tlsServerName !== undefined && config.ssl !== undefined && config.ssl !== false) {
+    config.ssl = { ...(typeof config.ssl === 'object' ? config.ssl : {}), servername: tlsServerName };
+  }
   if (typeof driverConfig.connectionString === 'string' && driverConfig.connectionString !== '') {
     config.connectionString = replaceConnectionStringHost(
       driverConfig.connectionString,

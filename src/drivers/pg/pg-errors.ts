@@ -2,7 +2,12 @@
  * Classification of `pg` errors by SQLSTATE / Node error code (never by message text).
  */
 import type { ErrorKind, PhysicalConnection } from '../driver.js';
-import { errorCode, hasSocketErrorCode, isMarkedConnectionLost } from '../connection-lost.js';
+import {
+  errorCode,
+  hasSocketErrorCode,
+  isCertificateError,
+  isMarkedConnectionLost,
+} from '../connection-lost.js';
 
 /**
  * Connection exceptions (08) and system errors (58). Not 53 (insufficient resources, e.g. 53300
@@ -19,12 +24,16 @@ function isSqlState(code: string): boolean {
 }
 
 /**
+ * - other, first of all: a certificate verification failure (isCertificateError).
  * - network: SQLSTATE 08*, 58*, 57P01-03; socket codes; errors pg raised through
  *   its connection-lost path (marked by the physical connection, they carry no code);
  *   any uncoded error on a connection that is already closed.
  * - login: 28000 / 28P01. read-only: 25006. other: everything else.
  */
 export function classifyPgError(err: unknown, conn?: PhysicalConnection): ErrorKind {
+  // A refused certificate reaches pg's transport error path (and is marked lost there): the
+  // server answered, it is not trusted. Not a network error.
+  if (isCertificateError(err)) return 'other';
   // Socket codes first: 'EPIPE' also has the shape of an SQLSTATE.
   if (hasSocketErrorCode(err)) return 'network';
   const code = errorCode(err);

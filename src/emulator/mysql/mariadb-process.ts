@@ -23,6 +23,8 @@ export interface MariadbProcessSpec {
   readonly serverId: number;
   /** --max-connections. */
   readonly maxConnections: number;
+  /** TLS only (`require_secure_transport`) with these certificate files; the unix socket stays open to the admin. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
 }
 
 const live = new Set<ChildProcess>();
@@ -82,6 +84,16 @@ function commandLine(spec: MariadbProcessSpec, readOnly: boolean): string[] {
     // mariadbd lowers max_connections to fit this; the default is too low for thousands
     `--open-files-limit=${Math.max(10_000, spec.maxConnections * 5)}`,
   ];
+  if (spec.tls) {
+    args.push(
+      `--ssl-cert=${spec.tls.certFile}`,
+      `--ssl-key=${spec.tls.keyFile}`,
+      `--ssl-ca=${spec.tls.caFile}`,
+      '--tls-version=TLSv1.2,TLSv1.3',
+      // every TCP client (replicas and the metadata proxy included) must use TLS; unix sockets count as secure
+      '--require-secure-transport=ON',
+    );
+  }
   const account = engineAccount();
   if (account) args.push(`--user=${account.name}`);
   return args;

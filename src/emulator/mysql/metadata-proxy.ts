@@ -1,15 +1,24 @@
 /**
  * A small MySQL-protocol-aware TCP proxy in front of one mariadbd. It streams every byte
  * unchanged except:
- *   - the server greeting: CLIENT_SSL and CLIENT_COMPRESS are cleared, so the stream stays
- *     plain MySQL packets we can frame;
+ *   - the server greeting: CLIENT_COMPRESS is cleared, so the stream stays plain MySQL packets
+ *     we can frame; CLIENT_SSL too, unless the cluster serves TLS: then the proxy terminates
+ *     TLS itself (it must read the queries to rewrite them). A client's SSL request is passed
+ *     on to mariadbd, the client's TLS handshake is answered here with the instance's
+ *     certificate, and the leg to mariadbd is a TLS session of its own (trusting the cluster's
+ *     CA); packets then flow decrypted through the proxy with their sequence ids unchanged.
+ *     A client that does not ask for TLS is passed through as is, and mariadbd
+ *     (require_secure_transport) refuses it;
  *   - client COM_QUERY (0x03) and COM_STMT_PREPARE (0x16) packets, whose SQL goes through
  *     `rewrite` and is re-framed with the new length.
  * Commands are recognised without following the server side: in the MySQL protocol only a
  * command starts a client packet with sequence id 0 (authentication and continuation packets
  * have sequence ids ≥ 1), so scanning costs one header check per client packet.
  */
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
+import { Duplex } from 'node:stream';
+import tls from 'node:tls';
 
 export type SqlRewrite = (sql: string) => string | undefined;
 
@@ -22,6 +31,8 @@ export interface MetadataProxyOptions {
   readonly upstreamPort: number;
   /** SQL rewriting; undefined = pure pass-through. */
   readonly rewrite: SqlRewrite | undefined;
+  /** Terminate TLS with these certificate files (the cluster serves TLS); undefined = plain. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string } | undefined;
 }
 
 const COM_QUERY = 0x03;
@@ -30,14 +41,17 @@ const MAX_PAYLOAD = 0xffffff;
 const CLIENT_COMPRESS = 0x0020;
 const CLIENT_SSL = 0x0800;
 
-/** Clears SSL/compression capabilities in a complete greeting packet (header included), in place. */
-export function stripGreetingCapabilities(packet: Buffer): void {
+/**
+ * Clears the compression capability (and SSL, unless `keepSsl`) in a complete greeting packet
+ * (header included), in place.
+ */
+export function stripGreetingCapabilities(packet: Buffer, keepSsl = false): void {
   if (packet.length < 5 || packet[4] !== 10) return; // protocol v10 only; an ERR packet passes untouched
   const versionEnd = packet.indexOf(0, 5);
   if (versionEnd < 0) return;
   const capsAt = versionEnd + 1 + 4 + 8 + 1;
   if (capsAt + 2 > packet.length) return;
-  const caps = packet.readUInt16LE(capsAt) & ~(CLIENT_SSL | CLIENT_COMPRESS);
+  const caps = packet.readUInt16LE(capsAt) & ~((keepSsl ? 0 : CLIENT_SSL) | CLIENT_COMPRESS);
   packet.writeUInt16LE(caps, capsAt);
 }
 
@@ -106,15 +120,74 @@ export class ClientPacketRewriter {
   }
 }
 
+/** True when `packet` (header included, complete) is a client's SSL request (sequence 1, 32 bytes, CLIENT_SSL). */
+export function isSslRequest(packet: Buffer): boolean {
+  return (
+    packet.length >= 4 + 32 &&
+    packet.readUIntLE(0, 3) === 32 &&
+    packet[3] === 1 &&
+    (packet.readUInt32LE(4) & CLIENT_SSL) !== 0
+  );
+}
+
+/**
+ * A duplex over a raw socket, fed by us: bytes already read from the socket (the start of a
+ * TLS ClientHello that arrived with the SSL request) are pushed first, so a TLS server socket
+ * built on it sees the whole handshake.
+ */
+function socketDuplex(socket: net.Socket, alreadyRead: Buffer): Duplex {
+  const duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, (err) => callback(err ?? null));
+    },
+    final(callback) {
+      socket.end();
+      callback();
+    },
+    destroy(err, callback) {
+      socket.destroy();
+      callback(err);
+    },
+  });
+  socket.on('data', (chunk: Buffer) => {
+    if (!duplex.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => duplex.push(null));
+  if (alreadyRead.length > 0) duplex.push(alreadyRead);
+  return duplex;
+}
+
+interface TlsMaterial {
+  context: tls.SecureContext;
+  ca: string;
+}
+
 export class MetadataProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
+  private tlsMaterial: TlsMaterial | undefined;
 
   constructor(private readonly options: MetadataProxyOptions) {}
+
+  /** Read the certificate files again: new sessions get the certificate they now hold. */
+  async reloadTls(): Promise<void> {
+    const files = this.options.tls;
+    if (!files) return;
+    const [cert, key, ca] = await Promise.all([
+      readFile(files.certFile, 'utf8'),
+      readFile(files.keyFile, 'utf8'),
+      readFile(files.caFile, 'utf8'),
+    ]);
+    this.tlsMaterial = { context: tls.createSecureContext({ cert, key, minVersion: 'TLSv1.2' }), ca };
+  }
 
   /** Start listening (again). */
   async listen(): Promise<void> {
     if (this.server) return;
+    if (this.options.tls && !this.tlsMaterial) await this.reloadTls();
     const server = net.createServer({ noDelay: true }, (client) => this.accept(client));
     server.on('error', () => {
       // listen errors are reported by the promise below; later ones are not actionable
@@ -164,8 +237,9 @@ export class MetadataProxy {
     });
 
     // server → client: patch the greeting, then stream
+    const material = this.tlsMaterial;
     let greeting: Buffer | undefined = Buffer.alloc(0);
-    upstream.on('data', (chunk: Buffer) => {
+    const fromServer = (chunk: Buffer): void => {
       let data = chunk;
       if (greeting) {
         const buf: Buffer = Buffer.concat([greeting, chunk]);
@@ -174,25 +248,101 @@ export class MetadataProxy {
           return;
         }
         greeting = undefined;
-        stripGreetingCapabilities(buf);
+        stripGreetingCapabilities(buf, material !== undefined);
         data = buf;
       }
       if (!client.write(data)) upstream.pause();
-    });
+    };
+    upstream.on('data', fromServer);
     client.on('drain', () => upstream.resume());
+    if (!material) {
+      this.relayCommands(client, upstream);
+      return;
+    }
 
-    // client → server: rewrite commands when asked to
+    // TLS: the client's first packet says whether it asks for TLS
+    let first = Buffer.alloc(0);
+    const firstPacket = (chunk: Buffer): void => {
+      first = Buffer.concat([first, chunk]);
+      if (first.length < 4 || first.length < 4 + first.readUIntLE(0, 3)) return;
+      client.off('data', firstPacket);
+      const end = 4 + first.readUIntLE(0, 3);
+      if (!isSslRequest(first)) {
+        // a plain login: mariadbd refuses it (require_secure_transport); pass it through
+        this.relayCommands(client, upstream);
+        client.emit('data', first);
+        return;
+      }
+      upstream.off('data', fromServer);
+      upstream.write(first.subarray(0, end));
+      client.pause();
+      this.terminateTls(client, upstream, first.subarray(end), material);
+    };
+    client.on('data', firstPacket);
+  }
+
+  /** Both legs become TLS sessions; decrypted packets are relayed (and rewritten) between them. */
+  private terminateTls(
+    client: net.Socket,
+    upstream: net.Socket,
+    alreadyRead: Buffer,
+    material: TlsMaterial,
+  ): void {
+    const clientTls = new tls.TLSSocket(socketDuplex(client, alreadyRead), {
+      isServer: true,
+      secureContext: material.context,
+    });
+    // The leg to mariadbd: the chain is checked against the cluster's CA; the name is not
+    // (it is a loopback address).
+    const upstreamTls = tls.connect({
+      socket: upstream,
+      ca: material.ca,
+      checkServerIdentity: () => undefined,
+      minVersion: 'TLSv1.2',
+    });
+    const fail = (): void => {
+      if (!client.destroyed) client.resetAndDestroy();
+      upstream.destroy();
+    };
+    clientTls.on('error', fail);
+    upstreamTls.on('error', fail);
+    clientTls.on('close', () => upstreamTls.destroy());
+    upstreamTls.on('close', () => clientTls.end());
+    upstreamTls.on('data', (chunk: Buffer) => {
+      if (!clientTls.write(chunk)) upstreamTls.pause();
+    });
+    clientTls.on('drain', () => upstreamTls.resume());
+    // Writes wait for the leg to mariadbd to be established.
+    const queued: Buffer[] = [];
+    let upstreamReady = false;
+    upstreamTls.once('secureConnect', () => {
+      upstreamReady = true;
+      for (const piece of queued.splice(0)) upstreamTls.write(piece);
+    });
+    this.relayCommands(clientTls, upstreamTls, (piece) => {
+      if (upstreamReady) return upstreamTls.write(piece);
+      queued.push(piece);
+      return true;
+    });
+  }
+
+  /** client → server: commands rewritten when asked to, back-pressure both ways. */
+  private relayCommands(
+    from: Duplex,
+    to: Duplex,
+    write: (piece: Buffer) => boolean = (piece) => to.write(piece),
+  ): void {
     const rewrite = this.options.rewrite;
     const framer = rewrite ? new ClientPacketRewriter(rewrite) : undefined;
-    client.on('data', (chunk: Buffer) => {
+    from.on('data', (chunk: Buffer) => {
       let ok = true;
       if (framer) {
-        for (const piece of framer.push(chunk)) ok = upstream.write(piece) && ok;
+        for (const piece of framer.push(chunk)) ok = write(piece) && ok;
       } else {
-        ok = upstream.write(chunk);
+        ok = write(chunk);
       }
-      if (!ok) client.pause();
+      if (!ok) from.pause();
     });
-    upstream.on('drain', () => client.resume());
+    to.on('drain', () => from.resume());
   }
 }

@@ -5,7 +5,7 @@
  * MySQL's metadata SQL. Implements the control plane's EngineBackend contract.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { AuroraHaError } from '../../core/errors.js';
@@ -22,6 +22,7 @@ import { engineAccount, findMariadbBinaries } from './mariadb-binaries.js';
 import { MariadbProcess } from './mariadb-process.js';
 import { copyTemplate } from './mariadb-template.js';
 import { MetadataProxy } from './metadata-proxy.js';
+import { waitServing } from '../tls/served-certificate.js';
 import { metadataTableDdl, metadataTableName, topologyInsert } from './mysql-topology.js';
 
 /** The Aurora MySQL version the emulator reports (`SHOW VARIABLES LIKE 'aurora_version'`). */
@@ -159,6 +160,7 @@ class MysqlBackend implements EngineBackend {
           port: mysqlPort,
           serverId,
           maxConnections: this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+          ...(inst.tls ? { tls: inst.tls } : {}),
         }),
       proxy:
         known?.proxy ??
@@ -168,6 +170,7 @@ class MysqlBackend implements EngineBackend {
               listenPort: inst.port,
               upstreamAddress: inst.address,
               upstreamPort: mysqlPort,
+              tls: inst.tls,
               rewrite: (sql) =>
                 rewriteAuroraQuery(sql, {
                   instanceId: inst.id,
@@ -231,10 +234,21 @@ class MysqlBackend implements EngineBackend {
   }
 
   private async follow(conn: AdminConnection, writer: MysqlInstance): Promise<void> {
+    // require_secure_transport covers replication too: the replica's leg is TLS, trusting the
+    // cluster's CA; the name is not checked (it connects to a loopback address, not a name)
+    const tls = writer.inst.tls
+      ? ', MASTER_SSL = 1, MASTER_SSL_CA = ?, MASTER_SSL_VERIFY_SERVER_CERT = 0'
+      : '';
     await conn.query(
       'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, ' +
-        'MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1, MASTER_HEARTBEAT_PERIOD = 1',
-      [writer.inst.address, writer.mysqlPort, REPLICATION_USER, this.replicationPassword],
+        `MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1, MASTER_HEARTBEAT_PERIOD = 1${tls}`,
+      [
+        writer.inst.address,
+        writer.mysqlPort,
+        REPLICATION_USER,
+        this.replicationPassword,
+        ...(writer.inst.tls ? [writer.inst.tls.caFile] : []),
+      ],
     );
     await conn.query('START SLAVE');
   }
@@ -363,6 +377,15 @@ class MysqlBackend implements EngineBackend {
 
   async resumeReplay(inst: BackendInstance): Promise<void> {
     await adminQuery(this.socketOf(this.get(inst)), 'START SLAVE SQL_THREAD');
+  }
+
+  /** mariadbd reloads its certificate files on FLUSH SSL; the metadata proxy reads them again. */
+  async reloadTls(inst: BackendInstance): Promise<void> {
+    const m = this.get(inst);
+    if (!inst.tls || !m.process.running) return;
+    await adminQuery(this.socketOf(m), 'FLUSH SSL');
+    await m.proxy?.reloadTls();
+    await waitServing('mysql', inst.address, inst.port, readFileSync(inst.tls.certFile, 'utf8'));
   }
 
   /** Semi-sync on the writer: commits wait for a replica's acknowledgement (or not). */

@@ -22,6 +22,20 @@ import { ADMIN_USER, adminQuery, lsnToBigInt, waitReady, withAdmin } from './pg-
 import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
 import { RDS_EXTENSIONS, topologyRows } from './pg-metadata-sql.js';
 import { ensureTemplate } from './pg-template.js';
+import { waitServing } from '../tls/served-certificate.js';
+
+/**
+ * Client authentication when the cluster serves TLS: clients only over TLS (`hostssl`, SCRAM),
+ * every plain TCP client refused. Replication stays allowed by `host` on loopback (the
+ * standbys' libpq still negotiates TLS first, its default sslmode being `prefer`).
+ */
+const PG_HBA_TLS = `local all all trust
+host replication all 127.0.0.0/8 trust
+host all ${ADMIN_USER} 127.0.0.0/8 reject
+hostssl all all 127.0.0.0/8 scram-sha-256
+hostnossl all all 0.0.0.0/0 reject
+hostnossl all all ::/0 reject
+`;
 
 interface Running {
   child: ChildProcess;
@@ -85,15 +99,39 @@ export class PostgresBackend implements EngineBackend {
       logging_collector: 'off',
     };
     if (this.options.flavor === 'aurora') settings['rds.extensions'] = RDS_EXTENSIONS;
+    if (inst.tls) {
+      settings.ssl = 'on';
+      settings.ssl_cert_file = inst.tls.certFile;
+      settings.ssl_key_file = inst.tls.keyFile;
+      settings.ssl_min_protocol_version = 'TLSv1.2';
+      settings.hba_file = this.tlsHbaFile();
+    }
     const args = ['-D', this.dataDir(inst)];
     for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
     return args;
+  }
+
+  private tlsHbaFile(): string {
+    return join(this.options.workDir, 'pg_hba_tls.conf');
+  }
+
+  private async writeTlsHba(): Promise<void> {
+    await writeFile(this.tlsHbaFile(), PG_HBA_TLS, { mode: 0o644 });
+    await chownTree(this.tlsHbaFile());
+  }
+
+  /** PostgreSQL reloads its certificate files on SIGHUP (pg_reload_conf). */
+  async reloadTls(inst: BackendInstance): Promise<void> {
+    if (!inst.tls || !this.running.has(inst.id)) return;
+    await adminQuery(inst.dir, inst.port, 'SELECT pg_reload_conf()');
+    await waitServing('postgres', inst.address, inst.port, await readFile(inst.tls.certFile, 'utf8'));
   }
 
   private async launch(inst: BackendInstance): Promise<void> {
     // Background recovery (an old writer rebuilt as a reader) may reach this after stop():
     // starting a server then would leave it running on a deleted data dir.
     if (this.closed) throw new AuroraHaError('EMULATOR_STATE', 'PostgreSQL backend already shut down');
+    if (inst.tls) await this.writeTlsHba();
     const log = openSync(join(inst.dir, 'postgres.log'), 'a');
     let child: ChildProcess;
     try {
