@@ -291,9 +291,10 @@ describe('failover plugin on MariaDB (mysql2/promise)', () => {
       await setup.end();
       const acknowledged = new Set<string>();
       let stop = false;
-      const worker = async (w: number): Promise<void> => {
+      const worker = async (w: number, connected: () => void): Promise<void> => {
         const c = client(undefined);
         await c.connect();
+        connected();
         for (let n = 0; !stop; n++) {
           const key = `w${w}-${n}`;
           for (;;) {
@@ -310,12 +311,18 @@ describe('failover plugin on MariaDB (mysql2/promise)', () => {
         }
       };
       // A worker's unexpected error is collected (and asserted below), never left unhandled.
-      const workers = [0, 1, 2, 3].map((w) =>
-        worker(w).then(
+      const ready: Promise<void>[] = [];
+      const workers = [0, 1, 2, 3].map((w) => {
+        let connected: () => void = () => undefined;
+        ready.push(new Promise<void>((resolve) => (connected = resolve)));
+        return worker(w, connected).then(
           () => undefined,
           (e: unknown) => e,
-        ),
-      );
+        );
+      });
+      // Every worker is connected before the writer dies: this test is about failover, not about a
+      // connect still under way on a loaded machine (a plain connect error, enableConnectFailover off).
+      await Promise.race([Promise.all(ready), Promise.all(workers)]);
       await new Promise((r) => setTimeout(r, 500));
       await cluster().failover();
       await cluster().settled();
