@@ -19,7 +19,11 @@ import type {
 } from 'pg';
 import { resolveConfig } from '../../config/parse-config.js';
 import type { WrapperOptions } from '../../config/wrapper-options.js';
-import { ConnectionClosedError } from '../../core/errors.js';
+import {
+  ConnectionClosedError,
+  FailoverSuccessError,
+  TransactionResolutionUnknownError,
+} from '../../core/errors.js';
 import { LogicalConnection } from '../../core/logical-connection.js';
 import type { PluginFactory } from '../../core/plugin.js';
 import { pgAdapter } from '../../drivers/pg/pg-adapter.js';
@@ -69,7 +73,7 @@ function forwardNotification(this: pg.Client, msg: unknown): void {
 }
 
 function forwardDrain(this: pg.Client): void {
-  facadeOf.get(this)?.emit('drain');
+  facadeOf.get(this)?.nativeDrain();
 }
 
 function forwardError(this: pg.Client, err: Error): void {
@@ -88,6 +92,17 @@ function relisten(native: pg.Client, channels: readonly string[]): void {
   for (const channel of channels) {
     native.query(`LISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
   }
+}
+
+/** The same failover outcome, saying that the statement never reached a server. */
+function markNeverSent(err: unknown): never {
+  if (err instanceof FailoverSuccessError && err.statementSent) {
+    throw new FailoverSuccessError(err.newHost, { cause: err.cause, statementSent: false });
+  }
+  if (err instanceof TransactionResolutionUnknownError && err.statementSent) {
+    throw new TransactionResolutionUnknownError(err.newHost, { cause: err.cause, statementSent: false });
+  }
+  throw err;
 }
 
 /** Emit without letting a throwing listener break the failover that is reporting. */
@@ -147,6 +162,14 @@ export class Client extends EventEmitter {
   #endEmitted = false;
   #connectCalled = false;
   #userEnded = false;
+  /** Calls through the pipeline not yet settled, and what waits for them to be done. */
+  #inflight = 0;
+  /** The native client drained while calls through the pipeline were settling. */
+  #drainPending = false;
+  readonly #whenIdle: (() => void)[] = [];
+  /** Calls made before connect() finished, not yet handed to the driver. */
+  #undispatched = 0;
+  readonly #whenDispatched: (() => void)[] = [];
   /** Calls made before connect() wait here (as pg queues them). */
   #connectGate: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
 
@@ -307,13 +330,20 @@ export class Client extends EventEmitter {
     if (cb !== undefined && typeof cb !== 'function') throw new TypeError('callback is not a function');
     const lc = this.#lc;
     const conn = lc.current;
+    const direct = !this.#userEnded && this.#bare && conn !== undefined && !lc.closing;
+    if (direct && typeof cb === 'function') {
+      // pg calls a callback synchronously on ReadyForQuery, before it parses what follows
+      // (an error, 'drain'): hand it over so the order stays pg's.
+      (conn.native.query as (c: unknown, v: unknown, cb: unknown) => void)(config, vals, cb);
+      return undefined;
+    }
     let p: Promise<QueryResult>;
     if (this.#userEnded) {
       p = Promise.reject(this.#closedError());
-    } else if (this.#bare && conn !== undefined && !lc.closing) {
+    } else if (direct) {
       p = conn.native.query(config as QueryConfig, vals as unknown[]);
     } else {
-      p = this.#runQuery(config, vals);
+      p = this.#track(this.#runQuery(config, vals));
     }
     if (typeof cb !== 'function') return this.#wrap(p);
     const done = cb as QueryCallback<QueryResultRow>;
@@ -324,18 +354,75 @@ export class Client extends EventEmitter {
     return undefined;
   }
 
+  /**
+   * Count a call that goes through the pipeline until it settles: end() lets calls made before
+   * it reach the driver first (as pg does), and a socket error is reported after them.
+   */
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inflight++;
+    const settle = (): void => {
+      if (--this.#inflight === 0) this.#idle();
+    };
+    p.then(settle, settle);
+    return p;
+  }
+
+  /** Nothing in flight: run what waited for that (a deferred 'error', an end()). */
+  #idle(): void {
+    // After the callers' own handlers of the settled calls (registered after ours) have run.
+    setImmediate(() => {
+      if (this.#inflight > 0) return; // a new call started meanwhile: wait for it too
+      const waiting = this.#whenIdle.splice(0);
+      for (const fn of waiting) fn();
+      // pg's 'drain' (the native queue ran empty) comes before the callers of a call through
+      // the pipeline hear their results: it is passed on once they have.
+      if (this.#drainPending) {
+        this.#drainPending = false;
+        this.emit('drain');
+      }
+    });
+  }
+
+  /** Run `fn` once every call made before connect finished has been handed to the driver. */
+  #afterInflightDispatch(fn: () => void): void {
+    if (this.#undispatched === 0) fn();
+    else this.#whenDispatched.push(fn);
+  }
+
+  #afterInflight(fn: () => void): void {
+    if (this.#inflight === 0) fn();
+    else this.#whenIdle.push(fn);
+  }
+
   #runQuery(config: unknown, values: unknown): Promise<QueryResult> {
     const lc = this.#lc;
     const run = (): Promise<QueryResult> => lc.native().query(config as QueryConfig, values as unknown[]);
     if (lc.current === undefined && !lc.closing) {
+      this.#undispatched++;
+      const dispatched = (): void => {
+        if (--this.#undispatched === 0) for (const fn of this.#whenDispatched.splice(0)) fn();
+      };
       return this.#afterConnectCalled()
         .then(() => lc.ready())
-        .then(() =>
-          this.#userEnded && lc.closing ? Promise.reject(this.#closedError()) : lc.execute('query', run),
+        .then(
+          () => {
+            const p =
+              this.#userEnded && lc.closing ? Promise.reject(this.#closedError()) : lc.execute('query', run);
+            dispatched();
+            return p;
+          },
+          (err: unknown) => {
+            dispatched();
+            throw err;
+          },
         );
     }
     if (lc.closing && this.#userEnded) return Promise.reject(this.#closedError());
-    return lc.execute('query', run);
+    // A connection already dead when the call is made cannot have sent it (pg rejects at once):
+    // a failover outcome for it says so, which lets pool.query() retry it (DESIGN §8 idle loss).
+    const deadBefore = lc.current?.closed === true;
+    const p = lc.execute('query', run);
+    return deadBefore ? p.catch(markNeverSent) : p;
   }
 
   #submit<T extends Submittable>(submittable: T, callback: unknown): T {
@@ -370,7 +457,14 @@ export class Client extends EventEmitter {
       this.#connectGate = undefined;
       p = Promise.resolve();
     } else {
-      p = this.#lc.end().then(() => this.#emitEnd());
+      // As pg: a dead socket is destroyed at once (callers check `connection.stream.destroyed`).
+      const native = this.nativeClient;
+      const dead = (native as { _queryable?: boolean } | undefined)?._queryable === false;
+      if (native !== undefined && dead) native.connection.stream.destroy();
+      // Calls made before end() are handed to the driver first (pg runs them before closing).
+      p = new Promise<void>((resolve) => this.#afterInflightDispatch(resolve))
+        .then(() => this.#lc.end())
+        .then(() => this.#emitEnd());
     }
     if (callback === undefined) return this.#wrap(p);
     p.then(
@@ -400,7 +494,21 @@ export class Client extends EventEmitter {
    */
   nativeError(err: Error): void {
     if (this.#lc.recoversFromLoss()) return;
-    if (this.listenerCount('error') > 0) this.emit('error', err);
+    // After the calls in flight settle: pg would have called their callbacks first (they
+    // completed before the socket broke, or fail with this same loss).
+    this.#afterInflight(() => {
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+    });
+  }
+
+  /** @internal The native client's queue ran empty (pg's 'drain'); see #idle for the plugin case. */
+  nativeDrain(): void {
+    if (this.#bare) {
+      this.emit('drain');
+      return;
+    }
+    this.#drainPending = true;
+    if (this.#inflight === 0) this.#idle();
   }
 
   /** @internal The physical connection ended without end(): with no plugin to replace it, the Client is over. */

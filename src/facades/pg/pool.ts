@@ -61,31 +61,38 @@ export class Pool extends BasePool {
     }
     return super.emit(event, ...args);
   }
-
-  // pg-pool's query(), retried once when the statement provably never reached a server.
-  override query(...args: unknown[]): never {
-    const [text, second, third] = args;
-    if (typeof text === 'function' || (typeof text === 'object' && text !== null && 'submit' in text)) {
-      return (super.query as (...a: unknown[]) => never)(...args);
-    }
-    let values = second;
-    let cb = third as Callback | undefined;
-    if (typeof second === 'function') {
-      cb = second as Callback;
-      values = undefined;
-    }
-    const once = (): Promise<unknown> =>
-      (super.query as (t: unknown, v: unknown) => Promise<unknown>).call(this, text, values);
-    const p = once().catch((err: unknown) => (neverSent(err) ? once() : Promise.reject(err)));
-    if (typeof cb === 'function') {
-      const done = cb;
-      p.then(
-        (r) => done(undefined, r),
-        (err: unknown) => done(err as Error),
-      );
-      return undefined as never;
-    }
-    const P = this.Promise;
-    return (P === Promise ? p : new P((resolve, reject) => void p.then(resolve, reject))) as never;
-  }
 }
+
+/** pg-pool's query() itself (the retry calls it; installed below over pg-pool's). */
+const pgPoolQuery = (pg.Pool.prototype as unknown as { query: (...a: unknown[]) => unknown }).query;
+
+/**
+ * pg-pool's query(), retried once when the statement provably never reached a server.
+ * Installed on the prototype (not declared in the class) so the type stays pg.Pool's.
+ */
+function retryingQuery(this: Pool, ...args: unknown[]): unknown {
+  const [text, second, third] = args;
+  if (typeof text === 'function' || (typeof text === 'object' && text !== null && 'submit' in text)) {
+    return pgPoolQuery.apply(this, args);
+  }
+  let values = second;
+  let cb = third as Callback | undefined;
+  if (typeof second === 'function') {
+    cb = second as Callback;
+    values = undefined;
+  }
+  const once = (): Promise<unknown> => pgPoolQuery.call(this, text, values) as Promise<unknown>;
+  const p = once().catch((err: unknown) => (neverSent(err) ? once() : Promise.reject(err)));
+  if (typeof cb === 'function') {
+    const done = cb;
+    p.then(
+      (r) => done(undefined, r),
+      (err: unknown) => done(err as Error),
+    );
+    return undefined;
+  }
+  const P = this.Promise;
+  return P === Promise ? p : new P((resolve, reject) => void p.then(resolve, reject));
+}
+
+Object.defineProperty(Pool.prototype, 'query', { configurable: true, writable: true, value: retryingQuery });
