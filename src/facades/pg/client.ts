@@ -94,6 +94,19 @@ function relisten(native: pg.Client, channels: readonly string[]): void {
   }
 }
 
+/**
+ * As pg does for its promises: an error's stack leads back to the application's awaits (V8's
+ * async stack traces follow this `await`, not the pipeline's promise chains).
+ */
+async function withCallerStack<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof Error) Error.captureStackTrace(err);
+    throw err;
+  }
+}
+
 /** The same failover outcome, saying that the statement never reached a server. */
 function markNeverSent(err: unknown): never {
   if (err instanceof FailoverSuccessError && err.statementSent) {
@@ -154,8 +167,12 @@ export class Client extends EventEmitter {
   readonly #lc: LogicalConnection<pg.Client>;
   /** True when no plugin subscribes to `query`: calls go straight to the native client. */
   readonly #bare: boolean;
-  /** An unconnected pg.Client with the same config: pg's members before connect (never connected). */
-  readonly #template: pg.Client;
+  /**
+   * Before connect: an unconnected pg.Client with the same config (pg's members before connect;
+   * its Connection object carries the first session). Then the latest native client, so the
+   * template is not kept alive next to it and members still answer after end().
+   */
+  #template: pg.Client;
   /** Type parsers set on this Client; every native client falls back to them. */
   readonly #types: TypeOverridesLike;
   readonly #Promise: PromiseConstructorLike | undefined;
@@ -345,7 +362,7 @@ export class Client extends EventEmitter {
     } else {
       p = this.#track(this.#runQuery(config, vals));
     }
-    if (typeof cb !== 'function') return this.#wrap(p);
+    if (typeof cb !== 'function') return this.#wrap(direct ? p : withCallerStack(p));
     const done = cb as QueryCallback<QueryResultRow>;
     p.then(
       (r) => done(null, r),
@@ -378,7 +395,11 @@ export class Client extends EventEmitter {
       // the pipeline hear their results: it is passed on once they have.
       if (this.#drainPending) {
         this.#drainPending = false;
-        this.emit('drain');
+        // Not when pg's queue filled again meanwhile (a submittable sent since): its own drain follows.
+        const n = this.nativeClient as { _queryQueue?: unknown[]; _activeQuery?: unknown } | undefined;
+        const busy =
+          n !== undefined && ((n._queryQueue?.length ?? 0) > 0 || (n._activeQuery ?? null) !== null);
+        if (!busy) this.emit('drain');
       }
     });
   }
@@ -457,10 +478,11 @@ export class Client extends EventEmitter {
       this.#connectGate = undefined;
       p = Promise.resolve();
     } else {
-      // As pg: a dead socket is destroyed at once (callers check `connection.stream.destroyed`).
+      // With nothing left to hand over, pg's own end() runs now, as in pg: a dead socket or an
+      // active query's is destroyed at once (before unflushed writes reach the server), and
+      // the closing socket is not reported as an unexpected termination.
       const native = this.nativeClient;
-      const dead = (native as { _queryable?: boolean } | undefined)?._queryable === false;
-      if (native !== undefined && dead) native.connection.stream.destroy();
+      if (native !== undefined && this.#undispatched === 0) native.end().catch(() => undefined);
       // Calls made before end() are handed to the driver first (pg runs them before closing).
       p = new Promise<void>((resolve) => this.#afterInflightDispatch(resolve))
         .then(() => this.#lc.end())
@@ -530,6 +552,7 @@ export class Client extends EventEmitter {
       prev.off('end', forwardEnd);
     }
     const next = conn.native as pg.Client;
+    this.#template = next;
     facadeOf.set(next, this);
     next.on('notice', forwardNotice);
     next.on('notification', forwardNotification);
