@@ -12,3 +12,10 @@ export { DEFAULT_WEIGHT, hostKey, makeHost, withAvailability, withRole } from '.
 export type * from './hosts/host-list-provider.js';
 export type { RdsUrlType } from './hosts/rds-url.js';
 export type { FailoverEvent } from './core/failover-event.js';
+export {
+  findFailoverError,
+  isFailoverError,
+  isRecoveredFailover,
+  MAX_WRAPPER_DEPTH,
+  WRAPPED_ERROR_KEYS,
+} from './core/failover-error-lookup.js';

@@ -87,7 +87,9 @@ function plainPgOps(client: pg.Client): PgOps {
 function auroraPgOps(client: AuroraPgClient): PgOps {
   client.on('error', ignore);
   return {
-    connect: () => client.connect(),
+    connect: async () => {
+      await client.connect();
+    },
     query: (sql, values) => client.query(sql, values),
     end: () => client.end(),
     destroy: () => client.nativeClient?.connection.stream.destroy(),

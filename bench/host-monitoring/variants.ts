@@ -96,7 +96,7 @@ function auroraHa(c: EmulatedCluster, options: Record<string, unknown>): Writer 
   if (c.engine === 'postgres') {
     const client = new Client({ ...settings, connectionTimeoutMillis: 5000 });
     client.on('error', () => undefined);
-    ready = client.connect();
+    ready = client.connect().then(() => undefined);
     insert = () => client.query(`INSERT INTO ${BENCH_TABLE} (v) VALUES (1)`);
     drop = () => void client.end().catch(() => undefined);
   } else {

@@ -36,7 +36,9 @@ export function openSoakConnection(
     const client = new Client({ ...base, connectionTimeoutMillis: 5000, ...options });
     const conn: SoakConnection = {
       idleErrors: 0,
-      connect: () => client.connect(),
+      connect: async () => {
+        await client.connect();
+      },
       insert: async (key, worker) => {
         await client.query(`INSERT INTO ${LEDGER_TABLE} (k, worker) VALUES ($1, $2)`, [key, worker]);
       },

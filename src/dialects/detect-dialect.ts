@@ -3,6 +3,7 @@
  * (first match wins, then that dialect's own refinements). A check failing with "no such
  * function / table / variable" counts as "no"; a check failing otherwise (statement timeout,
  * killed query) leaves this connection with the best dialect found so far but caches nothing;
+ * a PostgreSQL server that is not a standard one (no BackendKeyData) is not probed at all;
  * a connection lost during detection rejects with a network-classified error. Definite
  * results are cached per host (`host:port`) in a bounded map so detection runs once per host,
  * not per connection.
@@ -102,12 +103,26 @@ async function safeMatch(dialect: Dialect, conn: PhysicalConnection): Promise<bo
   }
 }
 
+/**
+ * A PostgreSQL server that skipped BackendKeyData at startup (every PostgreSQL and PgBouncer
+ * sends it; mocks and some odd proxies do not) is not one whose catalogue can be probed: the
+ * probes could only fail or, on a mock, break the session. Read from pg's Client (`processID`
+ * stays null without BackendKeyData); false for anything that is not a pg Client.
+ */
+export function skippedBackendKeyData(conn: PhysicalConnection, engine: Engine): boolean {
+  if (engine !== 'postgres') return false;
+  const native = conn.native as { processID?: unknown } | null | undefined;
+  return typeof native === 'object' && native !== null && 'processID' in native && native.processID === null;
+}
+
 export async function detectDialect(
   conn: PhysicalConnection,
   engine: Engine,
   options: DetectDialectOptions = {},
 ): Promise<Dialect> {
   if (options.dialect !== undefined) return dialectByName(options.dialect);
+  // Not a server to probe: the plain dialect for this connection only (nothing cached, DESIGN §8).
+  if (skippedBackendKeyData(conn, engine)) return plainDialect(engine);
   const key = hostKey(conn.host);
   const known = options.refresh === true ? undefined : cache.get(key);
   if (known !== undefined) {

@@ -11,9 +11,13 @@ const cjsDns = require('node:dns');
 
 const ways = {
   'require("node:dns").lookup': (host) =>
-    new Promise((resolve, reject) => cjsDns.lookup(host, (err, address) => (err ? reject(err) : resolve(address)))),
+    new Promise((resolve, reject) =>
+      cjsDns.lookup(host, (err, address) => (err ? reject(err) : resolve(address))),
+    ),
   'import { lookup } from "node:dns"': (host) =>
-    new Promise((resolve, reject) => esmLookup(host, (err, address) => (err ? reject(err) : resolve(address)))),
+    new Promise((resolve, reject) =>
+      esmLookup(host, (err, address) => (err ? reject(err) : resolve(address))),
+    ),
   'import { lookup } from "node:dns/promises"': async (host) => (await esmPromisesLookup(host)).address,
   'dns.promises.lookup': async (host) => (await cjsDns.promises.lookup(host)).address,
 };

@@ -34,7 +34,9 @@ export interface TestConnection {
 function pgConnection(c: EmulatedCluster, host: string | undefined, options: object): TestConnection {
   const client = new Client({ ...pgConfig(c, host), ...options });
   return {
-    connect: () => client.connect(),
+    connect: async () => {
+      await client.connect();
+    },
     rows: async (sql) => (await client.query<Record<string, unknown>>(sql)).rows,
     end: () => client.end(),
   };

@@ -38,6 +38,24 @@ export function replaceConnectionStringHost(connectionString: string, host: stri
   return `${scheme}${auth}${formatHost(host)}:${port}${dropHostParams(rest)}`;
 }
 
+/**
+ * Copy the own non-enumerable string-keyed properties of `from` that `to` lacks (kept
+ * non-enumerable). pg-pool and Knex hide `password` this way; a spread would drop it.
+ */
+export function copyHiddenProperties(from: object, to: object): void {
+  for (const key of Object.getOwnPropertyNames(from)) {
+    if (Object.prototype.hasOwnProperty.call(to, key)) continue;
+    const d = Object.getOwnPropertyDescriptor(from, key);
+    if (d === undefined || d.enumerable === true) continue;
+    Object.defineProperty(to, key, {
+      configurable: true,
+      enumerable: false,
+      writable: true,
+      value: (from as Record<string, unknown>)[key],
+    });
+  }
+}
+
 /** The host the user configured (`host`, else the first host of `connectionString`). */
 function configuredHost(driverConfig: ClientConfig): string | undefined {
   if (typeof driverConfig.connectionString === 'string') {
@@ -81,6 +99,7 @@ export function pgConfigForHost(
   tlsServerName?: string,
 ): ClientConfig {
   const config: ClientConfig = { ...driverConfig, host: host.host, port: host.port };
+  copyHiddenProperties(driverConfig, config);
   if (driverConfig.ssl !== undefined) {
     config.ssl = sslForHost(driverConfig.ssl, configuredHost(driverConfig), host.host);
   }

@@ -1,10 +1,10 @@
 /**
- * `Client` of `aurora-ha/pg`: shaped like pg's Client (promise and callback forms, events,
- * escaping helpers) over a logical connection. Every query goes through the `query`
- * pipeline and is run by the native pg.Client of the current physical connection, so
- * results and errors are pg's own. With no plugin subscribed to `query` the native client is
- * called directly. Submittables (pg-cursor, pg-query-stream, pg.Query) go straight to the
- * native client.
+ * `Client` of `aurora-ha/pg`: pg's Client over a logical connection. Every query goes through
+ * the `query` pipeline and is run by the native pg.Client of the current physical connection,
+ * so results and errors are pg's own. With no plugin subscribed to `query` the native client
+ * is called directly. Submittables (pg-cursor, pg-query-stream, pg.Query) go straight to the
+ * native client. The rest of pg's Client surface is delegated (see delegate-members.ts): before
+ * connect to an unconnected pg.Client built from the same config, then to the current native.
  */
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
@@ -15,17 +15,25 @@ import type {
   QueryConfig,
   QueryResult,
   QueryResultRow,
+  Query as PgQuery,
 } from 'pg';
 import { resolveConfig } from '../../config/parse-config.js';
 import type { WrapperOptions } from '../../config/wrapper-options.js';
+import {
+  ConnectionClosedError,
+  FailoverSuccessError,
+  TransactionResolutionUnknownError,
+} from '../../core/errors.js';
 import { LogicalConnection } from '../../core/logical-connection.js';
 import type { PluginFactory } from '../../core/plugin.js';
 import { pgAdapter } from '../../drivers/pg/pg-adapter.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
+import { copyHiddenProperties } from '../../drivers/pg/pg-config.js';
 import { PgPhysicalConnection } from '../../drivers/pg/pg-physical-connection.js';
 import { failedEvent, movedEvent } from '../../core/failover-event.js';
+import { installDelegates } from './delegate-members.js';
 
-export type AuroraClientConfig = ClientConfig & WrapperOptions;
+export type AuroraClientConfig = ClientConfig & WrapperOptions & { Promise?: PromiseConstructorLike };
 
 type QueryCallback<R extends QueryResultRow> = (err: Error | null, result?: QueryResult<R>) => void;
 
@@ -38,30 +46,41 @@ function isSubmittable(x: unknown): x is Submittable {
   return typeof x === 'object' && x !== null && typeof (x as { submit?: unknown }).submit === 'function';
 }
 
+/** pg's message for a query on an ended client (some callers match on it). */
+const CLOSED_MESSAGE = 'Client was closed and is not queryable';
+
+/** pg's TypeOverrides (exported by the pg module, not typed as a value by @types/pg). */
+interface TypeOverridesLike {
+  setTypeParser(oid: number, format: unknown, parse?: unknown): void;
+  getTypeParser(oid: number, format?: unknown): unknown;
+}
+const TypeOverrides = (pg as unknown as { TypeOverrides: new (types?: unknown) => TypeOverridesLike })
+  .TypeOverrides;
+
 /**
  * Which facade a native pg.Client forwards its events to. A WeakMap, not a property on the
  * native client: adding a property would reshape pg's objects (and cost memory per connection).
  */
 const facadeOf = new WeakMap<pg.Client, Client>();
 
-type NativeWithFacade = pg.Client;
-
 // Event forwarders shared by every Client (no closure per connection): `this` is the native client.
-function forwardNotice(this: NativeWithFacade, msg: unknown): void {
+function forwardNotice(this: pg.Client, msg: unknown): void {
   facadeOf.get(this)?.emit('notice', msg);
 }
 
-function forwardNotification(this: NativeWithFacade, msg: unknown): void {
+function forwardNotification(this: pg.Client, msg: unknown): void {
   facadeOf.get(this)?.emit('notification', msg);
 }
 
-/** Asynchronous errors (socket lost while idle) reach the user only when they listen for them. */
-function forwardError(this: NativeWithFacade, err: Error): void {
-  const facade = facadeOf.get(this);
-  if (facade !== undefined && facade.listenerCount('error') > 0) facade.emit('error', err);
+function forwardDrain(this: pg.Client): void {
+  facadeOf.get(this)?.nativeDrain();
 }
 
-function forwardEnd(this: NativeWithFacade): void {
+function forwardError(this: pg.Client, err: Error): void {
+  facadeOf.get(this)?.nativeError(err);
+}
+
+function forwardEnd(this: pg.Client): void {
   facadeOf.get(this)?.physicalEnded();
 }
 
@@ -75,6 +94,30 @@ function relisten(native: pg.Client, channels: readonly string[]): void {
   }
 }
 
+/**
+ * As pg does for its promises: an error's stack leads back to the application's awaits (V8's
+ * async stack traces follow this `await`, not the pipeline's promise chains).
+ */
+async function withCallerStack<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof Error) Error.captureStackTrace(err);
+    throw err;
+  }
+}
+
+/** The same failover outcome, saying that the statement never reached a server. */
+function markNeverSent(err: unknown): never {
+  if (err instanceof FailoverSuccessError && err.statementSent) {
+    throw new FailoverSuccessError(err.newHost, { cause: err.cause, statementSent: false });
+  }
+  if (err instanceof TransactionResolutionUnknownError && err.statementSent) {
+    throw new TransactionResolutionUnknownError(err.newHost, { cause: err.cause, statementSent: false });
+  }
+  throw err;
+}
+
 /** Emit without letting a throwing listener break the failover that is reporting. */
 function emitQuietly(emitter: EventEmitter, event: string, payload: unknown): void {
   try {
@@ -84,12 +127,68 @@ function emitQuietly(emitter: EventEmitter, event: string, payload: unknown): vo
   }
 }
 
+/** True when the config names no host at all (pg then takes PGHOST / pg.defaults). */
+function namesNoHost(config: Record<string, unknown>): boolean {
+  return (
+    config.host === undefined &&
+    config.connectionString === undefined &&
+    config.hosts === undefined &&
+    config.clusterEndpoint === undefined
+  );
+}
+
+/**
+ * The first pg.Client opened for this Client uses the template's Connection object, so that
+ * `client.connection` (read by pg-pool's connect timeout and by tests before connect) is the
+ * connection that will carry the session. One-shot: later connects (failover, monitors) get
+ * their own; a Connection that already started connecting is never handed out again.
+ */
+function handOverConnection(driverConfig: Record<string, unknown>, template: pg.Client): void {
+  let first: { _connecting?: boolean } | undefined = template.connection as unknown as {
+    _connecting?: boolean;
+  };
+  Object.defineProperty(driverConfig, 'connection', {
+    configurable: true,
+    enumerable: true,
+    get(): unknown {
+      const c = first;
+      first = undefined;
+      return c !== undefined && c._connecting !== true ? c : undefined;
+    },
+  });
+}
+
+// The interface below types the members installed by delegation (declaration merging is the point).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Client extends EventEmitter {
+  /** pg's Query, as `pg.Client.Query`. */
+  static readonly Query: typeof PgQuery = pg.Query;
+
   readonly #lc: LogicalConnection<pg.Client>;
   /** True when no plugin subscribes to `query`: calls go straight to the native client. */
   readonly #bare: boolean;
+  /**
+   * Before connect: an unconnected pg.Client with the same config (pg's members before connect;
+   * its Connection object carries the first session). Then the latest native client, so the
+   * template is not kept alive next to it and members still answer after end().
+   */
+  #template: pg.Client;
+  /** Type parsers set on this Client; every native client falls back to them. */
+  readonly #types: TypeOverridesLike;
+  readonly #Promise: PromiseConstructorLike | undefined;
   #endEmitted = false;
   #connectCalled = false;
+  #userEnded = false;
+  /** Calls through the pipeline not yet settled, and what waits for them to be done. */
+  #inflight = 0;
+  /** The native client drained while calls through the pipeline were settling. */
+  #drainPending = false;
+  readonly #whenIdle: (() => void)[] = [];
+  /** Calls made before connect() finished, not yet handed to the driver. */
+  #undispatched = 0;
+  readonly #whenDispatched: (() => void)[] = [];
+  /** Calls made before connect() wait here (as pg queues them). */
+  #connectGate: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
 
   /**
    * @param config pg's ClientConfig (or a connection string) plus aurora-ha's options.
@@ -97,20 +196,42 @@ export class Client extends EventEmitter {
    */
   constructor(config?: string | AuroraClientConfig, factories?: readonly PluginFactory[]) {
     super();
-    const resolved = resolveConfig('postgres', (config ?? {}) as Record<string, unknown> | string);
+    const input: Record<string, unknown> | string =
+      typeof config === 'string' ? config : ((config ?? {}) as Record<string, unknown>);
+    this.#template = new pg.Client(config);
+    const source: Record<string, unknown> | string =
+      typeof input === 'string'
+        ? input
+        : namesNoHost(input)
+          ? { ...input, host: this.#template.host, port: this.#template.port }
+          : input;
+    const resolved = resolveConfig('postgres', source);
+    if (typeof input !== 'string') copyHiddenProperties(input, resolved.driverConfig);
+    const userTypes = typeof input === 'string' ? undefined : input.types;
+    this.#types = new TypeOverrides(userTypes);
+    resolved.driverConfig.types = this.#types;
+    const customPromise = typeof input === 'string' ? undefined : input.Promise;
+    this.#Promise =
+      typeof customPromise === 'function' && customPromise !== Promise
+        ? (customPromise as PromiseConstructorLike)
+        : undefined;
+    if (typeof input === 'string' || (input.stream === undefined && input.connection === undefined)) {
+      handOverConnection(resolved.driverConfig, this.#template);
+    }
     const lc = new LogicalConnection<pg.Client>(resolved, pgAdapter, factories);
     this.#lc = lc;
     this.#bare = lc.pipelineFor('query') === undefined;
     lc.observe(this);
   }
 
+  /** @internal The pg.Client that delegated members act on: the current native one, or the template. */
+  static delegateTarget(c: Client): pg.Client {
+    return c.#lc.current?.native ?? c.#template;
+  }
+
   /** The pg.Client currently in use (changes after a failover); undefined when not connected. */
   get nativeClient(): pg.Client | undefined {
     return this.#lc.current?.native;
-  }
-
-  get processID(): number | null | undefined {
-    return (this.nativeClient as { processID?: number | null } | undefined)?.processID;
   }
 
   get host(): string | undefined {
@@ -121,37 +242,80 @@ export class Client extends EventEmitter {
     return this.#lc.service.currentHost?.port ?? this.#lc.service.initialHost.port;
   }
 
-  get database(): string | undefined {
-    return this.nativeClient?.database;
-  }
-
-  get user(): string | undefined {
-    return this.nativeClient?.user;
-  }
-
-  /** pg compatibility (some ORMs read it to validate a connection). */
+  /** pg-pool reads it when a client is released: true once end() was called. */
   get _ending(): boolean {
-    return this.#lc.closing;
+    return this.#userEnded || this.#lc.closing;
   }
 
-  connect(): Promise<void>;
-  connect(callback: (err: Error | null) => void): void;
-  connect(callback?: (err: Error | null) => void): Promise<void> | void {
-    let p: Promise<void>;
+  /**
+   * pg-pool reads it when a client is released: false when the connection is dead and no
+   * plugin will recover it (a recovered loss leaves the client usable).
+   */
+  get _queryable(): boolean {
+    if (this.#lc.closing) return false;
+    const native = this.nativeClient as { _queryable?: boolean } | undefined;
+    if (native === undefined || native._queryable !== false) return true;
+    return this.#lc.recoversFromLoss();
+  }
+
+  setTypeParser(oid: number, format: unknown, parse?: unknown): void {
+    this.#types.setTypeParser(oid, format, parse);
+  }
+
+  getTypeParser(oid: number, format?: unknown): unknown {
+    return this.#types.getTypeParser(oid, format);
+  }
+
+  /** Convert to the `Promise` given in the config (pg's option), when one was. */
+  #wrap<T>(p: Promise<T>): Promise<T> {
+    const P = this.#Promise;
+    if (P === undefined) return p;
+    return new P<T>((resolve, reject) => {
+      p.then(resolve, reject);
+    }) as Promise<T>;
+  }
+
+  #closedError(): ConnectionClosedError {
+    return new ConnectionClosedError(CLOSED_MESSAGE);
+  }
+
+  /** Resolves once connect() was called (now when it already was); rejects if end() comes first. */
+  #afterConnectCalled(): Promise<void> {
+    if (this.#connectCalled) return Promise.resolve();
+    if (this.#connectGate === undefined) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.#connectGate = { promise, resolve, reject };
+    }
+    return this.#connectGate.promise;
+  }
+
+  connect(): Promise<this>;
+  connect(callback: (err: Error | null, client?: this) => void): void;
+  connect(callback?: (err: Error | null, client?: this) => void): Promise<this> | void {
+    let p: Promise<this>;
     if (this.#connectCalled) {
       p = Promise.reject(new Error('Client has already been connected. You cannot reuse a client.'));
     } else {
       this.#connectCalled = true;
-      p = this.#lc.open();
+      p = this.#lc.open().then(() => {
+        this.emit('connect');
+        return this;
+      });
+      this.#connectGate?.resolve();
     }
-    if (callback === undefined) return p;
+    if (callback === undefined) return this.#wrap(p);
     p.then(
-      () => callback(null),
+      (c) => callback(null, c),
       (err: unknown) => callback(err as Error),
     );
   }
 
-  query<T extends Submittable>(submittable: T): T;
+  query<T extends Submittable>(submittable: T, callback?: (err: Error | null, result?: unknown) => void): T;
   query<R extends unknown[] = unknown[]>(
     config: QueryArrayConfig,
     values?: unknown[],
@@ -170,22 +334,35 @@ export class Client extends EventEmitter {
     callback: QueryCallback<R>,
   ): void;
   query(config: unknown, values?: unknown, callback?: unknown): unknown {
-    if (isSubmittable(config)) return this.submit(config);
+    if (config === null || config === undefined) {
+      throw new TypeError('Client was passed a null or undefined query');
+    }
+    if (isSubmittable(config)) return this.#submit(config, typeof values === 'function' ? values : callback);
     let cb = callback;
     let vals = values;
     if (typeof values === 'function') {
       cb = values;
       vals = undefined;
     }
+    if (cb !== undefined && typeof cb !== 'function') throw new TypeError('callback is not a function');
     const lc = this.#lc;
     const conn = lc.current;
+    const direct = !this.#userEnded && this.#bare && conn !== undefined && !lc.closing;
+    if (direct && typeof cb === 'function') {
+      // pg calls a callback synchronously on ReadyForQuery, before it parses what follows
+      // (an error, 'drain'): hand it over so the order stays pg's.
+      (conn.native.query as (c: unknown, v: unknown, cb: unknown) => void)(config, vals, cb);
+      return undefined;
+    }
     let p: Promise<QueryResult>;
-    if (this.#bare && conn !== undefined && !lc.closing) {
+    if (this.#userEnded) {
+      p = Promise.reject(this.#closedError());
+    } else if (direct) {
       p = conn.native.query(config as QueryConfig, vals as unknown[]);
     } else {
-      p = this.runQuery(config, vals);
+      p = this.#track(this.#runQuery(config, vals));
     }
-    if (typeof cb !== 'function') return p;
+    if (typeof cb !== 'function') return this.#wrap(direct ? p : withCallerStack(p));
     const done = cb as QueryCallback<QueryResultRow>;
     p.then(
       (r) => done(null, r),
@@ -194,34 +371,124 @@ export class Client extends EventEmitter {
     return undefined;
   }
 
-  private runQuery(config: unknown, values: unknown): Promise<QueryResult> {
-    const lc = this.#lc;
-    const run = (): Promise<QueryResult> => lc.native().query(config as QueryConfig, values as unknown[]);
-    if (lc.current === undefined && !lc.closing) return lc.ready().then(() => lc.execute('query', run));
-    return lc.execute('query', run);
+  /**
+   * Count a call that goes through the pipeline until it settles: end() lets calls made before
+   * it reach the driver first (as pg does), and a socket error is reported after them.
+   */
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inflight++;
+    const settle = (): void => {
+      if (--this.#inflight === 0) this.#idle();
+    };
+    p.then(settle, settle);
+    return p;
   }
 
-  private submit<T extends Submittable>(submittable: T): T {
+  /** Nothing in flight: run what waited for that (a deferred 'error', an end()). */
+  #idle(): void {
+    // After the callers' own handlers of the settled calls (registered after ours) have run.
+    setImmediate(() => {
+      if (this.#inflight > 0) return; // a new call started meanwhile: wait for it too
+      const waiting = this.#whenIdle.splice(0);
+      for (const fn of waiting) fn();
+      // pg's 'drain' (the native queue ran empty) comes before the callers of a call through
+      // the pipeline hear their results: it is passed on once they have.
+      if (this.#drainPending) {
+        this.#drainPending = false;
+        // Not when pg's queue filled again meanwhile (a submittable sent since): its own drain follows.
+        const n = this.nativeClient as { _queryQueue?: unknown[]; _activeQuery?: unknown } | undefined;
+        const busy =
+          n !== undefined && ((n._queryQueue?.length ?? 0) > 0 || (n._activeQuery ?? null) !== null);
+        if (!busy) this.emit('drain');
+      }
+    });
+  }
+
+  /** Run `fn` once every call made before connect finished has been handed to the driver. */
+  #afterInflightDispatch(fn: () => void): void {
+    if (this.#undispatched === 0) fn();
+    else this.#whenDispatched.push(fn);
+  }
+
+  #afterInflight(fn: () => void): void {
+    if (this.#inflight === 0) fn();
+    else this.#whenIdle.push(fn);
+  }
+
+  #runQuery(config: unknown, values: unknown): Promise<QueryResult> {
     const lc = this.#lc;
+    const run = (): Promise<QueryResult> => lc.native().query(config as QueryConfig, values as unknown[]);
+    if (lc.current === undefined && !lc.closing) {
+      this.#undispatched++;
+      const dispatched = (): void => {
+        if (--this.#undispatched === 0) for (const fn of this.#whenDispatched.splice(0)) fn();
+      };
+      return this.#afterConnectCalled()
+        .then(() => lc.ready())
+        .then(
+          () => {
+            const p =
+              this.#userEnded && lc.closing ? Promise.reject(this.#closedError()) : lc.execute('query', run);
+            dispatched();
+            return p;
+          },
+          (err: unknown) => {
+            dispatched();
+            throw err;
+          },
+        );
+    }
+    if (lc.closing && this.#userEnded) return Promise.reject(this.#closedError());
+    // A connection already dead when the call is made cannot have sent it (pg rejects at once):
+    // a failover outcome for it says so, which lets pool.query() retry it (DESIGN §8 idle loss).
+    const deadBefore = lc.current?.closed === true;
+    const p = lc.execute('query', run);
+    return deadBefore ? p.catch(markNeverSent) : p;
+  }
+
+  #submit<T extends Submittable>(submittable: T, callback: unknown): T {
+    const s = submittable as T & { callback?: unknown; handleError?: (e: unknown, c?: unknown) => void };
+    if (s.callback === undefined && typeof callback === 'function') s.callback = callback;
+    const lc = this.#lc;
+    const fail = (err: unknown): void => {
+      if (typeof s.handleError === 'function') s.handleError(err, undefined);
+    };
+    if (this.#userEnded) {
+      process.nextTick(fail, this.#closedError());
+      return submittable;
+    }
     if (lc.current !== undefined && !lc.closing) {
       lc.native().query(submittable as never);
       return submittable;
     }
-    lc.ready().then(
-      () => lc.native().query(submittable as never),
-      (err: unknown) => {
-        const handle = (submittable as { handleError?: (e: unknown) => void }).handleError;
-        if (typeof handle === 'function') handle.call(submittable, err);
-      },
-    );
+    this.#afterConnectCalled()
+      .then(() => lc.ready())
+      .then(() => lc.native().query(submittable as never), fail);
     return submittable;
   }
 
   end(): Promise<void>;
   end(callback: (err?: Error) => void): void;
   end(callback?: (err?: Error) => void): Promise<void> | void {
-    const p = this.#lc.end().then(() => this.emitEnd());
-    if (callback === undefined) return p;
+    this.#userEnded = true;
+    let p: Promise<void>;
+    if (!this.#connectCalled) {
+      // As pg: ending a client never connected is a no-op (it may still connect later).
+      this.#connectGate?.reject(this.#closedError());
+      this.#connectGate = undefined;
+      p = Promise.resolve();
+    } else {
+      // With nothing left to hand over, pg's own end() runs now, as in pg: a dead socket or an
+      // active query's is destroyed at once (before unflushed writes reach the server), and
+      // the closing socket is not reported as an unexpected termination.
+      const native = this.nativeClient;
+      if (native !== undefined && this.#undispatched === 0) native.end().catch(() => undefined);
+      // Calls made before end() are handed to the driver first (pg runs them before closing).
+      p = new Promise<void>((resolve) => this.#afterInflightDispatch(resolve))
+        .then(() => this.#lc.end())
+        .then(() => this.#emitEnd());
+    }
+    if (callback === undefined) return this.#wrap(p);
     p.then(
       () => callback(),
       (err: unknown) => callback(err as Error),
@@ -236,33 +503,60 @@ export class Client extends EventEmitter {
     return pg.escapeLiteral(str);
   }
 
-  private emitEnd(): void {
+  #emitEnd(): void {
     if (this.#endEmitted) return;
     this.#endEmitted = true;
     this.emit('end');
+  }
+
+  /**
+   * @internal The native client reported a dead socket. A loss some plugin recovers from on the
+   * next call is not an `'error'` (pools discard clients on `'error'`, DESIGN §8); otherwise it
+   * is pg's `'error'` event, delivered only when someone listens (never a crash).
+   */
+  nativeError(err: Error): void {
+    if (this.#lc.recoversFromLoss()) return;
+    // After the calls in flight settle: pg would have called their callbacks first (they
+    // completed before the socket broke, or fail with this same loss).
+    this.#afterInflight(() => {
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+    });
+  }
+
+  /** @internal The native client's queue ran empty (pg's 'drain'); see #idle for the plugin case. */
+  nativeDrain(): void {
+    if (this.#bare) {
+      this.emit('drain');
+      return;
+    }
+    this.#drainPending = true;
+    if (this.#inflight === 0) this.#idle();
   }
 
   /** @internal The physical connection ended without end(): with no plugin to replace it, the Client is over. */
   physicalEnded(): void {
     const lc = this.#lc;
     if (lc.closing || !this.#bare) return;
-    void lc.end().then(() => this.emitEnd());
+    void lc.end().then(() => this.#emitEnd());
   }
 
   /** @internal Move event forwarding to the new physical connection. */
   connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
-    const prev = previous?.native as NativeWithFacade | undefined;
+    const prev = previous?.native as pg.Client | undefined;
     if (prev !== undefined) {
       facadeOf.delete(prev);
       prev.off('notice', forwardNotice);
       prev.off('notification', forwardNotification);
+      prev.off('drain', forwardDrain);
       prev.off('error', forwardError);
       prev.off('end', forwardEnd);
     }
-    const next = conn.native as NativeWithFacade;
+    const next = conn.native as pg.Client;
+    this.#template = next;
     facadeOf.set(next, this);
     next.on('notice', forwardNotice);
     next.on('notification', forwardNotification);
+    next.on('drain', forwardDrain);
     next.on('error', forwardError);
     next.on('end', forwardEnd);
     if (previous !== undefined) {
@@ -276,4 +570,26 @@ export class Client extends EventEmitter {
   failoverFailed(from: PhysicalConnection | undefined, error: Error): void {
     emitQuietly(this, 'failover', failedEvent(from, error));
   }
+}
+
+installDelegates(
+  Client,
+  pg.Client,
+  new pg.Client(),
+  (self) => Client.delegateTarget(self as Client) as unknown as Record<string, unknown>,
+);
+
+/** pg.Client members reached by delegation (typed here; installed by installDelegates). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Client {
+  readonly connection: pg.Connection;
+  readonly processID: number | null;
+  readonly secretKey: number | null;
+  user: string | undefined;
+  database: string | undefined;
+  password: string | undefined;
+  ssl: boolean | object;
+  getTransactionStatus(): 'I' | 'T' | 'E' | null;
+  ref(): void;
+  unref(): void;
 }

@@ -1,18 +1,49 @@
 /**
- * The `aurora-ha/pg` module: our Client plus pg's own module-level members (types,
- * DatabaseError, defaults, escaping, Query) so that ORMs taking a custom pg module work.
+ * The `aurora-ha/pg` module: pg's module with our Client and Pool. Every other member of pg's
+ * module (types, defaults, escaping, Query, DatabaseError, TypeOverrides, Connection, Result,
+ * utils, ...) is pg's own object, so ORMs taking a custom pg module find what they expect.
  */
 import pg from 'pg';
 import { Client } from './client.js';
+import { Pool } from './pool.js';
 
-export { Client };
+export { Client, Pool };
 export type { AuroraClientConfig } from './client.js';
+export type { AuroraPoolConfig } from './pool.js';
+
+const pgModule = pg as unknown as Record<string, unknown>;
+
 export const types = pg.types;
 export const DatabaseError = pg.DatabaseError;
 export const defaults = pg.defaults;
 export const escapeIdentifier = pg.escapeIdentifier;
 export const escapeLiteral = pg.escapeLiteral;
 export const Query = pg.Query;
+/** pg's TypeOverrides class (typed loosely: @types/pg declares it through an import-equals). */
+export const TypeOverrides = pgModule.TypeOverrides as new (types?: unknown) => {
+  setTypeParser(oid: number, format: unknown, parse?: unknown): void;
+  getTypeParser(oid: number, format?: unknown): unknown;
+};
+export const Connection = pgModule.Connection as new (config?: unknown) => NodeJS.EventEmitter;
+export const Result = pgModule.Result as new (rowMode?: unknown, types?: unknown) => unknown;
+export const utils = pgModule.utils;
+export const _pools = pgModule._pools as unknown[];
 
-const auroraPg = { Client, types, DatabaseError, defaults, escapeIdentifier, escapeLiteral, Query };
+/** The default export: pg's module members (enumerable ones, as pg lists them), ours for Client and Pool. */
+export interface AuroraPgModule {
+  Client: typeof Client;
+  Pool: typeof Pool;
+  Query: typeof Query;
+  types: typeof types;
+  DatabaseError: typeof DatabaseError;
+  defaults: typeof defaults;
+  escapeIdentifier: typeof escapeIdentifier;
+  escapeLiteral: typeof escapeLiteral;
+  TypeOverrides: typeof TypeOverrides;
+  Connection: typeof Connection;
+  Result: typeof Result;
+  utils: unknown;
+  _pools: unknown[];
+}
+const auroraPg = Object.assign({}, pg, { Client, Pool, Query }) as unknown as AuroraPgModule;
 export default auroraPg;

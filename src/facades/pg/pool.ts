@@ -1,0 +1,98 @@
+/**
+ * `Pool` of `aurora-ha/pg`: pg's own Pool (pg-pool, so `instanceof pg.Pool` holds and its API,
+ * options and events are pg's) whose clients are aurora-ha Clients. Differences, all from
+ * DESIGN §8: a client released with our FailoverSuccessError / TransactionResolutionUnknownError
+ * is valid and stays in the pool; `pool.query()` retries once when the error says the statement
+ * never reached a server; an `'error'` with no listener is reported as a warning, never thrown.
+ */
+import pg from 'pg';
+import type { PoolConfig } from 'pg';
+import type { WrapperOptions } from '../../config/wrapper-options.js';
+import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../core/errors.js';
+import { Client } from './client.js';
+
+export type AuroraPoolConfig = PoolConfig & WrapperOptions;
+
+/** A failover outcome that leaves the connection valid (it moved; only session state was lost). */
+function leavesClientValid(err: unknown): boolean {
+  return err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError;
+}
+
+/** A FailoverSuccessError for a statement that never reached a server: safe to run again. */
+function neverSent(err: unknown): boolean {
+  return err instanceof FailoverSuccessError && !err.statementSent;
+}
+
+type Callback = (err: Error | undefined, result?: unknown) => void;
+
+/** pg-pool's internals this class hooks (not in @types/pg). */
+interface PgPoolInternals {
+  Client: unknown;
+  Promise: PromiseConstructorLike;
+  _release(client: unknown, idleListener: unknown, err?: unknown): void;
+}
+
+const BasePool = pg.Pool as unknown as new (options?: AuroraPoolConfig) => pg.Pool & PgPoolInternals;
+
+export class Pool extends BasePool {
+  constructor(options?: AuroraPoolConfig) {
+    super(options);
+    // pg's Pool takes its Client from options.Client first, then the one pg bound it to.
+    const custom = (options as { Client?: unknown } | undefined)?.Client;
+    this.Client = custom ?? Client;
+  }
+
+  /** pg-pool's release: our failover outcomes do not make a client invalid. */
+  override _release(client: unknown, idleListener: unknown, err?: unknown): void {
+    super._release(client, idleListener, leavesClientValid(err) ? undefined : err);
+  }
+
+  /** pg-pool's emit, except that an `'error'` nobody listens for does not crash the process. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'error' && this.listenerCount('error') === 0) {
+      const err = args[0];
+      process.emitWarning(
+        `aurora-ha/pg Pool: an idle client failed and was removed (no 'error' listener on the pool): ${
+          err instanceof Error ? err.message : String(err)
+        }`,
+        { code: 'AURORA_HA_POOL_ERROR' },
+      );
+      return false;
+    }
+    return super.emit(event, ...args);
+  }
+}
+
+/** pg-pool's query() itself (the retry calls it; installed below over pg-pool's). */
+const pgPoolQuery = (pg.Pool.prototype as unknown as { query: (...a: unknown[]) => unknown }).query;
+
+/**
+ * pg-pool's query(), retried once when the statement provably never reached a server.
+ * Installed on the prototype (not declared in the class) so the type stays pg.Pool's.
+ */
+function retryingQuery(this: Pool, ...args: unknown[]): unknown {
+  const [text, second, third] = args;
+  if (typeof text === 'function' || (typeof text === 'object' && text !== null && 'submit' in text)) {
+    return pgPoolQuery.apply(this, args);
+  }
+  let values = second;
+  let cb = third as Callback | undefined;
+  if (typeof second === 'function') {
+    cb = second as Callback;
+    values = undefined;
+  }
+  const once = (): Promise<unknown> => pgPoolQuery.call(this, text, values) as Promise<unknown>;
+  const p = once().catch((err: unknown) => (neverSent(err) ? once() : Promise.reject(err)));
+  if (typeof cb === 'function') {
+    const done = cb;
+    p.then(
+      (r) => done(undefined, r),
+      (err: unknown) => done(err as Error),
+    );
+    return undefined;
+  }
+  const P = this.Promise;
+  return P === Promise ? p : new P((resolve, reject) => void p.then(resolve, reject));
+}
+
+Object.defineProperty(Pool.prototype, 'query', { configurable: true, writable: true, value: retryingQuery });
