@@ -23,8 +23,34 @@ import {
   runOnNative,
 } from './mysql2-native.js';
 import { failedEvent, movedEvent } from '../../core/failover-event.js';
+import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../core/errors.js';
+import { LateCommand, isNativeCommand } from './query-command.js';
+import type { NativeCommand } from './query-command.js';
+import { MysqlPromiseConnection } from './mysql2-promise-classes.js';
+import { delegateNativeMembers } from './delegate-members.js';
 
 type Callback = (err: Error | null, ...results: unknown[]) => void;
+
+/** Called with aurora-ha's error when a call was rejected before it reached any server. */
+export type NotSentHook = (err: Error) => void;
+
+/** Our failover error saying the statement never reached a server (DESIGN section 8). */
+export function isNotSent(err: unknown): err is Error {
+  return (
+    (err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError) &&
+    err.statementSent === false
+  );
+}
+
+/** A command that never reached mysql2 fails as mysql2 fails one: `'error'` (when heard), then `'end'`. */
+function failCommand(cmd: NativeCommand, err: unknown): void {
+  if (cmd instanceof LateCommand) {
+    cmd.fail(err);
+    return;
+  }
+  if (cmd.listenerCount('error') > 0) cmd.emit('error', err);
+  cmd.emit('end');
+}
 
 /** Callback of query/execute: mysql2 passes the result and the field packets. */
 export type QueryCallback<T = unknown> = (err: Error | null, result?: T, fields?: unknown) => void;
@@ -34,6 +60,7 @@ const STATE = Symbol('aurora-ha.mysql2.connection');
 interface ConnectionState {
   readonly logical: MysqlLogical;
   endEmitted: boolean;
+  pendingConfig?: Record<string, unknown>;
 }
 
 /** Promise of a native callback call, resolving to its result list. */
@@ -68,6 +95,28 @@ export class Connection extends EventEmitter {
     return this.nativeConnection?.threadId ?? null;
   }
 
+  /** mysql2's ConnectionConfig of the connection in use (before connect: one built from the config). */
+  get config(): Record<string, unknown> {
+    const native = this.nativeConnection as unknown as { config?: Record<string, unknown> } | undefined;
+    if (native?.config !== undefined) return native.config;
+    const s = this[STATE];
+    s.pendingConfig ??= new (
+      mysql as unknown as { ConnectionConfig: new (o: unknown) => Record<string, unknown> }
+    ).ConnectionConfig(s.logical.lc.service.config.driverConfig);
+    return s.pendingConfig;
+  }
+
+  /** COM_RESET_CONNECTION on the connection in use (mysql2's `reset`). */
+  reset(callback?: Callback): void {
+    const logical = this[STATE].logical;
+    this.settle(
+      runOnNative(logical, 'ping', (native) =>
+        callNative((done) => (native as unknown as { reset(cb: NativeCallback): void }).reset(done)),
+      ),
+      callback,
+    );
+  }
+
   /** Calls back once connected (the connection connects by itself, like mysql2's). */
   connect(callback?: (err: Error | null) => void): void {
     const p = this[STATE].logical.lc.open();
@@ -77,31 +126,44 @@ export class Connection extends EventEmitter {
     );
   }
 
-  query<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): unknown {
+  query<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): NativeCommand {
     return this.statement('query', sql, values, callback as Callback | undefined);
   }
 
-  execute<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): unknown {
+  execute<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): NativeCommand {
     return this.statement('execute', sql, values, callback as Callback | undefined);
   }
 
-  prepare(sql: unknown, callback?: Callback): unknown {
+  prepare(sql: unknown, callback?: Callback): NativeCommand {
     return this.statement('prepare', sql, undefined, callback);
   }
 
+  /** mysql2's promise wrapper (`mysql2/promise`'s PromiseConnection) around this connection. */
+  promise(promiseImpl?: PromiseConstructor): unknown {
+    return new MysqlPromiseConnection(this, promiseImpl);
+  }
+
+  /**
+   * query / execute / prepare: the native mysql2 command is returned whenever the call reaches
+   * mysql2 at once (a `LateCommand` stands in otherwise). With a callback, the callback gets
+   * aurora-ha's outcome (failover errors included); without one, the command's own events are
+   * mysql2's (the raw driver error on `'error'`), and a call that never reached mysql2 fails
+   * the command with aurora-ha's error.
+   */
   private statement(
     method: 'query' | 'execute' | 'prepare',
     sql: unknown,
     values: unknown,
     callback: Callback | undefined,
-  ): unknown {
+    notSent?: NotSentHook,
+  ): NativeCommand {
     const logical = this[STATE].logical;
     const conn = logical.lc.current;
-    if (logical.bare[method] && conn !== undefined && !logical.lc.closing) {
-      if (method === 'prepare') return conn.native.prepare(sql, values ?? callback);
-      return values === undefined
-        ? conn.native[method](sql, callback)
-        : conn.native[method](sql, values, callback);
+    if (logical.bare[method] && conn !== undefined && !logical.lc.closing && notSent === undefined) {
+      if (method === 'prepare') return conn.native.prepare(sql, values ?? callback) as NativeCommand;
+      return (
+        values === undefined ? conn.native[method](sql, callback) : conn.native[method](sql, values, callback)
+      ) as NativeCommand;
     }
     let cb = callback;
     let vals = values;
@@ -109,17 +171,87 @@ export class Connection extends EventEmitter {
       cb = values as Callback;
       vals = undefined;
     }
-    const p = runOnNative(logical, method, (native) =>
-      callNative((done) =>
-        method === 'prepare'
-          ? native.prepare(sql, done)
-          : vals === undefined
-            ? native[method](sql, done)
-            : native[method](sql, vals, done),
-      ),
+    // A command object (mysql.createQuery) carries its own callback: aurora-ha settles it.
+    const given = method === 'query' && isNativeCommand(sql) ? sql : undefined;
+    if (given !== undefined) {
+      cb ??= given.onResult;
+      given.onResult = undefined;
+    }
+    let cmd: NativeCommand | undefined;
+    let thrown: { err: unknown } | undefined;
+    const run = (native: NativeMysqlConnection): Promise<unknown[]> => {
+      let resolveRun!: (r: unknown[]) => void;
+      let rejectRun!: (e: unknown) => void;
+      const done = new Promise<unknown[]>((resolve, reject) => {
+        resolveRun = resolve;
+        rejectRun = reject;
+      });
+      const settle: NativeCallback = (err, ...results) => (err ? rejectRun(err) : resolveRun(results));
+      try {
+        if (given !== undefined) {
+          if (cb !== undefined) given.onResult = settle;
+          cmd = native.query(given) as NativeCommand;
+        } else if (method === 'prepare') {
+          cmd = native.prepare(sql, settle) as NativeCommand;
+        } else if (cb !== undefined) {
+          cmd = (
+            vals === undefined ? native[method](sql, settle) : native[method](sql, vals, settle)
+          ) as NativeCommand;
+        } else {
+          cmd = (vals === undefined ? native[method](sql) : native[method](sql, vals)) as NativeCommand;
+        }
+      } catch (err) {
+        thrown = { err };
+        throw err;
+      }
+      if (cb === undefined && method !== 'prepare') {
+        // Emitter mode: follow the command's own events to settle the pipeline.
+        let failed: unknown;
+        cmd.once('error', (err: unknown) => {
+          failed = err;
+        });
+        cmd.once('end', () => (failed === undefined ? resolveRun([]) : rejectRun(failed)));
+      }
+      late?.attach(cmd);
+      return done;
+    };
+    let late: LateCommand | undefined;
+    const p = runOnNative(logical, method, run);
+    if (thrown !== undefined) {
+      // mysql2 throws some argument errors synchronously (execute with undefined values): so do we.
+      p.catch(noop);
+      throw thrown.err;
+    }
+    const reached = cmd;
+    const handle: NativeCommand = reached ?? given ?? (late = new LateCommand());
+    p.then(
+      (results) => {
+        if (cb !== undefined) cb(null, ...results);
+      },
+      (err: unknown) => {
+        if (cmd === undefined && notSent !== undefined && isNotSent(err)) {
+          notSent(err);
+          return;
+        }
+        if (cb !== undefined) cb(err as Error);
+        else if (cmd === undefined) failCommand(handle, err);
+      },
     );
-    this.settle(p, cb);
-    return undefined;
+    return handle;
+  }
+
+  /**
+   * @internal For pools: run `query`/`execute` and, when aurora-ha rejects it before it reached
+   * a server (`statementSent === false`), call `notSent` instead of the callback.
+   */
+  statementForPool(
+    method: 'query' | 'execute',
+    sql: unknown,
+    values: unknown,
+    callback: Callback | undefined,
+    notSent: NotSentHook,
+  ): NativeCommand {
+    return this.statement(method, sql, values, callback, notSent);
   }
 
   beginTransaction(callback?: Callback): void {
@@ -202,6 +334,11 @@ export class Connection extends EventEmitter {
     return mysql.format(sql, values as never);
   }
 
+  /** @internal Whether a lost socket is recovered on the next call (then it is no 'error' event). */
+  recoversFromLoss(): boolean {
+    return this[STATE].logical.lc.recoversFromLoss();
+  }
+
   /** @internal The native connection ended without end(): with no plugin to replace it, this one is over. */
   physicalEnded(): void {
     const logical = this[STATE].logical;
@@ -229,6 +366,8 @@ export class Connection extends EventEmitter {
 }
 
 function noop(): void {}
+
+delegateNativeMembers(Connection.prototype, (self) => (self as Connection).nativeConnection);
 
 /** Like mysql2's `createConnection`: connects at once; calls made meanwhile wait. */
 export function createConnection(config: string | AuroraConnectionOptions): Connection {

@@ -146,6 +146,11 @@ export class PromiseConnection extends EventEmitter {
     return mysql.format(sql, values as never);
   }
 
+  /** @internal Whether a lost socket is recovered on the next call (then it is no 'error' event). */
+  recoversFromLoss(): boolean {
+    return this[STATE].logical.lc.recoversFromLoss();
+  }
+
   /** @internal The native connection ended without end(): with no plugin to replace it, this one is over. */
   physicalEnded(): void {
     const logical = this[STATE].logical;
