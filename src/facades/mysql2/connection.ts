@@ -156,6 +156,7 @@ export class Connection extends EventEmitter {
     values: unknown,
     callback: Callback | undefined,
     notSent?: NotSentHook,
+    settled?: () => void,
   ): NativeCommand {
     const logical = this[STATE].logical;
     const conn = logical.lc.current;
@@ -178,6 +179,7 @@ export class Connection extends EventEmitter {
       given.onResult = undefined;
     }
     let cmd: NativeCommand | undefined;
+    let ended = false;
     let thrown: { err: unknown } | undefined;
     const run = (native: NativeMysqlConnection): Promise<unknown[]> => {
       let resolveRun!: (r: unknown[]) => void;
@@ -205,12 +207,26 @@ export class Connection extends EventEmitter {
         throw err;
       }
       if (cb === undefined && method !== 'prepare') {
-        // Emitter mode: follow the command's own events to settle the pipeline.
+        // Emitter mode: follow the command's own events to settle the pipeline. A lost socket
+        // fails a callback-less command only through the connection's 'error' (mysql2 emits
+        // nothing on the command then): follow that too, so failover sees the loss.
         let failed: unknown;
         cmd.once('error', (err: unknown) => {
           failed = err;
         });
-        cmd.once('end', () => (failed === undefined ? resolveRun([]) : rejectRun(failed)));
+        cmd.once('end', () => {
+          ended = true;
+          if (failed === undefined) resolveRun([]);
+          else rejectRun(failed);
+        });
+        const onLost = (err: unknown): void => {
+          if (!ended) rejectRun(err);
+        };
+        native.once('error', onLost);
+        const detach = (): void => {
+          native.off('error', onLost);
+        };
+        done.then(detach, detach);
       }
       late?.attach(cmd);
       return done;
@@ -226,6 +242,7 @@ export class Connection extends EventEmitter {
     const handle: NativeCommand = reached ?? given ?? (late = new LateCommand());
     p.then(
       (results) => {
+        settled?.();
         if (cb !== undefined) cb(null, ...results);
       },
       (err: unknown) => {
@@ -233,16 +250,22 @@ export class Connection extends EventEmitter {
           notSent(err);
           return;
         }
-        if (cb !== undefined) cb(err as Error);
-        else if (cmd === undefined) failCommand(handle, err);
+        settled?.();
+        if (cb !== undefined) {
+          cb(err as Error);
+          // mysql2 ends a command after its callback; one that never reached it ends here.
+          if (cmd === undefined) handle.emit('end');
+        } else if (cmd === undefined || !ended) failCommand(handle, err);
       },
     );
     return handle;
   }
 
   /**
-   * @internal For pools: run `query`/`execute` and, when aurora-ha rejects it before it reached
-   * a server (`statementSent === false`), call `notSent` instead of the callback.
+   * @internal For pools: run `query`/`execute`; `settled` is called once the call is over (before
+   * the callback; mysql2 emits no `'end'` on a command failed by a lost socket) and, when
+   * aurora-ha rejected it before it reached a server (`statementSent === false`), `notSent`
+   * instead of both.
    */
   statementForPool(
     method: 'query' | 'execute',
@@ -250,8 +273,9 @@ export class Connection extends EventEmitter {
     values: unknown,
     callback: Callback | undefined,
     notSent: NotSentHook,
+    settled: () => void,
   ): NativeCommand {
-    return this.statement(method, sql, values, callback, notSent);
+    return this.statement(method, sql, values, callback, notSent, settled);
   }
 
   beginTransaction(callback?: Callback): void {

@@ -6,7 +6,7 @@
  */
 import mysql from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
-import type { PoolClusterOptions } from 'mysql2';
+import type { PoolCluster as NativePoolClusterType, PoolClusterOptions } from 'mysql2';
 import { Pool, PoolConfig } from './pool.js';
 import type { AuroraPoolOptions } from './pool.js';
 
@@ -25,7 +25,7 @@ interface PoolClusterInternals {
   _clearFindCaches(): void;
 }
 
-type PoolClusterClass = new (config?: PoolClusterOptions) => object;
+type PoolClusterClass = new (config?: PoolClusterOptions) => Omit<NativePoolClusterType, 'add'>;
 
 const NativePoolCluster = (mysql as unknown as { PoolCluster: PoolClusterClass }).PoolCluster;
 
@@ -79,5 +79,9 @@ export function createPromisePoolCluster(
   config?: PoolClusterOptions & { Promise?: PromiseConstructor },
 ): object {
   const Cls = promisePoolClusterClass();
-  return new Cls(new PoolCluster(config), config?.Promise ?? Promise);
+  const cluster = new PoolCluster(config);
+  const wrapper = new Cls(cluster, config?.Promise ?? Promise) as Record<string, unknown>;
+  // mysql2's wrapper calls mysql2's own PoolCluster.prototype.add: use ours instead.
+  wrapper.add = (id: string | AuroraPoolOptions, c?: string | AuroraPoolOptions): void => cluster.add(id, c);
+  return wrapper;
 }

@@ -160,7 +160,16 @@ export class Pool extends EventEmitter {
     super();
     this.config = options.config;
     this.factories = factories;
-    if (this.config.maxIdle < this.config.connectionLimit) this.scheduleIdleCheck();
+    if (this.config.maxIdle < this.config.connectionLimit) this._removeIdleTimeoutConnections();
+  }
+
+  /** A per-connection copy of mysql2's connection config (as mysql2's pool has). */
+  _createConnectionConfig(): ConnectionConfigLike {
+    const c = this.config.connectionConfig;
+    return Object.create(
+      Object.getPrototypeOf(c) as object,
+      Object.getOwnPropertyDescriptors(c),
+    ) as ConnectionConfigLike;
   }
 
   getConnection(cb: GetConnectionCallback): void {
@@ -225,14 +234,14 @@ export class Pool extends EventEmitter {
           if (waiter !== undefined) process.nextTick(() => this.getConnection(waiter));
           return;
         }
-        this.handOver(connection);
+        this._handleSuccessfulRelease(connection);
       });
       return;
     }
-    this.handOver(connection);
+    this._handleSuccessfulRelease(connection);
   }
 
-  private handOver(connection: PoolConnection): void {
+  _handleSuccessfulRelease(connection: PoolConnection): void {
     const waiter = this._connectionQueue.shift();
     if (waiter !== undefined) {
       process.nextTick(() => {
@@ -326,12 +335,11 @@ export class Pool extends EventEmitter {
             cmd.emit('end');
           }
         };
+        const release = once(() => conn.release());
         try {
-          conn
-            .statementForPool('query', cmd, undefined, undefined, notSent)
-            .once('end', () => conn.release());
+          conn.statementForPool('query', cmd, undefined, undefined, notSent, release);
         } catch (e) {
-          conn.release();
+          release();
           fail(e as Error);
         }
       });
@@ -363,12 +371,18 @@ export class Pool extends EventEmitter {
             attempt();
           } else done(e);
         };
+        const release = once(() => conn.release());
         try {
-          conn
-            .statementForPool('execute', sql, vals, (e, ...results) => done(e, ...results), notSent)
-            .once('end', () => conn.release());
+          conn.statementForPool(
+            'execute',
+            sql,
+            vals,
+            (e, ...results) => done(e, ...results),
+            notSent,
+            release,
+          );
         } catch (e) {
-          conn.release();
+          release();
           done(e as Error);
         }
       });
@@ -394,7 +408,7 @@ export class Pool extends EventEmitter {
     return mysql.escapeId(value, false);
   }
 
-  private scheduleIdleCheck(): void {
+  _removeIdleTimeoutConnections(): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       try {
@@ -410,7 +424,7 @@ export class Pool extends EventEmitter {
           this._freeConnections.remove(oldest);
         }
       } finally {
-        if (!this._closed) this.scheduleIdleCheck();
+        if (!this._closed) this._removeIdleTimeoutConnections();
       }
     }, 1000);
     this.idleTimer.unref();
@@ -418,6 +432,16 @@ export class Pool extends EventEmitter {
 }
 
 function noop(): void {}
+
+/** `fn` at most once (a late event must not release a connection someone else holds by then). */
+function once(fn: () => void): () => void {
+  let called = false;
+  return () => {
+    if (called) return;
+    called = true;
+    fn();
+  };
+}
 
 /** Like mysql2's `createPool`. */
 export function createPool(config: string | AuroraPoolOptions): Pool {

@@ -23,6 +23,8 @@ import {
   runOnNative,
 } from './mysql2-native.js';
 import { failedEvent, movedEvent } from '../../core/failover-event.js';
+import { ConnectionClosedError } from '../../core/errors.js';
+import { MysqlPromiseConnection } from './mysql2-promise-classes.js';
 
 const STATE = Symbol('aurora-ha.mysql2.promise-connection');
 
@@ -177,6 +179,48 @@ export class PromiseConnection extends EventEmitter {
     this.emit('end');
   }
 }
+
+/**
+ * Members of mysql2/promise's PromiseConnection this class does not define (unprepare, reset,
+ * pause, resume, config, ...) are forwarded to mysql2's promise wrapper of the connection in use.
+ */
+function delegateWrapperMembers(): void {
+  const proto = PromiseConnection.prototype as unknown as Record<string, unknown>;
+  const wrapperOf = (self: unknown): Record<string, unknown> | undefined =>
+    (self as { [STATE]: PromiseConnectionState })[STATE].wrapper as unknown as
+      Record<string, unknown> | undefined;
+  const names = new Set<string>(['Promise', 'config']);
+  for (
+    let p: object | null = MysqlPromiseConnection.prototype;
+    p !== null && p !== EventEmitter.prototype && p !== Object.prototype;
+    p = Object.getPrototypeOf(p) as object | null
+  ) {
+    for (const k of Object.getOwnPropertyNames(p)) if (k !== 'constructor') names.add(k);
+  }
+  for (const key of names) {
+    if (key in proto) continue;
+    const d = Object.getOwnPropertyDescriptor(MysqlPromiseConnection.prototype, key);
+    if (d !== undefined && typeof d.value === 'function') {
+      Object.defineProperty(proto, key, {
+        configurable: true,
+        writable: true,
+        value: function forwarded(this: unknown, ...args: unknown[]): unknown {
+          const w = wrapperOf(this);
+          if (w === undefined) throw new ConnectionClosedError(`${key}() needs an open connection.`);
+          return (w[key] as (...a: unknown[]) => unknown).apply(w, args);
+        },
+      });
+    } else {
+      Object.defineProperty(proto, key, {
+        configurable: true,
+        get(this: unknown): unknown {
+          return wrapperOf(this)?.[key];
+        },
+      });
+    }
+  }
+}
+delegateWrapperMembers();
 
 /** Like mysql2/promise's `createConnection`: resolves once connected. */
 export async function createConnection(config: string | AuroraConnectionOptions): Promise<PromiseConnection> {

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 /** The parts of a mysql2 command (Query, Execute, Prepare) the facades touch. */
 export interface NativeCommand extends EventEmitter {
   onResult?: ((err: Error | null, ...results: unknown[]) => void) | undefined;
-  stream?(options?: unknown): Readable;
+  stream(options?: unknown): Readable;
   sql?: unknown;
   values?: unknown;
 }
