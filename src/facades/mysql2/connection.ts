@@ -60,6 +60,7 @@ const STATE = Symbol('aurora-ha.mysql2.connection');
 interface ConnectionState {
   readonly logical: MysqlLogical;
   endEmitted: boolean;
+  closeCalled?: boolean;
   pendingConfig?: Record<string, unknown>;
 }
 
@@ -118,10 +119,10 @@ export class Connection extends EventEmitter {
   }
 
   /** Calls back once connected (the connection connects by itself, like mysql2's). */
-  connect(callback?: (err: Error | null) => void): void {
+  connect(callback?: (err: Error | null, connection?: Connection) => void): void {
     const p = this[STATE].logical.lc.open();
     p.then(
-      () => callback?.(null),
+      () => callback?.(null, this),
       (err: unknown) => callback?.(err as Error),
     );
   }
@@ -250,12 +251,17 @@ export class Connection extends EventEmitter {
           notSent(err);
           return;
         }
-        settled?.();
+        // As mysql2: an error reaches the callback before the command ends (and a pool
+        // releases the connection); a result after it.
         if (cb !== undefined) {
           cb(err as Error);
+          settled?.();
           // mysql2 ends a command after its callback; one that never reached it ends here.
           if (cmd === undefined) handle.emit('end');
-        } else if (cmd === undefined || !ended) failCommand(handle, err);
+        } else {
+          settled?.();
+          if (cmd === undefined || !ended) failCommand(handle, err);
+        }
       },
     );
     return handle;
@@ -332,7 +338,14 @@ export class Connection extends EventEmitter {
     );
   }
 
+  /** mysql2's closing flag: true from the moment end() / destroy() is called. */
+  get _closing(): boolean {
+    const native = this.nativeConnection as unknown as { _closing?: boolean } | undefined;
+    return this[STATE].logical.lc.closing || this[STATE].closeCalled || native?._closing === true;
+  }
+
   end(callback?: (err?: Error | null) => void): void {
+    this[STATE].closeCalled = true;
     this[STATE].logical.lc.end().then(
       () => {
         this.emitEnd();
@@ -342,8 +355,26 @@ export class Connection extends EventEmitter {
     );
   }
 
+  /** As mysql2's `close()` (what its `destroy()` calls): closes the connection now. */
+  close(): void {
+    this.destroy();
+  }
+
+  [Symbol.dispose](): void {
+    if (!this[STATE].logical.lc.closing) this.end();
+  }
+
+  /** @internal A pool's connection config (mysql2 gives each pooled connection a copy of it). */
+  seedConfig(config: Record<string, unknown>): void {
+    this[STATE].pendingConfig = config;
+  }
+
   destroy(): void {
+    this[STATE].closeCalled = true;
+    const native = this.nativeConnection;
     void this[STATE].logical.lc.destroy().then(() => this.emitEnd());
+    // As mysql2: the connection is closing as soon as destroy() returns (`state`).
+    native?.destroy();
   }
 
   escape(value: unknown): string {
@@ -367,11 +398,14 @@ export class Connection extends EventEmitter {
   physicalEnded(): void {
     const logical = this[STATE].logical;
     if (logical.lc.closing || !logical.bare.query) return;
-    void logical.lc.end().then(() => this.emitEnd());
+    // Nothing will replace it: over at once, as mysql2's connection is when its socket ends.
+    this.emitEnd();
+    void logical.lc.end();
   }
 
   /** @internal Move event forwarding (and mysql2's promise wrapper) to the new native connection. */
   connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
+    applyPendingConfig(this[STATE], conn.native as { config?: Record<string, unknown> });
     moveNativeEvents(this, conn, previous);
     if (previous !== undefined) emitFailover(this, movedEvent(conn, previous));
   }
@@ -390,6 +424,23 @@ export class Connection extends EventEmitter {
 }
 
 function noop(): void {}
+
+/** Where each connection goes is aurora-ha's business: these keys of an early `config` are not copied. */
+const ROUTING_KEYS: ReadonlySet<string> = new Set(['host', 'port', 'uri', 'socketPath', 'pool']);
+
+/**
+ * Settings changed on `connection.config` before the connection existed (mysql2 code sets e.g.
+ * `connection.config.namedPlaceholders = true` right after createConnection) apply to every
+ * mysql2 connection this one uses.
+ */
+function applyPendingConfig(state: ConnectionState, native: { config?: Record<string, unknown> }): void {
+  const pending = state.pendingConfig;
+  const target = native.config;
+  if (pending === undefined || target === undefined || pending === target) return;
+  for (const key of Object.keys(pending)) {
+    if (!ROUTING_KEYS.has(key) && target[key] !== pending[key]) target[key] = pending[key];
+  }
+}
 
 delegateNativeMembers(Connection.prototype, (self) => (self as Connection).nativeConnection);
 

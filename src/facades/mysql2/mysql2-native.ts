@@ -28,11 +28,13 @@ export interface NativeMysqlConnection extends EventEmitter {
   ping(cb: NativeCallback): void;
   changeUser(options: unknown, cb: NativeCallback): void;
   promise(): NativePromiseConnection;
+  destroy(): void;
   threadId: number | null;
 }
 
 /** mysql2's promise wrapper of a connection (`connection.promise()`). */
 export interface NativePromiseConnection {
+  readonly connection: NativeMysqlConnection;
   query(...args: unknown[]): Promise<unknown>;
   execute(...args: unknown[]): Promise<unknown>;
   prepare(...args: unknown[]): Promise<unknown>;

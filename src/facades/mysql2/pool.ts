@@ -105,7 +105,7 @@ export class PoolConnection extends Connection {
     this._pool.releaseConnection(this);
   }
 
-  [Symbol.dispose](): void {
+  override [Symbol.dispose](): void {
     this.release();
   }
 
@@ -188,6 +188,7 @@ export class Pool extends EventEmitter {
     }
     if (this.config.connectionLimit === 0 || this._allConnections.length < this.config.connectionLimit) {
       const connection = new PoolConnection(this, this.config.auroraConfig, this.factories);
+      connection.seedConfig(this._createConnectionConfig() as Record<string, unknown>);
       this._allConnections.push(connection);
       connection.connect((err) => {
         if (this._closed) {

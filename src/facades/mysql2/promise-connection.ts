@@ -53,7 +53,8 @@ export class PromiseConnection extends EventEmitter {
 
   /** The mysql2 connection currently in use (changes after a failover). */
   get connection(): NativeMysqlConnection | undefined {
-    return this[STATE].logical.lc.current?.native;
+    // After end() the last one (closed), as mysql2's wrapper keeps its connection.
+    return this[STATE].logical.lc.current?.native ?? this[STATE].wrapper?.connection;
   }
 
   get threadId(): number | null {
@@ -132,8 +133,15 @@ export class PromiseConnection extends EventEmitter {
     this.emitEnd();
   }
 
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this[STATE].logical.lc.closing) await this.end();
+  }
+
   destroy(): void {
+    const native = this.connection;
     void this[STATE].logical.lc.destroy().then(() => this.emitEnd());
+    // As mysql2: closing as soon as destroy() returns.
+    native?.destroy();
   }
 
   escape(value: unknown): string {
@@ -157,7 +165,9 @@ export class PromiseConnection extends EventEmitter {
   physicalEnded(): void {
     const logical = this[STATE].logical;
     if (logical.lc.closing || !logical.bare.query) return;
-    void logical.lc.end().then(() => this.emitEnd());
+    // Nothing will replace it: over at once, as mysql2's connection is when its socket ends.
+    this.emitEnd();
+    void logical.lc.end();
   }
 
   /** @internal Move event forwarding (and mysql2's promise wrapper) to the new native connection. */

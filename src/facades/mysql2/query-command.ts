@@ -59,6 +59,17 @@ export class LateCommand extends EventEmitter {
     this.emit('end');
   }
 
+  /** As mysql2's Query: a command is not a promise (awaiting it is a programming error). */
+  then(): never {
+    throw new Error(
+      "You have tried to call .then(), .catch(), or invoked await on the result of query that is not a promise, which is a programming error. Try calling con.promise().query(), or require('mysql2/promise') instead of 'mysql2' for a promise-compatible version of the query interface.",
+    );
+  }
+
+  catch(): never {
+    return this.then();
+  }
+
   stream(options?: unknown): Readable {
     const out = new PassThrough({ objectMode: true });
     const native = this.#native;
