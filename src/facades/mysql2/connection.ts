@@ -157,7 +157,7 @@ export class Connection extends EventEmitter {
     values: unknown,
     callback: Callback | undefined,
     notSent?: NotSentHook,
-    settled?: () => void,
+    settled?: (err?: unknown) => void,
   ): NativeCommand {
     const logical = this[STATE].logical;
     const conn = logical.lc.current;
@@ -255,11 +255,11 @@ export class Connection extends EventEmitter {
         // releases the connection); a result after it.
         if (cb !== undefined) {
           cb(err as Error);
-          settled?.();
+          settled?.(err);
           // mysql2 ends a command after its callback; one that never reached it ends here.
           if (cmd === undefined) handle.emit('end');
         } else {
-          settled?.();
+          settled?.(err);
           if (cmd === undefined || !ended) failCommand(handle, err);
         }
       },
@@ -279,7 +279,7 @@ export class Connection extends EventEmitter {
     values: unknown,
     callback: Callback | undefined,
     notSent: NotSentHook,
-    settled: () => void,
+    settled: (err?: unknown) => void,
   ): NativeCommand {
     return this.statement(method, sql, values, callback, notSent, settled);
   }
@@ -443,6 +443,13 @@ function applyPendingConfig(state: ConnectionState, native: { config?: Record<st
 }
 
 delegateNativeMembers(Connection.prototype, (self) => (self as Connection).nativeConnection);
+// `instanceof` mysql2's Connection (and its BaseConnection) holds, as code written for mysql2
+// checks it. Every mysql2 member is defined on our prototype above (ours or a forwarder), so
+// nothing of mysql2's prototype runs on this object.
+Object.setPrototypeOf(
+  Connection.prototype,
+  (mysql as unknown as { Connection: { prototype: object } }).Connection.prototype,
+);
 
 /** Like mysql2's `createConnection`: connects at once; calls made meanwhile wait. */
 export function createConnection(config: string | AuroraConnectionOptions): Connection {

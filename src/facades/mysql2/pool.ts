@@ -188,7 +188,7 @@ export class Pool extends EventEmitter {
     }
     if (this.config.connectionLimit === 0 || this._allConnections.length < this.config.connectionLimit) {
       const connection = new PoolConnection(this, this.config.auroraConfig, this.factories);
-      connection.seedConfig(this._createConnectionConfig() as Record<string, unknown>);
+      connection.seedConfig(this._createConnectionConfig());
       this._allConnections.push(connection);
       connection.connect((err) => {
         if (this._closed) {
@@ -336,7 +336,7 @@ export class Pool extends EventEmitter {
             cmd.emit('end');
           }
         };
-        const release = once(() => conn.release());
+        const release = releaser(conn);
         try {
           conn.statementForPool('query', cmd, undefined, undefined, notSent, release);
         } catch (e) {
@@ -372,7 +372,7 @@ export class Pool extends EventEmitter {
             attempt();
           } else done(e);
         };
-        const release = once(() => conn.release());
+        const release = releaser(conn);
         try {
           conn.statementForPool(
             'execute',
@@ -434,15 +434,27 @@ export class Pool extends EventEmitter {
 
 function noop(): void {}
 
-/** `fn` at most once (a late event must not release a connection someone else holds by then). */
-function once(fn: () => void): () => void {
+/** mysql2 pools destroy a connection whose statement hit a read-only error (Aurora during failover). */
+const READ_ONLY_ERRNOS: ReadonlySet<number> = new Set([1290, 1792, 1836]);
+
+function isReadOnlyError(err: unknown): boolean {
+  const errno = (err as { errno?: unknown } | null)?.errno;
+  return typeof errno === 'number' && READ_ONLY_ERRNOS.has(errno);
+}
+
+/** Release the connection after a call, or destroy it after a read-only error (as mysql2 pools). */
+function releaser(conn: PoolConnection): (err?: unknown) => void {
   let called = false;
-  return () => {
+  return (err?: unknown) => {
     if (called) return;
     called = true;
-    fn();
+    if (isReadOnlyError(err)) conn.destroy();
+    else conn.release();
   };
 }
+
+// `instanceof` mysql2's Pool (and BasePool) holds; every mysql2 pool member is defined above.
+Object.setPrototypeOf(Pool.prototype, (mysql as unknown as { Pool: { prototype: object } }).Pool.prototype);
 
 /** Like mysql2's `createPool`. */
 export function createPool(config: string | AuroraPoolOptions): Pool {
