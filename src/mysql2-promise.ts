@@ -1,14 +1,59 @@
-// Entry point `aurora-ha/mysql2/promise`: a drop-in for the promise API of `mysql2` (createConnection).
+// Entry point `aurora-ha/mysql2/promise`: a drop-in for `mysql2/promise` (every export of the
+// module). Connections and pools are aurora-ha's; pools and pool clusters are wrapped by
+// mysql2/promise's own promise classes.
 import mysql from 'mysql2';
 import { PromiseConnection, createConnection } from './facades/mysql2/promise-connection.js';
+import { Pool, PoolConfig } from './facades/mysql2/pool.js';
+import type { AuroraPoolOptions } from './facades/mysql2/pool.js';
+import { createPromisePoolCluster } from './facades/mysql2/pool-cluster.js';
+import { MysqlPromisePool, MysqlPromisePoolConnection } from './facades/mysql2/mysql2-promise-classes.js';
 
 export { PromiseConnection, createConnection };
 export type { AuroraConnectionOptions } from './facades/mysql2/mysql2-native.js';
+export type { AuroraPoolOptions } from './facades/mysql2/pool.js';
+
+const native = mysql as unknown as Record<string, unknown> & typeof mysql;
+
+/** Like mysql2/promise's `createPool`: an aurora-ha pool in mysql2/promise's PromisePool. */
+export function createPool(config: string | (AuroraPoolOptions & { Promise?: PromiseConstructor })): object {
+  const pool = new Pool({ config: new PoolConfig(config) });
+  return new MysqlPromisePool(pool, typeof config === 'object' ? config.Promise : undefined);
+}
+
+export const createPoolCluster = createPromisePoolCluster;
+export const Connection = PromiseConnection;
+export const PromisePool = MysqlPromisePool;
+export const PoolConnection = MysqlPromisePoolConnection;
+export const PromisePoolConnection = MysqlPromisePoolConnection;
 export const escape = mysql.escape;
 export const escapeId = mysql.escapeId;
 export const format = mysql.format;
 export const raw = mysql.raw;
 export const Types = mysql.Types;
+export const TypedParameter = native.TypedParameter;
+export const Charsets = native.Charsets;
+export const CharsetToEncoding = native.CharsetToEncoding;
+export const setMaxParserCache = mysql.setMaxParserCache;
+export const clearParserCache = mysql.clearParserCache;
 
-const auroraMysqlPromise = { PromiseConnection, createConnection, escape, escapeId, format, raw, Types };
+const auroraMysqlPromise = {
+  PromiseConnection,
+  Connection,
+  createConnection,
+  createPool,
+  createPoolCluster,
+  PromisePool,
+  PoolConnection,
+  PromisePoolConnection,
+  escape,
+  escapeId,
+  format,
+  raw,
+  Types,
+  TypedParameter,
+  Charsets,
+  CharsetToEncoding,
+  setMaxParserCache,
+  clearParserCache,
+};
 export default auroraMysqlPromise;

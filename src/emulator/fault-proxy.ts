@@ -150,7 +150,10 @@ export class FaultProxy {
         return;
       }
       this.pairs.delete(pair);
-      if (!pair.client.destroyed) pair.client.resetAndDestroy();
+      if (!pair.client.destroyed) {
+        if (pair.client.writableEnded) pair.client.destroy();
+        else pair.client.resetAndDestroy();
+      }
     });
     this.forward(pair.client, upstream);
     this.forward(upstream, pair.client);
@@ -212,7 +215,10 @@ export class FaultProxy {
   private resetAll(): void {
     for (const pair of [...this.pairs]) {
       this.pairs.delete(pair);
-      if (!pair.client.destroyed) pair.client.resetAndDestroy();
+      if (!pair.client.destroyed) {
+        if (pair.client.writableEnded) pair.client.destroy();
+        else pair.client.resetAndDestroy();
+      }
       if (pair.upstream && !pair.upstream.destroyed) pair.upstream.destroy();
     }
   }

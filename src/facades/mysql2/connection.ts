@@ -23,8 +23,34 @@ import {
   runOnNative,
 } from './mysql2-native.js';
 import { failedEvent, movedEvent } from '../../core/failover-event.js';
+import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../core/errors.js';
+import { LateCommand, isNativeCommand } from './query-command.js';
+import type { NativeCommand } from './query-command.js';
+import { MysqlPromiseConnection } from './mysql2-promise-classes.js';
+import { delegateNativeMembers } from './delegate-members.js';
 
 type Callback = (err: Error | null, ...results: unknown[]) => void;
+
+/** Called with aurora-ha's error when a call was rejected before it reached any server. */
+export type NotSentHook = (err: Error) => void;
+
+/** Our failover error saying the statement never reached a server (DESIGN section 8). */
+export function isNotSent(err: unknown): err is Error {
+  return (
+    (err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError) &&
+    err.statementSent === false
+  );
+}
+
+/** A command that never reached mysql2 fails as mysql2 fails one: `'error'` (when heard), then `'end'`. */
+function failCommand(cmd: NativeCommand, err: unknown): void {
+  if (cmd instanceof LateCommand) {
+    cmd.fail(err);
+    return;
+  }
+  if (cmd.listenerCount('error') > 0) cmd.emit('error', err);
+  cmd.emit('end');
+}
 
 /** Callback of query/execute: mysql2 passes the result and the field packets. */
 export type QueryCallback<T = unknown> = (err: Error | null, result?: T, fields?: unknown) => void;
@@ -34,6 +60,8 @@ const STATE = Symbol('aurora-ha.mysql2.connection');
 interface ConnectionState {
   readonly logical: MysqlLogical;
   endEmitted: boolean;
+  closeCalled?: boolean;
+  pendingConfig?: Record<string, unknown>;
 }
 
 /** Promise of a native callback call, resolving to its result list. */
@@ -68,40 +96,76 @@ export class Connection extends EventEmitter {
     return this.nativeConnection?.threadId ?? null;
   }
 
+  /** mysql2's ConnectionConfig of the connection in use (before connect: one built from the config). */
+  get config(): Record<string, unknown> {
+    const native = this.nativeConnection as unknown as { config?: Record<string, unknown> } | undefined;
+    if (native?.config !== undefined) return native.config;
+    const s = this[STATE];
+    s.pendingConfig ??= new (
+      mysql as unknown as { ConnectionConfig: new (o: unknown) => Record<string, unknown> }
+    ).ConnectionConfig(s.logical.lc.service.config.driverConfig);
+    return s.pendingConfig;
+  }
+
+  /** COM_RESET_CONNECTION on the connection in use (mysql2's `reset`). */
+  reset(callback?: Callback): void {
+    const logical = this[STATE].logical;
+    this.settle(
+      runOnNative(logical, 'ping', (native) =>
+        callNative((done) => (native as unknown as { reset(cb: NativeCallback): void }).reset(done)),
+      ),
+      callback,
+    );
+  }
+
   /** Calls back once connected (the connection connects by itself, like mysql2's). */
-  connect(callback?: (err: Error | null) => void): void {
+  connect(callback?: (err: Error | null, connection?: Connection) => void): void {
     const p = this[STATE].logical.lc.open();
     p.then(
-      () => callback?.(null),
+      () => callback?.(null, this),
       (err: unknown) => callback?.(err as Error),
     );
   }
 
-  query<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): unknown {
+  query<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): NativeCommand {
     return this.statement('query', sql, values, callback as Callback | undefined);
   }
 
-  execute<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): unknown {
+  execute<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): NativeCommand {
     return this.statement('execute', sql, values, callback as Callback | undefined);
   }
 
-  prepare(sql: unknown, callback?: Callback): unknown {
+  prepare(sql: unknown, callback?: Callback): NativeCommand {
     return this.statement('prepare', sql, undefined, callback);
   }
 
+  /** mysql2's promise wrapper (`mysql2/promise`'s PromiseConnection) around this connection. */
+  promise(promiseImpl?: PromiseConstructor): unknown {
+    return new MysqlPromiseConnection(this, promiseImpl);
+  }
+
+  /**
+   * query / execute / prepare: the native mysql2 command is returned whenever the call reaches
+   * mysql2 at once (a `LateCommand` stands in otherwise). With a callback, the callback gets
+   * aurora-ha's outcome (failover errors included); without one, the command's own events are
+   * mysql2's (the raw driver error on `'error'`), and a call that never reached mysql2 fails
+   * the command with aurora-ha's error.
+   */
   private statement(
     method: 'query' | 'execute' | 'prepare',
     sql: unknown,
     values: unknown,
     callback: Callback | undefined,
-  ): unknown {
+    notSent?: NotSentHook,
+    settled?: (err?: unknown) => void,
+  ): NativeCommand {
     const logical = this[STATE].logical;
     const conn = logical.lc.current;
-    if (logical.bare[method] && conn !== undefined && !logical.lc.closing) {
-      if (method === 'prepare') return conn.native.prepare(sql, values ?? callback);
-      return values === undefined
-        ? conn.native[method](sql, callback)
-        : conn.native[method](sql, values, callback);
+    if (logical.bare[method] && conn !== undefined && !logical.lc.closing && notSent === undefined) {
+      if (method === 'prepare') return conn.native.prepare(sql, values ?? callback) as NativeCommand;
+      return (
+        values === undefined ? conn.native[method](sql, callback) : conn.native[method](sql, values, callback)
+      ) as NativeCommand;
     }
     let cb = callback;
     let vals = values;
@@ -109,17 +173,115 @@ export class Connection extends EventEmitter {
       cb = values as Callback;
       vals = undefined;
     }
-    const p = runOnNative(logical, method, (native) =>
-      callNative((done) =>
-        method === 'prepare'
-          ? native.prepare(sql, done)
-          : vals === undefined
-            ? native[method](sql, done)
-            : native[method](sql, vals, done),
-      ),
+    // A command object (mysql.createQuery) carries its own callback: aurora-ha settles it.
+    const given = method === 'query' && isNativeCommand(sql) ? sql : undefined;
+    if (given !== undefined) {
+      cb ??= given.onResult;
+      given.onResult = undefined;
+    }
+    let cmd: NativeCommand | undefined;
+    let ended = false;
+    let thrown: { err: unknown } | undefined;
+    const run = (native: NativeMysqlConnection): Promise<unknown[]> => {
+      let resolveRun!: (r: unknown[]) => void;
+      let rejectRun!: (e: unknown) => void;
+      const done = new Promise<unknown[]>((resolve, reject) => {
+        resolveRun = resolve;
+        rejectRun = reject;
+      });
+      const settle: NativeCallback = (err, ...results) => (err ? rejectRun(err) : resolveRun(results));
+      try {
+        if (given !== undefined) {
+          if (cb !== undefined) given.onResult = settle;
+          cmd = native.query(given) as NativeCommand;
+        } else if (method === 'prepare') {
+          cmd = native.prepare(sql, settle) as NativeCommand;
+        } else if (cb !== undefined) {
+          cmd = (
+            vals === undefined ? native[method](sql, settle) : native[method](sql, vals, settle)
+          ) as NativeCommand;
+        } else {
+          cmd = (vals === undefined ? native[method](sql) : native[method](sql, vals)) as NativeCommand;
+        }
+      } catch (err) {
+        thrown = { err };
+        throw err;
+      }
+      if (cb === undefined && method !== 'prepare') {
+        // Emitter mode: follow the command's own events to settle the pipeline. A lost socket
+        // fails a callback-less command only through the connection's 'error' (mysql2 emits
+        // nothing on the command then): follow that too, so failover sees the loss.
+        let failed: unknown;
+        cmd.once('error', (err: unknown) => {
+          failed = err;
+        });
+        cmd.once('end', () => {
+          ended = true;
+          if (failed === undefined) resolveRun([]);
+          else rejectRun(failed);
+        });
+        const onLost = (err: unknown): void => {
+          if (!ended) rejectRun(err);
+        };
+        native.once('error', onLost);
+        const detach = (): void => {
+          native.off('error', onLost);
+        };
+        done.then(detach, detach);
+      }
+      late?.attach(cmd);
+      return done;
+    };
+    let late: LateCommand | undefined;
+    const p = runOnNative(logical, method, run);
+    if (thrown !== undefined) {
+      // mysql2 throws some argument errors synchronously (execute with undefined values): so do we.
+      p.catch(noop);
+      throw thrown.err;
+    }
+    const reached = cmd;
+    const handle: NativeCommand = reached ?? given ?? (late = new LateCommand());
+    p.then(
+      (results) => {
+        settled?.();
+        if (cb !== undefined) cb(null, ...results);
+      },
+      (err: unknown) => {
+        if (cmd === undefined && notSent !== undefined && isNotSent(err)) {
+          notSent(err);
+          return;
+        }
+        // As mysql2: an error reaches the callback before the command ends (and a pool
+        // releases the connection); a result after it.
+        if (cb !== undefined) {
+          cb(err as Error);
+          settled?.(err);
+          // mysql2 ends a command after its callback; one that never reached it ends here.
+          if (cmd === undefined) handle.emit('end');
+        } else {
+          settled?.(err);
+          if (cmd === undefined || !ended) failCommand(handle, err);
+        }
+      },
     );
-    this.settle(p, cb);
-    return undefined;
+    return handle;
+  }
+
+  /**
+   * @internal For pools: run `query`/`execute`; `settled` is called once the call is over (before
+   * the callback; mysql2 emits no `'end'` on a command failed by a lost socket) and, when
+   * aurora-ha rejected it before it reached a server (`statementSent === false`), `notSent`
+   * instead of both.
+   */
+  statementForPool(
+    method: 'query' | 'execute',
+    sql: unknown,
+    values: unknown,
+    callback: Callback | undefined,
+    notSent: NotSentHook,
+    settled: (err?: unknown) => void,
+  ): NativeCommand {
+    return this.statement(method, sql, values, callback, notSent, settled);
   }
 
   beginTransaction(callback?: Callback): void {
@@ -176,7 +338,14 @@ export class Connection extends EventEmitter {
     );
   }
 
+  /** mysql2's closing flag: true from the moment end() / destroy() is called. */
+  get _closing(): boolean {
+    const native = this.nativeConnection as unknown as { _closing?: boolean } | undefined;
+    return this[STATE].logical.lc.closing || this[STATE].closeCalled || native?._closing === true;
+  }
+
   end(callback?: (err?: Error | null) => void): void {
+    this[STATE].closeCalled = true;
     this[STATE].logical.lc.end().then(
       () => {
         this.emitEnd();
@@ -186,8 +355,26 @@ export class Connection extends EventEmitter {
     );
   }
 
+  /** As mysql2's `close()` (what its `destroy()` calls): closes the connection now. */
+  close(): void {
+    this.destroy();
+  }
+
+  [Symbol.dispose](): void {
+    if (!this[STATE].logical.lc.closing) this.end();
+  }
+
+  /** @internal A pool's connection config (mysql2 gives each pooled connection a copy of it). */
+  seedConfig(config: Record<string, unknown>): void {
+    this[STATE].pendingConfig = config;
+  }
+
   destroy(): void {
+    this[STATE].closeCalled = true;
+    const native = this.nativeConnection;
     void this[STATE].logical.lc.destroy().then(() => this.emitEnd());
+    // As mysql2: the connection is closing as soon as destroy() returns (`state`).
+    native?.destroy();
   }
 
   escape(value: unknown): string {
@@ -202,15 +389,23 @@ export class Connection extends EventEmitter {
     return mysql.format(sql, values as never);
   }
 
+  /** @internal Whether a lost socket is recovered on the next call (then it is no 'error' event). */
+  recoversFromLoss(): boolean {
+    return this[STATE].logical.lc.recoversFromLoss();
+  }
+
   /** @internal The native connection ended without end(): with no plugin to replace it, this one is over. */
   physicalEnded(): void {
     const logical = this[STATE].logical;
     if (logical.lc.closing || !logical.bare.query) return;
-    void logical.lc.end().then(() => this.emitEnd());
+    // Nothing will replace it: over at once, as mysql2's connection is when its socket ends.
+    this.emitEnd();
+    void logical.lc.end();
   }
 
   /** @internal Move event forwarding (and mysql2's promise wrapper) to the new native connection. */
   connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
+    applyPendingConfig(this[STATE], conn.native as { config?: Record<string, unknown> });
     moveNativeEvents(this, conn, previous);
     if (previous !== undefined) emitFailover(this, movedEvent(conn, previous));
   }
@@ -229,6 +424,32 @@ export class Connection extends EventEmitter {
 }
 
 function noop(): void {}
+
+/** Where each connection goes is aurora-ha's business: these keys of an early `config` are not copied. */
+const ROUTING_KEYS: ReadonlySet<string> = new Set(['host', 'port', 'uri', 'socketPath', 'pool']);
+
+/**
+ * Settings changed on `connection.config` before the connection existed (mysql2 code sets e.g.
+ * `connection.config.namedPlaceholders = true` right after createConnection) apply to every
+ * mysql2 connection this one uses.
+ */
+function applyPendingConfig(state: ConnectionState, native: { config?: Record<string, unknown> }): void {
+  const pending = state.pendingConfig;
+  const target = native.config;
+  if (pending === undefined || target === undefined || pending === target) return;
+  for (const key of Object.keys(pending)) {
+    if (!ROUTING_KEYS.has(key) && target[key] !== pending[key]) target[key] = pending[key];
+  }
+}
+
+delegateNativeMembers(Connection.prototype, (self) => (self as Connection).nativeConnection);
+// `instanceof` mysql2's Connection (and its BaseConnection) holds, as code written for mysql2
+// checks it. Every mysql2 member is defined on our prototype above (ours or a forwarder), so
+// nothing of mysql2's prototype runs on this object.
+Object.setPrototypeOf(
+  Connection.prototype,
+  (mysql as unknown as { Connection: { prototype: object } }).Connection.prototype,
+);
 
 /** Like mysql2's `createConnection`: connects at once; calls made meanwhile wait. */
 export function createConnection(config: string | AuroraConnectionOptions): Connection {

@@ -28,11 +28,13 @@ export interface NativeMysqlConnection extends EventEmitter {
   ping(cb: NativeCallback): void;
   changeUser(options: unknown, cb: NativeCallback): void;
   promise(): NativePromiseConnection;
+  destroy(): void;
   threadId: number | null;
 }
 
 /** mysql2's promise wrapper of a connection (`connection.promise()`). */
 export interface NativePromiseConnection {
+  readonly connection: NativeMysqlConnection;
   query(...args: unknown[]): Promise<unknown>;
   execute(...args: unknown[]): Promise<unknown>;
   prepare(...args: unknown[]): Promise<unknown>;
@@ -50,11 +52,24 @@ export interface MysqlLogical {
   readonly bare: Readonly<Record<NetworkMethod, boolean>>;
 }
 
+/**
+ * A plain copy of the user's config with every own property, non-enumerable ones included:
+ * knex and pool libraries define `password` non-enumerable, and it must still reach mysql2.
+ */
+export function ownConfig(config: string | AuroraConnectionOptions): string | Record<string, unknown> {
+  if (typeof config !== 'object' || config === null) return config;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.getOwnPropertyNames(config)) {
+    copy[key] = (config as Record<string, unknown>)[key];
+  }
+  return copy;
+}
+
 export function createMysqlLogical(
   config: string | AuroraConnectionOptions,
   factories?: readonly PluginFactory[],
 ): MysqlLogical {
-  const resolved = resolveConfig('mysql', config as Record<string, unknown> | string);
+  const resolved = resolveConfig('mysql', ownConfig(config));
   const lc = new LogicalConnection<NativeMysqlConnection>(resolved, mysql2Adapter, factories);
   const bare = {} as Record<NetworkMethod, boolean>;
   for (const m of [
@@ -75,6 +90,8 @@ export function createMysqlLogical(
 /** What a facade does when the native connection it forwards from ended on its own. */
 export interface MysqlFacade extends EventEmitter {
   physicalEnded(): void;
+  /** Whether aurora-ha recovers a lost socket on the next call (then the loss is no `'error'`). */
+  recoversFromLoss(): boolean;
 }
 
 /** Which facade a native connection forwards its events to (a WeakMap: mysql2's objects stay as they are). */
@@ -83,10 +100,16 @@ const facadeOf = new WeakMap<NativeMysqlConnection, MysqlFacade>();
 type NativeWithFacade = NativeMysqlConnection;
 
 // Shared forwarders (no closure per connection): `this` is the native connection.
-/** Errors of an idle connection reach the user only when they listen: a lost socket must not crash the process. */
+/**
+ * Errors of an idle connection reach the user only when they listen (a lost socket must not
+ * crash the process), and only when aurora-ha will not recover the loss: a recovered loss is no
+ * `'error'` event (pools discard a connection on `'error'`; DESIGN section 8).
+ */
 function forwardError(this: NativeWithFacade, err: Error): void {
   const facade = facadeOf.get(this);
-  if (facade !== undefined && facade.listenerCount('error') > 0) facade.emit('error', err);
+  if (facade === undefined || facade.listenerCount('error') === 0) return;
+  if (facade.recoversFromLoss()) return;
+  facade.emit('error', err);
 }
 
 function forwardEnd(this: NativeWithFacade): void {

@@ -23,6 +23,8 @@ import {
   runOnNative,
 } from './mysql2-native.js';
 import { failedEvent, movedEvent } from '../../core/failover-event.js';
+import { ConnectionClosedError } from '../../core/errors.js';
+import { MysqlPromiseConnection } from './mysql2-promise-classes.js';
 
 const STATE = Symbol('aurora-ha.mysql2.promise-connection');
 
@@ -51,7 +53,8 @@ export class PromiseConnection extends EventEmitter {
 
   /** The mysql2 connection currently in use (changes after a failover). */
   get connection(): NativeMysqlConnection | undefined {
-    return this[STATE].logical.lc.current?.native;
+    // After end() the last one (closed), as mysql2's wrapper keeps its connection.
+    return this[STATE].logical.lc.current?.native ?? this[STATE].wrapper?.connection;
   }
 
   get threadId(): number | null {
@@ -130,8 +133,15 @@ export class PromiseConnection extends EventEmitter {
     this.emitEnd();
   }
 
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this[STATE].logical.lc.closing) await this.end();
+  }
+
   destroy(): void {
+    const native = this.connection;
     void this[STATE].logical.lc.destroy().then(() => this.emitEnd());
+    // As mysql2: closing as soon as destroy() returns.
+    native?.destroy();
   }
 
   escape(value: unknown): string {
@@ -146,11 +156,18 @@ export class PromiseConnection extends EventEmitter {
     return mysql.format(sql, values as never);
   }
 
+  /** @internal Whether a lost socket is recovered on the next call (then it is no 'error' event). */
+  recoversFromLoss(): boolean {
+    return this[STATE].logical.lc.recoversFromLoss();
+  }
+
   /** @internal The native connection ended without end(): with no plugin to replace it, this one is over. */
   physicalEnded(): void {
     const logical = this[STATE].logical;
     if (logical.lc.closing || !logical.bare.query) return;
-    void logical.lc.end().then(() => this.emitEnd());
+    // Nothing will replace it: over at once, as mysql2's connection is when its socket ends.
+    this.emitEnd();
+    void logical.lc.end();
   }
 
   /** @internal Move event forwarding (and mysql2's promise wrapper) to the new native connection. */
@@ -172,6 +189,48 @@ export class PromiseConnection extends EventEmitter {
     this.emit('end');
   }
 }
+
+/**
+ * Members of mysql2/promise's PromiseConnection this class does not define (unprepare, reset,
+ * pause, resume, config, ...) are forwarded to mysql2's promise wrapper of the connection in use.
+ */
+function delegateWrapperMembers(): void {
+  const proto = PromiseConnection.prototype as unknown as Record<string, unknown>;
+  const wrapperOf = (self: unknown): Record<string, unknown> | undefined =>
+    (self as { [STATE]: PromiseConnectionState })[STATE].wrapper as unknown as
+      Record<string, unknown> | undefined;
+  const names = new Set<string>(['Promise', 'config']);
+  for (
+    let p: object | null = MysqlPromiseConnection.prototype;
+    p !== null && p !== EventEmitter.prototype && p !== Object.prototype;
+    p = Object.getPrototypeOf(p) as object | null
+  ) {
+    for (const k of Object.getOwnPropertyNames(p)) if (k !== 'constructor') names.add(k);
+  }
+  for (const key of names) {
+    if (key in proto) continue;
+    const d = Object.getOwnPropertyDescriptor(MysqlPromiseConnection.prototype, key);
+    if (d !== undefined && typeof d.value === 'function') {
+      Object.defineProperty(proto, key, {
+        configurable: true,
+        writable: true,
+        value: function forwarded(this: unknown, ...args: unknown[]): unknown {
+          const w = wrapperOf(this);
+          if (w === undefined) throw new ConnectionClosedError(`${key}() needs an open connection.`);
+          return (w[key] as (...a: unknown[]) => unknown).apply(w, args);
+        },
+      });
+    } else {
+      Object.defineProperty(proto, key, {
+        configurable: true,
+        get(this: unknown): unknown {
+          return wrapperOf(this)?.[key];
+        },
+      });
+    }
+  }
+}
+delegateWrapperMembers();
 
 /** Like mysql2/promise's `createConnection`: resolves once connected. */
 export async function createConnection(config: string | AuroraConnectionOptions): Promise<PromiseConnection> {

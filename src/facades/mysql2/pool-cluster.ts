@@ -1,0 +1,87 @@
+/**
+ * `createPoolCluster()` of `aurora-ha/mysql2`: mysql2's own PoolCluster (selectors, patterns,
+ * namespaces, offline / remove bookkeeping, events) whose nodes are aurora-ha pools. mysql2
+ * builds its node pools in `add()`, the one member replaced here. The promise flavour wraps
+ * it in mysql2/promise's own PromisePoolCluster.
+ */
+import mysql from 'mysql2';
+import mysqlPromise from 'mysql2/promise';
+import type { PoolCluster as NativePoolClusterType, PoolClusterOptions } from 'mysql2';
+import { Pool, PoolConfig } from './pool.js';
+import type { AuroraPoolOptions } from './pool.js';
+
+interface ClusterNode {
+  id: string;
+  errorCount: number;
+  pool: Pool;
+  _offlineUntil: number;
+}
+
+/** mysql2's PoolCluster internals that `add()` maintains. */
+interface PoolClusterInternals {
+  _lastId: number;
+  _nodes: Record<string, ClusterNode>;
+  _serviceableNodeIds: string[];
+  _clearFindCaches(): void;
+}
+
+type PoolClusterClass = new (config?: PoolClusterOptions) => Omit<NativePoolClusterType, 'add'>;
+
+const NativePoolCluster = (mysql as unknown as { PoolCluster: PoolClusterClass }).PoolCluster;
+
+export class PoolCluster extends NativePoolCluster {
+  /** As mysql2's `add(id?, config)`, with an aurora-ha pool as the node. */
+  add(id: string | AuroraPoolOptions, config?: string | AuroraPoolOptions): void {
+    const self = this as unknown as PoolClusterInternals;
+    let nodeId: string;
+    let nodeConfig: string | AuroraPoolOptions | undefined = config;
+    if (typeof id === 'object') {
+      nodeConfig = id;
+      nodeId = `CLUSTER::${++self._lastId}`;
+    } else {
+      nodeId = id;
+    }
+    if (self._nodes[nodeId] !== undefined) return;
+    self._nodes[nodeId] = {
+      id: nodeId,
+      errorCount: 0,
+      pool: new Pool({ config: new PoolConfig(nodeConfig ?? {}) }),
+      _offlineUntil: 0,
+    };
+    self._serviceableNodeIds.push(nodeId);
+    self._clearFindCaches();
+  }
+}
+
+export function createPoolCluster(config?: PoolClusterOptions): PoolCluster {
+  return new PoolCluster(config);
+}
+
+type PromisePoolClusterClass = new (cluster: object, promiseImpl?: PromiseConstructor) => object;
+
+let promiseClusterClass: PromisePoolClusterClass | undefined;
+
+/** mysql2/promise's PromisePoolCluster class (not exported by mysql2: taken from an instance). */
+function promisePoolClusterClass(): PromisePoolClusterClass {
+  if (promiseClusterClass === undefined) {
+    const probe = mysqlPromise.createPoolCluster() as unknown as {
+      constructor: PromisePoolClusterClass;
+      end(): Promise<void>;
+    };
+    promiseClusterClass = probe.constructor;
+    void probe.end().catch(() => undefined);
+  }
+  return promiseClusterClass;
+}
+
+/** Like mysql2/promise's `createPoolCluster`. */
+export function createPromisePoolCluster(
+  config?: PoolClusterOptions & { Promise?: PromiseConstructor },
+): object {
+  const Cls = promisePoolClusterClass();
+  const cluster = new PoolCluster(config);
+  const wrapper = new Cls(cluster, config?.Promise ?? Promise) as Record<string, unknown>;
+  // mysql2's wrapper calls mysql2's own PoolCluster.prototype.add: use ours instead.
+  wrapper.add = (id: string | AuroraPoolOptions, c?: string | AuroraPoolOptions): void => cluster.add(id, c);
+  return wrapper;
+}
