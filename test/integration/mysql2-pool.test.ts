@@ -13,7 +13,7 @@ import mysql from '../../src/mysql2.js';
 import type { Pool } from '../../src/mysql2.js';
 import mysqlPromise from '../../src/mysql2-promise.js';
 import { mysqlConfig } from '../support/cluster.js';
-import { FAST_FAILOVER as FAST, failoverHarness } from '../support/failover-harness.js';
+import { FAST_FAILOVER as FAST, failoverHarness, writerId } from '../support/failover-harness.js';
 
 interface Endable {
   end(): Promise<unknown>;
@@ -155,6 +155,42 @@ describe.each([
 });
 
 describe('aurora-ha/mysql2 pool through a writer failover', () => {
+  it('idle pooled connections: pool.query retries the never-sent statement once, nobody sees the loss', async () =>
+    onFreshCluster(2, async () => {
+      const pool = mysql.createPool({ ...mysqlConfig(cluster()), ...FAST, connectionLimit: 4 });
+      harness.track(endPool(pool));
+      const poolErrors: unknown[] = [];
+      pool.on('error', (e) => poolErrors.push(e));
+      let opened = 0;
+      pool.on('connection', () => opened++);
+      // Four connections, then all idle in the pool.
+      const held = await Promise.all(
+        [1, 2, 3, 4].map(
+          () =>
+            new Promise<{ release(): void }>((resolve, reject) =>
+              pool.getConnection((err, c) => (err || c === undefined ? reject(err) : resolve(c))),
+            ),
+        ),
+      );
+      for (const c of held) c.release();
+      expect(opened).toBe(4);
+      const oldWriter = writerId(cluster());
+      const { newWriter } = await cluster().failover();
+      expect(newWriter).not.toBe(oldWriter);
+      // Every idle socket is dead now: each call's statement is not sent on it, the connection
+      // fails over, and pool.query repeats the statement once on the new writer.
+      const ids = await Promise.all(
+        [1, 2, 3, 4].map(async () => {
+          const rows = await cbQuery(pool, 'SELECT @@aurora_server_id AS id');
+          return String(rows[0]!.id);
+        }),
+      );
+      expect(new Set(ids)).toEqual(new Set([newWriter]));
+      expect(poolErrors).toEqual([]);
+      // The pool kept its connections: nothing new was opened by the pool itself.
+      expect(opened).toBe(4);
+    }));
+
   it(
     '30 concurrent pool.query on 10 connections: documented errors only, no pool error, no lost write',
     async () =>
