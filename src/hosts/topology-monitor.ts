@@ -10,10 +10,13 @@
  *   by itself that it is the writer. Waiters (`awaitVerifiedWriter`) are then all woken at
  *   once by one resolved promise, the probes stop, and for 30 s the topology is refreshed
  *   every `clusterTopologyHighRefreshRateMs` so the readers re-appear. The search stops when
- *   nobody waits any more or `failoverTimeoutMs` has passed.
+ *   nobody waits any more or `failoverTimeoutMs` has passed, or at once when a host's
+ *   certificate is refused (waiters get the certificate error as `cause`; docs/tls.md). A
+ *   refused certificate never starts a search either.
  *
  * Every timer is unref()'d; close() ends the timers, the search and the own connection.
  */
+import { isCertificateError } from '../drivers/connection-lost.js';
 import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { hostKey, withRole, type HostInfo } from './host-info.js';
@@ -76,8 +79,8 @@ function discard(conn: PhysicalConnection): void {
 
 /** Raised to waiters when the monitor stops searching without having found a writer. */
 export class NoVerifiedWriterError extends Error {
-  constructor(reason: string) {
-    super(reason);
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
     this.name = 'NoVerifiedWriterError';
   }
 }
@@ -239,6 +242,14 @@ export class TopologyMonitor {
           bounded(this.o.readTopology(conn), QUERY_BOUND_MS, 'topology query', () => conn.abort()),
         discard,
         found: (host, conn) => this.found(search, host, conn),
+        refused: (host, err) => {
+          if (this.search !== search) return;
+          this.endSearch(
+            new NoVerifiedWriterError(`the server certificate of ${hostKey(host)} was refused`, {
+              cause: err,
+            }),
+          );
+        },
         sameInstance,
       },
       suspect,
@@ -392,7 +403,9 @@ export class TopologyMonitor {
       let conn: PhysicalConnection;
       try {
         conn = await this.o.driver.connect(host, this.o.driverConfig, { timeoutMs: this.o.connectTimeoutMs });
-      } catch {
+      } catch (err) {
+        // A refused certificate is no sign the writer is down: never a reason to search.
+        if (isCertificateError(err)) continue;
         if (host === this.writerHost && host === candidates[0] && this.own === undefined) {
           // The writer is unreachable and we have nothing else: find out who the writer is.
           this.startSearch(host, false);

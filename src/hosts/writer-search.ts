@@ -5,9 +5,11 @@
  * reader answers yes on the same session); its own topology is read too, and is trusted
  * only when it names a writer *different* from the one that failed, and even then only as a
  * hint: that writer gets a probe (or its probe is woken) and must confirm it by itself.
- * Network errors are retried with backoff and jitter. The first verified writer ends the
- * search: every other probe stops and closes its connection.
+ * Network errors are retried with backoff and jitter; a refused certificate is not retried:
+ * it ends the search (`refused`). The first verified writer ends the search: every other
+ * probe stops and closes its connection.
  */
+import { isCertificateError } from '../drivers/connection-lost.js';
 import type { PhysicalConnection } from '../drivers/driver.js';
 import { hostKey, type HostInfo } from './host-info.js';
 import { backoffMs, pause } from './monitor-timing.js';
@@ -30,6 +32,8 @@ export interface WriterSearchDeps {
   discard(conn: PhysicalConnection): void;
   /** A writer verified itself: the search is over, `conn` is handed over. */
   found(host: HostInfo, conn: PhysicalConnection): void;
+  /** `host`'s certificate was refused: no retry fixes that, the search is over (docs/tls.md). */
+  refused(host: HostInfo, err: unknown): void;
   /** Whether two entries are the same instance (instance id, else host:port). */
   sameInstance(a: HostInfo, b: HostInfo): boolean;
 }
@@ -140,10 +144,14 @@ export class WriterSearch {
           this.followHint(await deps.readTopology(conn));
           const waited = Date.now() - this.startedAt;
           await this.pauseFor(probe, Math.min(READER_RECHECK_MAX_MS, READER_RECHECK_MS + waited / 100));
-        } catch {
+        } catch (err) {
           if (conn !== undefined) this.drop(conn);
           conn = undefined;
           if (!this.active()) break;
+          if (isCertificateError(err)) {
+            this.deps.refused(probe.host, err);
+            return;
+          }
           await this.pauseFor(probe, backoffMs(failures++, RETRY_BASE_MS, RETRY_MAX_MS));
         }
       }

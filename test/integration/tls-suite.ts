@@ -15,10 +15,15 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { expect, it } from 'vitest';
 import { FailoverFailedError, FailoverSuccessError } from '../../src/core/errors.js';
-import { isCertificateError } from '../../src/drivers/connection-lost.js';
+import {
+  CERTIFICATE_ERROR_CODES,
+  isCertificateError,
+  originalErrorCode,
+} from '../../src/drivers/connection-lost.js';
 import type { DriverAdapter } from '../../src/drivers/driver.js';
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { makeHost } from '../../src/hosts/host-info.js';
+import { hostMonitorStats } from '../../src/plugins/host-monitoring/monitor-registry.js';
 import { startTestCluster } from '../support/cluster.js';
 import { FAST_FAILOVER, expectNoSessionsLeft, rejection, writerId } from '../support/failover-harness.js';
 import { secretLeaks } from '../support/secret-leaks.js';
@@ -260,35 +265,101 @@ export function tlsSuite<C extends TlsClient>(ops: TlsEngineOps<C>): void {
       });
     });
 
-    it(`a failover (${plugin}) onto a target with a bad certificate ends in FailoverFailedError, never a downgrade`, async () => {
+    it(`a failover (${plugin}) onto a target with a bad certificate ends at once in FailoverFailedError caused by the certificate error, never a downgrade or a retry loop`, async () => {
       await onTlsCluster(2, async () => {
         const c = cluster();
         const target = c.instances().find((i) => i.role === 'reader')!.id;
-        const a = client(undefined, { plugins: [plugin], failoverTimeoutMs: 6_000 });
+        // a long failoverTimeoutMs: ending well before it shows the certificate error stopped the search
+        const a = client(undefined, { plugins: [plugin], failoverTimeoutMs: 30_000 });
         await a.connect();
         await c.tls!.serveBadCertificate(target);
         await c.failover({ target });
         const started = Date.now();
         const err = await rejection(ops.run(a, 'SELECT 1'));
+        const elapsed = Date.now() - started;
         // the socket audit (around this body) shows no leg to the target was accepted or plain
         expect(err).toBeInstanceOf(FailoverFailedError);
-        expect(Date.now() - started).toBeLessThan(20_000);
+        const cause = (err as FailoverFailedError).cause;
+        // the cause is the certificate error itself (Node's code), not the error that started the failover
+        expect(CERTIFICATE_ERROR_CODES.has(originalErrorCode(cause) ?? '')).toBe(true);
+        expect(isCertificateError(cause)).toBe(true);
+        expect((err as Error).message).toContain('certificate');
+        expect(elapsed).toBeLessThan(10_000);
         expect(secretLeaks(err, c.credentials.password)).toEqual([]);
+        // the connection stays failed: the next call starts no other search
+        expect(await rejection(ops.run(a, 'SELECT 1'))).toBeInstanceOf(FailoverFailedError);
         await c.tls!.serveGoodCertificate(target);
       });
     });
-
-    // Needs the failover plugins to stop at a certificate error (isCertificateError) instead of
-    // trying the target until failoverTimeoutMs: described in docs/tls.md, *Certificate errors*.
-    it.todo(
-      `a failover (${plugin}) onto a bad certificate ends at once, its FailoverFailedError caused by the certificate error`,
-    );
   }
 
-  // hostMonitoring probes the address behind the connection (remoteAddress) without the name:
-  // under TLS pg's check then fails (counted as "alive"), mysql2 skips the name check. Needs
-  // host-probe.ts to pass ConnectOptions.tlsServerName (docs/tls.md, *Connection paths*).
-  it.todo('host monitoring probes over verified TLS (the probe passes tlsServerName)');
+  it('host monitoring probes over verified TLS by the monitored connection name (tlsServerName); a refused probe certificate counts as an answer, counted and warned once', async () => {
+    const sleepSql = (s: number): string =>
+      ops.engine === 'postgres' ? `SELECT pg_sleep(${s})` : `SELECT SLEEP(${s})`;
+    // probes start 100 ms into a call, each bounded by 1.5 s; aborting a call takes 3 failed probes
+    // (> 4.6 s), longer than any call here: no call is cut, whatever the machine load
+    const monitoring = {
+      plugins: ['failover', 'hostMonitoring'],
+      failureDetectionTimeMs: 100,
+      failureDetectionIntervalMs: 1_500,
+      failureDetectionCount: 3,
+    };
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      await onTlsCluster(2, async () => {
+        const c = cluster();
+        const reader = c.instances().find((i) => i.role === 'reader')!;
+        // one through the writer endpoint (a cluster name), one to an instance name
+        const viaEndpoint = client(undefined, monitoring);
+        const viaInstance = client(reader.host, monitoring);
+        await Promise.all([viaEndpoint.connect(), viaInstance.connect()]);
+        let sawProbeConnected = false;
+        const watch = setInterval(() => {
+          if (hostMonitorStats().some((m) => m.probeConnected)) sawProbeConnected = true;
+        }, 25);
+        watch.unref();
+        try {
+          await Promise.all([ops.run(viaEndpoint, sleepSql(2.5)), ops.run(viaInstance, sleepSql(2.5))]);
+        } finally {
+          clearInterval(watch);
+        }
+        const good = hostMonitorStats();
+        expect(good).toHaveLength(2);
+        for (const m of good) {
+          expect(m.probesSent).toBeGreaterThanOrEqual(1);
+          expect(m.probeCertificateErrors).toBe(0);
+          expect(m.detections).toBe(0);
+        }
+        // a probe connection got through its verified handshake (its TLS leg is in the audit)
+        expect(sawProbeConnected).toBe(true);
+
+        // The writer serves a bad certificate to new sessions: the open session keeps working,
+        // the probe's new connection is refused (verification kept) and the host counts as answering.
+        const writer = c.instances().find((i) => i.id === writerId(c))!;
+        await c.tls!.serveBadCertificate(writer.id);
+        try {
+          await ops.run(viaEndpoint, sleepSql(2.5));
+          const onWriter = hostMonitorStats().find((m) => m.key.includes(`|${writer.address}|`));
+          expect(onWriter).toBeDefined();
+          expect(onWriter!.probeCertificateErrors).toBeGreaterThanOrEqual(1);
+          expect(onWriter!.probesFailed).toBe(0);
+          expect(onWriter!.detections).toBe(0);
+          expect(await ops.instanceId(viaEndpoint)).toBe(writer.id);
+          const reported = warnings.filter(
+            (w) => (w as Error & { code?: string }).code === 'AURORA_HA_PROBE_CERTIFICATE',
+          );
+          expect(reported).toHaveLength(1);
+          expect(secretLeaks(reported[0], c.credentials.password)).toEqual([]);
+        } finally {
+          await c.tls!.serveGoodCertificate(writer.id);
+        }
+      });
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 
   it('a connection to an address with the wrong tlsServerName is refused with a certificate error', async () => {
     await onTlsCluster(

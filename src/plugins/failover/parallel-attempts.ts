@@ -2,15 +2,18 @@
  * Try candidates with a small number of attempts in flight (a sliding window): when an attempt
  * fails the next candidate starts at once, so one silent host never holds a slot the others
  * could use. The first success wins; the attempts still running are cancelled through their
- * AbortSignal, and a success that arrives late is handed to `discard` (to be closed).
+ * AbortSignal, and a success that arrives late is handed to `discard` (to be closed). An
+ * attempt failing with a FailoverFailedError (a refused certificate, certificate-stop.ts) ends
+ * everything at once with that error.
  */
+import { endsFailover } from './certificate-stop.js';
 import { TaskAborted } from './failover-timing.js';
 
 export type Attempt<H, R> = (candidate: H, signal: AbortSignal) => Promise<R>;
 
 /**
  * Resolves with the first success, or undefined when every candidate failed. Rejects with
- * TaskAborted when `signal` fires first.
+ * TaskAborted when `signal` fires first, and with an attempt's FailoverFailedError.
  */
 export function firstSuccessful<H, R>(
   candidates: readonly H[],
@@ -52,10 +55,13 @@ export function firstSuccessful<H, R>(
             decide();
             resolve(result);
           },
-          () => {
+          (err: unknown) => {
             running--;
             if (decided) return;
-            if (next >= candidates.length && running === 0) {
+            if (endsFailover(err)) {
+              decide();
+              reject(err);
+            } else if (next >= candidates.length && running === 0) {
               decide();
               resolve(undefined);
             } else {

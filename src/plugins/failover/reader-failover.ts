@@ -7,6 +7,7 @@
  */
 import type { HostInfo, HostRole } from '../../hosts/host-info.js';
 import { withRole } from '../../hosts/host-info.js';
+import { certificateStop } from './certificate-stop.js';
 import type { FailoverContext, FailoverResult } from './failover-context.js';
 import { availabilityKeys, readerCandidateTiers, verifiedRole } from './failover-hosts.js';
 import { sleep } from './failover-timing.js';
@@ -27,7 +28,8 @@ export function acceptsRole(mode: FailoverContext['mode'], role: HostRole, singl
 
 /**
  * Connect to `host`, verify its role with `accept`, mark availability. Resolves with a kept
- * connection or rejects (having closed what it opened).
+ * connection or rejects (having closed what it opened); a refused certificate rejects with
+ * the FailoverFailedError that ends the failover (the host is not marked unavailable: it answered).
  */
 export async function connectVerified(
   ctx: FailoverContext,
@@ -42,6 +44,8 @@ export async function connectVerified(
   try {
     conn = await opened.connect(host, { timeoutMs, signal });
   } catch (err) {
+    const stop = certificateStop(host, err);
+    if (stop !== undefined) throw stop;
     if (!signal.aborted) service.setAvailability(availabilityKeys(host), 'unavailable');
     throw err;
   }

@@ -7,10 +7,12 @@
  *     which readers do when they restart to follow a new writer) until a different writer
  *     appears, then connect to that writer (retrying) and verify it says it is the writer.
  * The first verified writer wins; the other task is aborted and every connection either
- * task opened, except the winner, is closed.
+ * task opened, except the winner, is closed. A refused certificate in either task ends the
+ * failover at once (certificate-stop.ts): the other task is aborted too.
  */
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import { withRole, type HostInfo } from '../../hosts/host-info.js';
+import { certificateStop, endsFailover } from './certificate-stop.js';
 import type { FailoverContext, FailoverResult } from './failover-context.js';
 import { readerCandidates, sameInstance, verifiedRole } from './failover-hosts.js';
 import { sleep, TaskAborted, throwIfAborted, withTimeout } from './failover-timing.js';
@@ -33,23 +35,27 @@ export async function writerFailover(ctx: FailoverContext): Promise<FailoverResu
   const openedB = new OpenedConnections(ctx.service);
   const taskA = reconnectOldWriter(ctx, openedA, stopA.signal);
   const taskB = waitForNewWriter(ctx, openedB, stopB.signal);
+  const stopBothOnEnd = (err: unknown): never => {
+    if (endsFailover(err)) onAbort();
+    throw err;
+  };
   try {
     const winner = await Promise.any([
       taskA.then((r) => {
         stopB.abort();
         return r;
-      }),
+      }, stopBothOnEnd),
       taskB.then((r) => {
         stopA.abort();
         return r;
-      }),
+      }, stopBothOnEnd),
     ]);
     openedA.keep(winner.conn);
     openedB.keep(winner.conn);
     return winner;
   } catch (err) {
     const reasons = err instanceof AggregateError ? err.errors : [err];
-    const meaningful = reasons.find((e) => !(e instanceof TaskAborted));
+    const meaningful = reasons.find(endsFailover) ?? reasons.find((e) => !(e instanceof TaskAborted));
     throw meaningful ?? new Error('writer failover did not find a writer before failoverTimeoutMs');
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
@@ -73,8 +79,9 @@ async function reconnectOldWriter(
     throwIfAborted(signal);
     try {
       return await connectVerified(ctx, opened, failedHost, signal, (role) => role === 'writer');
-    } catch {
+    } catch (err) {
       if (signal.aborted) throw new TaskAborted();
+      if (endsFailover(err)) throw err;
     }
     await sleep(deadline.cap(jittered(interval)), signal);
   }
@@ -207,7 +214,9 @@ async function connectAnyReader(
     PARALLEL_ATTEMPTS,
     async (host, attemptSignal) => {
       const timeoutMs = ctx.deadline.cap(ctx.service.config.options.failoverReaderConnectTimeoutMs);
-      const conn = await opened.connect(host, { timeoutMs, signal: attemptSignal });
+      const conn = await opened.connect(host, { timeoutMs, signal: attemptSignal }).catch((err: unknown) => {
+        throw certificateStop(host, err) ?? err;
+      });
       const lost = new Promise<void>((resolve) => conn.onError(() => resolve()));
       return { conn, host, lost };
     },
@@ -243,8 +252,9 @@ async function connectNewWriter(
     throwIfAborted(signal);
     try {
       return await connectVerified(ctx, opened, writer, signal, (role) => role === 'writer');
-    } catch {
+    } catch (err) {
       throwIfAborted(signal);
+      if (endsFailover(err)) throw err;
     }
     await sleep(deadline.cap(jittered(NEW_WRITER_RETRY_MS)), signal);
   } while (Date.now() < retryUntil && !deadline.passed());

@@ -5,12 +5,15 @@
  * and jitter while a fresh writer is still refusing or slow, and accepts the connection only
  * when the instance says it is the writer. A writer that stays unreachable for 3 s while the
  * monitor has lost its own connection to it too is reported back to the monitor, which
- * searches again, until `failoverTimeoutMs`.
+ * searches again, until `failoverTimeoutMs`. A refused certificate — on our connect or on the
+ * monitor's probes of the search — ends the failover at once (certificate-stop.ts).
  */
 import { hostKey } from '../../hosts/host-info.js';
 import { publishMonitorEvent } from '../../hosts/monitor-events.js';
 import { backoffMs } from '../../hosts/monitor-timing.js';
 import { sameInstance, type TopologyMonitor } from '../../hosts/topology-monitor.js';
+import { FailoverFailedError } from '../../core/errors.js';
+import { certificateErrorIn, endsFailover } from '../failover/certificate-stop.js';
 import type { FailoverContext, FailoverResult } from '../failover/failover-context.js';
 import { sleep, throwIfAborted } from '../failover/failover-timing.js';
 import { OpenedConnections } from '../failover/opened-connections.js';
@@ -31,7 +34,12 @@ export async function reconnectToVerifiedWriter(
     monitor.reportFailure(ctx.failedHost);
     let lastError: unknown;
     outer: while (!ctx.deadline.passed()) {
-      const writer = await monitor.awaitVerifiedWriter(ctx.signal);
+      const writer = await monitor.awaitVerifiedWriter(ctx.signal).catch((err: unknown) => {
+        // The monitor's search ended on a refused certificate: the failover ends with it.
+        const cert = certificateErrorIn(err);
+        if (cert === undefined) throw err;
+        throw new FailoverFailedError(err instanceof Error ? err.message : String(err), { cause: cert });
+      });
       publishMonitorEvent(() => ({
         event: 'reconnect-start',
         cluster: monitor.key,
@@ -51,6 +59,7 @@ export async function reconnectToVerifiedWriter(
           return result;
         } catch (err) {
           throwIfAborted(ctx.signal);
+          if (endsFailover(err)) throw err;
           lastError = err;
         }
         if (ctx.deadline.passed()) break;

@@ -22,6 +22,8 @@ export interface Prober {
   /** Close the probe connection; a later probe() opens a new one. */
   close(): Promise<void>;
   readonly connected: boolean;
+  /** Probes refused for the server's certificate (counted as answering); HostProbe keeps it. */
+  readonly certificateErrors?: number;
 }
 
 /** Told when the host was declared unavailable, for each aborted call. */
@@ -45,6 +47,8 @@ export interface MonitorStats {
   readonly probeConnected: boolean;
   readonly probesSent: number;
   readonly probesFailed: number;
+  /** Probes whose connect was refused for the server's certificate (counted as answers). */
+  readonly probeCertificateErrors: number;
   readonly detections: number;
   /** Time from the oldest overdue call's start to the abort, of the latest detection (ms). */
   readonly lastDetectionMs: number | undefined;
@@ -101,6 +105,7 @@ export class HostMonitor {
       probeConnected: this.probe.connected,
       probesSent: this.probesSent,
       probesFailed: this.probesFailed,
+      probeCertificateErrors: this.probe.certificateErrors ?? 0,
       detections: this.detections,
       lastDetectionMs: this.lastDetectionMs,
       unavailable: this.unavailable,

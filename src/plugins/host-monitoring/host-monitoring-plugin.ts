@@ -76,6 +76,8 @@ export class HostMonitoringPlugin implements Plugin, CallOwner {
       driverConfig: this.service.config.driverConfig,
       address: remote?.address ?? conn.host.host,
       port: remote?.port ?? conn.host.port,
+      // Under TLS the probe's certificate check needs the name, not the address.
+      serverName: conn.host.host,
       settings: this.settings,
     });
     this.watchedConn = conn;

@@ -30,6 +30,11 @@ export interface MonitorTarget {
   readonly driverConfig: unknown;
   readonly address: string;
   readonly port: number;
+  /**
+   * The host name of the monitored connection: the probe checks the server's certificate
+   * against it when connecting to `address` (the first user's name when several share a monitor).
+   */
+  readonly serverName?: string;
   readonly settings: MonitorSettings;
 }
 
@@ -38,7 +43,12 @@ export function acquireMonitor(target: MonitorTarget): HostMonitor {
   const key = monitorKey(target.driver.engine, target.address, target.port, target.settings);
   let monitor = monitors.get(key);
   if (monitor === undefined) {
-    const probe = new HostProbe(target.driver, target.driverConfig, makeHost(target.address, target.port));
+    const probe = new HostProbe(
+      target.driver,
+      target.driverConfig,
+      makeHost(target.address, target.port),
+      target.serverName,
+    );
     monitor = new HostMonitor(key, target.settings, probe);
     monitors.set(key, monitor);
   }
