@@ -83,18 +83,23 @@ export function originalErrorCode(err: unknown): string | undefined {
 }
 
 /**
- * True when `err`, or an error it wraps (`cause`, a few levels), is a certificate
- * verification failure, decided by Node's code (pg passes Node's error through; mysql2
- * overwrites the code, which its adapter records first).
+ * The certificate verification failure in `err` or in the errors it wraps (`cause`, a few
+ * levels), decided by Node's code (pg passes Node's error through; mysql2 overwrites the code,
+ * which its adapter records first); undefined when there is none.
  */
-export function isCertificateError(err: unknown): boolean {
+export function certificateErrorIn(err: unknown): unknown {
   let current: unknown = err;
   for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
     const code = originalErrorCode(current);
-    if (code !== undefined && CERTIFICATE_ERROR_CODES.has(code)) return true;
+    if (code !== undefined && CERTIFICATE_ERROR_CODES.has(code)) return current;
     current = (current as { cause?: unknown }).cause;
   }
-  return false;
+  return undefined;
+}
+
+/** True when `err`, or an error it wraps, is a certificate verification failure. */
+export function isCertificateError(err: unknown): boolean {
+  return certificateErrorIn(err) !== undefined;
 }
 
 /** Weak: marks live as long as the error objects themselves. */

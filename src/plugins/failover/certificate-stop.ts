@@ -7,19 +7,11 @@
  * a FailoverFailedError untouched and stops its other attempts.
  */
 import { FailoverFailedError } from '../../core/errors.js';
-import { CERTIFICATE_ERROR_CODES, originalErrorCode } from '../../drivers/connection-lost.js';
-import { hostKey, type HostInfo } from '../../hosts/host-info.js';
+import { certificateErrorIn, originalErrorCode } from '../../drivers/connection-lost.js';
 
-/** The certificate error in `err` or in its `cause` chain (a few levels), if any. */
-export function certificateErrorIn(err: unknown): unknown {
-  let current: unknown = err;
-  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
-    const code = originalErrorCode(current);
-    if (code !== undefined && CERTIFICATE_ERROR_CODES.has(code)) return current;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
+/** Re-exported: the failover code finds the certificate error where it stops. */
+export { certificateErrorIn };
+import { hostKey, type HostInfo } from '../../hosts/host-info.js';
 
 /** The FailoverFailedError that ends the failover when `err` is a refused certificate of `host`. */
 export function certificateStop(host: HostInfo, err: unknown): FailoverFailedError | undefined {
