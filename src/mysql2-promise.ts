@@ -5,6 +5,7 @@ import mysql from 'mysql2';
 import { PromiseConnection, createConnection } from './facades/mysql2/promise-connection.js';
 import { Pool, PoolConfig } from './facades/mysql2/pool.js';
 import type { AuroraPoolOptions } from './facades/mysql2/pool.js';
+import type { Pool as Mysql2PromisePool } from 'mysql2/promise';
 import { createPromisePoolCluster } from './facades/mysql2/pool-cluster.js';
 import { MysqlPromisePool, MysqlPromisePoolConnection } from './facades/mysql2/mysql2-promise-classes.js';
 
@@ -15,9 +16,14 @@ export type { AuroraPoolOptions } from './facades/mysql2/pool.js';
 const native = mysql as unknown as Record<string, unknown> & typeof mysql;
 
 /** Like mysql2/promise's `createPool`: an aurora-ha pool in mysql2/promise's PromisePool. */
-export function createPool(config: string | (AuroraPoolOptions & { Promise?: PromiseConstructor })): object {
+export function createPool(
+  config: string | (AuroraPoolOptions & { Promise?: PromiseConstructor }),
+): Mysql2PromisePool {
   const pool = new Pool({ config: new PoolConfig(config) });
-  return new MysqlPromisePool(pool, typeof config === 'object' ? config.Promise : undefined);
+  return new MysqlPromisePool(
+    pool,
+    typeof config === 'object' ? config.Promise : undefined,
+  ) as Mysql2PromisePool;
 }
 
 export const createPoolCluster = createPromisePoolCluster;

@@ -172,7 +172,8 @@ export class Pool extends EventEmitter {
     ) as ConnectionConfigLike;
   }
 
-  getConnection(cb: GetConnectionCallback): void {
+  getConnection(callback: (err: Error | null, connection: PoolConnection) => void): void {
+    const cb = callback as GetConnectionCallback; // mysql2's public signature above (ORMs type against it)
     if (this._closed) {
       process.nextTick(() => cb(new Error('Pool is closed.')));
       return;

@@ -1,0 +1,109 @@
+/**
+ * Issue 10, "Done means", MySQL side: Knex, Kysely, Drizzle, Sequelize and TypeORM on
+ * `aurora-ha/mysql2`, plugged in as each documents (test/support/orm-mysql-apps.ts), through a
+ * writer failover under concurrent load. All of them at once on one 3-instance MariaDB cluster
+ * and one `cluster.failover()`, each with its own pool (10) and table and 10 workers writing
+ * uniquely keyed rows. The scenario runs in a child process (orm-mysql-failover-child.ts) so
+ * that the process exiting by itself afterwards is checked too. For each ORM:
+ * - the application sees only aurora-ha's documented failover outcomes, found through the ORM's
+ *   wrapper with `isFailoverError` (and recovered ones: the connection works again);
+ * - every worker writes again on the new writer within 5 s of the emulator's `promoted` event;
+ * - the ORM's pool opens at most its size + 10 connections during the failover (client socket
+ *   connects, attributed per ORM);
+ * - no acknowledged write is lost; no worker hangs; no crash; the process exits by itself.
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ChildResult } from '../support/orm-mysql-failover-child.js';
+
+const CHILD = resolve(import.meta.dirname, '../support/orm-mysql-failover-child.ts');
+/** After printing `ended`, the child must be gone within this (it has nothing left to do). */
+const EXIT_WITHIN_MS = 10_000;
+const RECOVERY_BOUND_MS = 5_000;
+const EXTRA_CONNECTS = 10;
+
+interface ChildRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+  exitAfterEndMs: number | undefined;
+}
+
+function runChild(): Promise<ChildRun> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, ['--unhandled-rejections=strict', '--import', 'tsx', CHILD], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let endedAt: number | undefined;
+    const killer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+    killer.unref();
+    const take = (d: Buffer): void => {
+      output += d.toString();
+      if (endedAt === undefined && /^ended$/m.test(output)) {
+        endedAt = Date.now();
+        // A hung exit fails the test well before the overall bound.
+        setTimeout(() => child.kill('SIGKILL'), EXIT_WITHIN_MS * 3).unref();
+      }
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(killer);
+      resolveRun({
+        code,
+        signal,
+        output,
+        exitAfterEndMs: endedAt === undefined ? undefined : Date.now() - endedAt,
+      });
+    });
+  });
+}
+
+describe('MySQL ORMs on aurora-ha/mysql2 through one writer failover under load', () => {
+  it(
+    'documented errors only, every worker back within 5 s, bounded connects, no lost write, exits',
+    { timeout: 180_000 },
+    async () => {
+      const run = await runChild();
+      const line = run.output.split('\n').find((l) => l.startsWith('RESULT '));
+      expect(line, run.output.slice(-4000)).toBeDefined();
+      const result = JSON.parse(line!.slice('RESULT '.length)) as ChildResult;
+      console.log(
+        `[orm-mysql-failover] promoted ${result.promotedAfterMs} ms after failover(); ` +
+          result.orms
+            .map(
+              (o) =>
+                `${o.name}: ${o.acked} acked, ${o.errors.length} errors, recovery max ${Math.max(
+                  ...o.recoveryMs.map((m) => m ?? Infinity),
+                )} ms, ${o.connectsDuringFailover} connects`,
+            )
+            .join('; '),
+      );
+      for (const orm of result.orms) {
+        // Only aurora-ha's failover outcomes, found through the ORM's wrapper, all recovered ones.
+        const undocumented = orm.errors.filter((e) => e.found === undefined || !e.recovered);
+        expect(undocumented, `${orm.name}: errors that are not recovered failover outcomes`).toEqual([]);
+        expect(orm.recoveryMs.length).toBe(10);
+        for (const ms of orm.recoveryMs) {
+          expect(ms, `${orm.name}: a worker's first write after promotion`).not.toBeNull();
+          expect(ms!, `${orm.name}: ms from promoted to a worker's next write`).toBeLessThanOrEqual(
+            RECOVERY_BOUND_MS,
+          );
+        }
+        expect(
+          orm.connectsDuringFailover,
+          `${orm.name}: socket connects during the failover`,
+        ).toBeLessThanOrEqual(orm.poolSize + EXTRA_CONNECTS);
+        expect(orm.lost, `${orm.name}: acknowledged writes missing afterwards`).toEqual([]);
+        expect(orm.stuckWorkers, `${orm.name}: workers still in a call after stop`).toBe(0);
+      }
+      expect(run.output).toMatch(/^ended$/m);
+      expect(run.signal, run.output.slice(-4000)).toBeNull();
+      expect(run.code, run.output.slice(-4000)).toBe(0);
+      expect(run.exitAfterEndMs).toBeLessThan(EXIT_WITHIN_MS);
+    },
+  );
+});
