@@ -72,7 +72,8 @@ describe('MySQL ORMs on aurora-ha/mysql2 through one writer failover under load'
       expect(line, run.output.slice(-4000)).toBeDefined();
       const result = JSON.parse(line!.slice('RESULT '.length)) as ChildResult;
       console.log(
-        `[orm-mysql-failover] promoted ${result.promotedAfterMs} ms after failover(); ` +
+        `[orm-mysql-failover] plugins ${result.plugins.join(',')}, enableConnectFailover ${result.enableConnectFailover}; ` +
+          `promoted ${result.promotedAfterMs} ms after failover(); shared failover2 monitor: ${result.monitorConnects} connects; ` +
           result.orms
             .map(
               (o) =>

@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { eq, sql as dsql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/mysql2';
 import { mysqlTable, varchar } from 'drizzle-orm/mysql-core';
-import { knex } from 'knex';
+import knex from 'knex';
 import type { Knex } from 'knex';
 import { Kysely, MysqlDialect } from 'kysely';
 import { DataTypes, Sequelize } from 'sequelize';

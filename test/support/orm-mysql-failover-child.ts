@@ -13,10 +13,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import net from 'node:net';
 import { findFailoverError, isFailoverError, isRecoveredFailover } from '../../src/index.js';
 import { startCluster } from '../../src/emulator.js';
+import type { TimelineEvent } from '../../src/emulator.js';
 import { createConnection } from '../../src/mysql2-promise.js';
 import type { PromiseConnection } from '../../src/mysql2-promise.js';
-import { mysqlConfig } from './cluster.js';
-import { FAST_FAILOVER } from './failover-harness.js';
 import { MYSQL_ORMS, mysqlOrmApp } from './orm-mysql-apps.js';
 import type { MysqlOrmApp, MysqlOrmName } from './orm-mysql-apps.js';
 
@@ -26,11 +25,24 @@ const RECOVERY_WAIT_MS = 20_000;
 /** Pause of a worker between two writes, and after a failed one. */
 const PACE_MS = 10;
 const AFTER_ERROR_MS = 25;
+/** Writes every worker makes before the writer dies. */
+const STEADY_WRITES = 3;
+/** Whether a failed initial connect fails over too (ORMs that open connections during the failover). */
+const CONNECT_FAILOVER = process.env.ORM_MYSQL_CONNECT_FAILOVER !== '0';
+/** failover-harness.ts's FAST_FAILOVER (that module imports vitest, which a plain child cannot). */
+const FAST_FAILOVER = {
+  failoverTimeoutMs: 20_000,
+  failoverClusterTopologyRefreshRateMs: 200,
+  failoverWriterReconnectIntervalMs: 200,
+  failoverReaderConnectTimeoutMs: 3_000,
+};
 /** Plugins of every ORM's connections: failover2 (one monitor per cluster, shared) unless told otherwise. */
 const PLUGINS = (process.env.ORM_MYSQL_PLUGINS ?? 'failover2').split(',').filter((p) => p !== '');
 
 /** One failure the application received, as the test checks it. */
 export interface SeenError {
+  /** When it was received (ms since epoch). */
+  at: number;
   /** Class name of what the ORM threw. */
   thrown: string;
   message: string;
@@ -59,25 +71,58 @@ export interface OrmFailoverResult {
 
 export interface ChildResult {
   plugins: string[];
+  enableConnectFailover: boolean;
+  promotedAt: number;
+  timeline: TimelineEvent[];
   promotedAfterMs: number;
   unattributedConnects: number;
+  /** Connects of failover2's monitor (shared by all pools) during the failover. */
+  monitorConnects: number;
   orms: OrmFailoverResult[];
 }
 
 const store = new AsyncLocalStorage<MysqlOrmName>();
 
-function countConnects(port: number): { times: Map<MysqlOrmName | 'none', number[]>; stop(): void } {
+/** Who made a connect: an ORM, failover2's shared monitor, or nobody we know (the emulator). */
+type Counted = MysqlOrmName | 'monitor' | 'none';
+
+/**
+ * Whether the connect being made comes from the topology monitor (src/hosts/): failover2's
+ * monitor is shared by every pool of the process and its probes run in the async context of
+ * whichever connection reported the failure first, so they are counted apart, by call stack.
+ */
+function fromMonitor(): boolean {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 60;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  return /[\\/]src[\\/]hosts[\\/]/.test(stack);
+}
+
+/**
+ * Count `connect()` calls to the cluster's port per ORM. The emulator's engines listen on the same
+ * port as their fault proxies (instance k: proxy 127.a.b.k, engine 127.a.b.(100+k)), so the
+ * proxies' upstream sockets are left out by address.
+ */
+function countConnects(
+  port: number,
+  engineAddresses: ReadonlySet<string>,
+): { times: Map<Counted, number[]>; stop(): void } {
   const original = net.Socket.prototype.connect;
-  const times = new Map<MysqlOrmName | 'none', number[]>();
-  const portOf = (args: unknown[]): unknown => {
+  const times = new Map<Counted, number[]>();
+  const target = (args: unknown[]): { port: number; host: string } => {
     let first = args[0];
     if (Array.isArray(first)) first = first[0]; // net.connect() passes its normalized [options, cb]
-    if (typeof first === 'object' && first !== null) return Number((first as { port?: unknown }).port);
-    return Number(first);
+    if (typeof first === 'object' && first !== null) {
+      const o = first as { port?: unknown; host?: unknown };
+      return { port: Number(o.port), host: typeof o.host === 'string' ? o.host : '' };
+    }
+    return { port: Number(first), host: typeof args[1] === 'string' ? args[1] : '' };
   };
   const wrapped = function (this: net.Socket, ...args: unknown[]): net.Socket {
-    if (portOf(args) === port) {
-      const who = store.getStore() ?? 'none';
+    const to = target(args);
+    if (to.port === port && !engineAddresses.has(to.host)) {
+      const who = fromMonitor() ? 'monitor' : (store.getStore() ?? 'none');
       const list = times.get(who) ?? [];
       list.push(Date.now());
       times.set(who, list);
@@ -93,6 +138,16 @@ function countConnects(port: number): { times: Map<MysqlOrmName | 'none', number
   };
 }
 
+/** The engines' internal addresses (see countConnects). */
+function engineAddresses(instances: readonly { address: string }[]): Set<string> {
+  const out = new Set<string>();
+  for (const { address } of instances) {
+    const parts = address.split('.');
+    if (parts.length === 4) out.add(`${parts.slice(0, 3).join('.')}.${Number(parts[3]) + 100}`);
+  }
+  return out;
+}
+
 function describeError(err: unknown): SeenError {
   const ours = findFailoverError(err);
   let code: string | undefined;
@@ -106,6 +161,7 @@ function describeError(err: unknown): SeenError {
   }
   return {
     thrown: (err as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof err,
+    at: Date.now(),
     message: err instanceof Error ? err.message.slice(0, 300) : String(err),
     found: isFailoverError(err) ? ours?.name : undefined,
     recovered: isRecoveredFailover(err),
@@ -126,8 +182,15 @@ interface Run {
 
 async function main(): Promise<void> {
   const cluster = await startCluster({ engine: 'mysql', instances: 3 });
-  const counter = countConnects(cluster.writerEndpoint.port);
-  const config = { ...mysqlConfig(cluster), ...FAST_FAILOVER, plugins: PLUGINS };
+  const counter = countConnects(cluster.writerEndpoint.port, engineAddresses(cluster.instances()));
+  const config = {
+    host: cluster.writerEndpoint.host,
+    port: cluster.writerEndpoint.port,
+    ...cluster.credentials,
+    ...FAST_FAILOVER,
+    plugins: PLUGINS,
+    enableConnectFailover: CONNECT_FAILOVER,
+  };
   // failover2's monitor is one per cluster per process, shared by every pool: opened here, in no
   // ORM's context, its probes count as unattributed rather than as the first ORM's.
   let holder: PromiseConnection | undefined;
@@ -162,9 +225,14 @@ async function main(): Promise<void> {
     }
     // Every worker of every ORM has written before the writer dies.
     const steady = Date.now() + 30_000;
-    const allWrote = (after: number): boolean =>
-      runs.every((r) => new Set(r.acked.filter((a) => a.at > after).map((a) => a.worker)).size === WORKERS);
-    while (!allWrote(0) && Date.now() < steady) await sleep(50);
+    const allWrote = (after: number, times = 1): boolean =>
+      runs.every((r) => {
+        const perWorker = new Map<number, number>();
+        for (const a of r.acked)
+          if (a.at > after) perWorker.set(a.worker, (perWorker.get(a.worker) ?? 0) + 1);
+        return perWorker.size === WORKERS && [...perWorker.values()].every((n) => n >= times);
+      });
+    while (!allWrote(0, STEADY_WRITES) && Date.now() < steady) await sleep(50);
 
     const failoverStart = Date.now();
     await cluster.failover();
@@ -175,12 +243,28 @@ async function main(): Promise<void> {
     const failoverEnd = Date.now();
     stop = true;
     // A worker stuck in a call is a finding, not a reason to hang the child.
-    await Promise.race([Promise.all(runs.flatMap((r) => r.workers)), sleep(15_000)]);
+    let guard: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(runs.flatMap((r) => r.workers)),
+      new Promise((r) => {
+        guard = setTimeout(r, 15_000);
+      }),
+    ]);
+    clearTimeout(guard);
 
     const orms: OrmFailoverResult[] = [];
     for (const run of runs) {
       const name = run.app.name as MysqlOrmName;
-      const stored = new Set(await run.app.keys());
+      // Read back with retries: a read may itself meet a connection lost in the failover.
+      let stored: Set<string> | undefined;
+      for (let attempt = 0; stored === undefined; attempt++) {
+        try {
+          stored = new Set(await run.app.keys());
+        } catch (err) {
+          run.errors.push(describeError(err));
+          if (attempt >= 2) throw err;
+        }
+      }
       const recoveryMs: (number | null)[] = [];
       for (let w = 0; w < WORKERS; w++) {
         const first = run.acked.find((a) => a.worker === w && a.at > promotedAt);
@@ -201,8 +285,14 @@ async function main(): Promise<void> {
     }
     const result: ChildResult = {
       plugins: PLUGINS,
+      enableConnectFailover: CONNECT_FAILOVER,
+      promotedAt,
+      timeline: cluster.timeline().filter((e) => e.at >= failoverStart),
       promotedAfterMs: promotedAt - failoverStart,
       unattributedConnects: (counter.times.get('none') ?? []).filter(
+        (t) => t >= failoverStart && t <= failoverEnd,
+      ).length,
+      monitorConnects: (counter.times.get('monitor') ?? []).filter(
         (t) => t >= failoverStart && t <= failoverEnd,
       ).length,
       orms,
