@@ -48,16 +48,11 @@ export class Failover2Plugin extends FailoverPluginBase {
 
   /**
    * The connect hook does not run when another plugin opened the connection itself
-   * (initialConnection, for a cluster endpoint): join the cluster's monitor once connected, so
-   * that it learns the topology while the connection works, and at the latest on the first
-   * failure; without a monitor the connection could never fail over.
+   * (initialConnection, for a cluster endpoint): join the cluster's monitor once connected;
+   * without a monitor the connection could never fail over.
    */
   override notifyConnectionChanged(host: HostInfo): void {
     super.notifyConnectionChanged(host);
-    this.attachMonitor();
-  }
-
-  protected override async learnLate(): Promise<void> {
     this.attachMonitor();
   }
 
