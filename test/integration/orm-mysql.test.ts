@@ -7,16 +7,19 @@
  * (`drizzle-orm/mysql2` with an aurora-ha/mysql2/promise pool), Sequelize (`dialectModule`),
  * TypeORM (`driver`). The apps are in test/support/orm-mysql-apps.ts (docs/orms.md's snippets).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { sql as dsql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/mysql2';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isFailoverError } from '../../src/index.js';
+import type { Pool } from '../../src/mysql2.js';
+import auroraMysqlPromise from '../../src/mysql2-promise.js';
 import { mysqlConfig, useCluster } from '../support/cluster.js';
 import { MYSQL_ORMS, mysqlOrmApp } from '../support/orm-mysql-apps.js';
-import type { MysqlOrmApp } from '../support/orm-mysql-apps.js';
 
 const cluster = useCluster({ engine: 'mysql', instances: 1 });
-const apps: MysqlOrmApp[] = [];
+const closers: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
-  await Promise.all(apps.map((a) => a.close().catch(() => undefined)));
+  await Promise.all(closers.map((close) => close().catch(() => undefined)));
 });
 
 /** The mysql2 error inside an ORM's wrapper (Sequelize: `parent`, TypeORM: `driverError`, Drizzle: `cause`). */
@@ -38,7 +41,7 @@ function driverErrorOf(err: unknown): { code?: unknown; errno?: unknown } | unde
 describe.each(MYSQL_ORMS)('%s on aurora-ha/mysql2', (name) => {
   it('CRUD, a committed and a rolled-back transaction, a driver error', async () => {
     const app = mysqlOrmApp(name, mysqlConfig(cluster()));
-    apps.push(app);
+    closers.push(() => app.close());
     await app.createTable();
     await app.insert('a', 'first');
     expect(await app.nameOf('a')).toBe('first');
@@ -58,5 +61,33 @@ describe.each(MYSQL_ORMS)('%s on aurora-ha/mysql2', (name) => {
     expect(driverErrorOf(err), String(err)).toMatchObject({ code: 'ER_BAD_FIELD_ERROR', errno: 1054 });
     expect(isFailoverError(err)).toBe(false);
     await app.close();
+  });
+});
+
+describe('Drizzle on an aurora-ha/mysql2/promise pool whose connection was lost while idle', () => {
+  // Drizzle runs BEGIN before the try/finally that releases its pooled connection: a BEGIN that
+  // rejected (the never-sent failover outcome of an idle loss) leaked the connection, and with a
+  // pool of one the next transaction waited forever. The pool now moves such a connection when
+  // it hands it out, before the caller's first statement.
+  it('the next transaction goes on, and the one after it gets the connection back', async () => {
+    const c = cluster();
+    const pool = auroraMysqlPromise.createPool({ ...mysqlConfig(c), connectionLimit: 1 });
+    closers.push(() => pool.end());
+    const db = drizzle({ client: pool });
+    await db.execute(dsql`CREATE TABLE IF NOT EXISTS orm_m_idle (k varchar(20) PRIMARY KEY)`);
+    const insert = (k: string): Promise<void> =>
+      db.transaction(async (tx) => {
+        await tx.execute(dsql`INSERT INTO orm_m_idle VALUES (${k})`);
+      });
+    await insert('before');
+    const pooled = (pool as unknown as { pool: Pool }).pool._freeConnections.get(0)!;
+    const writer = c.instances()[0]!.id;
+    c.partition(writer, { mode: 'reset' }); // every session of the instance is reset
+    c.heal(writer);
+    await vi.waitUntil(() => pooled.lostWhileIdle(), { timeout: 10_000, interval: 20 });
+    await insert('after-loss');
+    await insert('next');
+    const [rows] = await pool.query('SELECT k FROM orm_m_idle ORDER BY k');
+    expect(rows).toEqual([{ k: 'after-loss' }, { k: 'before' }, { k: 'next' }]);
   });
 });

@@ -394,6 +394,12 @@ export class Connection extends EventEmitter {
     return this[STATE].logical.lc.recoversFromLoss();
   }
 
+  /** @internal The socket was lost while idle and the next call will move the connection first. */
+  lostWhileIdle(): boolean {
+    const lc = this[STATE].logical.lc;
+    return lc.current?.closed === true && !lc.closing && lc.recoversFromLoss();
+  }
+
   /** @internal The native connection ended without end(): with no plugin to replace it, this one is over. */
   physicalEnded(): void {
     const logical = this[STATE].logical;

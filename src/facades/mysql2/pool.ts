@@ -18,6 +18,7 @@ import type { PluginFactory } from '../../core/plugin.js';
 import { resolveConfig } from '../../config/parse-config.js';
 import { Connection } from './connection.js';
 import type { NotSentHook } from './connection.js';
+import { isNotSent } from './connection.js';
 import type { AuroraConnectionOptions } from './mysql2-native.js';
 import { ownConfig } from './mysql2-native.js';
 import { MysqlPromisePool, MysqlPromisePoolConnection } from './mysql2-promise-classes.js';
@@ -179,6 +180,21 @@ export class Pool extends EventEmitter {
       return;
     }
     const free = this._freeConnections.pop();
+    if (free !== undefined && free.lostWhileIdle()) {
+      // Moved now (the ping is not sent and fails over), not on the caller's first statement,
+      // which would reject as never sent: ORMs such as Drizzle leak a connection whose BEGIN fails.
+      free.ping((err) => {
+        if (err && !isNotSent(err)) {
+          free.destroy();
+          this.getConnection(callback);
+          return;
+        }
+        this.emit('acquire', free);
+        free._released = false;
+        cb(null, free);
+      });
+      return;
+    }
     if (free !== undefined) {
       this.emit('acquire', free);
       process.nextTick(() => {
