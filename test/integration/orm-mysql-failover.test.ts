@@ -3,14 +3,15 @@
  * `aurora-ha/mysql2`, plugged in as each documents (test/support/orm-mysql-apps.ts), through a
  * writer failover under concurrent load. All of them at once on one 3-instance MariaDB cluster
  * and one `cluster.failover()`, each with its own pool (10) and table and 10 workers writing
- * uniquely keyed rows. The scenario runs in a child process (orm-mysql-failover-child.ts) so
+ * uniquely keyed rows (every other write a two-row transaction of the ORM's own API). The scenario runs in a child process (orm-mysql-failover-child.ts) so
  * that the process exiting by itself afterwards is checked too. For each ORM:
  * - the application sees only aurora-ha's documented failover outcomes, found through the ORM's
  *   wrapper with `isFailoverError` (and recovered ones: the connection works again);
  * - every worker writes again on the new writer within 5 s of the emulator's `promoted` event;
  * - the ORM's pool opens at most its size + 10 connections during the failover (client socket
  *   connects, attributed per ORM);
- * - no acknowledged write is lost; no worker hangs; no crash; the process exits by itself.
+ * - no acknowledged write is lost, no transaction is half applied; no worker hangs; no crash;
+ *   the process exits by itself.
  * A second, shorter run checks the same with `['initialConnection', 'failover2']` for the ORMs
  * on aurora-ha/mysql2's pools (a combination that left dead connections in the pool before).
  */
@@ -78,7 +79,7 @@ async function expectFailoverCriteria(env: Record<string, string> = {}): Promise
       result.orms
         .map(
           (o) =>
-            `${o.name}: ${o.acked} acked, ${o.errors.length} errors, recovery max ${Math.max(
+            `${o.name}: ${o.acked} acked (${o.transactions} transactions), ${o.errors.length} errors, recovery max ${Math.max(
               ...o.recoveryMs.map((m) => m ?? Infinity),
             )} ms, ${o.connectsDuringFailover} connects`,
         )
@@ -100,6 +101,8 @@ async function expectFailoverCriteria(env: Record<string, string> = {}): Promise
       `${orm.name}: socket connects during the failover`,
     ).toBeLessThanOrEqual(orm.poolSize + EXTRA_CONNECTS);
     expect(orm.lost, `${orm.name}: acknowledged writes missing afterwards`).toEqual([]);
+    expect(orm.transactions, `${orm.name}: transactions run`).toBeGreaterThan(0);
+    expect(orm.halfApplied, `${orm.name}: transactions with one row of two stored`).toEqual([]);
     expect(orm.stuckWorkers, `${orm.name}: workers still in a call after stop`).toBe(0);
   }
   expect(run.output).toMatch(/^ended$/m);

@@ -41,7 +41,7 @@ export interface MysqlOrmApp {
   nameOf(k: string): Promise<string | undefined>;
   remove(k: string): Promise<void>;
   keys(): Promise<string[]>;
-  /** Inserts `k` in an ORM transaction; with `fail`, throws `Error('abort')` after the insert. */
+  /** Inserts rows `k` and `k + '/2'` in one ORM transaction; with `fail`, throws `Error('abort')` after them. */
   inTransaction(k: string, fail: boolean): Promise<void>;
   /** A statement naming a missing column: resolves to the error the application receives. */
   badQuery(): Promise<unknown>;
@@ -107,6 +107,7 @@ function knexApp(table: string, db: Knex, name: string, end: () => Promise<void>
     async inTransaction(k, fail) {
       await db.transaction(async (trx) => {
         await trx(table).insert({ k, name: 'tx' });
+        await trx(table).insert({ k: `${k}/2`, name: 'tx' });
         if (fail) throw new Error('abort');
       });
     },
@@ -175,6 +176,10 @@ function kyselyApp(config: MysqlAppConfig, table: string): MysqlOrmApp {
     async inTransaction(k, fail) {
       await db.transaction().execute(async (tx) => {
         await tx.insertInto(table).values({ k, name: 'tx' }).execute();
+        await tx
+          .insertInto(table)
+          .values({ k: `${k}/2`, name: 'tx' })
+          .execute();
         if (fail) throw new Error('abort');
       });
     },
@@ -225,6 +230,7 @@ function drizzleApp(config: MysqlAppConfig, table: string): MysqlOrmApp {
     async inTransaction(k, fail) {
       await db.transaction(async (tx) => {
         await tx.insert(rows).values({ k, name: 'tx' });
+        await tx.insert(rows).values({ k: `${k}/2`, name: 'tx' });
         if (fail) throw new Error('abort');
       });
     },
@@ -283,6 +289,7 @@ function sequelizeApp(config: MysqlAppConfig, table: string): MysqlOrmApp {
     async inTransaction(k, fail) {
       await sequelize.transaction(async (transaction) => {
         await Row.create({ k, name: 'tx' }, { transaction });
+        await Row.create({ k: `${k}/2`, name: 'tx' }, { transaction });
         if (fail) throw new Error('abort');
       });
     },
@@ -341,6 +348,7 @@ function typeormApp(config: MysqlAppConfig, table: string): MysqlOrmApp {
     async inTransaction(k, fail) {
       await ds.transaction(async (manager) => {
         await manager.insert(RowSchema, { k, name: 'tx' });
+        await manager.insert(RowSchema, { k: `${k}/2`, name: 'tx' });
         if (fail) throw new Error('abort');
       });
     },

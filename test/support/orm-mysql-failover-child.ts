@@ -1,7 +1,8 @@
 /**
  * Child process of orm-mysql-failover.test.ts: every MySQL ORM (test/support/orm-mysql-apps.ts)
  * at once on ONE 3-instance emulated MariaDB cluster, through ONE writer failover, each ORM with
- * its own pool and table and 10 workers writing uniquely keyed rows. Prints one line
+ * its own pool and table and 10 workers writing uniquely keyed rows (every other write a
+ * two-row transaction of the ORM's own API). Prints one line
  * `RESULT <json>` (what each ORM's application saw), ends everything it opened, prints `ended`
  * and must then exit by itself (the parent measures that).
  *
@@ -22,8 +23,8 @@ import type { MysqlOrmApp, MysqlOrmName } from './orm-mysql-apps.js';
 export const WORKERS = 10;
 /** How long after promotion the child keeps waiting for every worker to write again. */
 const RECOVERY_WAIT_MS = 20_000;
-/** Pause of a worker between two writes, and after a failed one. */
-const PACE_MS = 10;
+/** Pause of a worker between two writes, and after a failed one (60 workers share this process with the emulator's proxies). */
+const PACE_MS = 30;
 const AFTER_ERROR_MS = 25;
 /** Writes every worker makes before the writer dies. */
 const STEADY_WRITES = 3;
@@ -67,6 +68,10 @@ export interface OrmFailoverResult {
   connectsDuringFailover: number;
   /** Acknowledged keys missing from the table afterwards. */
   lost: string[];
+  /** Transactions of which one row is stored and the other is not. */
+  halfApplied: string[];
+  /** Transactions started (every other write of a worker). */
+  transactions: number;
   /** Workers still inside a call when told to stop (a hang). */
   stuckWorkers: number;
 }
@@ -180,6 +185,8 @@ interface Run {
   errors: SeenError[];
   inFlight: number;
   workers: Promise<void>[];
+  /** First keys of the transactions started (acknowledged or not). */
+  transactions: string[];
 }
 
 async function main(): Promise<void> {
@@ -202,7 +209,7 @@ async function main(): Promise<void> {
     holder = await createConnection(config);
     for (const name of ORMS) {
       const app = mysqlOrmApp(name, config);
-      const run: Run = { app, acked: [], errors: [], inFlight: 0, workers: [] };
+      const run: Run = { app, acked: [], errors: [], inFlight: 0, workers: [], transactions: [] };
       runs.push(run);
       await store.run(name, async () => {
         await app.createTable();
@@ -211,7 +218,12 @@ async function main(): Promise<void> {
             const key = `${w}-${i}`;
             run.inFlight++;
             try {
-              await app.insert(key, name);
+              // Every other write is a two-row transaction of the ORM's own API.
+              if (i % 2 === 1) {
+                run.transactions.push(key);
+                await app.inTransaction(key, false);
+                run.acked.push({ key: `${key}/2`, at: Date.now(), worker: w });
+              } else await app.insert(key, name);
               run.acked.push({ key, at: Date.now(), worker: w });
               await sleep(PACE_MS);
             } catch (err) {
@@ -282,6 +294,8 @@ async function main(): Promise<void> {
           (t) => t >= failoverStart && t <= failoverEnd,
         ).length,
         lost: run.acked.filter((a) => !stored.has(a.key)).map((a) => a.key),
+        halfApplied: run.transactions.filter((k) => stored.has(k) !== stored.has(`${k}/2`)),
+        transactions: run.transactions.length,
         stuckWorkers: run.inFlight,
       });
     }
