@@ -16,6 +16,7 @@ import { DataTypes, Sequelize } from 'sequelize';
 import type { Model, ModelStatic } from 'sequelize';
 import { DataSource, EntitySchema } from 'typeorm';
 import auroraMysql from '../../src/mysql2.js';
+import type { Pool } from '../../src/mysql2.js';
 import auroraMysqlPromise from '../../src/mysql2-promise.js';
 
 /** Connection settings of the cluster's test user plus any aurora-ha options. */
@@ -46,6 +47,13 @@ export interface MysqlOrmApp {
   /** A statement naming a missing column: resolves to the error the application receives. */
   badQuery(): Promise<unknown>;
   close(): Promise<void>;
+  /** For the pools of aurora-ha/mysql2: connections checked out and not given back (test check). */
+  readonly checkedOut?: () => number;
+}
+
+/** Connections of an aurora-ha/mysql2 pool that are checked out (not free). */
+function checkedOutOf(pool: Pool): number {
+  return pool._allConnections.length - pool._freeConnections.length;
 }
 
 export type MysqlOrmName = 'knex' | 'knex-connectionPool' | 'kysely' | 'drizzle' | 'sequelize' | 'typeorm';
@@ -77,9 +85,10 @@ export class AuroraKnexMysql2Client extends KnexMysql2Client {
   }
 }
 
-function knexApp(table: string, db: Knex, name: string, end: () => Promise<void>): MysqlOrmApp {
+function knexApp(table: string, db: Knex, name: string, end: () => Promise<void>, pool?: Pool): MysqlOrmApp {
   return {
     name,
+    ...(pool === undefined ? {} : { checkedOut: () => checkedOutOf(pool) }),
     poolSize: POOL_SIZE,
     async createTable() {
       if (!(await db.schema.hasTable(table)))
@@ -129,10 +138,16 @@ function knexWithPool(config: MysqlAppConfig, table: string): MysqlOrmApp {
   const pool = auroraMysql.createPool({ ...connectionOf(config), connectionLimit: POOL_SIZE });
   // Knex 3.3 types the pool's end() callback without `null`: mysql2's own pool needs this cast too.
   const db = knex({ client: 'mysql2', connectionPool: pool as Knex.MySQLPoolLike });
-  return knexApp(table, db, 'knex-connectionPool', async () => {
-    await db.destroy();
-    await new Promise<void>((resolve) => pool.end(() => resolve()));
-  });
+  return knexApp(
+    table,
+    db,
+    'knex-connectionPool',
+    async () => {
+      await db.destroy();
+      await new Promise<void>((resolve) => pool.end(() => resolve()));
+    },
+    pool,
+  );
 }
 
 // ---- Kysely: MysqlDialect over a pool of aurora-ha/mysql2.
@@ -141,13 +156,11 @@ interface KyselyDb {
 }
 
 function kyselyApp(config: MysqlAppConfig, table: string): MysqlOrmApp {
-  const db = new Kysely<KyselyDb>({
-    dialect: new MysqlDialect({
-      pool: auroraMysql.createPool({ ...connectionOf(config), connectionLimit: POOL_SIZE }),
-    }),
-  });
+  const pool = auroraMysql.createPool({ ...connectionOf(config), connectionLimit: POOL_SIZE });
+  const db = new Kysely<KyselyDb>({ dialect: new MysqlDialect({ pool }) });
   return {
     name: 'kysely',
+    checkedOut: () => checkedOutOf(pool),
     poolSize: POOL_SIZE,
     async createTable() {
       await db.schema
@@ -203,6 +216,7 @@ function drizzleApp(config: MysqlAppConfig, table: string): MysqlOrmApp {
   const db = drizzle({ client: pool });
   return {
     name: 'drizzle',
+    checkedOut: () => checkedOutOf((pool as unknown as { pool: Pool }).pool),
     poolSize: POOL_SIZE,
     async createTable() {
       await db.execute(
@@ -325,6 +339,7 @@ function typeormApp(config: MysqlAppConfig, table: string): MysqlOrmApp {
   const repo = (): ReturnType<DataSource['getRepository']> => ds.getRepository(RowSchema);
   return {
     name: 'typeorm',
+    checkedOut: () => checkedOutOf((ds.driver as unknown as { pool: Pool }).pool),
     poolSize: POOL_SIZE,
     async createTable() {
       if (!ds.isInitialized) await ds.initialize();

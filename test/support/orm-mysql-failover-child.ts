@@ -72,6 +72,8 @@ export interface OrmFailoverResult {
   halfApplied: string[];
   /** Transactions started (every other write of a worker). */
   transactions: number;
+  /** aurora-ha pools: connections still checked out once the workers stopped (null: not our pool). */
+  checkedOut: number | null;
   /** Workers still inside a call when told to stop (a hang). */
   stuckWorkers: number;
 }
@@ -295,6 +297,7 @@ async function main(): Promise<void> {
         ).length,
         lost: run.acked.filter((a) => !stored.has(a.key)).map((a) => a.key),
         halfApplied: run.transactions.filter((k) => stored.has(k) !== stored.has(`${k}/2`)),
+        checkedOut: run.app.checkedOut?.() ?? null,
         transactions: run.transactions.length,
         stuckWorkers: run.inFlight,
       });

@@ -17,7 +17,8 @@ import mysql from 'mysql2';
 import type { PluginFactory } from '../../core/plugin.js';
 import { resolveConfig } from '../../config/parse-config.js';
 import { Connection } from './connection.js';
-import type { NotSentHook } from './connection.js';
+import type { NotSentHook, QueryCallback } from './connection.js';
+import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../core/errors.js';
 import { isNotSent } from './connection.js';
 import type { AuroraConnectionOptions } from './mysql2-native.js';
 import { ownConfig } from './mysql2-native.js';
@@ -86,10 +87,36 @@ export class PoolConfig {
 }
 
 /** A connection of the pool: an aurora-ha Connection that returns to its pool on `release()`. */
+/** A lone `BEGIN` / `START TRANSACTION` (text, or mysql2's `{ sql }` options). */
+function isLoneBegin(sql: unknown): boolean {
+  const text = typeof sql === 'string' ? sql : (sql as { sql?: unknown } | null)?.sql;
+  return typeof text === 'string' && /^\s*(begin(\s+work)?|start\s+transaction)\s*;?\s*$/i.test(text);
+}
+
 export class PoolConnection extends Connection {
   _pool: Pool | null;
   _released = false;
   lastActiveTime = Date.now();
+  /** No statement since it was checked out (see query()). */
+  private firstCallAfterCheckout = true;
+
+  /**
+   * A lone BEGIN that is the first call after checkout and fails with a failover outcome is run
+   * again on the moved connection: a transaction that only began changed nothing, and ORMs such
+   * as Drizzle run BEGIN outside the guard that releases the connection (it leaked).
+   */
+  override query<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): NativeCommand {
+    const first = this.firstCallAfterCheckout;
+    this.firstCallAfterCheckout = false;
+    const cb = typeof values === 'function' ? (values as QueryCallback<T>) : callback;
+    const vals = typeof values === 'function' ? undefined : values;
+    if (!first || cb === undefined || !isLoneBegin(sql)) return super.query(sql, values, callback);
+    return super.query<T>(sql, vals, (err, ...rest) => {
+      const moved = err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError;
+      if (moved) super.query<T>(sql, vals, cb);
+      else cb(err, ...rest);
+    });
+  }
 
   constructor(pool: Pool, config: string | AuroraConnectionOptions, factories?: readonly PluginFactory[]) {
     super(config, factories);
@@ -100,6 +127,7 @@ export class PoolConnection extends Connection {
 
   release(): void {
     if (this._released) return;
+    this.firstCallAfterCheckout = true;
     if (!this._pool || this._pool._closed) return;
     this._released = true;
     this.lastActiveTime = Date.now();
