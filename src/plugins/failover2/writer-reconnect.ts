@@ -34,6 +34,7 @@ export async function reconnectToVerifiedWriter(
     monitor.reportFailure(ctx.failedHost);
     let lastError: unknown;
     outer: while (!ctx.deadline.passed()) {
+      const waitFrom = Date.now();
       const writer = await monitor.awaitVerifiedWriter(ctx.signal).catch((err: unknown) => {
         // The monitor's search ended on a refused certificate: the failover ends with it.
         const cert = certificateErrorIn(err);
@@ -44,6 +45,7 @@ export async function reconnectToVerifiedWriter(
         event: 'reconnect-start',
         cluster: monitor.key,
         writer: hostKey(writer),
+        waitFrom,
         at: Date.now(),
       }));
       // Let every woken connection resume before any opens its socket: the synchronous part of
