@@ -76,6 +76,7 @@ export async function reconnectToVerifiedWriter(
     }
     throw lastError instanceof Error ? lastError : new Error('no verified writer before failoverTimeoutMs');
   } finally {
-    await opened.closeAll();
+    // In the background: the answer must not wait for graceful closes (failover-budget.ts).
+    void opened.closeAll();
   }
 }
