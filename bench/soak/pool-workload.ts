@@ -2,25 +2,13 @@
  * The soak's pool workload: workers sharing one aurora-ha pool, each looping over a checkout →
  * insert / two-insert transaction / read → release, and a one-statement `pool.query` insert.
  * Every call is timed against its bound and classified like the connection workers' calls
- * (workload.ts), every acknowledged write goes to the ledger. A checkout that cannot open a new
- * connection while the cluster is down (refused, timed out) is a connect failure, counted apart
- * like the connection workers' reconnect failures; any other error outside the documented set is
- * undocumented.
+ * (workload.ts), every acknowledged write goes to the ledger. A checkout (also the one inside
+ * `pool.query`) that cannot open a new connection while the cluster is down is a connect
+ * failure, counted apart like the connection workers' reconnect failures (soak-pool.ts tells
+ * them by the pool's own checkout); any other error outside the documented set is undocumented.
  */
 import { openSoakPool, type SoakPool, type SoakPooled } from './soak-pool.js';
 import { errorLabel, isDocumented, pause, timedCall, type WorkerSettings } from './workload.js';
-
-/** Connect-only failures (the call never had a connection): refused, unreachable, timed out. */
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
-
-/** A checkout (or `pool.query`) that could not get a connection at all. */
-export function isConnectFailure(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && CONNECT_CODES.has(code)) return true;
-  // pg-pool's own checkout timeout (connectionTimeoutMillis), which carries no code.
-  return code === undefined && /timeout exceeded when trying to connect/i.test(err.message);
-}
 
 class PoolWorker {
   private seq = 0;
@@ -43,7 +31,7 @@ class PoolWorker {
     const t = this.s.tally;
     const mayConnect = op === 'checkout' || op === 'pool.query';
     return timedCall(this.s, op, work, (err) => {
-      if (!mayConnect || !isConnectFailure(err)) return false;
+      if (!mayConnect || !this.pool.checkoutFailed(err)) return false;
       const label = `${op} ${errorLabel(err)}`;
       t.checkoutFailures[label] = (t.checkoutFailures[label] ?? 0) + 1;
       return true;
