@@ -1,80 +1,78 @@
 /**
- * Failover v2 over the self-managed PostgreSQL replica-cluster dialect (issue 11): no topology
- * query, the hosts are the configured ones (`hosts`), and only an instance that says it is not
- * in recovery names the writer. The emulator has no plain streaming-replication flavour (its
- * PostgreSQL flavours expose Aurora / RDS metadata, so detection refines to those before
- * `postgres-replica-cluster`), but its instances ARE a real primary and hot standbys: the
- * plugin is shown the replica-cluster dialect (injected through its view of the service, as
- * detection would give it), and the monitor, its probes and the writer check run for real.
+ * Failover v2 on a self-managed PostgreSQL streaming-replication cluster (issue 11), end to end:
+ * the emulator's `replica` flavour is a real primary with hot standbys and no Aurora / RDS
+ * metadata, so dialect detection itself lands on `postgres-replica-cluster`. That dialect has
+ * no topology query: the hosts are the configured ones (`hosts`), and only an instance that
+ * says it is not in recovery is the writer. A writer crash must end in FailoverSuccessError on
+ * the promoted standby, found by the monitor's probes of the configured hosts.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/parse-config.js';
 import { FailoverSuccessError } from '../../src/core/errors.js';
-import { LogicalConnection } from '../../src/core/logical-connection.js';
-import type { PluginFactory, PluginService } from '../../src/core/plugin.js';
-import { postgresReplicaClusterDialect } from '../../src/dialects/postgres-replica-cluster.js';
-import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';
+import { clearDialectCache, detectDialect } from '../../src/dialects/detect-dialect.js';
 import { hostKey } from '../../src/hosts/host-info.js';
-import { monitorOf } from '../../src/hosts/topology-monitors.js';
-import { failover2PluginFactory } from '../../src/plugins/failover2/failover2-plugin-factory.js';
-import { pgConfig } from '../support/cluster.js';
-import { FAST_FAILOVER, failoverHarness, rejection, writerId } from '../support/failover-harness.js';
+import { liveMonitorKeys, monitorOf } from '../../src/hosts/topology-monitors.js';
+import { Client } from '../../src/pg.js';
+import { pgConfig, useCluster } from '../support/cluster.js';
+import { FAST_FAILOVER, rejection } from '../support/failover-harness.js';
+import { connectInstance, instanceByRole } from './dialects-support.js';
 
-/** The real failover2 plugin, seeing the replica-cluster dialect. */
-const replicaClusterFailover2: PluginFactory = {
-  ...failover2PluginFactory,
-  create(service: PluginService) {
-    const view = new Proxy(service, {
-      get(target, key) {
-        if (key === 'dialect')
-          return target.dialect === undefined ? undefined : postgresReplicaClusterDialect;
-        const value: unknown = Reflect.get(target, key, target);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    return failover2PluginFactory.create(view);
-  },
-};
+const cluster = useCluster({ engine: 'postgres', flavor: 'replica', instances: 3 });
 
-function run(lc: LogicalConnection, sql: string): Promise<unknown[][]> {
-  return lc.execute('query', () => {
-    const conn = lc.current;
-    if (conn === undefined) throw new Error('not connected');
-    return conn.queryRows(sql);
-  });
+async function instanceOf(c: Client): Promise<string> {
+  const r = await c.query<{ id: string }>("SELECT current_setting('aurora_ha.instance_id') AS id");
+  return r.rows[0]!.id;
 }
 
-describe('failover2 over the postgres-replica-cluster dialect (configured hosts)', () => {
-  const harness = failoverHarness<LogicalConnection>('postgres', 3);
+describe('failover2 on a self-managed PostgreSQL replica cluster (configured hosts)', () => {
+  it('dialect detection gives postgres-replica-cluster on the primary and on a standby', async () => {
+    clearDialectCache();
+    for (const role of ['writer', 'reader'] as const) {
+      const conn = await connectInstance(cluster(), instanceByRole(cluster(), role));
+      try {
+        expect((await detectDialect(conn, 'postgres')).name).toBe('postgres-replica-cluster');
+      } finally {
+        await conn.close();
+      }
+    }
+  });
 
-  it('the writer crashes: the monitor probes the configured hosts, verifies the promoted standby, the call gets FailoverSuccessError', async () =>
-    harness.onFreshCluster(3, async () => {
-      const c = harness.cluster();
-      const writer = c.instances().find((i) => i.id === writerId(c))!;
-      const others = c.instances().filter((i) => i.id !== writer.id);
-      const hosts = [writer, ...others].map((i) => `${i.host}:${c.writerEndpoint.port}`);
-      const clusterId = `replica-cluster-v2-${Date.now()}`;
-      const config = resolveConfig('postgres', {
-        ...pgConfig(c, writer.host),
-        ...FAST_FAILOVER,
-        hosts,
-        clusterId,
-        plugins: ['failover2'],
-      });
-      const lc = harness.track(new LogicalConnection(config, pgAdapter, [replicaClusterFailover2]));
-      await lc.open();
+  it('is detected as postgres-replica-cluster; a writer crash moves every connection to the promoted standby', async () => {
+    const c0 = cluster();
+    const writer = c0.topology().find((i) => i.role === 'writer')!;
+    const others = c0.topology().filter((i) => i.id !== writer.id);
+    const hosts = [writer, ...others].map((i) => `${i.host}:${i.port}`);
+    const clusterId = `replica-${Date.now()}`;
+    const clients = Array.from(
+      { length: 5 },
+      () =>
+        new Client({
+          ...pgConfig(c0, writer.host),
+          ...FAST_FAILOVER,
+          hosts,
+          clusterId,
+          plugins: ['failover2'],
+        }),
+    );
+    try {
+      await Promise.all(clients.map((c) => c.connect()));
+      expect(await instanceOf(clients[0]!)).toBe(writer.id);
+      // One monitor for the cluster: the configured hosts, the writer named by the instance itself.
+      expect(liveMonitorKeys().filter((k) => k.includes(clusterId))).toHaveLength(1);
       const monitor = monitorOf(`cluster:${clusterId}`)!;
-      // The configured hosts, the writer named by the instance that is not in recovery.
       expect(monitor.hosts().map((h) => `${hostKey(h)} ${h.role}`)).toEqual(
         hosts.map((h, i) => `${h} ${i === 0 ? 'writer' : 'reader'}`),
       );
-      const { newWriter } = await c.failover();
-      const err = await rejection(run(lc, 'SELECT 1'));
-      expect(err).toBeInstanceOf(FailoverSuccessError);
-      expect(String((await run(lc, 'SELECT pg_catalog.aurora_db_instance_identifier()'))[0]?.[0])).toBe(
-        newWriter,
-      );
-      expect(await run(lc, 'SELECT pg_catalog.pg_is_in_recovery()')).toEqual([[false]]);
-      expect(monitor.writer()?.host).toBe(c.instances().find((i) => i.id === newWriter)!.host);
-    }));
+      await clients[0]!.query('CREATE TABLE IF NOT EXISTS replica_v2 (k text PRIMARY KEY)');
+      const { newWriter } = await c0.failover();
+      const errors = await Promise.all(clients.map((c) => rejection(c.query('SELECT 1'))));
+      for (const err of errors) expect(err).toBeInstanceOf(FailoverSuccessError);
+      for (const [i, c] of clients.entries()) {
+        expect(await instanceOf(c)).toBe(newWriter);
+        await c.query(`INSERT INTO replica_v2 VALUES ('after-${i}')`);
+      }
+      expect(monitor.writer()?.host).toBe(c0.topology().find((i) => i.id === newWriter)!.host);
+    } finally {
+      await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    }
+  });
 });
