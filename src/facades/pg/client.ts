@@ -143,7 +143,11 @@ function namesNoHost(config: Record<string, unknown>): boolean {
  * connection that will carry the session. One-shot: later connects (failover, monitors) get
  * their own; a Connection that already started connecting is never handed out again.
  */
-function handOverConnection(driverConfig: Record<string, unknown>, template: pg.Client): void {
+function handOverConnection(
+  driverConfig: Record<string, unknown>,
+  template: pg.Client,
+  handedOut: (connection: EventEmitter) => void,
+): void {
   let first: { _connecting?: boolean } | undefined = template.connection as unknown as {
     _connecting?: boolean;
   };
@@ -153,9 +157,46 @@ function handOverConnection(driverConfig: Record<string, unknown>, template: pg.
     get(): unknown {
       const c = first;
       first = undefined;
+      if (c !== undefined) handedOut(c as unknown as EventEmitter);
       return c !== undefined && c._connecting !== true ? c : undefined;
     },
   });
+}
+
+/**
+ * Listeners on `client.connection` (pg's Connection) that are the application's, not pg's:
+ * Sequelize listens for `parameterStatus` there. pg attaches its own only when it connects a
+ * Connection, so what is on one when it becomes current (or before pg connects it) is known
+ * to be pg's (or already the user's); whatever is added later is the user's and follows the
+ * session to the next physical connection. `end` listeners stay: they are about that socket
+ * (pg's own end() adds one).
+ */
+const pgListenersOf = new WeakMap<EventEmitter, ReadonlySet<unknown>>();
+
+type Listener = (...args: unknown[]) => void;
+type Registered = [event: string | symbol, listener: Listener];
+
+/** Every listener of `emitter` as registered (once-wrappers included), by event. */
+function rawListenersOf(emitter: EventEmitter): Registered[] {
+  const out: Registered[] = [];
+  for (const event of emitter.eventNames()) {
+    for (const fn of emitter.rawListeners(event)) out.push([event, fn as Listener]);
+  }
+  return out;
+}
+
+/** Move `listeners` from `from` to `to`, keeping once-listeners once (and the order). */
+function moveListeners(from: EventEmitter, to: EventEmitter, listeners: readonly Registered[]): void {
+  for (const [event, raw] of listeners) {
+    const original = (raw as { listener?: unknown }).listener;
+    if (typeof original === 'function') {
+      from.removeListener(event, original as Listener);
+      to.once(event, original as Listener);
+    } else {
+      from.removeListener(event, raw);
+      to.on(event, raw);
+    }
+  }
 }
 
 // The interface below types the members installed by delegation (declaration merging is the point).
@@ -187,6 +228,10 @@ export class Client extends EventEmitter {
   /** Calls made before connect() finished, not yet handed to the driver. */
   #undispatched = 0;
   readonly #whenDispatched: (() => void)[] = [];
+  /** `client.connection` before connect: the Connection the first session was offered. */
+  #firstConnection: EventEmitter | undefined;
+  /** The user's listeners on #firstConnection when pg was handed it (before pg added its own). */
+  #preConnectListeners: Registered[] = [];
   /** Calls made before connect() wait here (as pg queues them). */
   #connectGate: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
 
@@ -215,8 +260,11 @@ export class Client extends EventEmitter {
       typeof customPromise === 'function' && customPromise !== Promise
         ? (customPromise as PromiseConstructorLike)
         : undefined;
+    this.#firstConnection = this.#template.connection;
     if (typeof input === 'string' || (input.stream === undefined && input.connection === undefined)) {
-      handOverConnection(resolved.driverConfig, this.#template);
+      handOverConnection(resolved.driverConfig, this.#template, (c) => {
+        this.#preConnectListeners = rawListenersOf(c);
+      });
     }
     const lc = new LogicalConnection<pg.Client>(resolved, pgAdapter, factories);
     this.#lc = lc;
@@ -552,6 +600,7 @@ export class Client extends EventEmitter {
       prev.off('end', forwardEnd);
     }
     const next = conn.native as pg.Client;
+    this.#followConnectionListeners(prev, next);
     this.#template = next;
     facadeOf.set(next, this);
     next.on('notice', forwardNotice);
@@ -564,6 +613,48 @@ export class Client extends EventEmitter {
       if (previous instanceof PgPhysicalConnection) relisten(next, previous.listeningChannels());
       emitQuietly(this, 'failover', movedEvent(conn, previous));
     }
+  }
+
+  /**
+   * The application's listeners on `client.connection` follow the session to `next`'s
+   * Connection (see pgListenersOf). On the first connection: those added before connect, when
+   * the session did not start on the Connection they were added to.
+   */
+  #followConnectionListeners(prev: pg.Client | undefined, next: pg.Client): void {
+    const to = next.connection as unknown as EventEmitter | undefined;
+    if (to === undefined) return;
+    let moving: Registered[] = [];
+    let from: EventEmitter | undefined;
+    if (prev === undefined) {
+      from = this.#firstConnection;
+      const before = this.#preConnectListeners;
+      this.#firstConnection = undefined;
+      this.#preConnectListeners = [];
+      if (from !== undefined) {
+        const still = new Set(rawListenersOf(from).map(([, fn]) => fn));
+        moving = before.filter(([, fn]) => still.has(fn));
+      }
+      if (from === to) {
+        const users = new Set(moving.map(([, fn]) => fn));
+        pgListenersOf.set(
+          to,
+          new Set(
+            rawListenersOf(to)
+              .map(([, fn]) => fn)
+              .filter((fn) => !users.has(fn)),
+          ),
+        );
+        return;
+      }
+    } else {
+      from = prev.connection;
+      const own = from === undefined ? undefined : pgListenersOf.get(from);
+      if (from !== undefined && own !== undefined) {
+        moving = rawListenersOf(from).filter(([event, fn]) => event !== 'end' && !own.has(fn));
+      }
+    }
+    pgListenersOf.set(to, new Set(rawListenersOf(to).map(([, fn]) => fn)));
+    if (from !== undefined && from !== to && moving.length > 0) moveListeners(from, to, moving);
   }
 
   /** @internal A failover failed: the Client is unusable from now on. */
