@@ -10,7 +10,8 @@
  *   with isFailoverError;
  * - each of its 10 workers writes again within 5 s of the emulator's `promoted` event;
  * - its process opens at most pool size + 10 connections from the fault to the end;
- * - no acknowledged write is missing from the table afterwards;
+ * - no acknowledged write is missing from the table afterwards, and no two-row transaction
+ *   (every other write) left one row without the other;
  * - no crash, and the process exits by itself once the ORM is closed.
  */
 import { spawn } from 'node:child_process';
@@ -32,6 +33,8 @@ const WORKERS = 10;
 const POOL_SIZE = 10;
 /** Issue 10: every worker writes again within this of `promoted`. */
 const RECOVERY_MS = 5_000;
+/** From `stop` to the child's exit (its workers finish, it checks the table, closes the ORM). */
+const STOP_WITHIN_MS = 20_000;
 /** After printing `ended`, the child must be gone within the monitor's linger plus this. */
 const EXIT_MARGIN_MS = 4_000;
 
@@ -174,7 +177,16 @@ describe('ORMs on aurora-ha/pg through a writer failover under load (failover2)'
     await new Promise((r) => setTimeout(r, 1000));
     send(list, 'stop');
     for (const ch of list) ch.proc.stdin.end();
-    const codes = await Promise.all(list.map((ch) => ch.exit));
+    // A child that does not finish within this is killed and reported (its output shows where it hung).
+    const codes = await Promise.all(
+      list.map((ch) =>
+        Promise.race([
+          ch.exit,
+          new Promise<'hung'>((r) => setTimeout(() => r('hung'), STOP_WITHIN_MS).unref()),
+        ]),
+      ),
+    );
+    for (const ch of list) if (ch.exitedAt === undefined) ch.proc.kill('SIGKILL');
 
     for (const [i, ch] of list.entries()) {
       const summary = message(ch, 'summary')?.summary as ChildSummary | undefined;
@@ -185,6 +197,7 @@ describe('ORMs on aurora-ha/pg through a writer failover under load (failover2)'
       expect.soft(summary.foreign, `${ch.orm}: errors other than aurora-ha's`).toEqual([]);
       expect.soft(summary.acked, `${ch.orm}: acknowledged writes`).toBeGreaterThan(WORKERS);
       expect.soft(summary.lost, `${ch.orm}: acknowledged writes missing`).toEqual([]);
+      expect.soft(summary.halfTransactions, `${ch.orm}: transactions with one row of two`).toEqual([]);
       for (const d of summary.firstWriteAfterPromotedMs) {
         expect.soft(d, `${ch.orm}: a worker's first write after promotion (ms)`).not.toBeNull();
         expect
@@ -203,6 +216,7 @@ describe('ORMs on aurora-ha/pg through a writer failover under load (failover2)'
       console.log(
         `${ch.orm}: acked ${summary.acked}, failover errors ${JSON.stringify(summary.failoverErrors)}, ` +
           `first write after promoted ${JSON.stringify(summary.firstWriteAfterPromotedMs)} ms, connects ${summary.connects}, ` +
+          `transactions ${summary.transactions}, ` +
           `exit ${(ch.exitedAt ?? NaN) - (ch.endedAt ?? NaN)} ms after close`,
       );
     }

@@ -113,6 +113,46 @@ describe("Drizzle's node-postgres driver with a Pool from aurora-ha/pg", () => {
   });
 });
 
+describe('Drizzle transactions after an idle pooled client lost its socket', () => {
+  it('the pool moves the client when it hands it out: BEGIN runs on the new connection, nothing leaks', async () => {
+    // Drizzle runs BEGIN before the try/finally that releases the client: a BEGIN rejected with
+    // the never-sent failover outcome would leave the pool's only client checked out forever.
+    const p = new Pool({ ...pgConfig(cluster()), max: 1 });
+    pools.push(p);
+    const db = drizzle(p);
+    await db.execute(dsql`CREATE TABLE IF NOT EXISTS orm_dl (k text PRIMARY KEY)`);
+    const { rows } = await p.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const killer = new Client({ ...pgConfig(cluster()), plugins: [] });
+    await killer.connect();
+    await killer.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+    await killer.end();
+    await expect
+      .poll(
+        () =>
+          p.idleCount === 1 &&
+          (p as unknown as { _idle: { client: Client }[] })._idle[0]!.client._lostWhileIdle,
+      )
+      .toBe(true);
+    const failovers: unknown[] = [];
+    const held = (p as unknown as { _idle: { client: Client }[] })._idle[0]!.client;
+    held.on('failover', (e) => failovers.push(e));
+    const within = <T>(work: Promise<T>): Promise<T | 'hung'> =>
+      Promise.race([work, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 5000).unref())]);
+    const insert = (k: string): Promise<unknown> =>
+      within(
+        db.transaction(async (tx) => {
+          await tx.execute(dsql`INSERT INTO orm_dl (k) VALUES (${k})`);
+        }),
+      ).catch((e: unknown) => e);
+    expect(await insert('first')).toBeUndefined();
+    expect(await insert('second')).toBeUndefined();
+    expect(failovers).toHaveLength(1);
+    expect(p.totalCount).toBe(1);
+    const keys = await db.execute<{ k: string }>(dsql`SELECT k FROM orm_dl ORDER BY k`);
+    expect(keys.rows.map((r) => r.k)).toEqual(['first', 'second']);
+  });
+});
+
 describe("Knex with client 'pg' and a Pool from aurora-ha/pg as connectionPool", () => {
   it('CRUD and a transaction (committed and rolled back)', async () => {
     const db = knex({ client: 'pg', connectionPool: pool() });

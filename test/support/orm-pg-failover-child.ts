@@ -1,7 +1,8 @@
 /**
  * Child process of test/integration/orm-pg-failover.test.ts: one ORM on `aurora-ha/pg`
  * (plugged in as the ORM documents), 10 workers inserting uniquely keyed rows through it while
- * the parent fails the writer over. The cluster runs in the parent; this process serves its
+ * the parent fails the writer over: every other write is a two-row transaction of the ORM's
+ * own API. The cluster runs in the parent; this process serves its
  * names itself (updated by the parent after the DNS switch) and counts its own socket connects
  * to the cluster (every one is the ORM pool's or aurora-ha's: no emulator here).
  *
@@ -35,6 +36,10 @@ export interface ChildSummary {
   acked: number;
   /** Acknowledged keys missing from the table afterwards. */
   lost: string[];
+  /** Two-row transactions (acknowledged or not) of which only one row is in the table. */
+  halfTransactions: string[];
+  /** Two-row transactions attempted. */
+  transactions: number;
   /** Errors the application saw that are not aurora-ha's failover outcomes (through the ORM's wrapper). */
   foreign: string[];
   /** aurora-ha failover outcomes seen, by error name. */
@@ -48,6 +53,8 @@ export interface ChildSummary {
 interface Orm {
   warm(): Promise<void>;
   insert(k: string, w: number): Promise<void>;
+  /** Rows `k` and `k + 't'` in one transaction of the ORM's own API. */
+  insertPair(k: string, w: number): Promise<void>;
   keys(): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -105,6 +112,11 @@ async function makeOrm(name: OrmName, table: string): Promise<Orm> {
         insert: async (k, w) => {
           await db(table).insert({ k, w });
         },
+        insertPair: (k, w) =>
+          db.transaction(async (trx) => {
+            await trx(table).insert({ k, w });
+            await trx(table).insert({ k: `${k}t`, w });
+          }),
         keys: async () => (await db(table).select<{ k: string }[]>('k')).map((r) => r.k),
         close: async () => {
           await db.destroy();
@@ -123,6 +135,14 @@ async function makeOrm(name: OrmName, table: string): Promise<Orm> {
         insert: async (k, w) => {
           await db.insertInto(table).values({ k, w }).execute();
         },
+        insertPair: (k, w) =>
+          db.transaction().execute(async (tx) => {
+            await tx.insertInto(table).values({ k, w }).execute();
+            await tx
+              .insertInto(table)
+              .values({ k: `${k}t`, w })
+              .execute();
+          }),
         keys: async () => (await db.selectFrom(table).select('k').execute()).map((r) => r.k),
         close: () => db.destroy(),
       };
@@ -139,6 +159,11 @@ async function makeOrm(name: OrmName, table: string): Promise<Orm> {
         insert: async (k, w) => {
           await db.insert(rows).values({ k, w });
         },
+        insertPair: (k, w) =>
+          db.transaction(async (tx) => {
+            await tx.insert(rows).values({ k, w });
+            await tx.insert(rows).values({ k: `${k}t`, w });
+          }),
         keys: async () => (await db.select({ k: rows.k }).from(rows)).map((r) => r.k),
         close: () => p.end(),
       };
@@ -163,6 +188,11 @@ async function makeOrm(name: OrmName, table: string): Promise<Orm> {
         insert: async (k, w) => {
           await Row.create({ k, w });
         },
+        insertPair: (k, w) =>
+          sequelize.transaction(async (transaction) => {
+            await Row.create({ k, w }, { transaction });
+            await Row.create({ k: `${k}t`, w }, { transaction });
+          }),
         keys: async () => (await Row.findAll({ attributes: ['k'] })).map((r) => String(r.get('k'))),
         close: () => sequelize.close(),
       };
@@ -196,6 +226,11 @@ async function makeOrm(name: OrmName, table: string): Promise<Orm> {
         insert: async (k, w) => {
           await ds.getRepository(entity).insert({ k, w });
         },
+        insertPair: (k, w) =>
+          ds.transaction(async (em) => {
+            await em.getRepository(entity).insert({ k, w });
+            await em.getRepository(entity).insert({ k: `${k}t`, w });
+          }),
         keys: async () => (await ds.getRepository(entity).find({ select: { k: true } })).map((r) => r.k),
         close: () => ds.destroy(),
       };
@@ -209,6 +244,8 @@ async function main(): Promise<void> {
   const orm = await makeOrm(settings.orm, settings.table);
   await orm.warm();
   const acked = new Set<string>();
+  /** First keys of the two-row transactions attempted (acknowledged or not). */
+  const pairs: string[] = [];
   const ackTimes: number[][] = Array.from({ length: settings.workers }, () => []);
   const foreign: string[] = [];
   const failoverErrors: Record<string, number> = {};
@@ -239,9 +276,13 @@ async function main(): Promise<void> {
   const worker = async (w: number): Promise<void> => {
     for (let n = 0; !stopping; n++) {
       const k = `${w}-${n}`;
+      const pair = n % 2 === 1;
+      if (pair) pairs.push(k);
       try {
-        await orm.insert(k, w);
+        if (pair) await orm.insertPair(k, w);
+        else await orm.insert(k, w);
         acked.add(k);
+        if (pair) acked.add(`${k}t`);
         ackTimes[w]!.push(Date.now());
         progress();
         await sleep(WRITE_PAUSE_MS);
@@ -285,6 +326,8 @@ async function main(): Promise<void> {
     orm: settings.orm,
     acked: acked.size,
     lost: [...acked].filter((k) => !present.has(k)).slice(0, 20),
+    halfTransactions: pairs.filter((k) => present.has(k) !== present.has(`${k}t`)).slice(0, 20),
+    transactions: pairs.length,
     foreign,
     failoverErrors,
     firstWriteAfterPromotedMs: firstAfterPromoted(),

@@ -306,6 +306,32 @@ export class Client extends EventEmitter {
     return this.#lc.recoversFromLoss();
   }
 
+  /**
+   * @internal For the pool: the socket was lost while the client sat idle, and a plugin will
+   * move it on its next call (DESIGN §8 idle loss).
+   */
+  get _lostWhileIdle(): boolean {
+    const lc = this.#lc;
+    return !this.#userEnded && !lc.closing && lc.current?.closed === true && lc.recoversFromLoss();
+  }
+
+  /**
+   * @internal For the pool, when it hands out a client lost while idle: move it now, as its
+   * next call would (the probe cannot reach a server: the connection is already dead), so the
+   * application's first statement after checkout runs on the new connection. Resolves at once
+   * when nothing was lost; rejects with the failover's outcome when the move failed.
+   */
+  recoverIdleLoss(): Promise<void> {
+    if (!this._lostWhileIdle) return Promise.resolve();
+    return this.#track(this.#runQuery('SELECT 1', undefined)).then(
+      () => undefined,
+      (err: unknown) => {
+        if (err instanceof FailoverSuccessError && !err.statementSent) return;
+        throw err;
+      },
+    );
+  }
+
   setTypeParser(oid: number, format: unknown, parse?: unknown): void {
     this.#types.setTypeParser(oid, format, parse);
   }
