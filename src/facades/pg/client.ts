@@ -107,6 +107,24 @@ async function withCallerStack<T>(p: Promise<T>): Promise<T> {
   }
 }
 
+/** A lone `BEGIN` / `START TRANSACTION` (with its modes), nothing else in the text. */
+const TRANSACTION_START = /^\s*(?:begin|start\s+transaction)\b[^;]*;?\s*$/i;
+
+function opensTransactionOnly(config: unknown): boolean {
+  const text =
+    typeof config === 'string'
+      ? config
+      : typeof config === 'object' && config !== null
+        ? (config as { text?: unknown }).text
+        : undefined;
+  return typeof text === 'string' && TRANSACTION_START.test(text);
+}
+
+/** A failover outcome after which the client works on a new connection. */
+function leftConnectionMoved(err: unknown): boolean {
+  return err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError;
+}
+
 /** The same failover outcome, saying that the statement never reached a server. */
 function markNeverSent(err: unknown): never {
   if (err instanceof FailoverSuccessError && err.statementSent) {
@@ -228,6 +246,8 @@ export class Client extends EventEmitter {
   /** Calls made before connect() finished, not yet handed to the driver. */
   #undispatched = 0;
   readonly #whenDispatched: (() => void)[] = [];
+  /** Set by the pool when it hands the client out; cleared by the next call. */
+  #firstAfterCheckout = false;
   /** `client.connection` before connect: the Connection the first session was offered. */
   #firstConnection: EventEmitter | undefined;
   /** The user's listeners on #firstConnection when pg was handed it (before pg added its own). */
@@ -304,6 +324,16 @@ export class Client extends EventEmitter {
     const native = this.nativeClient as { _queryable?: boolean } | undefined;
     if (native === undefined || native._queryable !== false) return true;
     return this.#lc.recoversFromLoss();
+  }
+
+  /**
+   * @internal The pool handed the client out: when its first call is a lone BEGIN / START
+   * TRANSACTION and the connection moves while it runs, it is run again on the new connection
+   * (nothing but the transaction's start is lost; the session state of a pooled client was
+   * lost with the move either way, and `'failover'` reports the move).
+   */
+  _checkedOut(): void {
+    this.#firstAfterCheckout = true;
   }
 
   /**
@@ -411,6 +441,8 @@ export class Client extends EventEmitter {
     if (config === null || config === undefined) {
       throw new TypeError('Client was passed a null or undefined query');
     }
+    const firstAfterCheckout = this.#firstAfterCheckout;
+    this.#firstAfterCheckout = false;
     if (isSubmittable(config)) return this.#submit(config, typeof values === 'function' ? values : callback);
     let cb = callback;
     let vals = values;
@@ -433,6 +465,14 @@ export class Client extends EventEmitter {
       p = Promise.reject(this.#closedError());
     } else if (direct) {
       p = conn.native.query(config as QueryConfig, vals as unknown[]);
+    } else if (firstAfterCheckout && opensTransactionOnly(config)) {
+      // A transaction that only began changed nothing: after a move, begin it on the new
+      // connection (ORMs such as Drizzle leak the pooled client when BEGIN rejects).
+      p = this.#track(
+        this.#runQuery(config, vals).catch((err: unknown) =>
+          leftConnectionMoved(err) ? this.#runQuery(config, vals) : Promise.reject(err),
+        ),
+      );
     } else {
       p = this.#track(this.#runQuery(config, vals));
     }

@@ -66,6 +66,8 @@ export class Pool extends BasePool {
    * ORM that runs BEGIN outside its release guard (Drizzle) would otherwise leak the client
    * when BEGIN gets the never-sent failover outcome. A move that fails removes the client and
    * gives the waiter the failover's error, as pg-pool does with a client that cannot connect.
+   * A BEGIN that is the client's first call after checkout is run again when the connection
+   * moves while it runs (see Client._checkedOut): the same leak, for a loss in flight.
    */
   override _acquireClient(
     client: unknown,
@@ -73,6 +75,7 @@ export class Pool extends BasePool {
     idleListener: unknown,
     isNew: boolean,
   ): void {
+    if (client instanceof Client) client._checkedOut();
     if (isNew || !(client instanceof Client) || !client._lostWhileIdle) {
       super._acquireClient(client, pendingItem, idleListener, isNew);
       return;
