@@ -20,6 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FailoverSuccessError, findFailoverError, isFailoverError } from '../../src/index.js';
 import { Client, Pool, createDriver } from '../../src/pg.js';
 import { pgConfig, useCluster } from '../support/cluster.js';
+import { FAST_FAILOVER } from '../support/failover-harness.js';
 import { secretLeaks } from '../support/secret-leaks.js';
 
 const cluster = useCluster({ engine: 'postgres', instances: 1 });
@@ -150,6 +151,50 @@ describe('Drizzle transactions after an idle pooled client lost its socket', () 
     expect(p.totalCount).toBe(1);
     const keys = await db.execute<{ k: string }>(dsql`SELECT k FROM orm_dl ORDER BY k`);
     expect(keys.rows.map((r) => r.k)).toEqual(['first', 'second']);
+  });
+});
+
+describe('Drizzle transactions when the connection is lost while BEGIN runs', () => {
+  it("a checked-out client's BEGIN is run again on the new connection: the transaction goes on, nothing leaks", async () => {
+    const c = cluster();
+    const id = c.instances()[0]!.id;
+    const p = new Pool({ ...pgConfig(c), ...FAST_FAILOVER, max: 1 });
+    pools.push(p);
+    const failovers: unknown[] = [];
+    p.on('connect', (client) =>
+      (client as unknown as Client).on('failover', (e: unknown) => failovers.push(e)),
+    );
+    const db = drizzle(p);
+    await db.execute(dsql`CREATE TABLE IF NOT EXISTS orm_db (k text PRIMARY KEY)`);
+    await p.query('SELECT 1');
+    // BEGIN goes out into a silent network, then the connection is reset under it.
+    c.partition(id, { mode: 'blackhole' });
+    let began = false;
+    const tx = db
+      .transaction(async (t) => {
+        began = true;
+        await t.execute(dsql`INSERT INTO orm_db (k) VALUES (${'after-move'})`);
+      })
+      .catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(began).toBe(false);
+    c.partition(id, { mode: 'reset' });
+    await new Promise((r) => setTimeout(r, 300));
+    c.heal(id);
+    const within = <T>(work: Promise<T>): Promise<T | 'hung'> =>
+      Promise.race([work, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000).unref())]);
+    expect(await within(tx)).toBeUndefined();
+    expect(failovers).toHaveLength(1);
+    // The pool's only client was released: a second transaction runs.
+    expect(
+      await within(
+        db.transaction(async (t) => {
+          await t.execute(dsql`INSERT INTO orm_db (k) VALUES (${'second'})`);
+        }),
+      ),
+    ).toBeUndefined();
+    const keys = await db.execute<{ k: string }>(dsql`SELECT k FROM orm_db ORDER BY k`);
+    expect(keys.rows.map((r) => r.k)).toEqual(['after-move', 'second']);
   });
 });
 
