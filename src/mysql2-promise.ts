@@ -2,6 +2,9 @@
 // module). Connections and pools are aurora-ha's; pools and pool clusters are wrapped by
 // mysql2/promise's own promise classes.
 import mysql from 'mysql2';
+import type { WrapperOptions } from './config/wrapper-options.js';
+import { bindMysql2Module } from './facades/mysql2/bound-module.js';
+import type { BoundMysql2Module } from './facades/mysql2/bound-module.js';
 import { PromiseConnection, createConnection } from './facades/mysql2/promise-connection.js';
 import { Pool, PoolConfig } from './facades/mysql2/pool.js';
 import type { AuroraPoolOptions } from './facades/mysql2/pool.js';
@@ -63,3 +66,7 @@ const auroraMysqlPromise = {
   clearParserCache,
 };
 export default auroraMysqlPromise;
+
+/** This module with aurora-ha options bound: every connection and pool it makes uses them (docs/orms.md). */
+export const createDriver = (options?: WrapperOptions): BoundMysql2Module<typeof auroraMysqlPromise> =>
+  bindMysql2Module(auroraMysqlPromise, options);

@@ -1,6 +1,9 @@
 // Entry point `aurora-ha/mysql2`: a drop-in for `mysql2` (every export of the module; connections
 // and pools are aurora-ha's, everything else is mysql2's own).
 import mysql from 'mysql2';
+import type { WrapperOptions } from './config/wrapper-options.js';
+import { bindMysql2Module } from './facades/mysql2/bound-module.js';
+import type { BoundMysql2Module } from './facades/mysql2/bound-module.js';
 import { Connection, createConnection } from './facades/mysql2/connection.js';
 import { Pool, PoolConnection, createPool } from './facades/mysql2/pool.js';
 import { PoolCluster, createPoolCluster } from './facades/mysql2/pool-cluster.js';
@@ -60,3 +63,7 @@ const auroraMysql = {
   createPoolClusterPromise,
 };
 export default auroraMysql;
+
+/** This module with aurora-ha options bound: every connection and pool it makes uses them (docs/orms.md). */
+export const createDriver = (options?: WrapperOptions): BoundMysql2Module<typeof auroraMysql> =>
+  bindMysql2Module(auroraMysql, options);

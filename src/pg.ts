@@ -1,3 +1,4 @@
-// Entry point `aurora-ha/pg`: a drop-in for the `pg` module (Client; Pool comes later).
+// Entry point `aurora-ha/pg`: a drop-in for the `pg` module (Client, Pool, every other member
+// pg's own), and createDriver(options) for ORMs that filter the driver config.
 export * from './facades/pg/index.js';
 export { default } from './facades/pg/index.js';

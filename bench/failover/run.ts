@@ -85,6 +85,8 @@ interface ScenarioResult {
   baselineP95Ms: number | undefined;
   /** failover2: monitor verified a writer → each waiting connection starts its reconnect (ms). */
   wakeUpMs: Summary | undefined;
+  /** failover2: monitor panic starts and writer verifications after the fault, ms. */
+  monitor: { panicStartMs: number[]; writerVerifiedMs: number[] } | undefined;
   targetMet: boolean | undefined;
 }
 
@@ -224,6 +226,12 @@ async function runScenario(
       wakeUps.stop();
     }
     const wakeUpMs = family === 'failover2' ? summarize(wakeUps.latencies(run.faultAt)) : undefined;
+    const afterFault = (ats: number[]): number[] =>
+      ats.filter((at) => at >= run.faultAt).map((at) => Math.round(at - run.faultAt));
+    const monitor =
+      family === 'failover2'
+        ? { panicStartMs: afterFault(wakeUps.panicAt()), writerVerifiedMs: afterFault(wakeUps.verifiedAt()) }
+        : undefined;
     const connectCalls = counter.between(run.faultAt, run.endedAt);
     // Baseline of the same run: N fresh plain connections straight to the new writer.
     const baseline = signal.aborted
@@ -257,6 +265,7 @@ async function runScenario(
       connectCalls,
       baselineP95Ms: baseline,
       wakeUpMs,
+      monitor,
       targetMet:
         family === 'aurora-ha'
           ? summary.notReady === 0 &&
@@ -320,6 +329,10 @@ function printResults(results: readonly ScenarioResult[]): void {
         0,
       )}`,
     );
+    if (r.monitor !== undefined)
+      console.log(
+        `  monitor: panic at +${r.monitor.panicStartMs.join(', +') || '-'} ms, writer verified at +${r.monitor.writerVerifiedMs.join(', +') || '-'} ms`,
+      );
     if (r.failoverError !== undefined) console.log(`  failover() failed: ${r.failoverError}`);
   }
   for (const engine of new Set(results.map((r) => r.engine)))

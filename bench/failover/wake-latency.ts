@@ -1,7 +1,8 @@
 /**
  * Failover v2's wake-up latency: from the topology monitor verifying a writer to each waiting
  * connection starting its reconnect, read from aurora-ha's `aurora-ha:failover2` diagnostics
- * channel (published only while someone subscribes, as here).
+ * channel (published only while someone subscribes, as here). A connection that only starts
+ * waiting after the verification (it noticed the loss later) counts from its own wait.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { FAILOVER2_CHANNEL, type MonitorEvent } from '../../src/hosts/monitor-events.js';
@@ -11,6 +12,8 @@ export interface WakeRecorder {
   latencies(from: number): number[];
   /** When writers were verified (ms since epoch). */
   verifiedAt(): number[];
+  /** When the monitor entered panic mode (ms since epoch). */
+  panicAt(): number[];
   stop(): void;
 }
 
@@ -27,11 +30,14 @@ export function recordWakeUps(): WakeRecorder {
       for (const e of events) {
         if (e.event === 'writer-verified') verified = e.at;
         else if (e.event === 'reconnect-start' && e.at >= from && verified !== undefined && verified >= from)
-          out.push(e.at - verified);
+          // A connection that started waiting after the verification was not woken by it:
+          // its latency runs from its own wait.
+          out.push(e.at - Math.max(verified, e.waitFrom));
       }
       return out;
     },
     verifiedAt: () => events.filter((e) => e.event === 'writer-verified').map((e) => e.at),
+    panicAt: () => events.filter((e) => e.event === 'panic-start').map((e) => e.at),
     stop: () => unsubscribe(FAILOVER2_CHANNEL, listener),
   };
 }

@@ -2,6 +2,7 @@
  * Command line of the chaos soak:
  *   npm run soak -- --engine postgres|mysql --minutes M --connections N --plugins failover,hostMonitoring
  *                   [--report path.json] [--fault-every-ms 8000] [--faults silent-failover,failover,...]
+ *                   [--pool-size 10] [--pool-workers 10]
  */
 export interface SoakArgs {
   engine: 'postgres' | 'mysql';
@@ -13,6 +14,10 @@ export interface SoakArgs {
   faultEveryMs: number;
   /** Fault kinds to pick from (default: all of faults.ts). */
   faults: string[] | undefined;
+  /** Size of the run's pool (pg `max`, mysql2 `connectionLimit`). */
+  poolSize: number;
+  /** Workers sharing that pool (checkouts and pool.query), besides the `connections` workers; 0 = no pool. */
+  poolWorkers: number;
 }
 
 function fail(message: string): never {
@@ -37,6 +42,8 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
     'report',
     'fault-every-ms',
     'faults',
+    'pool-size',
+    'pool-workers',
   ]);
   for (const k of values.keys()) if (!known.has(k)) fail(`unknown option --${k}`);
   const engine = values.get('engine') ?? 'postgres';
@@ -46,6 +53,12 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
   const connections = Number(values.get('connections') ?? '20');
   if (!Number.isInteger(connections) || connections < 1 || connections > 1000)
     fail('--connections must be an integer 1..1000');
+  const poolSize = Number(values.get('pool-size') ?? '10');
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)
+    fail('--pool-size must be an integer 1..1000');
+  const poolWorkers = Number(values.get('pool-workers') ?? String(poolSize));
+  if (!Number.isInteger(poolWorkers) || poolWorkers < 0 || poolWorkers > 1000)
+    fail('--pool-workers must be an integer 0..1000');
   const faultEveryMs = Number(values.get('fault-every-ms') ?? '8000');
   if (!(faultEveryMs >= 1000)) fail('--fault-every-ms must be ≥ 1000');
   const plugins = (values.get('plugins') ?? 'failover,hostMonitoring')
@@ -58,5 +71,5 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
     .get('faults')
     ?.split(',')
     .map((f) => f.trim());
-  return { engine, minutes, connections, plugins, report, faultEveryMs, faults };
+  return { engine, minutes, connections, plugins, report, faultEveryMs, faults, poolSize, poolWorkers };
 }

@@ -1,7 +1,8 @@
 /**
- * The chaos soak: an emulated cluster, N aurora-ha connections writing uniquely keyed rows
- * into a ledger through random faults, then the checks of checks.ts, a summary on stdout and
- * a JSON report. Exit code 0 only when every check is 0.
+ * The chaos soak: an emulated cluster, N aurora-ha connections and a pool of aurora-ha
+ * connections (checkouts and pool.query, pool-workload.ts) writing uniquely keyed rows into a
+ * ledger through random faults, then the checks of checks.ts, a summary on stdout and a JSON
+ * report. Exit code 0 only when every check is 0.
  *
  *   npm run soak -- --engine postgres --minutes 1 --connections 20 --plugins failover,hostMonitoring
  */
@@ -17,6 +18,7 @@ import { parseSoakArgs } from './args.js';
 import { allPassed, runChecks } from './checks.js';
 import { injectFaults, type FaultEvent } from './faults.js';
 import { createLedger } from './ledger.js';
+import { runPoolWorkers } from './pool-workload.js';
 import { emptyTally, runWorkers } from './workload.js';
 
 /** Pinned by the issue: detection 1000 / 500 / 2 and failoverTimeoutMs 30000. */
@@ -73,16 +75,13 @@ async function main(): Promise<number> {
     const stop = new AbortController();
     const runId = `${args.engine[0]}${started.toString(36)}`;
     say(
-      `soak: ${args.connections} connections, plugins [${args.plugins.join(', ')}], ${args.minutes} min, call bound ${callBoundMs} ms`,
+      `soak: ${args.connections} connections + a pool of ${args.poolSize} (${args.poolWorkers} workers), plugins [${args.plugins.join(', ')}], ${args.minutes} min, call bound ${callBoundMs} ms`,
     );
-    const workers = runWorkers(args.connections, {
-      cluster,
-      options,
-      runId,
-      callBoundMs,
-      signal: stop.signal,
-      tally,
-    });
+    const settings = { cluster, options, runId, callBoundMs, signal: stop.signal, tally };
+    const workers = Promise.all([
+      runWorkers(args.connections, settings),
+      runPoolWorkers(args.poolWorkers, args.poolSize, settings),
+    ]);
     const injector = injectFaults(cluster, args.faultEveryMs, stop.signal, faults, args.faults);
     const progress = setInterval(() => {
       say(
@@ -108,6 +107,7 @@ async function main(): Promise<number> {
     plugins: args.plugins,
     minutes: args.minutes,
     connections: args.connections,
+    pool: { size: args.poolSize, workers: args.poolWorkers },
     detection: DETECTION,
     failoverTimeoutMs: FAILOVER_TIMEOUT_MS,
     callBoundMs,
@@ -133,7 +133,8 @@ async function main(): Promise<number> {
       reconnects: tally.reconnects,
       reconnectFailures: tally.reconnectFailures,
       idleErrors: tally.idleErrors,
-      poolCheckouts: 'not run: pools are not built yet',
+      poolCheckouts: tally.checkouts,
+      poolConnectFailures: tally.checkoutFailures,
     },
     monitors: hostMonitorTotals(),
     faults,
@@ -150,6 +151,9 @@ async function main(): Promise<number> {
   );
   say(`  calls:                      ${tally.calls} (${JSON.stringify(tally.outcomes)} failover outcomes)`);
   say(`  acknowledged writes:        ${checks.acknowledgedWrites}`);
+  say(
+    `  pool checkouts:             ${tally.checkouts} (${tally.callsByOp['pool.query'] ?? 0} pool.query, connect failures ${JSON.stringify(tally.checkoutFailures)})`,
+  );
   say(`  acknowledged writes lost:   ${checks.acknowledgedMissing}`);
   say(
     `  calls past their bound:     ${checks.callsOverBound} (longest ${Math.max(0, ...Object.values(tally.longestMs))} ms, bound ${callBoundMs} ms)`,

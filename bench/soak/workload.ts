@@ -44,6 +44,10 @@ export interface WorkloadTally {
   idleErrors: number;
   /** When calls ended in FailoverFailedError (the first 200), to match them with the faults. */
   failedAt: number[];
+  /** Pool clients checked out (pool-workload.ts). */
+  checkouts: number;
+  /** Pool checkouts / pool.query calls that could not open a connection, by `op name:code`. */
+  checkoutFailures: Record<string, number>;
 }
 
 export function emptyTally(): WorkloadTally {
@@ -60,6 +64,8 @@ export function emptyTally(): WorkloadTally {
     reconnectFailures: {},
     idleErrors: 0,
     failedAt: [],
+    checkouts: 0,
+    checkoutFailures: {},
   };
 }
 
@@ -73,7 +79,7 @@ export interface WorkerSettings {
   tally: WorkloadTally;
 }
 
-function errorLabel(err: unknown): string {
+export function errorLabel(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     return `${err.name}${typeof code === 'string' || typeof code === 'number' ? `:${code}` : ''}`;
@@ -81,14 +87,53 @@ function errorLabel(err: unknown): string {
   return typeof err;
 }
 
-function isDocumented(err: unknown): boolean {
+export function isDocumented(err: unknown): boolean {
   return DOCUMENTED.some((cls) => err instanceof cls);
 }
 
-const pause = (ms: number): Promise<void> =>
+export const pause = (ms: number): Promise<void> =>
   new Promise((resolve) => {
     setTimeout(resolve, ms).unref();
   });
+
+/**
+ * Time one call against its bound; a rejection is classified (documented or not) and rethrown.
+ * `excused` may claim an error as expected and counted elsewhere (a pool's connect failure).
+ */
+export async function timedCall<T>(
+  s: WorkerSettings,
+  op: string,
+  work: () => Promise<T>,
+  excused: (err: unknown) => boolean = () => false,
+): Promise<T> {
+  const t = s.tally;
+  const started = performance.now();
+  let ended = 'ok';
+  try {
+    return await work();
+  } catch (err) {
+    ended = err instanceof Error ? err.name : typeof err;
+    if (err instanceof FailoverFailedError && t.failedAt.length < 200) t.failedAt.push(Date.now());
+    if (isDocumented(err))
+      t.outcomes[err instanceof Error ? err.name : 'unknown'] =
+        (t.outcomes[err instanceof Error ? err.name : 'unknown'] ?? 0) + 1;
+    else if (!excused(err)) {
+      const label = `${op} ${errorLabel(err)}`;
+      const entry = (t.undocumented[label] ??= {
+        count: 0,
+        example: err instanceof Error ? err.message : String(err),
+      });
+      entry.count++;
+    }
+    throw err;
+  } finally {
+    const ms = performance.now() - started;
+    t.calls++;
+    t.callsByOp[op] = (t.callsByOp[op] ?? 0) + 1;
+    if (ms > (t.longestMs[op] ?? 0)) t.longestMs[op] = Math.round(ms);
+    if (ms > s.callBoundMs) t.overBound.push({ op, ms: Math.round(ms), at: Date.now(), ended });
+  }
+}
 
 class Worker {
   private conn: SoakConnection | undefined;
@@ -99,35 +144,8 @@ class Worker {
     private readonly s: WorkerSettings,
   ) {}
 
-  /** Time one call; a rejection is classified and rethrown. */
-  private async call(op: string, work: () => Promise<void>): Promise<void> {
-    const t = this.s.tally;
-    const started = performance.now();
-    let ended = 'ok';
-    try {
-      await work();
-    } catch (err) {
-      ended = err instanceof Error ? err.name : typeof err;
-      if (err instanceof FailoverFailedError && t.failedAt.length < 200) t.failedAt.push(Date.now());
-      if (isDocumented(err))
-        t.outcomes[err instanceof Error ? err.name : 'unknown'] =
-          (t.outcomes[err instanceof Error ? err.name : 'unknown'] ?? 0) + 1;
-      else {
-        const label = `${op} ${errorLabel(err)}`;
-        const entry = (t.undocumented[label] ??= {
-          count: 0,
-          example: err instanceof Error ? err.message : String(err),
-        });
-        entry.count++;
-      }
-      throw err;
-    } finally {
-      const ms = performance.now() - started;
-      t.calls++;
-      t.callsByOp[op] = (t.callsByOp[op] ?? 0) + 1;
-      if (ms > (t.longestMs[op] ?? 0)) t.longestMs[op] = Math.round(ms);
-      if (ms > this.s.callBoundMs) t.overBound.push({ op, ms: Math.round(ms), at: Date.now(), ended });
-    }
+  private call(op: string, work: () => Promise<void>): Promise<void> {
+    return timedCall(this.s, op, work);
   }
 
   private key(): string {

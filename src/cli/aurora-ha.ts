@@ -19,7 +19,7 @@ import type {
   PartitionMode,
 } from '../emulator/types.js';
 
-const USAGE = `usage: aurora-ha emulator [--engine postgres|mysql] [--instances N] [--flavor aurora|multi-az]
+const USAGE = `usage: aurora-ha emulator [--engine postgres|mysql] [--instances N] [--flavor aurora|multi-az|replica]
                           [--dns-lag-ms N] [--promotion-delay-ms N] [--max-connections N]
                           [--cluster-id ID] [--region R] [--tls] [--verbose]`;
 
@@ -223,7 +223,7 @@ async function emulator(argv: string[]): Promise<number> {
   const started = Date.now();
   const cluster = await startCluster({
     engine: oneOf<EmulatedEngine>(values.engine, 'engine', ['postgres', 'mysql'], 'postgres'),
-    flavor: oneOf<EmulatedFlavor>(values.flavor, 'flavor', ['aurora', 'multi-az'], 'aurora'),
+    flavor: oneOf<EmulatedFlavor>(values.flavor, 'flavor', ['aurora', 'multi-az', 'replica'], 'aurora'),
     instances: intOption(values.instances, 'instances', 3),
     dnsLagMs: intOption(values['dns-lag-ms'], 'dns-lag-ms', 0),
     promotionDelayMs: intOption(values['promotion-delay-ms'], 'promotion-delay-ms', 0),

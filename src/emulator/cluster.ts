@@ -701,6 +701,15 @@ export async function startCluster(options: StartClusterOptions): Promise<Emulat
     throw new AuroraHaError('EMULATOR_OPTIONS', `tls must be true or false (got ${String(options.tls)})`);
   }
   const flavor = options.flavor ?? 'aurora';
+  if (flavor !== 'aurora' && flavor !== 'multi-az' && flavor !== 'replica') {
+    throw new AuroraHaError(
+      'EMULATOR_OPTIONS',
+      `flavor must be "aurora", "multi-az" or "replica" (got ${String(options.flavor)})`,
+    );
+  }
+  if (flavor === 'replica' && options.engine !== 'postgres') {
+    throw new AuroraHaError('EMULATOR_OPTIONS', 'flavor "replica" is PostgreSQL only (engine: "postgres")');
+  }
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   if (
     !Number.isInteger(maxConnections) ||

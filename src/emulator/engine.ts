@@ -5,7 +5,12 @@
  */
 
 export type EmulatedEngine = 'postgres' | 'mysql';
-export type EmulatedFlavor = 'aurora' | 'multi-az';
+/**
+ * `aurora` and `multi-az` serve the metadata of Aurora / RDS Multi-AZ DB clusters; `replica`
+ * (PostgreSQL only) is a self-managed streaming-replication cluster: a primary and hot standbys
+ * with no cluster metadata at all, as on EC2 or on premises.
+ */
+export type EmulatedFlavor = 'aurora' | 'multi-az' | 'replica';
 
 /** One instance as the backend sees it. */
 export interface BackendInstance {

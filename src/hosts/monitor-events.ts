@@ -18,6 +18,8 @@ export type MonitorEvent =
       readonly event: 'reconnect-start';
       readonly cluster: string;
       readonly writer: string;
+      /** When this connection started waiting for the monitor (ms since epoch). */
+      readonly waitFrom: number;
       readonly at: number;
     };
 

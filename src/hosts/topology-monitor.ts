@@ -13,6 +13,13 @@
  *   nobody waits any more or `failoverTimeoutMs` has passed, or at once when a host's
  *   certificate is refused (waiters get the certificate error as `cause`; docs/tls.md). A
  *   refused certificate never starts a search either.
+ * - A search nobody asked for (the monitor's own writer connection failed) lasts at most
+ *   `topologyRefreshMs`. After a search that found no writer, no search starts again until a
+ *   connection waits (it starts one at once) or a writer answers a refresh, and refreshes
+ *   without a connection are paced by a backoff (1 s doubling to `topologyRefreshMs`, with
+ *   jitter): a dead cluster is not probed on and on while nobody waits.
+ * - A connection that found no topology known (its connect-time read did not conclude) asks
+ *   for one read now (`refreshNow`); without any topology the search probes the initial hosts.
  *
  * Every timer is unref()'d; close() ends the timers, the search and the own connection.
  */
@@ -21,7 +28,7 @@ import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { hostKey, withRole, type HostInfo } from './host-info.js';
 import { publishMonitorEvent } from './monitor-events.js';
-import { bounded } from './monitor-timing.js';
+import { backoffMs, bounded } from './monitor-timing.js';
 import { acquireTopology, releaseTopology, type ClusterTopology } from './topology-cache.js';
 import { WriterSearch } from './writer-search.js';
 
@@ -29,6 +36,8 @@ import { WriterSearch } from './writer-search.js';
 export const HIGH_RATE_WINDOW_MS = 30_000;
 /** Bound on one query of the monitor (writer check, topology); a silent instance is cut. */
 const QUERY_BOUND_MS = 3_000;
+/** First pause after a search that found no writer before another one nobody asked for. */
+const FRUITLESS_BACKOFF_MS = 1_000;
 
 export interface TopologyMonitorOptions {
   /** Cluster identity (cluster-identity.ts); also the registry key. */
@@ -100,12 +109,20 @@ export class TopologyMonitor {
   private searchForWaiters = false;
   private waiters = 0;
   private wake: Wake | undefined;
-  private ticking = false;
+  /** The normal-mode refresh running now (shared with refreshNow callers). */
+  private tickRun: Promise<void> | undefined;
+  /** The refresh running now asks for the next one at once (not after the interval). */
+  private rerun = false;
   private seeding: Promise<void> | undefined;
+  /** Searches in a row that ended without a writer, and until when refreshes without a connection pause. */
+  private fruitless = 0;
+  private quietUntil = 0;
   /** Topology caches of the connections (by their cache key) this monitor keeps up to date. */
   private readonly shared = new Map<string, ClusterTopology>();
   /** Number of searches started (tests, diagnostics). */
   searches = 0;
+  /** Connection attempts the monitor made, probes included (tests, diagnostics). */
+  connectAttempts = 0;
 
   constructor(options: TopologyMonitorOptions) {
     this.o = options;
@@ -126,6 +143,11 @@ export class TopologyMonitor {
   /** True while the monitor holds a connection of its own (tests, diagnostics). */
   get connected(): boolean {
     return this.own !== undefined && !this.own.conn.closed;
+  }
+
+  /** True once close() ran. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** True while panic mode is probing. */
@@ -156,6 +178,17 @@ export class TopologyMonitor {
         this.seeding = undefined;
       });
     return this.seeding;
+  }
+
+  /**
+   * A connection found no topology known (its connect-time read did not conclude, and neither
+   * did the monitor's own): read it now, through the monitor's connection (joining a refresh
+   * already running). Resolves when that refresh is over, whatever it found; never rejects.
+   * The caller bounds the wait.
+   */
+  refreshNow(): Promise<void> {
+    if (this.closed || this.list.length > 0) return Promise.resolve();
+    return this.tick();
   }
 
   /**
@@ -229,14 +262,26 @@ export class TopologyMonitor {
 
   private startSearch(suspect: HostInfo | undefined, forWaiters: boolean): void {
     if (this.closed || this.search !== undefined) return;
+    // Nobody asked, and the last search found nothing: no search again until a connection
+    // waits (it starts one at once) or a writer answers; normal-mode refreshes go on, paced.
+    if (!forWaiters && this.fruitless > 0) return;
     this.searches++;
     this.searchForWaiters = forWaiters;
     this.wake ??= makeWake();
-    const deadline = Date.now() + this.o.failoverTimeoutMs;
+    // A search nobody waits for is a check, not a failover: it probes for one refresh period.
+    const lasts = forWaiters
+      ? this.o.failoverTimeoutMs
+      : Math.min(this.o.failoverTimeoutMs, this.o.refreshMs);
+    const deadline = Date.now() + lasts;
     const search = new WriterSearch(
       {
-        connect: (host, signal) =>
-          this.o.driver.connect(host, this.o.driverConfig, { timeoutMs: this.o.connectTimeoutMs, signal }),
+        connect: (host, signal) => {
+          this.connectAttempts++;
+          return this.o.driver.connect(host, this.o.driverConfig, {
+            timeoutMs: this.o.connectTimeoutMs,
+            signal,
+          });
+        },
         isWriter: (conn) => this.isWriter(conn),
         readTopology: (conn) =>
           bounded(this.o.readTopology(conn), QUERY_BOUND_MS, 'topology query', () => conn.abort()),
@@ -259,11 +304,9 @@ export class TopologyMonitor {
     this.searchTimer = setTimeout(
       () =>
         this.endSearch(
-          new NoVerifiedWriterError(
-            `no writer verified itself within failoverTimeoutMs=${this.o.failoverTimeoutMs} ms`,
-          ),
+          new NoVerifiedWriterError(`no writer verified itself within ${lasts} ms of searching`),
         ),
-      this.o.failoverTimeoutMs,
+      lasts,
     );
     this.searchTimer.unref();
     // The monitor's own connection to the failed writer is worth nothing now.
@@ -284,6 +327,8 @@ export class TopologyMonitor {
     const search = this.search;
     if (search === undefined) return;
     this.search = undefined;
+    this.fruitless++;
+    this.quietUntil = Date.now() + backoffMs(this.fruitless - 1, FRUITLESS_BACKOFF_MS, this.o.refreshMs);
     if (this.searchTimer !== undefined) clearTimeout(this.searchTimer);
     this.searchTimer = undefined;
     search.stop();
@@ -299,6 +344,8 @@ export class TopologyMonitor {
     }
     const at = Date.now();
     this.search = undefined;
+    this.fruitless = 0;
+    this.quietUntil = 0;
     if (this.searchTimer !== undefined) clearTimeout(this.searchTimer);
     this.searchTimer = undefined;
     const entry = this.list.find((h) => sameInstance(h, host)) ?? host;
@@ -343,21 +390,27 @@ export class TopologyMonitor {
     return Date.now() < this.highRateUntil ? this.o.highRefreshMs : this.o.refreshMs;
   }
 
-  private async tick(): Promise<void> {
-    if (this.closed || this.ticking) return;
+  /** One normal-mode refresh (or the one running now); never rejects. */
+  private tick(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.tickRun !== undefined) return this.tickRun;
     if (this.search !== undefined) {
       this.schedule(this.o.highRefreshMs);
-      return;
+      return Promise.resolve();
     }
-    this.ticking = true;
-    try {
-      await this.refreshOnce();
-    } catch {
+    const run = this.refreshOnce()
       // refreshOnce handles what it expects; never let a refresh become an unhandled rejection.
-    } finally {
-      this.ticking = false;
-      this.schedule(this.nextInterval());
-    }
+      .catch(() => undefined)
+      .finally(() => {
+        this.tickRun = undefined;
+        // Without a connection after a fruitless search, the high rate would be one connect per
+        // host ten times a second: wait out the backoff instead.
+        const quiet = this.own === undefined ? this.quietUntil - Date.now() : 0;
+        this.schedule(this.rerun ? 0 : Math.max(this.nextInterval(), quiet));
+        this.rerun = false;
+      });
+    this.tickRun = run;
+    return run;
   }
 
   private async refreshOnce(): Promise<void> {
@@ -373,15 +426,19 @@ export class TopologyMonitor {
       if (hosts === undefined || this.own !== own || this.search !== undefined) return;
       const named = hosts.find((h) => h.role === 'writer');
       if (own.isWriter && named !== undefined && !sameInstance(named, own.host)) {
-        // Our writer was demoted (a switchover): reconnect to the writer it names next time.
+        // Our writer was demoted (a switchover), or it was reached through a name that is not
+        // its instance's (a cluster endpoint): reconnect to the writer it names, at once.
         own.isWriter = false;
         this.writerHost = named;
-        this.schedule(0);
+        this.rerun = true;
         return;
       }
       this.accept(hosts, own.isWriter);
     } catch {
-      if (this.own !== own) return;
+      // A query that failed on a connection still open says nothing about the instance: keep
+      // the connection and read again next time. A lost one (a bounded read cut it) may be a
+      // failed writer: find out.
+      if (this.own !== own || !own.conn.closed) return;
       this.own = undefined;
       discard(own.conn);
       if (own.isWriter && !this.closed) this.startSearch(own.host, false);
@@ -402,6 +459,7 @@ export class TopologyMonitor {
       if (this.own !== undefined && !this.own.conn.closed && sameInstance(this.own.host, host)) return;
       let conn: PhysicalConnection;
       try {
+        this.connectAttempts++;
         conn = await this.o.driver.connect(host, this.o.driverConfig, { timeoutMs: this.o.connectTimeoutMs });
       } catch (err) {
         // A refused certificate is no sign the writer is down: never a reason to search.
@@ -443,6 +501,10 @@ export class TopologyMonitor {
       if (!fromWriter || Date.now() < this.highRateUntil) return;
     }
     this.writerHost = named;
+    if (fromWriter) {
+      this.fruitless = 0;
+      this.quietUntil = 0;
+    }
     this.publish(hosts);
   }
 

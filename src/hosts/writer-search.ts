@@ -17,8 +17,8 @@ import { backoffMs, pause } from './monitor-timing.js';
 /** First pause after a failed connect; doubles up to RETRY_MAX_MS (with jitter). */
 const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 1000;
-/** How often a connected reader is asked again (one query on an open session), growing slowly to READER_RECHECK_MAX_MS (after 40 s). */
-const READER_RECHECK_MS = 100;
+/** How often a connected reader is asked again (one query on an open session), growing slowly to READER_RECHECK_MAX_MS (after 45 s). */
+const READER_RECHECK_MS = 50;
 const READER_RECHECK_MAX_MS = 500;
 
 export interface WriterSearchDeps {

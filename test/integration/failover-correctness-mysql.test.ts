@@ -41,6 +41,30 @@ describe('mysql2 per-query timeout is a slow query, not a dead host (item 2)', (
   });
 });
 
+describe("the user's own read-only transaction on a healthy writer is not a failover (item 1)", () => {
+  it('SET SESSION TRANSACTION READ ONLY: the driver error, unchanged, on the same session, every time', async () => {
+    const setup = client(undefined);
+    await setup.connect();
+    await setup.query('CREATE TABLE IF NOT EXISTS ro_guard (k VARCHAR(8) PRIMARY KEY)');
+    await setup.end();
+    const c = client(undefined);
+    await c.connect();
+    const session = await value(c, 'SELECT CONNECTION_ID()');
+    await c.query('SET SESSION TRANSACTION READ ONLY');
+    for (let i = 0; i < 3; i++) {
+      const err = await rejection(c.query("INSERT INTO ro_guard VALUES ('x')"));
+      expect(err).not.toBeInstanceOf(FailoverError);
+      // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION: the user's guard, reported as the driver reports it.
+      expect((err as { errno?: number }).errno).toBe(1792);
+      // Same session: the guard (and the rest of the session) is still in force.
+      expect(await value(c, 'SELECT CONNECTION_ID()')).toBe(session);
+    }
+    await c.query('SET SESSION TRANSACTION READ WRITE');
+    await c.query("INSERT IGNORE INTO ro_guard VALUES ('x')");
+    expect(await value(c, 'SELECT CONNECTION_ID()')).toBe(session);
+  });
+});
+
 describe('no password in errors from the engine paths (item 10)', () => {
   it('a refused login: no own property, cause or util.inspect output holds the password', async () => {
     const wrong = 'Wr0ngPassw0rdXyz';

@@ -47,7 +47,7 @@ describe('findFailoverError', () => {
   it('finds nothing where there is none, whatever the chain (other errors, primitives, cycles)', () => {
     const leaf = fc.oneof(
       fc.constant(new Error('ECONNRESET')),
-      fc.constant(Object.assign(new Error('x'), { code: 'FAILOVER_SUCCESS' })), // right code, wrong name
+      fc.constant(Object.assign(new Error('x'), { code: 'ECONNRESET', name: 'FailoverSuccessError' })), // right name, wrong code
       fc.string(),
       fc.integer(),
       fc.constant(null),
@@ -58,6 +58,7 @@ describe('findFailoverError', () => {
         const err = wrap(inner, keys);
         if (cyclic && typeof err === 'object' && err !== null) (err as Record<string, unknown>).parent = err;
         expect(isFailoverError(err)).toBe(false);
+        expect(findFailoverError(err)).toBeUndefined();
       }),
     );
   });
@@ -83,5 +84,26 @@ describe('findFailoverError', () => {
     });
     expect(isFailoverError({ driverError: foreign })).toBe(true);
     expect(isRecoveredFailover({ driverError: foreign })).toBe(true);
+  });
+
+  it('accepts a wrapper that rebuilt the error keeping only our code (Prisma), but has no instance to return', () => {
+    const rebuilt = (code: string): Error =>
+      Object.assign(new Error('The active connection failed and was replaced'), {
+        name: 'PrismaClientKnownRequestError',
+        code,
+        meta: { modelName: 'Item' },
+      });
+    for (const [code, recovered] of [
+      ['FAILOVER_SUCCESS', true],
+      ['TRANSACTION_RESOLUTION_UNKNOWN', true],
+      ['FAILOVER_FAILED', false],
+    ] as const) {
+      expect(isFailoverError(rebuilt(code))).toBe(true);
+      expect(isFailoverError(wrap(rebuilt(code), ['cause', 'original']))).toBe(true);
+      expect(isRecoveredFailover(rebuilt(code))).toBe(recovered);
+      expect(findFailoverError(rebuilt(code))).toBeUndefined();
+    }
+    for (const other of ['ECONNRESET', 'P2002', 'FAILOVER', '57P01'])
+      expect(isFailoverError(rebuilt(other))).toBe(false);
   });
 });

@@ -65,6 +65,8 @@ LANGUAGE sql STABLE AS $$ SELECT current_setting('aurora_ha.instance_id', true) 
 `;
 
 export function metadataSql(flavor: EmulatedFlavor): string {
+  // A self-managed replica cluster has no metadata functions: only the control plane's table.
+  if (flavor === 'replica') return TOPOLOGY_TABLE;
   return TOPOLOGY_TABLE + (flavor === 'aurora' ? AURORA : MULTI_AZ);
 }
 

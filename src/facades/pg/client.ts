@@ -107,6 +107,24 @@ async function withCallerStack<T>(p: Promise<T>): Promise<T> {
   }
 }
 
+/** A lone `BEGIN` / `START TRANSACTION` (with its modes), nothing else in the text. */
+const TRANSACTION_START = /^\s*(?:begin|start\s+transaction)\b[^;]*;?\s*$/i;
+
+function opensTransactionOnly(config: unknown): boolean {
+  const text =
+    typeof config === 'string'
+      ? config
+      : typeof config === 'object' && config !== null
+        ? (config as { text?: unknown }).text
+        : undefined;
+  return typeof text === 'string' && TRANSACTION_START.test(text);
+}
+
+/** A failover outcome after which the client works on a new connection. */
+function leftConnectionMoved(err: unknown): boolean {
+  return err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError;
+}
+
 /** The same failover outcome, saying that the statement never reached a server. */
 function markNeverSent(err: unknown): never {
   if (err instanceof FailoverSuccessError && err.statementSent) {
@@ -143,7 +161,11 @@ function namesNoHost(config: Record<string, unknown>): boolean {
  * connection that will carry the session. One-shot: later connects (failover, monitors) get
  * their own; a Connection that already started connecting is never handed out again.
  */
-function handOverConnection(driverConfig: Record<string, unknown>, template: pg.Client): void {
+function handOverConnection(
+  driverConfig: Record<string, unknown>,
+  template: pg.Client,
+  handedOut: (connection: EventEmitter) => void,
+): void {
   let first: { _connecting?: boolean } | undefined = template.connection as unknown as {
     _connecting?: boolean;
   };
@@ -153,9 +175,46 @@ function handOverConnection(driverConfig: Record<string, unknown>, template: pg.
     get(): unknown {
       const c = first;
       first = undefined;
+      if (c !== undefined) handedOut(c as unknown as EventEmitter);
       return c !== undefined && c._connecting !== true ? c : undefined;
     },
   });
+}
+
+/**
+ * Listeners on `client.connection` (pg's Connection) that are the application's, not pg's:
+ * Sequelize listens for `parameterStatus` there. pg attaches its own only when it connects a
+ * Connection, so what is on one when it becomes current (or before pg connects it) is known
+ * to be pg's (or already the user's); whatever is added later is the user's and follows the
+ * session to the next physical connection. `end` listeners stay: they are about that socket
+ * (pg's own end() adds one).
+ */
+const pgListenersOf = new WeakMap<EventEmitter, ReadonlySet<unknown>>();
+
+type Listener = (...args: unknown[]) => void;
+type Registered = [event: string | symbol, listener: Listener];
+
+/** Every listener of `emitter` as registered (once-wrappers included), by event. */
+function rawListenersOf(emitter: EventEmitter): Registered[] {
+  const out: Registered[] = [];
+  for (const event of emitter.eventNames()) {
+    for (const fn of emitter.rawListeners(event)) out.push([event, fn as Listener]);
+  }
+  return out;
+}
+
+/** Move `listeners` from `from` to `to`, keeping once-listeners once (and the order). */
+function moveListeners(from: EventEmitter, to: EventEmitter, listeners: readonly Registered[]): void {
+  for (const [event, raw] of listeners) {
+    const original = (raw as { listener?: unknown }).listener;
+    if (typeof original === 'function') {
+      from.removeListener(event, original as Listener);
+      to.once(event, original as Listener);
+    } else {
+      from.removeListener(event, raw);
+      to.on(event, raw);
+    }
+  }
 }
 
 // The interface below types the members installed by delegation (declaration merging is the point).
@@ -187,6 +246,12 @@ export class Client extends EventEmitter {
   /** Calls made before connect() finished, not yet handed to the driver. */
   #undispatched = 0;
   readonly #whenDispatched: (() => void)[] = [];
+  /** Set by the pool when it hands the client out; cleared by the next call. */
+  #firstAfterCheckout = false;
+  /** `client.connection` before connect: the Connection the first session was offered. */
+  #firstConnection: EventEmitter | undefined;
+  /** The user's listeners on #firstConnection when pg was handed it (before pg added its own). */
+  #preConnectListeners: Registered[] = [];
   /** Calls made before connect() wait here (as pg queues them). */
   #connectGate: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
 
@@ -215,8 +280,11 @@ export class Client extends EventEmitter {
       typeof customPromise === 'function' && customPromise !== Promise
         ? (customPromise as PromiseConstructorLike)
         : undefined;
+    this.#firstConnection = this.#template.connection;
     if (typeof input === 'string' || (input.stream === undefined && input.connection === undefined)) {
-      handOverConnection(resolved.driverConfig, this.#template);
+      handOverConnection(resolved.driverConfig, this.#template, (c) => {
+        this.#preConnectListeners = rawListenersOf(c);
+      });
     }
     const lc = new LogicalConnection<pg.Client>(resolved, pgAdapter, factories);
     this.#lc = lc;
@@ -256,6 +324,42 @@ export class Client extends EventEmitter {
     const native = this.nativeClient as { _queryable?: boolean } | undefined;
     if (native === undefined || native._queryable !== false) return true;
     return this.#lc.recoversFromLoss();
+  }
+
+  /**
+   * @internal The pool handed the client out: when its first call is a lone BEGIN / START
+   * TRANSACTION and the connection moves while it runs, it is run again on the new connection
+   * (nothing but the transaction's start is lost; the session state of a pooled client was
+   * lost with the move either way, and `'failover'` reports the move).
+   */
+  _checkedOut(): void {
+    this.#firstAfterCheckout = true;
+  }
+
+  /**
+   * @internal For the pool: the socket was lost while the client sat idle, and a plugin will
+   * move it on its next call (DESIGN §8 idle loss).
+   */
+  get _lostWhileIdle(): boolean {
+    const lc = this.#lc;
+    return !this.#userEnded && !lc.closing && lc.current?.closed === true && lc.recoversFromLoss();
+  }
+
+  /**
+   * @internal For the pool, when it hands out a client lost while idle: move it now, as its
+   * next call would (the probe cannot reach a server: the connection is already dead), so the
+   * application's first statement after checkout runs on the new connection. Resolves at once
+   * when nothing was lost; rejects with the failover's outcome when the move failed.
+   */
+  recoverIdleLoss(): Promise<void> {
+    if (!this._lostWhileIdle) return Promise.resolve();
+    return this.#track(this.#runQuery('SELECT 1', undefined)).then(
+      () => undefined,
+      (err: unknown) => {
+        if (err instanceof FailoverSuccessError && !err.statementSent) return;
+        throw err;
+      },
+    );
   }
 
   setTypeParser(oid: number, format: unknown, parse?: unknown): void {
@@ -337,6 +441,8 @@ export class Client extends EventEmitter {
     if (config === null || config === undefined) {
       throw new TypeError('Client was passed a null or undefined query');
     }
+    const firstAfterCheckout = this.#firstAfterCheckout;
+    this.#firstAfterCheckout = false;
     if (isSubmittable(config)) return this.#submit(config, typeof values === 'function' ? values : callback);
     let cb = callback;
     let vals = values;
@@ -359,6 +465,14 @@ export class Client extends EventEmitter {
       p = Promise.reject(this.#closedError());
     } else if (direct) {
       p = conn.native.query(config as QueryConfig, vals as unknown[]);
+    } else if (firstAfterCheckout && opensTransactionOnly(config)) {
+      // A transaction that only began changed nothing: after a move, begin it on the new
+      // connection (ORMs such as Drizzle leak the pooled client when BEGIN rejects).
+      p = this.#track(
+        this.#runQuery(config, vals).catch((err: unknown) =>
+          leftConnectionMoved(err) ? this.#runQuery(config, vals) : Promise.reject(err),
+        ),
+      );
     } else {
       p = this.#track(this.#runQuery(config, vals));
     }
@@ -552,6 +666,7 @@ export class Client extends EventEmitter {
       prev.off('end', forwardEnd);
     }
     const next = conn.native as pg.Client;
+    this.#followConnectionListeners(prev, next);
     this.#template = next;
     facadeOf.set(next, this);
     next.on('notice', forwardNotice);
@@ -564,6 +679,48 @@ export class Client extends EventEmitter {
       if (previous instanceof PgPhysicalConnection) relisten(next, previous.listeningChannels());
       emitQuietly(this, 'failover', movedEvent(conn, previous));
     }
+  }
+
+  /**
+   * The application's listeners on `client.connection` follow the session to `next`'s
+   * Connection (see pgListenersOf). On the first connection: those added before connect, when
+   * the session did not start on the Connection they were added to.
+   */
+  #followConnectionListeners(prev: pg.Client | undefined, next: pg.Client): void {
+    const to = next.connection as unknown as EventEmitter | undefined;
+    if (to === undefined) return;
+    let moving: Registered[] = [];
+    let from: EventEmitter | undefined;
+    if (prev === undefined) {
+      from = this.#firstConnection;
+      const before = this.#preConnectListeners;
+      this.#firstConnection = undefined;
+      this.#preConnectListeners = [];
+      if (from !== undefined) {
+        const still = new Set(rawListenersOf(from).map(([, fn]) => fn));
+        moving = before.filter(([, fn]) => still.has(fn));
+      }
+      if (from === to) {
+        const users = new Set(moving.map(([, fn]) => fn));
+        pgListenersOf.set(
+          to,
+          new Set(
+            rawListenersOf(to)
+              .map(([, fn]) => fn)
+              .filter((fn) => !users.has(fn)),
+          ),
+        );
+        return;
+      }
+    } else {
+      from = prev.connection;
+      const own = from === undefined ? undefined : pgListenersOf.get(from);
+      if (from !== undefined && own !== undefined) {
+        moving = rawListenersOf(from).filter(([event, fn]) => event !== 'end' && !own.has(fn));
+      }
+    }
+    pgListenersOf.set(to, new Set(rawListenersOf(to).map(([, fn]) => fn)));
+    if (from !== undefined && from !== to && moving.length > 0) moveListeners(from, to, moving);
   }
 
   /** @internal A failover failed: the Client is unusable from now on. */

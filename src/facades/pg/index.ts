@@ -6,6 +6,9 @@
 import pg from 'pg';
 import { Client } from './client.js';
 import { Pool } from './pool.js';
+import { bindPgModule } from './bound-module.js';
+import type { BoundPgModule } from './bound-module.js';
+import type { WrapperOptions } from '../../config/wrapper-options.js';
 
 export { Client, Pool };
 export type { AuroraClientConfig } from './client.js';
@@ -44,6 +47,18 @@ export interface AuroraPgModule {
   Result: typeof Result;
   utils: unknown;
   _pools: unknown[];
+  /** This module with aurora-ha options bound (see createDriver). */
+  createDriver(options?: WrapperOptions): BoundPgModule<AuroraPgModule>;
 }
-const auroraPg = Object.assign({}, pg, { Client, Pool, Query }) as unknown as AuroraPgModule;
+
+/**
+ * This module with aurora-ha options bound: its Client and Pool merge `options` under the config
+ * they get (the config's own options win). For ORMs that filter the config they pass to the
+ * driver, e.g. Sequelize's `dialectModule: createDriver({ plugins: ['failover2'] })`.
+ */
+export function createDriver(options?: WrapperOptions): BoundPgModule<AuroraPgModule> {
+  return bindPgModule(auroraPg, options);
+}
+
+const auroraPg = Object.assign({}, pg, { Client, Pool, Query, createDriver }) as unknown as AuroraPgModule;
 export default auroraPg;

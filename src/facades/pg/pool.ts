@@ -2,8 +2,10 @@
  * `Pool` of `aurora-ha/pg`: pg's own Pool (pg-pool, so `instanceof pg.Pool` holds and its API,
  * options and events are pg's) whose clients are aurora-ha Clients. Differences, all from
  * DESIGN §8: a client released with our FailoverSuccessError / TransactionResolutionUnknownError
- * is valid and stays in the pool; `pool.query()` retries once when the error says the statement
- * never reached a server; an `'error'` with no listener is reported as a warning, never thrown.
+ * is valid and stays in the pool; an idle client whose socket was lost is moved when it is handed
+ * out, before the caller's first statement; `pool.query()` retries once when the error says the
+ * statement never reached a server; an `'error'` with no listener is reported as a warning,
+ * never thrown.
  */
 import pg from 'pg';
 import type { PoolConfig } from 'pg';
@@ -25,12 +27,23 @@ function neverSent(err: unknown): boolean {
 
 type Callback = (err: Error | undefined, result?: unknown) => void;
 
+/** A waiter of pg-pool's queue. */
+interface PendingItem {
+  timedOut?: boolean;
+  callback(err: Error | undefined, client?: unknown, release?: unknown): void;
+}
+
 /** pg-pool's internals this class hooks (not in @types/pg). */
 interface PgPoolInternals {
   Client: unknown;
   Promise: PromiseConstructorLike;
   _release(client: unknown, idleListener: unknown, err?: unknown): void;
+  _acquireClient(client: unknown, pendingItem: PendingItem, idleListener: unknown, isNew: boolean): void;
+  _remove(client: unknown): void;
+  _pulseQueue(): void;
 }
+
+const NOOP = (): void => undefined;
 
 const BasePool = pg.Pool as unknown as new (options?: AuroraPoolConfig) => pg.Pool & PgPoolInternals;
 
@@ -45,6 +58,37 @@ export class Pool extends BasePool {
   /** pg-pool's release: our failover outcomes do not make a client invalid. */
   override _release(client: unknown, idleListener: unknown, err?: unknown): void {
     super._release(client, idleListener, leavesClientValid(err) ? undefined : err);
+  }
+
+  /**
+   * pg-pool hands an idle client to a waiter. One whose socket was lost while idle is moved
+   * first (recoverIdleLoss), so the caller's first statement runs on the new connection: an
+   * ORM that runs BEGIN outside its release guard (Drizzle) would otherwise leak the client
+   * when BEGIN gets the never-sent failover outcome. A move that fails removes the client and
+   * gives the waiter the failover's error, as pg-pool does with a client that cannot connect.
+   * A BEGIN that is the client's first call after checkout is run again when the connection
+   * moves while it runs (see Client._checkedOut): the same leak, for a loss in flight.
+   */
+  override _acquireClient(
+    client: unknown,
+    pendingItem: PendingItem,
+    idleListener: unknown,
+    isNew: boolean,
+  ): void {
+    if (client instanceof Client) client._checkedOut();
+    if (isNew || !(client instanceof Client) || !client._lostWhileIdle) {
+      super._acquireClient(client, pendingItem, idleListener, isNew);
+      return;
+    }
+    client.recoverIdleLoss().then(
+      () => super._acquireClient(client, pendingItem, idleListener, false),
+      (err: unknown) => {
+        client.removeListener('error', idleListener as (...a: unknown[]) => void);
+        this._remove(client);
+        if (!pendingItem.timedOut) pendingItem.callback(err as Error, undefined, NOOP);
+        this._pulseQueue();
+      },
+    );
   }
 
   /** pg-pool's emit, except that an `'error'` nobody listens for does not crash the process. */

@@ -29,11 +29,12 @@ import { readerSelection } from '../../selectors/reader-selection.js';
 import type { FailoverContext, FailoverResult } from '../failover/failover-context.js';
 import { availabilityKeys, topologyEntryFor } from '../failover/failover-hosts.js';
 import { failoverModeOf } from '../failover/failover-mode.js';
-import { Deadline } from '../failover/failover-timing.js';
+import { withTimeout, type Deadline } from '../failover/failover-timing.js';
 import { hostPatternProblem } from '../failover/host-pattern-check.js';
 import { closeQuietly } from '../failover/opened-connections.js';
 import { outcomeError, rollbackQuietly, ROLLBACK_TIMEOUT_MS } from './failover-outcome.js';
-import { restoreSession } from './session-restore.js';
+import { FailoverBudget } from './failover-budget.js';
+import { restoreSession, RESTORE_TIMEOUT_MS } from './session-restore.js';
 import { confirmedNotWriter } from './writer-role-check.js';
 
 const SUBSCRIBES: readonly PipelineMethod[] = ['connect', ...NETWORK_METHODS];
@@ -99,8 +100,11 @@ export abstract class FailoverPluginBase implements Plugin {
   }
   /** After a call went through the pipeline (v1 keeps the shared topology fresh here). */
   protected afterCall(_guarded: Promise<unknown>): void {}
-  /** On the verified replacement, before the session is restored (v1 refreshes the topology). */
-  protected async afterFound(_result: FailoverResult): Promise<void> {}
+  /**
+   * On the verified replacement, before the session is restored (v1 refreshes the topology);
+   * bounded by the failover's `deadline`.
+   */
+  protected async afterFound(_result: FailoverResult, _deadline: Deadline): Promise<void> {}
   /** The logical connection is ending (v2 lets go of the monitor). */
   protected releaseSource(): void {}
   /**
@@ -129,11 +133,19 @@ export abstract class FailoverPluginBase implements Plugin {
       s.adoptKnownDialect?.();
       this.beforeConnectFailover();
       if (!this.mayFailOver('network')) throw err;
-      const result = await this.findReplacement(this.connectFailoverOrigin(host), 'network', err).catch(
-        (e: unknown) => {
-          throw this.asFailed(e, err);
-        },
-      );
+      const budget = this.startBudget();
+      let result: FailoverResult;
+      try {
+        result = await budget.settle(
+          this.findReplacement(this.connectFailoverOrigin(host), 'network', err, budget),
+          (late) => late.conn.abort(),
+        );
+      } catch (e) {
+        throw this.asFailed(this.stoppedBy(budget, e, err), err);
+      } finally {
+        budget.dispose();
+      }
+      budget.commit();
       this.known = { conn: result.conn, host: result.host };
       return result.conn;
     }
@@ -223,7 +235,9 @@ export abstract class FailoverPluginBase implements Plugin {
   private async mayFailOverLearning(kind: ErrorKind): Promise<boolean> {
     if (!this.triggers(kind) || this.failure !== undefined) return false;
     if (this.learning === undefined) {
-      const learning = this.learnLate().catch(() => undefined);
+      // Bounded as a whole (connect + query + close), like every query the plugin makes.
+      const bound = this.internalQueryBoundMs();
+      const learning = withTimeout(this.learnLate(), bound, 'late topology read').catch(() => undefined);
       this.learning = learning;
       void learning.then(() => {
         if (this.learning === learning) this.learning = undefined;
@@ -316,7 +330,28 @@ export abstract class FailoverPluginBase implements Plugin {
     return result;
   }
 
-  /** One failover of the logical connection: find a replacement and switch to it. */
+  /** The budget of a failover starting now (failoverTimeoutMs, cut short by release()). */
+  private startBudget(): FailoverBudget {
+    const released = (this.releasedCtl ??= new AbortController()).signal;
+    return new FailoverBudget(this.service.config.options.failoverTimeoutMs, released);
+  }
+
+  /** A failover cut short by release() says so, whatever the step it was in reported. */
+  private stoppedBy(budget: FailoverBudget, e: unknown, cause: unknown): unknown {
+    if (
+      budget.ended === 'released' &&
+      !(e instanceof FailoverFailedError) &&
+      !(e instanceof ConfigurationError)
+    )
+      return budget.stopError(cause);
+    return e;
+  }
+
+  /**
+   * One failover of the logical connection: find a replacement and switch to it, all within
+   * failoverTimeoutMs from this moment (failover-budget.ts): the call settles by then even when
+   * a step overruns; a replacement found later is closed, never switched to.
+   */
   private async failOver(
     failedConn: PhysicalConnection | undefined,
     kind: ErrorKind,
@@ -324,73 +359,83 @@ export abstract class FailoverPluginBase implements Plugin {
     inTx: boolean,
   ): Promise<FailoverResult> {
     const s = this.service;
+    const budget = this.startBudget();
     try {
-      if (failedConn !== undefined && (inTx || failedConn.inTransaction())) {
-        await rollbackQuietly(failedConn, Math.min(ROLLBACK_TIMEOUT_MS, s.config.options.failoverTimeoutMs));
-      }
-      const result = await this.findReplacement(this.instanceOf(failedConn) ?? s.currentHost, kind, cause);
-      try {
-        s.setAvailability(availabilityKeys(result.host), 'available');
-        await this.afterFound(result);
-        // Restored last, so no internal query runs inside the user's session settings.
-        await restoreSession(s, result.conn, failedConn);
-        await s.setCurrentConnection(result.conn, result.host);
-      } catch (e) {
-        await closeQuietly(result.conn);
-        throw e;
-      }
-      this.known = { conn: result.conn, host: result.host };
-      if (failedConn !== undefined) (this.replaced ??= new WeakSet()).add(failedConn);
-      return result;
+      return await budget.settle(this.replace(budget, failedConn, kind, cause, inTx), () => undefined);
     } catch (e) {
       if (e instanceof ConfigurationError) throw e;
-      const failed = this.asFailed(e, cause);
+      const failed = this.asFailed(this.stoppedBy(budget, e, cause), cause);
       this.failure = failed;
       failedConn?.abort();
       s.notifyFailoverFailed?.(failedConn, failed);
       throw failed;
+    } finally {
+      budget.dispose();
     }
   }
 
-  /** Run the plugin's search for `current`'s replacement, bounded by failoverTimeoutMs. */
+  /** The steps of a failover, each bounded by what is left of `budget`. */
+  private async replace(
+    budget: FailoverBudget,
+    failedConn: PhysicalConnection | undefined,
+    kind: ErrorKind,
+    cause: unknown,
+    inTx: boolean,
+  ): Promise<FailoverResult> {
+    const s = this.service;
+    if (failedConn !== undefined && (inTx || failedConn.inTransaction())) {
+      await rollbackQuietly(failedConn, budget.deadline.cap(ROLLBACK_TIMEOUT_MS));
+    }
+    const result = await this.findReplacement(
+      this.instanceOf(failedConn) ?? s.currentHost,
+      kind,
+      cause,
+      budget,
+    );
+    try {
+      s.setAvailability(availabilityKeys(result.host), 'available');
+      await this.afterFound(result, budget.deadline);
+      // Restored last, so no internal query runs inside the user's session settings.
+      await restoreSession(s, result.conn, failedConn, budget.deadline.cap(RESTORE_TIMEOUT_MS));
+      // Past the deadline the caller has been answered already: never switch behind its back.
+      if (budget.signal.aborted) throw budget.stopError(cause);
+      await s.setCurrentConnection(result.conn, result.host);
+      budget.commit();
+    } catch (e) {
+      // In the background: a graceful close of a slow socket must not hold the call.
+      void closeQuietly(result.conn);
+      throw e;
+    }
+    this.known = { conn: result.conn, host: result.host };
+    if (failedConn !== undefined) (this.replaced ??= new WeakSet()).add(failedConn);
+    return result;
+  }
+
+  /** Run the plugin's search for `current`'s replacement, bounded by `budget`. */
   private async findReplacement(
     current: HostInfo | undefined,
     kind: ErrorKind,
     cause: unknown,
+    budget: FailoverBudget,
   ): Promise<FailoverResult> {
     const s = this.service;
     const problem = hostPatternProblem(s, s.dialect);
     if (problem !== undefined) throw problem;
-    const options = s.config.options;
     const onWriter = this.mode === 'strict-writer' || current?.role === 'writer';
     const failedHost = topologyEntryFor(current, this.clusterHosts(), onWriter);
     if (failedHost !== undefined && kind === 'network')
       s.setAvailability(availabilityKeys(failedHost), 'unavailable');
     if (this.isReleased) throw new FailoverFailedError('the connection was ended', { cause });
-    const stop = new AbortController();
-    const onRelease = (): void => stop.abort();
-    const released = (this.releasedCtl ??= new AbortController()).signal;
-    released.addEventListener('abort', onRelease, { once: true });
-    const timer = setTimeout(() => stop.abort(), options.failoverTimeoutMs);
-    timer.unref();
+    if (budget.signal.aborted) throw budget.stopError(cause);
     const ctx: FailoverContext = {
       service: s,
       mode: this.mode,
       failedHost,
-      deadline: new Deadline(options.failoverTimeoutMs),
-      signal: stop.signal,
+      deadline: budget.deadline,
+      signal: budget.signal,
       readerSelector: this.readerSelector,
     };
-    try {
-      return await this.search(ctx);
-    } catch (e) {
-      if (released.aborted)
-        throw new FailoverFailedError('the connection was ended during failover', { cause });
-      throw e;
-    } finally {
-      clearTimeout(timer);
-      released.removeEventListener('abort', onRelease);
-    }
+    return this.search(ctx);
   }
 
   private asFailed(e: unknown, cause: unknown): FailoverFailedError | ConfigurationError {

@@ -22,16 +22,20 @@ export function sessionToRestore(
   return state;
 }
 
-/** Restore the session of `failed` on `conn` when the option asks for it (bounded; rejects on failure). */
+/**
+ * Restore the session of `failed` on `conn` when the option asks for it, bounded by `boundMs`
+ * (RESTORE_TIMEOUT_MS, or less when the failover's deadline is nearer); rejects on failure.
+ */
 export async function restoreSession(
   service: PluginService,
   conn: PhysicalConnection,
   failed: PhysicalConnection | undefined,
+  boundMs = RESTORE_TIMEOUT_MS,
 ): Promise<void> {
   if (!service.config.options.keepSessionStateOnFailover) return;
   await withTimeout(
     service.driver.restoreSessionState(conn, sessionToRestore(service.sessionState(), failed)),
-    RESTORE_TIMEOUT_MS,
+    boundMs,
     'restoring session state',
   );
 }

@@ -26,7 +26,8 @@ export async function confirmedNotWriter(
   timeoutMs: number,
 ): Promise<boolean> {
   try {
-    const role = await roleOf(service, conn, instance, timeoutMs);
+    // One bound for the whole check (a separate connection's connect + query included).
+    const role = await withTimeout(roleOf(service, conn, instance, timeoutMs), timeoutMs, 'role check');
     return role === 'reader';
   } catch {
     return false;
@@ -48,6 +49,7 @@ async function roleOf(
       probe.abort(),
     );
   } finally {
-    await closeQuietly(probe);
+    // In the background: the answer is in, a slow close must not delay the failover.
+    void closeQuietly(probe);
   }
 }

@@ -10,7 +10,7 @@ import type { PhysicalConnection } from '../../drivers/driver.js';
 import type { HostInfo } from '../../hosts/host-info.js';
 import { FailoverPluginBase } from '../failover-shared/failover-plugin-base.js';
 import type { FailoverContext, FailoverResult } from './failover-context.js';
-import { withTimeout } from './failover-timing.js';
+import { withTimeout, type Deadline } from './failover-timing.js';
 import { closeQuietly } from './opened-connections.js';
 import { readerFailover } from './reader-failover.js';
 import { writerFailover } from './writer-failover.js';
@@ -77,14 +77,15 @@ export class FailoverPlugin extends FailoverPluginBase {
     try {
       await s.forceRefreshHostList(conn, bound);
     } finally {
-      await closeQuietly(conn);
+      void closeQuietly(conn);
     }
   }
 
   /** A fresh topology through the new connection (a failure is no reason to drop a verified one). */
-  protected override async afterFound(result: FailoverResult): Promise<void> {
+  protected override async afterFound(result: FailoverResult, deadline: Deadline): Promise<void> {
     try {
-      await this.service.forceRefreshHostList(result.conn, AFTER_FAILOVER_STEP_MS);
+      const bound = deadline.cap(AFTER_FAILOVER_STEP_MS);
+      await withTimeout(this.service.forceRefreshHostList(result.conn, bound), bound, 'topology refresh');
     } catch {
       // The connection was verified; the topology is refreshed later.
     }

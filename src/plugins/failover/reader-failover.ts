@@ -55,7 +55,7 @@ export async function connectVerified(
     if (!accept(role)) throw new Error(`${host.host}:${host.port} reports role ${role}`);
     return { conn, host: withRole(host, role) };
   } catch (err) {
-    await opened.discard(conn);
+    void opened.discard(conn);
     throw err;
   }
 }
@@ -65,7 +65,8 @@ export async function readerFailover(ctx: FailoverContext): Promise<FailoverResu
   try {
     return await readerPasses(ctx, opened);
   } finally {
-    await opened.closeAll();
+    // In the background: the answer must not wait for graceful closes (failover-budget.ts).
+    void opened.closeAll();
   }
 }
 

@@ -61,8 +61,11 @@ export async function writerFailover(ctx: FailoverContext): Promise<FailoverResu
     ctx.signal.removeEventListener('abort', onAbort);
     stopA.abort();
     stopB.abort();
-    // Close what the tasks hold now; anything still being opened is aborted when it arrives.
-    await Promise.all([openedA.closeAll(), openedB.closeAll()]);
+    // Close what the tasks hold now, in the background (a graceful close of a silent socket
+    // waits for its grace; the failover's answer must not); anything still being opened is
+    // aborted when it arrives.
+    void openedA.closeAll();
+    void openedB.closeAll();
   }
 }
 
@@ -137,7 +140,7 @@ async function waitForNewWriter(
       if (shared !== undefined && !sameInstance(shared, failedHost)) {
         const found = await connectNewWriter(ctx, opened, undefined, shared, signal, refreshRate);
         if (found !== undefined) {
-          if (reader !== undefined && found.conn !== reader.conn) await opened.discard(reader.conn);
+          if (reader !== undefined && found.conn !== reader.conn) void opened.discard(reader.conn);
           return found;
         }
       }
@@ -164,7 +167,7 @@ async function waitForNewWriter(
         );
       } catch {
         throwIfAborted(signal);
-        await opened.discard(reader.conn);
+        void opened.discard(reader.conn);
         reader = undefined;
         continue;
       }
@@ -172,7 +175,7 @@ async function waitForNewWriter(
       if (writer !== undefined && !sameInstance(writer, failedHost)) {
         const found = await connectNewWriter(ctx, opened, reader, writer, signal, refreshRate);
         if (found !== undefined) {
-          if (found.conn !== reader.conn) await opened.discard(reader.conn);
+          if (found.conn !== reader.conn) void opened.discard(reader.conn);
           return found;
         }
         if (reader.conn.closed) reader = undefined;

@@ -3,7 +3,8 @@
  * (failover-shared/failover-plugin-base.ts), but the new writer is found by the cluster's
  * shared topology monitor (hosts/topology-monitor.ts) instead of by each connection: a failing
  * connection reports its writer, suspends until the monitor verifies one, then reconnects to
- * it (writer-reconnect.ts). Reader modes pick a reader with v1's reader failover.
+ * it (writer-reconnect.ts). Reader modes pick a reader with v1's reader failover. A failure
+ * that finds no topology known asks the monitor to read it first (learnLate).
  */
 import { FailoverFailedError } from '../../core/errors.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
@@ -24,11 +25,29 @@ export class Failover2Plugin extends FailoverPluginBase {
   readonly code = 'failover2';
   protected readonly writerWord = 'verified writer';
   private monitor: TopologyMonitor | undefined;
+  /** A failure found no topology known and asked the monitor for one (learnLate). */
+  private learntLate = false;
 
   protected topologyKnown(): boolean {
     const monitor = this.monitor;
     if (monitor === undefined) return false;
-    return monitor.hosts().length > 0 || this.service.hosts().length > 0;
+    if (monitor.hosts().length > 0 || this.service.hosts().length > 0) return true;
+    // No topology read ever concluded, not even the one asked for on this failure: the monitor
+    // still finds the writer by probing the hosts it started from (the connection's own host),
+    // each instance verifying by itself that it is the writer. Readers need a topology.
+    return this.learntLate && this.mode === 'strict-writer';
+  }
+
+  /**
+   * A failure found the topology unknown (the connect-time read did not conclude, and neither
+   * did the monitor's own): ask the monitor to read it now (bounded by the caller, once per
+   * failure), as v1 reads it late through a short connection.
+   */
+  protected override async learnLate(): Promise<void> {
+    const monitor = this.monitor;
+    if (monitor === undefined) return;
+    this.learntLate = true;
+    await monitor.refreshNow();
   }
 
   protected clusterHosts(): readonly HostInfo[] {

@@ -8,10 +8,10 @@
  * searches again, until `failoverTimeoutMs`. A refused certificate — on our connect or on the
  * monitor's probes of the search — ends the failover at once (certificate-stop.ts).
  */
-import { hostKey } from '../../hosts/host-info.js';
+import { hostKey, type HostInfo } from '../../hosts/host-info.js';
 import { publishMonitorEvent } from '../../hosts/monitor-events.js';
 import { backoffMs } from '../../hosts/monitor-timing.js';
-import { sameInstance, type TopologyMonitor } from '../../hosts/topology-monitor.js';
+import { NoVerifiedWriterError, sameInstance, type TopologyMonitor } from '../../hosts/topology-monitor.js';
 import { FailoverFailedError } from '../../core/errors.js';
 import { certificateErrorIn, endsFailover } from '../failover/certificate-stop.js';
 import type { FailoverContext, FailoverResult } from '../failover/failover-context.js';
@@ -34,16 +34,29 @@ export async function reconnectToVerifiedWriter(
     monitor.reportFailure(ctx.failedHost);
     let lastError: unknown;
     outer: while (!ctx.deadline.passed()) {
-      const writer = await monitor.awaitVerifiedWriter(ctx.signal).catch((err: unknown) => {
+      const waitFrom = Date.now();
+      let writer: HostInfo;
+      try {
+        writer = await monitor.awaitVerifiedWriter(ctx.signal);
+      } catch (err) {
         // The monitor's search ended on a refused certificate: the failover ends with it.
         const cert = certificateErrorIn(err);
-        if (cert === undefined) throw err;
-        throw new FailoverFailedError(err instanceof Error ? err.message : String(err), { cause: cert });
-      });
+        if (cert !== undefined)
+          throw new FailoverFailedError(err instanceof Error ? err.message : String(err), { cause: cert });
+        throwIfAborted(ctx.signal);
+        // A search that started before our failover ended (its time was up) before our deadline:
+        // after a short pause, start one for us (a connection waiting is never held back).
+        if (!(err instanceof NoVerifiedWriterError) || monitor.isClosed) throw err;
+        lastError = err;
+        await sleep(ctx.deadline.cap(backoffMs(0, 100, 100)), ctx.signal);
+        monitor.reportFailure(ctx.failedHost);
+        continue;
+      }
       publishMonitorEvent(() => ({
         event: 'reconnect-start',
         cluster: monitor.key,
         writer: hostKey(writer),
+        waitFrom,
         at: Date.now(),
       }));
       // Let every woken connection resume before any opens its socket: the synchronous part of
@@ -76,6 +89,7 @@ export async function reconnectToVerifiedWriter(
     }
     throw lastError instanceof Error ? lastError : new Error('no verified writer before failoverTimeoutMs');
   } finally {
-    await opened.closeAll();
+    // In the background: the answer must not wait for graceful closes (failover-budget.ts).
+    void opened.closeAll();
   }
 }

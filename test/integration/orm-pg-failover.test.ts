@@ -1,0 +1,224 @@
+/**
+ * Issue 10 "Done means", PostgreSQL side: a writer failover under concurrent load through each
+ * ORM on `aurora-ha/pg` (Knex, Kysely, Drizzle, Sequelize, TypeORM), each plugged in as it
+ * documents (Knex `connectionPool`, Kysely `PostgresDialect({ pool })`, Drizzle
+ * `drizzle(pool)`, Sequelize `dialectModule: createDriver(...)`, TypeORM `driver:
+ * createDriver(...)`), with failover v2. All five run at once, each in its own child process
+ * (its own pool, table and socket-connect count; its own exit), on ONE 3-instance cluster
+ * through ONE `cluster.failover()`. For each ORM:
+ * - the application sees only aurora-ha's failover outcomes, found through the ORM's wrapper
+ *   with isFailoverError;
+ * - each of its 10 workers writes again within 5 s of the emulator's `promoted` event;
+ * - its process opens at most pool size + 10 connections from the fault to the end;
+ * - no acknowledged write is missing from the table afterwards, and no two-row transaction
+ *   (every other write) left one row without the other;
+ * - no crash, and the process exits by itself once the ORM is closed.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EmulatedCluster } from '../../src/emulator.js';
+import { MONITOR_LINGER_MS } from '../../src/hosts/topology-monitors.js';
+import { Client } from '../../src/pg.js';
+import { pgConfig, useCluster } from '../support/cluster.js';
+import type { ChildSettings, ChildSummary, OrmName } from '../support/orm-pg-failover-child.js';
+
+const cluster = useCluster({ engine: 'postgres', instances: 3 });
+
+const CHILD = resolve(import.meta.dirname, '../support/orm-pg-failover-child.ts');
+const ORMS: readonly OrmName[] = ['knex', 'kysely', 'drizzle', 'sequelize', 'typeorm'];
+const WORKERS = 10;
+const POOL_SIZE = 10;
+/** Issue 10: every worker writes again within this of `promoted`. */
+const RECOVERY_MS = 5_000;
+/** From `stop` to the child's exit (its workers finish, it checks the table, closes the ORM). */
+const STOP_WITHIN_MS = 20_000;
+/** After printing `ended`, the child must be gone within the monitor's linger plus this. */
+const EXIT_MARGIN_MS = 4_000;
+
+/** Name → loopback address of every name of the cluster, as it resolves now. */
+function namesOf(c: EmulatedCluster): Record<string, string> {
+  const out: Record<string, string> = {};
+  const instances = c.instances();
+  const writer = instances.find((i) => i.role === 'writer') ?? instances[0]!;
+  const reader = instances.find((i) => i.role === 'reader') ?? writer;
+  for (const i of instances) out[i.host.toLowerCase()] = i.address;
+  out[c.writerEndpoint.host.toLowerCase()] = writer.address;
+  out[c.readerEndpoint.host.toLowerCase()] = reader.address;
+  return out;
+}
+
+interface Child {
+  orm: OrmName;
+  proc: ChildProcessByStdio<Writable, Readable, Readable>;
+  output: string;
+  messages: Record<string, unknown>[];
+  endedAt: number | undefined;
+  exit: Promise<number | null>;
+  exitedAt: number | undefined;
+}
+
+const children: Child[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitedAt === undefined) c.proc.kill('SIGKILL');
+});
+
+function start(orm: OrmName, c: EmulatedCluster): Child {
+  const cfg = pgConfig(c);
+  const settings: ChildSettings = {
+    orm,
+    table: `orm_fo_${orm}`,
+    workers: WORKERS,
+    poolSize: POOL_SIZE,
+    names: namesOf(c),
+    host: cfg.host,
+    port: cfg.port,
+    user: cfg.user,
+    password: cfg.password,
+    database: cfg.database,
+  };
+  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ORM_CHILD: JSON.stringify(settings) },
+  });
+  const child: Child = {
+    orm,
+    proc,
+    output: '',
+    messages: [],
+    endedAt: undefined,
+    exit: undefined!,
+    exitedAt: undefined,
+  };
+  let pending = '';
+  proc.stdout.on('data', (d: Buffer) => {
+    child.output += d.toString();
+    pending += d.toString();
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (!line.startsWith('@@')) continue;
+      const msg = JSON.parse(line.slice(2)) as Record<string, unknown>;
+      child.messages.push(msg);
+      if (msg.ended === true) child.endedAt = Date.now();
+    }
+  });
+  proc.stderr.on('data', (d: Buffer) => {
+    child.output += d.toString();
+  });
+  child.exit = new Promise((resolveExit) => {
+    proc.on('exit', (code) => {
+      child.exitedAt = Date.now();
+      resolveExit(code);
+    });
+  });
+  children.push(child);
+  return child;
+}
+
+function message(c: Child, key: string): Record<string, unknown> | undefined {
+  return c.messages.find((m) => key in m);
+}
+
+/** Resolves once every child said `key` (or one of them failed / exited), or after `ms`. */
+async function allSaid(list: Child[], key: string, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (list.every((c) => message(c, key) !== undefined)) return;
+    if (list.some((c) => message(c, 'fatal') !== undefined || c.exitedAt !== undefined)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function send(list: Child[], line: string): void {
+  for (const c of list) if (c.exitedAt === undefined) c.proc.stdin.write(`${line}\n`);
+}
+
+describe('ORMs on aurora-ha/pg through a writer failover under load (failover2)', () => {
+  it('Knex, Kysely, Drizzle, Sequelize and TypeORM: only our errors, recovery within 5 s, bounded connects, no lost write, clean exit', async () => {
+    const c = cluster();
+    const setup = new Client({ ...pgConfig(c), plugins: [] });
+    await setup.connect();
+    for (const orm of ORMS) {
+      await setup.query(`CREATE TABLE orm_fo_${orm} (k text PRIMARY KEY, w integer NOT NULL)`);
+    }
+    await setup.end();
+
+    const list = ORMS.map((orm) => start(orm, c));
+    await allSaid(list, 'ready', 40_000);
+    for (const ch of list) expect(message(ch, 'ready'), `${ch.orm} never ready:\n${ch.output}`).toBeDefined();
+
+    const failoverAt = Date.now();
+    send(list, `failover ${failoverAt}`);
+    const failover = c.failover();
+    let promotedAt: number | undefined;
+    let dnsSent = false;
+    const until = Date.now() + 30_000;
+    while (Date.now() < until && (promotedAt === undefined || !dnsSent)) {
+      const events = c.timeline().filter((e) => e.at >= failoverAt);
+      const promoted = events.find((e) => e.kind === 'promoted');
+      if (promoted !== undefined && promotedAt === undefined) {
+        promotedAt = promoted.at;
+        send(list, `promoted ${promotedAt}`);
+      }
+      if (!dnsSent && events.some((e) => e.kind === 'dns-switched')) {
+        dnsSent = true;
+        send(list, `names ${JSON.stringify(namesOf(c))}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(promotedAt, 'the emulator never promoted a reader').toBeDefined();
+    await allSaid(list, 'recovered', RECOVERY_MS + 10_000);
+    await failover;
+    // A second of steady writes on the new writer before stopping.
+    await new Promise((r) => setTimeout(r, 1000));
+    send(list, 'stop');
+    for (const ch of list) ch.proc.stdin.end();
+    // A child that does not finish within this is killed and reported (its output shows where it hung).
+    const codes = await Promise.all(
+      list.map((ch) =>
+        Promise.race([
+          ch.exit,
+          new Promise<'hung'>((r) => setTimeout(() => r('hung'), STOP_WITHIN_MS).unref()),
+        ]),
+      ),
+    );
+    for (const ch of list) if (ch.exitedAt === undefined) ch.proc.kill('SIGKILL');
+
+    for (const [i, ch] of list.entries()) {
+      const summary = message(ch, 'summary')?.summary as ChildSummary | undefined;
+      const label = `${ch.orm}:\n${ch.output.slice(-3000)}`;
+      expect.soft(message(ch, 'fatal'), label).toBeUndefined();
+      expect.soft(summary, label).toBeDefined();
+      if (summary === undefined) continue;
+      expect.soft(summary.foreign, `${ch.orm}: errors other than aurora-ha's`).toEqual([]);
+      expect.soft(summary.acked, `${ch.orm}: acknowledged writes`).toBeGreaterThan(WORKERS);
+      expect.soft(summary.lost, `${ch.orm}: acknowledged writes missing`).toEqual([]);
+      expect.soft(summary.halfTransactions, `${ch.orm}: transactions with one row of two`).toEqual([]);
+      for (const d of summary.firstWriteAfterPromotedMs) {
+        expect.soft(d, `${ch.orm}: a worker's first write after promotion (ms)`).not.toBeNull();
+        expect
+          .soft(d ?? Infinity, `${ch.orm}: a worker's first write after promotion (ms)`)
+          .toBeLessThanOrEqual(RECOVERY_MS);
+      }
+      expect
+        .soft(summary.connects, `${ch.orm}: socket connects during the failover`)
+        .toBeLessThanOrEqual(POOL_SIZE + 10);
+      expect.soft(codes[i], `${ch.orm}: exit code\n${ch.output.slice(-2000)}`).toBe(0);
+      expect.soft(ch.endedAt, `${ch.orm}: never ended`).toBeDefined();
+      expect
+        .soft((ch.exitedAt ?? Infinity) - (ch.endedAt ?? 0), `${ch.orm}: exit after the ORM closed (ms)`)
+        .toBeLessThan(MONITOR_LINGER_MS + EXIT_MARGIN_MS);
+      // Shown with the results (measurements for the report).
+      console.log(
+        `${ch.orm}: acked ${summary.acked}, failover errors ${JSON.stringify(summary.failoverErrors)}, ` +
+          `first write after promoted ${JSON.stringify(summary.firstWriteAfterPromotedMs)} ms, connects ${summary.connects}, ` +
+          `transactions ${summary.transactions}, ` +
+          `exit ${(ch.exitedAt ?? NaN) - (ch.endedAt ?? NaN)} ms after close`,
+      );
+    }
+  }, 90_000);
+});
