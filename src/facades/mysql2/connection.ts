@@ -28,6 +28,10 @@ import { LateCommand, isNativeCommand } from './query-command.js';
 import type { NativeCommand } from './query-command.js';
 import { MysqlPromiseConnection } from './mysql2-promise-classes.js';
 import { delegateNativeMembers } from './delegate-members.js';
+import { PreparedStatement, prepareOptions } from './prepared-statement.js';
+import type { NativeStatement } from './prepared-statement.js';
+import { holdErrors } from './held-errors.js';
+import type { HeldEvents } from './held-errors.js';
 
 type Callback = (err: Error | null, ...results: unknown[]) => void;
 
@@ -62,6 +66,20 @@ interface ConnectionState {
   endEmitted: boolean;
   closeCalled?: boolean;
   pendingConfig?: Record<string, unknown>;
+  /** The last mysql2 connection used (kept after it closed, as mysql2's state is read from it). */
+  lastNative?: NativeMysqlConnection;
+  /** Our handle of each mysql2 prepared statement (mysql2 hands out its cached one again). */
+  handles?: WeakMap<NativeStatement, PreparedStatement>;
+}
+
+/** What pools and prepared statement handles add to a statement call. */
+interface StatementExtras {
+  /** Pools: called instead of the callback when aurora-ha rejected the call before it reached a server. */
+  notSent?: NotSentHook;
+  /** Pools: called once the call is over, before the callback. */
+  settled?: (err?: unknown) => void;
+  /** A prepared statement handle's execute(). */
+  prepared?: PreparedStatement;
 }
 
 /** Promise of a native callback call, resolving to its result list. */
@@ -118,13 +136,29 @@ export class Connection extends EventEmitter {
     );
   }
 
-  /** Calls back once connected (the connection connects by itself, like mysql2's). */
+  /**
+   * Calls back once connected (the connection connects by itself, like mysql2's). As mysql2's,
+   * a connection whose socket failed for good calls back with that failure.
+   */
   connect(callback?: (err: Error | null, connection?: Connection) => void): void {
     const p = this[STATE].logical.lc.open();
     p.then(
-      () => callback?.(null, this),
-      (err: unknown) => callback?.(err as Error),
+      () => {
+        const fatal = this.fatalError();
+        if (fatal !== undefined) callback?.(fatal);
+        else callback?.(null, this);
+      },
+      (err: unknown) => callback?.(this.fatalError() ?? (err as Error)),
     );
+  }
+
+  /** mysql2's fatal / protocol error of the last connection, when nothing will replace it. */
+  private fatalError(): Error | undefined {
+    const s = this[STATE];
+    if (s.logical.lc.recoversFromLoss()) return undefined;
+    const native = (this.nativeConnection ?? s.lastNative) as
+      { _fatalError?: Error | null; _protocolError?: Error | null } | undefined;
+    return native?._fatalError ?? native?._protocolError ?? undefined;
   }
 
   query<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): NativeCommand {
@@ -147,25 +181,34 @@ export class Connection extends EventEmitter {
   /**
    * query / execute / prepare: the native mysql2 command is returned whenever the call reaches
    * mysql2 at once (a `LateCommand` stands in otherwise). With a callback, the callback gets
-   * aurora-ha's outcome (failover errors included); without one, the command's own events are
-   * mysql2's (the raw driver error on `'error'`), and a call that never reached mysql2 fails
-   * the command with aurora-ha's error.
+   * aurora-ha's outcome (failover errors included). Without one (event / stream mode), the
+   * command's `'error'` is held until the pipeline decided, then the command emits aurora-ha's
+   * outcome (a failover error after a loss, the driver's error otherwise) and `'end'`; a call
+   * that never reached mysql2 fails the command the same way.
    */
   private statement(
     method: 'query' | 'execute' | 'prepare',
     sql: unknown,
     values: unknown,
     callback: Callback | undefined,
-    notSent?: NotSentHook,
-    settled?: (err?: unknown) => void,
+    extra: StatementExtras = {},
   ): NativeCommand {
+    const { notSent, settled, prepared } = extra;
     const logical = this[STATE].logical;
     const conn = logical.lc.current;
     if (logical.bare[method] && conn !== undefined && !logical.lc.closing && notSent === undefined) {
-      if (method === 'prepare') return conn.native.prepare(sql, values ?? callback) as NativeCommand;
-      return (
-        values === undefined ? conn.native[method](sql, callback) : conn.native[method](sql, values, callback)
-      ) as NativeCommand;
+      if (prepared !== undefined) {
+        const info = prepared.on(conn.native);
+        if (!(info instanceof Promise)) return info.execute(values, callback) as NativeCommand;
+      } else if (method === 'prepare') {
+        return conn.native.prepare(sql, values ?? callback) as NativeCommand;
+      } else {
+        return (
+          values === undefined
+            ? conn.native[method](sql, callback)
+            : conn.native[method](sql, values, callback)
+        ) as NativeCommand;
+      }
     }
     let cb = callback;
     let vals = values;
@@ -180,9 +223,9 @@ export class Connection extends EventEmitter {
       given.onResult = undefined;
     }
     let cmd: NativeCommand | undefined;
-    let ended = false;
     let thrown: { err: unknown } | undefined;
-    const run = (native: NativeMysqlConnection): Promise<unknown[]> => {
+    let held: HeldEvents | undefined;
+    const body = (native: NativeMysqlConnection): Promise<unknown[]> => {
       let resolveRun!: (r: unknown[]) => void;
       let rejectRun!: (e: unknown) => void;
       const done = new Promise<unknown[]>((resolve, reject) => {
@@ -194,6 +237,9 @@ export class Connection extends EventEmitter {
         if (given !== undefined) {
           if (cb !== undefined) given.onResult = settle;
           cmd = native.query(given) as NativeCommand;
+        } else if (prepared !== undefined) {
+          const info = prepared.on(native) as NativeStatement;
+          cmd = (cb !== undefined ? info.execute(vals, settle) : info.execute(vals)) as NativeCommand;
         } else if (method === 'prepare') {
           cmd = native.prepare(sql, settle) as NativeCommand;
         } else if (cb !== undefined) {
@@ -208,21 +254,12 @@ export class Connection extends EventEmitter {
         throw err;
       }
       if (cb === undefined && method !== 'prepare') {
-        // Emitter mode: follow the command's own events to settle the pipeline. A lost socket
-        // fails a callback-less command only through the connection's 'error' (mysql2 emits
-        // nothing on the command then): follow that too, so failover sees the loss.
-        let failed: unknown;
-        cmd.once('error', (err: unknown) => {
-          failed = err;
-        });
-        cmd.once('end', () => {
-          ended = true;
-          if (failed === undefined) resolveRun([]);
-          else rejectRun(failed);
-        });
-        const onLost = (err: unknown): void => {
-          if (!ended) rejectRun(err);
-        };
+        // Emitter mode: the command's 'error' (and the 'end' after it) wait for the pipeline's
+        // outcome. A lost socket fails a callback-less command only through the connection's
+        // 'error' (mysql2 emits nothing on the command then): follow that too.
+        held = holdErrors(cmd, resolveRun, rejectRun);
+        const h = held;
+        const onLost = (err: unknown): void => h.lose(err);
         native.once('error', onLost);
         const detach = (): void => {
           native.off('error', onLost);
@@ -232,8 +269,13 @@ export class Connection extends EventEmitter {
       late?.attach(cmd);
       return done;
     };
+    // A statement prepared on a connection a failover replaced is prepared again first.
+    const run = (native: NativeMysqlConnection): Promise<unknown[]> => {
+      const ready = prepared?.on(native);
+      return ready instanceof Promise ? ready.then(() => body(native)) : body(native);
+    };
     let late: LateCommand | undefined;
-    const p = runOnNative(logical, method, run);
+    const p = runOnNative(logical, prepared !== undefined ? 'execute' : method, run);
     if (thrown !== undefined) {
       // mysql2 throws some argument errors synchronously (execute with undefined values): so do we.
       p.catch(noop);
@@ -244,6 +286,10 @@ export class Connection extends EventEmitter {
     p.then(
       (results) => {
         settled?.();
+        // With a pipeline (failover possible) the handle is one that survives a failover.
+        if (method === 'prepare' && !logical.bare.prepare && results[0] !== undefined) {
+          results[0] = this.statementHandle(results[0] as NativeStatement, sql);
+        }
         if (cb !== undefined) cb(null, ...results);
       },
       (err: unknown) => {
@@ -258,13 +304,34 @@ export class Connection extends EventEmitter {
           settled?.(err);
           // mysql2 ends a command after its callback; one that never reached it ends here.
           if (cmd === undefined) handle.emit('end');
-        } else {
-          settled?.(err);
-          if (cmd === undefined || !ended) failCommand(handle, err);
+          return;
         }
+        settled?.(err);
+        if (cmd === undefined || held === undefined) failCommand(handle, err);
+        else held.release(err);
       },
     );
     return handle;
+  }
+
+  /** The handle given for a statement mysql2 prepared: one that survives a failover. */
+  private statementHandle(info: NativeStatement, sql: unknown): PreparedStatement {
+    const handles = (this[STATE].handles ??= new WeakMap());
+    let handle = handles.get(info);
+    if (handle === undefined) {
+      handle = new PreparedStatement(this, info, prepareOptions(sql));
+      handles.set(info, handle);
+    }
+    return handle;
+  }
+
+  /** @internal A prepared statement handle's `execute()`: on the connection in use, prepared again there when needed. */
+  executePrepared(
+    statement: PreparedStatement,
+    values: unknown,
+    callback: Callback | undefined,
+  ): NativeCommand {
+    return this.statement('execute', undefined, values, callback, { prepared: statement });
   }
 
   /**
@@ -281,7 +348,7 @@ export class Connection extends EventEmitter {
     notSent: NotSentHook,
     settled: (err?: unknown) => void,
   ): NativeCommand {
-    return this.statement(method, sql, values, callback, notSent, settled);
+    return this.statement(method, sql, values, callback, { notSent, settled });
   }
 
   beginTransaction(callback?: Callback): void {
@@ -405,6 +472,7 @@ export class Connection extends EventEmitter {
 
   /** @internal Move event forwarding (and mysql2's promise wrapper) to the new native connection. */
   connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
+    this[STATE].lastNative = conn.native as NativeMysqlConnection;
     applyPendingConfig(this[STATE], conn.native as { config?: Record<string, unknown> });
     moveNativeEvents(this, conn, previous);
     if (previous !== undefined) emitFailover(this, movedEvent(conn, previous));
@@ -450,6 +518,37 @@ Object.setPrototypeOf(
   Connection.prototype,
   (mysql as unknown as { Connection: { prototype: object } }).Connection.prototype,
 );
+
+/** Objects holding a copy of Connection.prototype's members (see connectionMembersOver). */
+const memberCopies = new Set<object>();
+
+/**
+ * A copy of every member of Connection.prototype, on top of `base`: how a subclass gets our
+ * connection's members over another prototype chain (the pool's, over mysql2's own
+ * PoolConnection.prototype). `instanceof Connection` still holds for its instances.
+ */
+export function connectionMembersOver(base: object): object {
+  const copy = Object.create(base) as object;
+  for (const key of Reflect.ownKeys(Connection.prototype)) {
+    if (key === 'constructor') continue;
+    const d = Object.getOwnPropertyDescriptor(Connection.prototype, key);
+    if (d !== undefined) Object.defineProperty(copy, key, d);
+  }
+  Object.defineProperty(copy, 'constructor', { configurable: true, writable: true, value: Connection });
+  memberCopies.add(copy);
+  return copy;
+}
+
+Object.defineProperty(Connection, Symbol.hasInstance, {
+  configurable: true,
+  value: function hasInstance(this: unknown, x: unknown): boolean {
+    if (typeof this !== 'function') return false;
+    if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
+    if (this !== Connection || typeof x !== 'object' || x === null) return false;
+    for (const copy of memberCopies) if (Object.prototype.isPrototypeOf.call(copy, x)) return true;
+    return false;
+  },
+});
 
 /** Like mysql2's `createConnection`: connects at once; calls made meanwhile wait. */
 export function createConnection(config: string | AuroraConnectionOptions): Connection {

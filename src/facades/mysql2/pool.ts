@@ -16,12 +16,13 @@ import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
 import type { PluginFactory } from '../../core/plugin.js';
 import { resolveConfig } from '../../config/parse-config.js';
-import { Connection } from './connection.js';
+import { Connection, connectionMembersOver } from './connection.js';
 import type { NotSentHook } from './connection.js';
 import type { AuroraConnectionOptions } from './mysql2-native.js';
 import { ownConfig } from './mysql2-native.js';
 import { MysqlPromisePool, MysqlPromisePoolConnection } from './mysql2-promise-classes.js';
 import { PoolQueue } from './pool-queue.js';
+import { tracePoolConnect } from './pool-tracing.js';
 import type { NativeCommand } from './query-command.js';
 
 type Callback = (err: Error | null, ...results: unknown[]) => void;
@@ -84,11 +85,20 @@ export class PoolConfig {
   }
 }
 
-/** A connection of the pool: an aurora-ha Connection that returns to its pool on `release()`. */
+/**
+ * A connection of the pool: an aurora-ha Connection that returns to its pool on `release()`.
+ * Its prototype chain runs through mysql2's own PoolConnection.prototype (see the end of this
+ * file), so `instanceof` mysql2's PoolConnection holds and `release()` and `_removeFromPool()` are
+ * mysql2's own (code that instruments them, as APM agents do, sees ours go through them too).
+ */
 export class PoolConnection extends Connection {
   _pool: Pool | null;
   _released = false;
   lastActiveTime = Date.now();
+  /** mysql2's (inherited from its PoolConnection.prototype). */
+  declare release: () => void;
+  /** mysql2's (inherited): leaves the pool, which hands a waiter a new connection. */
+  declare _removeFromPool: () => void;
 
   constructor(pool: Pool, config: string | AuroraConnectionOptions, factories?: readonly PluginFactory[]) {
     super(config, factories);
@@ -97,14 +107,7 @@ export class PoolConnection extends Connection {
     this.once('error', () => this._removeFromPool());
   }
 
-  release(): void {
-    if (this._released) return;
-    if (!this._pool || this._pool._closed) return;
-    this._released = true;
-    this.lastActiveTime = Date.now();
-    this._pool.releaseConnection(this);
-  }
-
+  /** As mysql2's: releases (the Connection's own disposal would end it). */
   override [Symbol.dispose](): void {
     this.release();
   }
@@ -133,13 +136,6 @@ export class PoolConnection extends Connection {
   /** @internal Really end the connection (the pool's end()). */
   _realEnd(callback?: (err?: Error | null) => void): void {
     super.end(callback);
-  }
-
-  _removeFromPool(): void {
-    if (!this._pool || this._pool._closed) return;
-    const pool = this._pool;
-    this._pool = null;
-    pool._removeConnection(this);
   }
 
   override promise(promiseImpl?: PromiseConstructor): unknown {
@@ -172,7 +168,12 @@ export class Pool extends EventEmitter {
     ) as ConnectionConfigLike;
   }
 
+  /** As mysql2's: traced on the `mysql2:pool:connect` channel when it has subscribers. */
   getConnection(cb: GetConnectionCallback): void {
+    tracePoolConnect((done: GetConnectionCallback) => this.#acquire(done), this.config.connectionConfig, cb);
+  }
+
+  #acquire(cb: GetConnectionCallback): void {
     if (this._closed) {
       process.nextTick(() => cb(new Error('Pool is closed.')));
       return;
@@ -455,6 +456,17 @@ function releaser(conn: PoolConnection): (err?: unknown) => void {
 
 // `instanceof` mysql2's Pool (and BasePool) holds; every mysql2 pool member is defined above.
 Object.setPrototypeOf(Pool.prototype, (mysql as unknown as { Pool: { prototype: object } }).Pool.prototype);
+
+// A pooled connection is `instanceof` mysql2's PoolConnection (and Connection), as mysql2's are:
+// PoolConnection.prototype -> our Connection's members -> mysql2's PoolConnection.prototype.
+// mysql2's release / _removeFromPool are inherited; everything else of
+// mysql2's (end, destroy, _realEnd, promise and the Connection surface) is ours above it.
+Object.setPrototypeOf(
+  PoolConnection.prototype,
+  connectionMembersOver(
+    (mysql as unknown as { PoolConnection: { prototype: object } }).PoolConnection.prototype,
+  ),
+);
 
 /** Like mysql2's `createPool`. */
 export function createPool(config: string | AuroraPoolOptions): Pool {

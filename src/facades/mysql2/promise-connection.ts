@@ -25,14 +25,25 @@ import {
 import { failedEvent, movedEvent } from '../../core/failover-event.js';
 import { ConnectionClosedError } from '../../core/errors.js';
 import { MysqlPromiseConnection } from './mysql2-promise-classes.js';
+import { captureCallerStack, withCallerStack } from './caller-stack.js';
+import { PreparedStatement, prepareOptions } from './prepared-statement.js';
+import type { NativeStatement, StatementOwner } from './prepared-statement.js';
 
 const STATE = Symbol('aurora-ha.mysql2.promise-connection');
+
+/** mysql2's `trace` option (default on): rejections carry the caller's stack. */
+function traced(logical: MysqlLogical): boolean {
+  return (logical.lc.service.config.driverConfig as { trace?: unknown }).trace !== false;
+}
 
 interface PromiseConnectionState {
   readonly logical: MysqlLogical;
   /** mysql2's promise wrapper of the current native connection. */
   wrapper: NativePromiseConnection | undefined;
   endEmitted: boolean;
+  /** Our handle of each mysql2 prepared statement, and what the handles run through. */
+  handles?: WeakMap<NativeStatement, PreparedStatement>;
+  owner?: StatementOwner;
 }
 
 export class PromiseConnection extends EventEmitter {
@@ -77,8 +88,57 @@ export class PromiseConnection extends EventEmitter {
     return this.call('execute', sql, values) as Promise<[T, FieldPacket[]]>;
   }
 
+  /**
+   * As mysql2/promise. With a pipeline (failover possible) the handle's statement is aurora-ha's
+   * (prepared-statement.ts): its `execute()` runs on the connection in use, prepared again there
+   * after a failover.
+   */
   prepare(sql: unknown): Promise<unknown> {
-    return this.call('prepare', sql, undefined);
+    const s = this[STATE];
+    if (s.logical.bare.prepare) return this.call('prepare', sql, undefined);
+    return this.call('prepare', sql, undefined).then((result) => {
+      const info = result as { statement: NativeStatement | PreparedStatement };
+      if (!(info.statement instanceof PreparedStatement)) {
+        const native = info.statement;
+        const handles = (s.handles ??= new WeakMap());
+        let handle = handles.get(native);
+        if (handle === undefined) {
+          handle = new PreparedStatement(this.statementOwner(), native, prepareOptions(sql));
+          handles.set(native, handle);
+        }
+        info.statement = handle;
+      }
+      return result;
+    });
+  }
+
+  /** What this connection's prepared statement handles run their execute() through. */
+  private statementOwner(): StatementOwner {
+    const s = this[STATE];
+    s.owner ??= {
+      executePrepared: (statement, values, callback) => {
+        const p = runOnNative(s.logical, 'execute', (native) => {
+          const run = (info: NativeStatement): Promise<unknown[]> =>
+            new Promise((resolve, reject) => {
+              info.execute(values, (err, ...results) => (err ? reject(err) : resolve(results)));
+            });
+          const ready = statement.on(native);
+          return ready instanceof Promise ? ready.then(run) : run(ready);
+        });
+        p.then(
+          (results) => callback?.(null, ...results),
+          (err: unknown) => callback?.(err as Error),
+        );
+        return undefined;
+      },
+      get nativeConnection() {
+        return s.logical.lc.current?.native;
+      },
+      get config() {
+        return (s.logical.lc.current?.native as { config?: unknown } | undefined)?.config ?? {};
+      },
+    };
+    return s.owner;
   }
 
   private call(method: 'query' | 'execute' | 'prepare', sql: unknown, values: unknown): Promise<unknown> {
@@ -87,10 +147,14 @@ export class PromiseConnection extends EventEmitter {
     if (s.logical.bare[method] && w !== undefined && !s.logical.lc.closing) {
       return values === undefined ? w[method](sql) : w[method](sql, values);
     }
-    return runOnNative(s.logical, method, () => {
-      const wrapper = this.currentWrapper();
-      return values === undefined ? wrapper[method](sql) : wrapper[method](sql, values);
-    });
+    const holder = traced(s.logical) ? captureCallerStack(PromiseConnection.prototype[method]) : undefined;
+    return withCallerStack(
+      runOnNative(s.logical, method, () => {
+        const wrapper = this.currentWrapper();
+        return values === undefined ? wrapper[method](sql) : wrapper[method](sql, values);
+      }),
+      holder,
+    );
   }
 
   beginTransaction(): Promise<void> {
@@ -119,7 +183,11 @@ export class PromiseConnection extends EventEmitter {
     const s = this[STATE];
     const w = s.wrapper;
     if (s.logical.bare[method] && w !== undefined && !s.logical.lc.closing) return w[method]();
-    return runOnNative(s.logical, method as NetworkMethod, () => this.currentWrapper()[method]());
+    const holder = traced(s.logical) ? captureCallerStack(PromiseConnection.prototype[method]) : undefined;
+    return withCallerStack(
+      runOnNative(s.logical, method as NetworkMethod, () => this.currentWrapper()[method]()),
+      holder,
+    );
   }
 
   private currentWrapper(): NativePromiseConnection {
@@ -235,6 +303,8 @@ delegateWrapperMembers();
 /** Like mysql2/promise's `createConnection`: resolves once connected. */
 export async function createConnection(config: string | AuroraConnectionOptions): Promise<PromiseConnection> {
   const conn = new PromiseConnection(config);
-  await conn.connect();
+  // As mysql2's createConnection (whatever `trace` says): a failed connect names the caller.
+  const holder = captureCallerStack(createConnection);
+  await withCallerStack(conn.connect(), holder);
   return conn;
 }
