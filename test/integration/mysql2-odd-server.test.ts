@@ -9,6 +9,7 @@ import rawMysql from 'mysql2';
 import { describe, expect, it } from 'vitest';
 import mysql from '../../src/mysql2.js';
 import mysqlPromise from '../../src/mysql2-promise.js';
+import type { PoolConnection } from '../../src/mysql2.js';
 
 /** mysql2's client capability flags without COMPRESS (0x20) and SSL (0x800). */
 const FLAGS = 0xffffff ^ 0x20 ^ 0x800;
@@ -32,6 +33,7 @@ interface MockConnection {
   on(event: 'query', listener: (sql: string) => void): void;
   on(event: 'error', listener: () => void): void;
   writeTextResult(rows: Record<string, unknown>[], columns: Record<string, unknown>[]): void;
+  stream: { end(): void };
 }
 
 interface MockServer {
@@ -41,11 +43,21 @@ interface MockServer {
   _server: { address(): AddressInfo };
 }
 
+interface Mock {
+  port: number;
+  seen: string[];
+  /** Server side of every client connection, in order. */
+  sessions: MockConnection[];
+  close(): void;
+}
+
 /** A mock server answering every query with one row `{ x: 1 }`; records what it was asked. */
-async function mockServer(serverVersion: string): Promise<{ port: number; seen: string[]; close(): void }> {
+async function mockServer(serverVersion: string): Promise<Mock> {
   const server = (rawMysql as unknown as { createServer(): MockServer }).createServer();
   const seen: string[] = [];
+  const sessions: MockConnection[] = [];
   server.on('connection', (conn) => {
+    sessions.push(conn);
     conn.on('error', () => undefined);
     conn.serverHandshake({
       protocolVersion: 10,
@@ -61,7 +73,7 @@ async function mockServer(serverVersion: string): Promise<{ port: number; seen: 
     });
   });
   await new Promise<void>((resolve) => server.listen(0, resolve));
-  return { port: server._server.address().port, seen, close: () => server.close() };
+  return { port: server._server.address().port, seen, sessions, close: () => server.close() };
 }
 
 describe('aurora-ha/mysql2 (default plugins) on a mock MySQL-protocol server', () => {
@@ -89,6 +101,31 @@ describe('aurora-ha/mysql2 (default plugins) on a mock MySQL-protocol server', (
       expect(mock.seen).toEqual(['SELECT 2']);
       conn.destroy();
     } finally {
+      mock.close();
+    }
+  });
+
+  it('a pooled connection the server closes leaves the pool, as in mysql2 (nothing to fail over to)', async () => {
+    const mock = await mockServer('node.js rocks');
+    const pool = mysql.createPool({ host: '127.0.0.1', port: mock.port, user: 'u', connectionLimit: 1 });
+    try {
+      const conn = await new Promise<PoolConnection>((resolve, reject) =>
+        pool.getConnection((err, c) => (err || c === undefined ? reject(err) : resolve(c))),
+      );
+      conn.release();
+      expect(pool._allConnections.length).toBe(1);
+      const ended = new Promise<void>((resolve) => conn.once('end', () => resolve()));
+      mock.sessions[0]!.stream.end();
+      await ended;
+      expect(pool._allConnections.length).toBe(0);
+      // The next call opens a new connection.
+      const rows = await new Promise<unknown>((resolve, reject) =>
+        pool.query('SELECT 3', (err: Error | null, r: unknown) => (err ? reject(err) : resolve(r))),
+      );
+      expect(rows).toEqual([{ x: 1 }]);
+      expect(mock.sessions).toHaveLength(2);
+    } finally {
+      await new Promise<void>((resolve) => pool.end(() => resolve()));
       mock.close();
     }
   });

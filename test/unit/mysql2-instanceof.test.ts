@@ -50,3 +50,19 @@ describe('mysql2 class relations of aurora-ha objects', () => {
     expect(ours.PoolConnection.prototype.query).toBe(ours.Connection.prototype.query);
   });
 });
+
+describe('mysql2/promise class relations of aurora-ha objects', () => {
+  it("the promise module's PoolConnection derives from its Connection, as in mysql2/promise", async () => {
+    const promiseModule = await import('../../src/mysql2-promise.js');
+    expect(promiseModule.PoolConnection.prototype instanceof promiseModule.Connection).toBe(true);
+    const conn = ours.createConnection(CLOSED);
+    conn.on('error', () => undefined);
+    try {
+      // mysql2's promise wrapper around our connection is a promise Connection too.
+      expect(conn.promise() instanceof promiseModule.Connection).toBe(true);
+      expect(conn instanceof promiseModule.Connection).toBe(false);
+    } finally {
+      conn.destroy();
+    }
+  });
+});

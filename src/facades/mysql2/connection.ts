@@ -20,10 +20,15 @@ import {
   emitFailover,
   followChangeUser,
   moveNativeEvents,
+  nothingRecovers,
   runOnNative,
 } from './mysql2-native.js';
 import { failedEvent, movedEvent } from '../../core/failover-event.js';
-import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../core/errors.js';
+import {
+  ConnectionClosedError,
+  FailoverSuccessError,
+  TransactionResolutionUnknownError,
+} from '../../core/errors.js';
 import { LateCommand, isNativeCommand } from './query-command.js';
 import type { NativeCommand } from './query-command.js';
 import { MysqlPromiseConnection } from './mysql2-promise-classes.js';
@@ -98,7 +103,8 @@ export class Connection extends EventEmitter {
     this[STATE] = { logical, endEmitted: false };
     logical.lc.observe(this);
     logical.lc.open().then(
-      () => this.emit('connect'),
+      // As mysql2: 'connect' carries the server's handshake packet.
+      () => this.emit('connect', this.handshake()),
       (err: unknown) => {
         if (this.listenerCount('error') > 0) this.emit('error', err);
       },
@@ -140,16 +146,23 @@ export class Connection extends EventEmitter {
    * Calls back once connected (the connection connects by itself, like mysql2's). As mysql2's,
    * a connection whose socket failed for good calls back with that failure.
    */
-  connect(callback?: (err: Error | null, connection?: Connection) => void): void {
+  connect(callback?: (err: Error | null, connection?: unknown) => void): void {
+    // As mysql2: called before the handshake, the callback gets the handshake packet; after, the connection.
+    const early = this[STATE].logical.lc.current === undefined;
     const p = this[STATE].logical.lc.open();
     p.then(
       () => {
         const fatal = this.fatalError();
         if (fatal !== undefined) callback?.(fatal);
-        else callback?.(null, this);
+        else callback?.(null, early ? this.handshake() : this);
       },
       (err: unknown) => callback?.(this.fatalError() ?? (err as Error)),
     );
+  }
+
+  /** The handshake packet of the mysql2 connection in use (mysql2's 'connect' argument). */
+  private handshake(): unknown {
+    return (this.nativeConnection as { _handshakePacket?: unknown } | undefined)?._handshakePacket;
   }
 
   /** mysql2's fatal / protocol error of the last connection, when nothing will replace it. */
@@ -210,6 +223,9 @@ export class Connection extends EventEmitter {
         ) as NativeCommand;
       }
     }
+    if (logical.bare[method] && conn === undefined && !logical.lc.closing && notSent === undefined) {
+      return this.afterOpen(method, sql, values, callback, prepared);
+    }
     let cb = callback;
     let vals = values;
     if (typeof values === 'function') {
@@ -232,7 +248,20 @@ export class Connection extends EventEmitter {
         resolveRun = resolve;
         rejectRun = reject;
       });
-      const settle: NativeCallback = (err, ...results) => (err ? rejectRun(err) : resolveRun(results));
+      // A result reaches the callback from mysql2's own callback, as with mysql2 (no plugin
+      // changes a result; they only act on failures): same timing relative to the
+      // connection's events and the next packets.
+      const settle: NativeCallback = (err, ...results) => {
+        if (err) {
+          rejectRun(err);
+          return;
+        }
+        try {
+          deliver(results);
+        } finally {
+          resolveRun(results);
+        }
+      };
       try {
         if (given !== undefined) {
           if (cb !== undefined) given.onResult = settle;
@@ -274,6 +303,17 @@ export class Connection extends EventEmitter {
       const ready = prepared?.on(native);
       return ready instanceof Promise ? ready.then(() => body(native)) : body(native);
     };
+    let delivered = false;
+    const deliver = (results: unknown[]): void => {
+      if (delivered) return;
+      delivered = true;
+      settled?.();
+      // With a pipeline (failover possible) the handle is one that survives a failover.
+      if (method === 'prepare' && !logical.bare.prepare && results[0] !== undefined) {
+        results[0] = this.statementHandle(results[0] as NativeStatement, sql);
+      }
+      if (cb !== undefined) cb(null, ...results);
+    };
     let late: LateCommand | undefined;
     const p = runOnNative(logical, prepared !== undefined ? 'execute' : method, run);
     if (thrown !== undefined) {
@@ -284,15 +324,9 @@ export class Connection extends EventEmitter {
     const reached = cmd;
     const handle: NativeCommand = reached ?? given ?? (late = new LateCommand());
     p.then(
-      (results) => {
-        settled?.();
-        // With a pipeline (failover possible) the handle is one that survives a failover.
-        if (method === 'prepare' && !logical.bare.prepare && results[0] !== undefined) {
-          results[0] = this.statementHandle(results[0] as NativeStatement, sql);
-        }
-        if (cb !== undefined) cb(null, ...results);
-      },
+      (results) => deliver(results),
       (err: unknown) => {
+        if (delivered) return;
         if (cmd === undefined && notSent !== undefined && isNotSent(err)) {
           notSent(err);
           return;
@@ -312,6 +346,47 @@ export class Connection extends EventEmitter {
       },
     );
     return handle;
+  }
+
+  /**
+   * A call with no plugin on its method, made while the connection is still opening: once open,
+   * it is handed to mysql2 as it is (the fast path), so its callback runs inside mysql2's own,
+   * as with mysql2. A stand-in command forwards the native command's events meanwhile.
+   */
+  private afterOpen(
+    method: 'query' | 'execute' | 'prepare',
+    sql: unknown,
+    values: unknown,
+    callback: Callback | undefined,
+    prepared: PreparedStatement | undefined,
+  ): NativeCommand {
+    const late = new LateCommand();
+    let cb = callback;
+    let vals = values;
+    if (typeof values === 'function') {
+      cb = values as Callback;
+      vals = undefined;
+    }
+    const lc = this[STATE].logical.lc;
+    lc.ready().then(
+      () => {
+        if (lc.current === undefined) {
+          failLate(late, cb, new ConnectionClosedError());
+          return;
+        }
+        let cmd: NativeCommand;
+        try {
+          cmd = this.statement(method, sql, vals, cb, { prepared });
+        } catch (err) {
+          // mysql2 throws argument errors synchronously: the call is over, as it would be.
+          failLate(late, cb, err);
+          return;
+        }
+        late.attach(cmd);
+      },
+      (err: unknown) => failLate(late, cb, err),
+    );
+    return late;
   }
 
   /** The handle given for a statement mysql2 prepared: one that survives a failover. */
@@ -444,17 +519,12 @@ export class Connection extends EventEmitter {
     native?.destroy();
   }
 
-  escape(value: unknown): string {
-    return mysql.escape(value as never);
-  }
-
-  escapeId(value: string | string[]): string {
-    return mysql.escapeId(value);
-  }
-
-  format(sql: string, values?: unknown): string {
-    return mysql.format(sql, values as never);
-  }
+  /** mysql2's own (see the end of this module): escapes with this connection's `config.timezone`. */
+  declare escape: (value: unknown) => string;
+  /** mysql2's own. */
+  declare escapeId: (value: string | string[]) => string;
+  /** mysql2's own: this connection's `config` (namedPlaceholders, queryFormat, timezone, ...) applies. */
+  declare format: (sql: string, values?: unknown) => string;
 
   /** @internal Whether a lost socket is recovered on the next call (then it is no 'error' event). */
   recoversFromLoss(): boolean {
@@ -464,7 +534,7 @@ export class Connection extends EventEmitter {
   /** @internal The native connection ended without end(): with no plugin to replace it, this one is over. */
   physicalEnded(): void {
     const logical = this[STATE].logical;
-    if (logical.lc.closing || !logical.bare.query) return;
+    if (logical.lc.closing || !nothingRecovers(logical)) return;
     // Nothing will replace it: over at once, as mysql2's connection is when its socket ends.
     this.emitEnd();
     void logical.lc.end();
@@ -493,6 +563,16 @@ export class Connection extends EventEmitter {
 
 function noop(): void {}
 
+/** A call that never reached mysql2: the callback gets the error (else the command's 'error'), then 'end'. */
+function failLate(late: LateCommand, callback: Callback | undefined, err: unknown): void {
+  if (callback !== undefined) {
+    callback(err as Error);
+    late.emit('end');
+  } else {
+    late.fail(err);
+  }
+}
+
 /** Where each connection goes is aurora-ha's business: these keys of an early `config` are not copied. */
 const ROUTING_KEYS: ReadonlySet<string> = new Set(['host', 'port', 'uri', 'socketPath', 'pool']);
 
@@ -510,6 +590,19 @@ function applyPendingConfig(state: ConnectionState, native: { config?: Record<st
   }
 }
 
+// mysql2's formatting members read nothing but `this.config` (and call each other): ours are
+// mysql2's own functions, so they behave as mysql2's with the config in use, also before connect.
+{
+  const nativeProto = (mysql as unknown as { Connection: { prototype: Record<string, unknown> } }).Connection
+    .prototype;
+  for (const key of ['format', 'escape', 'escapeId', '_resolveNamedPlaceholders']) {
+    Object.defineProperty(Connection.prototype, key, {
+      configurable: true,
+      writable: true,
+      value: nativeProto[key],
+    });
+  }
+}
 delegateNativeMembers(Connection.prototype, (self) => (self as Connection).nativeConnection);
 // `instanceof` mysql2's Connection (and its BaseConnection) holds, as code written for mysql2
 // checks it. Every mysql2 member is defined on our prototype above (ours or a forwarder), so

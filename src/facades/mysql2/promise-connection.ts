@@ -20,6 +20,7 @@ import {
   emitFailover,
   followChangeUser,
   moveNativeEvents,
+  nothingRecovers,
   runOnNative,
 } from './mysql2-native.js';
 import { failedEvent, movedEvent } from '../../core/failover-event.js';
@@ -212,16 +213,20 @@ export class PromiseConnection extends EventEmitter {
     native?.destroy();
   }
 
+  /** As mysql2/promise: the connection's own (its config's timezone). */
   escape(value: unknown): string {
-    return mysql.escape(value as never);
+    const c = this.connection as { escape?(v: unknown): string } | undefined;
+    return c?.escape !== undefined ? c.escape(value) : mysql.escape(value as never);
   }
 
   escapeId(value: string | string[]): string {
     return mysql.escapeId(value);
   }
 
+  /** As mysql2/promise: the connection's own (namedPlaceholders, queryFormat, timezone of its config). */
   format(sql: string, values?: unknown): string {
-    return mysql.format(sql, values as never);
+    const c = this.connection as { format?(s: string, v?: unknown): string } | undefined;
+    return c?.format !== undefined ? c.format(sql, values) : mysql.format(sql, values as never);
   }
 
   /** @internal Whether a lost socket is recovered on the next call (then it is no 'error' event). */
@@ -232,7 +237,7 @@ export class PromiseConnection extends EventEmitter {
   /** @internal The native connection ended without end(): with no plugin to replace it, this one is over. */
   physicalEnded(): void {
     const logical = this[STATE].logical;
-    if (logical.lc.closing || !logical.bare.query) return;
+    if (logical.lc.closing || !nothingRecovers(logical)) return;
     // Nothing will replace it: over at once, as mysql2's connection is when its socket ends.
     this.emitEnd();
     void logical.lc.end();
@@ -299,6 +304,19 @@ function delegateWrapperMembers(): void {
   }
 }
 delegateWrapperMembers();
+
+// `instanceof` the promise module's Connection holds for every promise connection it hands out,
+// as in mysql2/promise (whose PromisePoolConnection extends its PromiseConnection): ours, and
+// mysql2's own wrappers around aurora-ha connections (`connection.promise()`, promise pool
+// connections).
+Object.defineProperty(PromiseConnection, Symbol.hasInstance, {
+  configurable: true,
+  value: function hasInstance(this: unknown, x: unknown): boolean {
+    if (typeof this !== 'function') return false;
+    if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
+    return this === PromiseConnection && x instanceof MysqlPromiseConnection;
+  },
+});
 
 /** Like mysql2/promise's `createConnection`: resolves once connected. */
 export async function createConnection(config: string | AuroraConnectionOptions): Promise<PromiseConnection> {
