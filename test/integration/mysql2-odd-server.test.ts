@@ -81,11 +81,14 @@ describe('aurora-ha/mysql2 (default plugins) on a mock MySQL-protocol server', (
     const mock = await mockServer('node.js rocks');
     try {
       const conn = mysql.createConnection({ host: '127.0.0.1', port: mock.port, user: 'u' });
+      // As mysql2: 'connect' carries the handshake packet.
+      const handshake = new Promise<unknown>((resolve) => conn.once('connect', resolve));
       const rows = await new Promise<unknown>((resolve, reject) =>
         conn.query('SELECT 1', (err: Error | null, r: unknown) => (err ? reject(err) : resolve(r))),
       );
       expect(rows).toEqual([{ x: 1 }]);
       expect(mock.seen).toEqual(['SELECT 1']);
+      expect(await handshake).toMatchObject({ serverVersion: 'node.js rocks', connectionId: 1234 });
       conn.destroy();
     } finally {
       mock.close();
