@@ -282,7 +282,9 @@ export class Connection extends EventEmitter {
         thrown = { err };
         throw err;
       }
-      if (cb === undefined && method !== 'prepare') {
+      // mysql2 returns no command from a closed connection (prepare, a statement's execute): it
+      // already failed the call through its callback, or through the connection's 'error'.
+      if (cmd !== undefined && cb === undefined && method !== 'prepare') {
         // Emitter mode: the command's 'error' (and the 'end' after it) wait for the pipeline's
         // outcome. A lost socket fails a callback-less command only through the connection's
         // 'error' (mysql2 emits nothing on the command then): follow that too.
@@ -295,7 +297,11 @@ export class Connection extends EventEmitter {
         };
         done.then(detach, detach);
       }
-      late?.attach(cmd);
+      if (cmd === undefined && cb === undefined) {
+        // Nothing will report this call's end: fail it here.
+        rejectRun(new ConnectionClosedError(`${method}() was refused: the mysql2 connection is closed.`));
+      }
+      if (cmd !== undefined) late?.attach(cmd);
       return done;
     };
     // A statement prepared on a connection a failover replaced is prepared again first.

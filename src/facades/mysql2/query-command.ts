@@ -40,8 +40,8 @@ export class LateCommand extends EventEmitter {
   readonly #streams: { out: PassThrough; options: unknown }[] = [];
 
   /** The native command this one now forwards. */
-  attach(native: NativeCommand): void {
-    if (this.#native !== undefined || this.#settled) return;
+  attach(native: NativeCommand | undefined): void {
+    if (native === undefined || this.#native !== undefined || this.#settled) return;
     this.#native = native;
     for (const name of FORWARDED) native.on(name, (...args: unknown[]) => this.emit(name, ...args));
     native.on('error', (err: unknown) => {
