@@ -2,7 +2,8 @@
  * `npm run bench:overhead`: what aurora-ha costs over the raw driver when nothing fails.
  * Starts its own one-instance clusters (emulator), then for pg and mysql2 compares raw,
  * aurora-ha `plugins: []` and aurora-ha default plugins on `SELECT 1` and a 100-row select,
- * sequential (1 connection) and 16-way concurrent (16 connections), in interleaved rounds
+ * sequential (1 connection), 16-way concurrent (16 connections) and 16-way concurrent through
+ * `pool.query` on a pool of 16 (pg.Pool / mysql2's pool against aurora-ha's), in interleaved rounds
  * (variant order rotates each round). Each round yields a ratio to raw measured side by
  * side in time, and the median of those ratios is reported (robust against a busy machine),
  * with the median ops/s. Then heap bytes per open connection (median of interleaved runs).
@@ -17,7 +18,15 @@ import { dispatchCost } from './dispatch.js';
 import { median, throughput } from './measure.js';
 import { benchTls } from './tls.js';
 import type { BenchClient, Target, Variant, VariantKind } from './variants.js';
-import { VARIANT_KINDS, mysqlTarget, mysqlVariant, pgTarget, pgVariant } from './variants.js';
+import {
+  VARIANT_KINDS,
+  mysqlPoolVariant,
+  mysqlTarget,
+  mysqlVariant,
+  pgPoolVariant,
+  pgTarget,
+  pgVariant,
+} from './variants.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 120);
@@ -67,18 +76,29 @@ function ratio(r: number): string {
   return `${r.toFixed(3)} (${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %)`;
 }
 
+const MODES = ['sequential', `${CONCURRENCY} concurrent`, `pool.query x${CONCURRENCY}`] as const;
+
 async function benchEngine(
   engine: 'postgres' | 'mysql',
   variants: Record<VariantKind, Variant>,
+  poolVariants: Record<VariantKind, Variant>,
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const pools = {} as Record<VariantKind, BenchClient[]>;
+  const poolOf = {} as Record<VariantKind, BenchClient>;
   for (const kind of VARIANT_KINDS) {
     pools[kind] = await Promise.all(Array.from({ length: CONCURRENCY }, () => variants[kind].open()));
+    poolOf[kind] = await poolVariants[kind].open();
   }
+  // The clients a mode drives: one connection, CONCURRENCY connections, or CONCURRENCY loops on one pool.
+  const clientsFor = (kind: VariantKind, mode: (typeof MODES)[number]): BenchClient[] => {
+    if (mode === 'sequential') return pools[kind].slice(0, 1);
+    if (mode === MODES[1]) return pools[kind];
+    return Array.from({ length: CONCURRENCY }, () => poolOf[kind]);
+  };
   try {
     for (const workload of WORKLOADS[engine]) {
-      for (const mode of ['sequential', `${CONCURRENCY} concurrent`]) {
+      for (const mode of MODES) {
         const samples = {} as Record<VariantKind, number[]>;
         const ratios = {} as Record<VariantKind, number[]>;
         const cpu = {} as Record<VariantKind, number[]>;
@@ -89,18 +109,13 @@ async function benchEngine(
         }
         // Warm-up slice per variant (JIT, statement caches), not recorded.
         for (const kind of VARIANT_KINDS) {
-          await throughput(
-            mode === 'sequential' ? pools[kind].slice(0, 1) : pools[kind],
-            workload.sql,
-            SLICE_MS / 2,
-          );
+          await throughput(clientsFor(kind, mode), workload.sql, SLICE_MS / 2);
         }
         for (let round = 0; round < ROUNDS; round++) {
           const thisRound = {} as Record<VariantKind, number>;
           for (let i = 0; i < VARIANT_KINDS.length; i++) {
             const kind = VARIANT_KINDS[(round + i) % VARIANT_KINDS.length] as VariantKind;
-            const clients = mode === 'sequential' ? pools[kind].slice(0, 1) : pools[kind];
-            const slice = await throughput(clients, workload.sql, SLICE_MS);
+            const slice = await throughput(clientsFor(kind, mode), workload.sql, SLICE_MS);
             thisRound[kind] = slice.opsPerSec;
             samples[kind].push(slice.opsPerSec);
             cpu[kind].push(slice.cpuUsPerOp);
@@ -120,7 +135,10 @@ async function benchEngine(
       }
     }
   } finally {
-    for (const kind of VARIANT_KINDS) await Promise.all(pools[kind].map((c) => c.end()));
+    for (const kind of VARIANT_KINDS) {
+      await Promise.all(pools[kind].map((c) => c.end()));
+      await poolOf[kind].end();
+    }
   }
   return rows;
 }
@@ -193,15 +211,19 @@ async function main(): Promise<void> {
     const [pgAt, myAt] = await Promise.all([pgTarget(pgCluster), mysqlTarget(mysqlCluster)]);
     const pgVariants = {} as Record<VariantKind, Variant>;
     const myVariants = {} as Record<VariantKind, Variant>;
+    const pgPools = {} as Record<VariantKind, Variant>;
+    const myPools = {} as Record<VariantKind, Variant>;
     for (const kind of VARIANT_KINDS) {
       pgVariants[kind] = pgVariant(pgCluster, pgAt, kind);
       myVariants[kind] = mysqlVariant(mysqlCluster, myAt, kind);
+      pgPools[kind] = pgPoolVariant(pgCluster, pgAt, kind, CONCURRENCY);
+      myPools[kind] = mysqlPoolVariant(mysqlCluster, myAt, kind, CONCURRENCY);
     }
     // BENCH_PARTS=throughput,dispatch,heap,tls (default: all) selects the parts to run.
     const parts = process.env.BENCH_PARTS ?? 'throughput,dispatch,heap,tls';
     if (parts.includes('throughput')) {
-      await benchEngine('postgres', pgVariants);
-      await benchEngine('mysql', myVariants);
+      await benchEngine('postgres', pgVariants, pgPools);
+      await benchEngine('mysql', myVariants, myPools);
     }
     if (parts.includes('dispatch')) {
       const { user, password, database } = pgCluster.credentials;

@@ -1,6 +1,8 @@
 /**
  * The clients the overhead benchmark compares, behind one small interface: raw `pg` /
- * `mysql2/promise`, aurora-ha with `plugins: []`, aurora-ha with the default plugins.
+ * `mysql2/promise`, aurora-ha with `plugins: []`, aurora-ha with the default plugins; and
+ * the same three as pools (`pg.Pool` against aurora-ha/pg's Pool, mysql2/promise's pool
+ * against aurora-ha/mysql2/promise's), driven through `pool.query`.
  * All of them connect straight to the engine's own address (not through the emulator's
  * in-process fault proxy, whose CPU would dilute the difference being measured).
  */
@@ -9,8 +11,8 @@ import pg from 'pg';
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { builtMysql2Promise, builtPg } from './built-package.js';
 
-const { Client } = builtPg;
-const { createConnection } = builtMysql2Promise;
+const { Client, Pool } = builtPg;
+const { createConnection, createPool } = builtMysql2Promise;
 
 export interface BenchClient {
   query(sql: string): Promise<unknown>;
@@ -105,6 +107,58 @@ export function mysqlVariant(cluster: EmulatedCluster, target: Target, kind: Var
       const c = await createConnection({ ...target, ...wrapperOptions(kind, cluster) });
       c.on('error', (err: Error) => console.error(`aurora-ha connection: ${err.message}`));
       return { query: (sql) => c.query(sql), end: () => c.end() };
+    },
+  };
+}
+
+/** A pool of `size` connections, driven through `pool.query` (one BenchClient for the whole pool). */
+export function pgPoolVariant(
+  cluster: EmulatedCluster,
+  target: Target,
+  kind: VariantKind,
+  size: number,
+): Variant {
+  return {
+    name: kind,
+    async open(): Promise<BenchClient> {
+      const pool =
+        kind === 'raw'
+          ? new pg.Pool({ ...target, max: size })
+          : new Pool({ ...target, max: size, ...wrapperOptions(kind, cluster) });
+      pool.on('error', (err: Error) => console.error(`${kind} pg pool: ${err.message}`));
+      // Open every connection before measuring: the bench times queries, not connects.
+      const held = await Promise.all(Array.from({ length: size }, () => pool.connect()));
+      for (const c of held) c.release();
+      return { query: (sql) => pool.query(sql), end: () => pool.end() };
+    },
+  };
+}
+
+interface PromisePoolLike {
+  query(sql: string): Promise<unknown>;
+  getConnection(): Promise<{ release(): void }>;
+  end(): Promise<void>;
+}
+
+export function mysqlPoolVariant(
+  cluster: EmulatedCluster,
+  target: Target,
+  kind: VariantKind,
+  size: number,
+): Variant {
+  return {
+    name: kind,
+    async open(): Promise<BenchClient> {
+      const pool = (kind === 'raw'
+        ? rawMysql.createPool({ ...target, connectionLimit: size })
+        : createPool({
+            ...target,
+            connectionLimit: size,
+            ...wrapperOptions(kind, cluster),
+          })) as unknown as PromisePoolLike;
+      const held = await Promise.all(Array.from({ length: size }, () => pool.getConnection()));
+      for (const c of held) c.release();
+      return { query: (sql) => pool.query(sql), end: () => pool.end() };
     },
   };
 }

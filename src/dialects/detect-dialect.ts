@@ -3,7 +3,8 @@
  * (first match wins, then that dialect's own refinements). A check failing with "no such
  * function / table / variable" counts as "no"; a check failing otherwise (statement timeout,
  * killed query) leaves this connection with the best dialect found so far but caches nothing;
- * a PostgreSQL server that is not a standard one (no BackendKeyData) is not probed at all;
+ * a PostgreSQL server that is not a standard one (no BackendKeyData), or a MySQL-protocol one
+ * whose handshake version is not a version number (a mock), is not probed at all;
  * a connection lost during detection rejects with a network-classified error. Definite
  * results are cached per host (`host:port`) in a bounded map so detection runs once per host,
  * not per connection.
@@ -115,6 +116,19 @@ export function skippedBackendKeyData(conn: PhysicalConnection, engine: Engine):
   return typeof native === 'object' && native !== null && 'processID' in native && native.processID === null;
 }
 
+/**
+ * A MySQL-protocol server whose handshake version is not a version number (MySQL, MariaDB,
+ * Aurora and RDS all send `<major>.<minor>...`; mocks built on mysql2's createServer send any
+ * text) is not one whose variables can be probed either. Read from mysql2's handshake packet;
+ * false when there is none (not a mysql2 connection).
+ */
+export function oddMysqlHandshake(conn: PhysicalConnection, engine: Engine): boolean {
+  if (engine !== 'mysql') return false;
+  const native = conn.native as { _handshakePacket?: { serverVersion?: unknown } | null } | null | undefined;
+  const version = native?._handshakePacket?.serverVersion;
+  return typeof version === 'string' && !/^\d+\.\d+/.test(version);
+}
+
 export async function detectDialect(
   conn: PhysicalConnection,
   engine: Engine,
@@ -122,7 +136,7 @@ export async function detectDialect(
 ): Promise<Dialect> {
   if (options.dialect !== undefined) return dialectByName(options.dialect);
   // Not a server to probe: the plain dialect for this connection only (nothing cached, DESIGN §8).
-  if (skippedBackendKeyData(conn, engine)) return plainDialect(engine);
+  if (skippedBackendKeyData(conn, engine) || oddMysqlHandshake(conn, engine)) return plainDialect(engine);
   const key = hostKey(conn.host);
   const known = options.refresh === true ? undefined : cache.get(key);
   if (known !== undefined) {

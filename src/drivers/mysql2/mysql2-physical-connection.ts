@@ -6,7 +6,7 @@ import type { Connection } from 'mysql2';
 import type { PhysicalConnection, SessionState } from '../driver.js';
 import type { HostInfo } from '../../hosts/host-info.js';
 import { hostKey } from '../../hosts/host-info.js';
-import { markConnectionLost, notifyLoss, settleWithin, timeoutError } from '../connection-lost.js';
+import { markConnectionLost, notifyLoss, timeoutError } from '../connection-lost.js';
 import {
   SERVER_STATUS_AUTOCOMMIT,
   SERVER_STATUS_IN_TRANS,
@@ -166,19 +166,48 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
     }
   }
 
+  /**
+   * COM_QUIT, then the socket destroyed. As mysql2's `end()`, the commands queued before it run
+   * to their end first (a pool ended while its statements run lets them finish); the grace
+   * for the QUIT exchange itself starts when mysql2 sends it.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closing = true;
-    await settleWithin(
-      new Promise<void>((resolve) => {
-        try {
-          this.native.end(() => resolve());
-        } catch {
-          resolve();
-        }
-      }),
-      CLOSE_GRACE_MS,
-    );
+    await new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      let done = false;
+      const finish = (): void => {
+        done = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      const arm = (): void => {
+        if (done || timer !== undefined) return;
+        timer = setTimeout(finish, CLOSE_GRACE_MS);
+        timer.unref();
+      };
+      let quit: unknown;
+      try {
+        quit = this.native.end(() => finish());
+      } catch {
+        finish();
+        return;
+      }
+      const internals = this.native as unknown as { _command?: unknown };
+      const cmd = quit as { start?: (...args: unknown[]) => unknown } | undefined;
+      if (cmd === undefined || typeof cmd.start !== 'function' || internals._command === quit) {
+        arm();
+        return;
+      }
+      // Queued behind the user's commands: the grace starts with the QUIT itself. A socket that
+      // dies meanwhile fails the queue (and the QUIT's callback) at once.
+      const start = cmd.start;
+      cmd.start = function (this: unknown, ...args: unknown[]): unknown {
+        arm();
+        return start.apply(this, args);
+      };
+    });
     this.abort();
   }
 

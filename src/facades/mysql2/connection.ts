@@ -20,14 +20,23 @@ import {
   emitFailover,
   followChangeUser,
   moveNativeEvents,
+  nothingRecovers,
   runOnNative,
 } from './mysql2-native.js';
 import { failedEvent, movedEvent } from '../../core/failover-event.js';
-import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../core/errors.js';
+import {
+  ConnectionClosedError,
+  FailoverSuccessError,
+  TransactionResolutionUnknownError,
+} from '../../core/errors.js';
 import { LateCommand, isNativeCommand } from './query-command.js';
 import type { NativeCommand } from './query-command.js';
 import { MysqlPromiseConnection } from './mysql2-promise-classes.js';
 import { delegateNativeMembers } from './delegate-members.js';
+import { PreparedStatement, prepareOptions } from './prepared-statement.js';
+import type { NativeStatement } from './prepared-statement.js';
+import { holdErrors } from './held-errors.js';
+import type { HeldEvents } from './held-errors.js';
 
 type Callback = (err: Error | null, ...results: unknown[]) => void;
 
@@ -62,6 +71,20 @@ interface ConnectionState {
   endEmitted: boolean;
   closeCalled?: boolean;
   pendingConfig?: Record<string, unknown>;
+  /** The last mysql2 connection used (kept after it closed, as mysql2's state is read from it). */
+  lastNative?: NativeMysqlConnection;
+  /** Our handle of each mysql2 prepared statement (mysql2 hands out its cached one again). */
+  handles?: WeakMap<NativeStatement, PreparedStatement>;
+}
+
+/** What pools and prepared statement handles add to a statement call. */
+interface StatementExtras {
+  /** Pools: called instead of the callback when aurora-ha rejected the call before it reached a server. */
+  notSent?: NotSentHook;
+  /** Pools: called once the call is over, before the callback. */
+  settled?: (err?: unknown) => void;
+  /** A prepared statement handle's execute(). */
+  prepared?: PreparedStatement;
 }
 
 /** Promise of a native callback call, resolving to its result list. */
@@ -80,7 +103,8 @@ export class Connection extends EventEmitter {
     this[STATE] = { logical, endEmitted: false };
     logical.lc.observe(this);
     logical.lc.open().then(
-      () => this.emit('connect'),
+      // As mysql2: 'connect' carries the server's handshake packet.
+      () => this.emit('connect', this.handshake()),
       (err: unknown) => {
         if (this.listenerCount('error') > 0) this.emit('error', err);
       },
@@ -118,13 +142,36 @@ export class Connection extends EventEmitter {
     );
   }
 
-  /** Calls back once connected (the connection connects by itself, like mysql2's). */
-  connect(callback?: (err: Error | null, connection?: Connection) => void): void {
+  /**
+   * Calls back once connected (the connection connects by itself, like mysql2's). As mysql2's,
+   * a connection whose socket failed for good calls back with that failure.
+   */
+  connect(callback?: (err: Error | null, connection?: unknown) => void): void {
+    // As mysql2: called before the handshake, the callback gets the handshake packet; after, the connection.
+    const early = this[STATE].logical.lc.current === undefined;
     const p = this[STATE].logical.lc.open();
     p.then(
-      () => callback?.(null, this),
-      (err: unknown) => callback?.(err as Error),
+      () => {
+        const fatal = this.fatalError();
+        if (fatal !== undefined) callback?.(fatal);
+        else callback?.(null, early ? this.handshake() : this);
+      },
+      (err: unknown) => callback?.(this.fatalError() ?? (err as Error)),
     );
+  }
+
+  /** The handshake packet of the mysql2 connection in use (mysql2's 'connect' argument). */
+  private handshake(): unknown {
+    return (this.nativeConnection as { _handshakePacket?: unknown } | undefined)?._handshakePacket;
+  }
+
+  /** mysql2's fatal / protocol error of the last connection, when nothing will replace it. */
+  private fatalError(): Error | undefined {
+    const s = this[STATE];
+    if (s.logical.lc.recoversFromLoss()) return undefined;
+    const native = (this.nativeConnection ?? s.lastNative) as
+      { _fatalError?: Error | null; _protocolError?: Error | null } | undefined;
+    return native?._fatalError ?? native?._protocolError ?? undefined;
   }
 
   query<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): NativeCommand {
@@ -147,25 +194,37 @@ export class Connection extends EventEmitter {
   /**
    * query / execute / prepare: the native mysql2 command is returned whenever the call reaches
    * mysql2 at once (a `LateCommand` stands in otherwise). With a callback, the callback gets
-   * aurora-ha's outcome (failover errors included); without one, the command's own events are
-   * mysql2's (the raw driver error on `'error'`), and a call that never reached mysql2 fails
-   * the command with aurora-ha's error.
+   * aurora-ha's outcome (failover errors included). Without one (event / stream mode), the
+   * command's `'error'` is held until the pipeline decided, then the command emits aurora-ha's
+   * outcome (a failover error after a loss, the driver's error otherwise) and `'end'`; a call
+   * that never reached mysql2 fails the command the same way.
    */
   private statement(
     method: 'query' | 'execute' | 'prepare',
     sql: unknown,
     values: unknown,
     callback: Callback | undefined,
-    notSent?: NotSentHook,
-    settled?: (err?: unknown) => void,
+    extra: StatementExtras = {},
   ): NativeCommand {
+    const { notSent, settled, prepared } = extra;
     const logical = this[STATE].logical;
     const conn = logical.lc.current;
     if (logical.bare[method] && conn !== undefined && !logical.lc.closing && notSent === undefined) {
-      if (method === 'prepare') return conn.native.prepare(sql, values ?? callback) as NativeCommand;
-      return (
-        values === undefined ? conn.native[method](sql, callback) : conn.native[method](sql, values, callback)
-      ) as NativeCommand;
+      if (prepared !== undefined) {
+        const info = prepared.on(conn.native);
+        if (!(info instanceof Promise)) return info.execute(values, callback) as NativeCommand;
+      } else if (method === 'prepare') {
+        return conn.native.prepare(sql, values ?? callback) as NativeCommand;
+      } else {
+        return (
+          values === undefined
+            ? conn.native[method](sql, callback)
+            : conn.native[method](sql, values, callback)
+        ) as NativeCommand;
+      }
+    }
+    if (logical.bare[method] && conn === undefined && !logical.lc.closing && notSent === undefined) {
+      return this.afterOpen(method, sql, values, callback, prepared);
     }
     let cb = callback;
     let vals = values;
@@ -180,20 +239,36 @@ export class Connection extends EventEmitter {
       given.onResult = undefined;
     }
     let cmd: NativeCommand | undefined;
-    let ended = false;
     let thrown: { err: unknown } | undefined;
-    const run = (native: NativeMysqlConnection): Promise<unknown[]> => {
+    let held: HeldEvents | undefined;
+    const body = (native: NativeMysqlConnection): Promise<unknown[]> => {
       let resolveRun!: (r: unknown[]) => void;
       let rejectRun!: (e: unknown) => void;
       const done = new Promise<unknown[]>((resolve, reject) => {
         resolveRun = resolve;
         rejectRun = reject;
       });
-      const settle: NativeCallback = (err, ...results) => (err ? rejectRun(err) : resolveRun(results));
+      // A result reaches the callback from mysql2's own callback, as with mysql2 (no plugin
+      // changes a result; they only act on failures): same timing relative to the
+      // connection's events and the next packets.
+      const settle: NativeCallback = (err, ...results) => {
+        if (err) {
+          rejectRun(err);
+          return;
+        }
+        try {
+          deliver(results);
+        } finally {
+          resolveRun(results);
+        }
+      };
       try {
         if (given !== undefined) {
           if (cb !== undefined) given.onResult = settle;
           cmd = native.query(given) as NativeCommand;
+        } else if (prepared !== undefined) {
+          const info = prepared.on(native) as NativeStatement;
+          cmd = (cb !== undefined ? info.execute(vals, settle) : info.execute(vals)) as NativeCommand;
         } else if (method === 'prepare') {
           cmd = native.prepare(sql, settle) as NativeCommand;
         } else if (cb !== undefined) {
@@ -207,33 +282,46 @@ export class Connection extends EventEmitter {
         thrown = { err };
         throw err;
       }
-      if (cb === undefined && method !== 'prepare') {
-        // Emitter mode: follow the command's own events to settle the pipeline. A lost socket
-        // fails a callback-less command only through the connection's 'error' (mysql2 emits
-        // nothing on the command then): follow that too, so failover sees the loss.
-        let failed: unknown;
-        cmd.once('error', (err: unknown) => {
-          failed = err;
-        });
-        cmd.once('end', () => {
-          ended = true;
-          if (failed === undefined) resolveRun([]);
-          else rejectRun(failed);
-        });
-        const onLost = (err: unknown): void => {
-          if (!ended) rejectRun(err);
-        };
+      // mysql2 returns no command from a closed connection (prepare, a statement's execute): it
+      // already failed the call through its callback, or through the connection's 'error'.
+      if (cmd !== undefined && cb === undefined && method !== 'prepare') {
+        // Emitter mode: the command's 'error' (and the 'end' after it) wait for the pipeline's
+        // outcome. A lost socket fails a callback-less command only through the connection's
+        // 'error' (mysql2 emits nothing on the command then): follow that too.
+        held = holdErrors(cmd, resolveRun, rejectRun);
+        const h = held;
+        const onLost = (err: unknown): void => h.lose(err);
         native.once('error', onLost);
         const detach = (): void => {
           native.off('error', onLost);
         };
         done.then(detach, detach);
       }
-      late?.attach(cmd);
+      if (cmd === undefined && cb === undefined) {
+        // Nothing will report this call's end: fail it here.
+        rejectRun(new ConnectionClosedError(`${method}() was refused: the mysql2 connection is closed.`));
+      }
+      if (cmd !== undefined) late?.attach(cmd);
       return done;
     };
+    // A statement prepared on a connection a failover replaced is prepared again first.
+    const run = (native: NativeMysqlConnection): Promise<unknown[]> => {
+      const ready = prepared?.on(native);
+      return ready instanceof Promise ? ready.then(() => body(native)) : body(native);
+    };
+    let delivered = false;
+    const deliver = (results: unknown[]): void => {
+      if (delivered) return;
+      delivered = true;
+      settled?.();
+      // With a pipeline (failover possible) the handle is one that survives a failover.
+      if (method === 'prepare' && !logical.bare.prepare && results[0] !== undefined) {
+        results[0] = this.statementHandle(results[0] as NativeStatement, sql);
+      }
+      if (cb !== undefined) cb(null, ...results);
+    };
     let late: LateCommand | undefined;
-    const p = runOnNative(logical, method, run);
+    const p = runOnNative(logical, prepared !== undefined ? 'execute' : method, run);
     if (thrown !== undefined) {
       // mysql2 throws some argument errors synchronously (execute with undefined values): so do we.
       p.catch(noop);
@@ -242,11 +330,9 @@ export class Connection extends EventEmitter {
     const reached = cmd;
     const handle: NativeCommand = reached ?? given ?? (late = new LateCommand());
     p.then(
-      (results) => {
-        settled?.();
-        if (cb !== undefined) cb(null, ...results);
-      },
+      (results) => deliver(results),
       (err: unknown) => {
+        if (delivered) return;
         if (cmd === undefined && notSent !== undefined && isNotSent(err)) {
           notSent(err);
           return;
@@ -258,13 +344,75 @@ export class Connection extends EventEmitter {
           settled?.(err);
           // mysql2 ends a command after its callback; one that never reached it ends here.
           if (cmd === undefined) handle.emit('end');
-        } else {
-          settled?.(err);
-          if (cmd === undefined || !ended) failCommand(handle, err);
+          return;
         }
+        settled?.(err);
+        if (cmd === undefined || held === undefined) failCommand(handle, err);
+        else held.release(err);
       },
     );
     return handle;
+  }
+
+  /**
+   * A call with no plugin on its method, made while the connection is still opening: once open,
+   * it is handed to mysql2 as it is (the fast path), so its callback runs inside mysql2's own,
+   * as with mysql2. A stand-in command forwards the native command's events meanwhile.
+   */
+  private afterOpen(
+    method: 'query' | 'execute' | 'prepare',
+    sql: unknown,
+    values: unknown,
+    callback: Callback | undefined,
+    prepared: PreparedStatement | undefined,
+  ): NativeCommand {
+    const late = new LateCommand();
+    let cb = callback;
+    let vals = values;
+    if (typeof values === 'function') {
+      cb = values as Callback;
+      vals = undefined;
+    }
+    const lc = this[STATE].logical.lc;
+    lc.ready().then(
+      () => {
+        if (lc.current === undefined) {
+          failLate(late, cb, new ConnectionClosedError());
+          return;
+        }
+        let cmd: NativeCommand;
+        try {
+          cmd = this.statement(method, sql, vals, cb, { prepared });
+        } catch (err) {
+          // mysql2 throws argument errors synchronously: the call is over, as it would be.
+          failLate(late, cb, err);
+          return;
+        }
+        late.attach(cmd);
+      },
+      (err: unknown) => failLate(late, cb, err),
+    );
+    return late;
+  }
+
+  /** The handle given for a statement mysql2 prepared: one that survives a failover. */
+  private statementHandle(info: NativeStatement, sql: unknown): PreparedStatement {
+    const handles = (this[STATE].handles ??= new WeakMap());
+    let handle = handles.get(info);
+    if (handle === undefined) {
+      handle = new PreparedStatement(this, info, prepareOptions(sql));
+      handles.set(info, handle);
+    }
+    return handle;
+  }
+
+  /** @internal A prepared statement handle's `execute()`: on the connection in use, prepared again there when needed. */
+  executePrepared(
+    statement: PreparedStatement,
+    values: unknown,
+    callback: Callback | undefined,
+  ): NativeCommand {
+    return this.statement('execute', undefined, values, callback, { prepared: statement });
   }
 
   /**
@@ -281,7 +429,7 @@ export class Connection extends EventEmitter {
     notSent: NotSentHook,
     settled: (err?: unknown) => void,
   ): NativeCommand {
-    return this.statement(method, sql, values, callback, notSent, settled);
+    return this.statement(method, sql, values, callback, { notSent, settled });
   }
 
   beginTransaction(callback?: Callback): void {
@@ -377,17 +525,12 @@ export class Connection extends EventEmitter {
     native?.destroy();
   }
 
-  escape(value: unknown): string {
-    return mysql.escape(value as never);
-  }
-
-  escapeId(value: string | string[]): string {
-    return mysql.escapeId(value);
-  }
-
-  format(sql: string, values?: unknown): string {
-    return mysql.format(sql, values as never);
-  }
+  /** mysql2's own (see the end of this module): escapes with this connection's `config.timezone`. */
+  declare escape: (value: unknown) => string;
+  /** mysql2's own. */
+  declare escapeId: (value: string | string[]) => string;
+  /** mysql2's own: this connection's `config` (namedPlaceholders, queryFormat, timezone, ...) applies. */
+  declare format: (sql: string, values?: unknown) => string;
 
   /** @internal Whether a lost socket is recovered on the next call (then it is no 'error' event). */
   recoversFromLoss(): boolean {
@@ -403,7 +546,7 @@ export class Connection extends EventEmitter {
   /** @internal The native connection ended without end(): with no plugin to replace it, this one is over. */
   physicalEnded(): void {
     const logical = this[STATE].logical;
-    if (logical.lc.closing || !logical.bare.query) return;
+    if (logical.lc.closing || !nothingRecovers(logical)) return;
     // Nothing will replace it: over at once, as mysql2's connection is when its socket ends.
     this.emitEnd();
     void logical.lc.end();
@@ -411,6 +554,7 @@ export class Connection extends EventEmitter {
 
   /** @internal Move event forwarding (and mysql2's promise wrapper) to the new native connection. */
   connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
+    this[STATE].lastNative = conn.native as NativeMysqlConnection;
     applyPendingConfig(this[STATE], conn.native as { config?: Record<string, unknown> });
     moveNativeEvents(this, conn, previous);
     if (previous !== undefined) emitFailover(this, movedEvent(conn, previous));
@@ -431,6 +575,16 @@ export class Connection extends EventEmitter {
 
 function noop(): void {}
 
+/** A call that never reached mysql2: the callback gets the error (else the command's 'error'), then 'end'. */
+function failLate(late: LateCommand, callback: Callback | undefined, err: unknown): void {
+  if (callback !== undefined) {
+    callback(err as Error);
+    late.emit('end');
+  } else {
+    late.fail(err);
+  }
+}
+
 /** Where each connection goes is aurora-ha's business: these keys of an early `config` are not copied. */
 const ROUTING_KEYS: ReadonlySet<string> = new Set(['host', 'port', 'uri', 'socketPath', 'pool']);
 
@@ -448,6 +602,19 @@ function applyPendingConfig(state: ConnectionState, native: { config?: Record<st
   }
 }
 
+// mysql2's formatting members read nothing but `this.config` (and call each other): ours are
+// mysql2's own functions, so they behave as mysql2's with the config in use, also before connect.
+{
+  const nativeProto = (mysql as unknown as { Connection: { prototype: Record<string, unknown> } }).Connection
+    .prototype;
+  for (const key of ['format', 'escape', 'escapeId', '_resolveNamedPlaceholders']) {
+    Object.defineProperty(Connection.prototype, key, {
+      configurable: true,
+      writable: true,
+      value: nativeProto[key],
+    });
+  }
+}
 delegateNativeMembers(Connection.prototype, (self) => (self as Connection).nativeConnection);
 // `instanceof` mysql2's Connection (and its BaseConnection) holds, as code written for mysql2
 // checks it. Every mysql2 member is defined on our prototype above (ours or a forwarder), so
@@ -456,6 +623,37 @@ Object.setPrototypeOf(
   Connection.prototype,
   (mysql as unknown as { Connection: { prototype: object } }).Connection.prototype,
 );
+
+/** Objects holding a copy of Connection.prototype's members (see connectionMembersOver). */
+const memberCopies = new Set<object>();
+
+/**
+ * A copy of every member of Connection.prototype, on top of `base`: how a subclass gets our
+ * connection's members over another prototype chain (the pool's, over mysql2's own
+ * PoolConnection.prototype). `instanceof Connection` still holds for its instances.
+ */
+export function connectionMembersOver(base: object): object {
+  const copy = Object.create(base) as object;
+  for (const key of Reflect.ownKeys(Connection.prototype)) {
+    if (key === 'constructor') continue;
+    const d = Object.getOwnPropertyDescriptor(Connection.prototype, key);
+    if (d !== undefined) Object.defineProperty(copy, key, d);
+  }
+  Object.defineProperty(copy, 'constructor', { configurable: true, writable: true, value: Connection });
+  memberCopies.add(copy);
+  return copy;
+}
+
+Object.defineProperty(Connection, Symbol.hasInstance, {
+  configurable: true,
+  value: function hasInstance(this: unknown, x: unknown): boolean {
+    if (typeof this !== 'function') return false;
+    if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
+    if (this !== Connection || typeof x !== 'object' || x === null) return false;
+    for (const copy of memberCopies) if (Object.prototype.isPrototypeOf.call(copy, x)) return true;
+    return false;
+  },
+});
 
 /** Like mysql2's `createConnection`: connects at once; calls made meanwhile wait. */
 export function createConnection(config: string | AuroraConnectionOptions): Connection {

@@ -134,6 +134,17 @@ export function moveNativeEvents(
   next.on('end', forwardEnd);
 }
 
+/**
+ * Whether a native connection that ended is the end of the logical one: no plugin, or a server
+ * that is not topology-aware (a plain MySQL / MariaDB: nothing to fail over to) and no plugin
+ * recovering the loss. On a topology-aware server the next call recovers it (or learns the
+ * topology late and fails over).
+ */
+export function nothingRecovers(logical: MysqlLogical): boolean {
+  if (logical.bare.query) return true;
+  return !logical.lc.recoversFromLoss() && logical.lc.service.dialect?.topologyAware !== true;
+}
+
 /** Run `call` on the native connection once connected, through the method's pipeline. */
 export function runOnNative<T>(
   logical: MysqlLogical,

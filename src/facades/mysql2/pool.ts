@@ -16,14 +16,14 @@ import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
 import type { PluginFactory } from '../../core/plugin.js';
 import { resolveConfig } from '../../config/parse-config.js';
-import { Connection } from './connection.js';
+import { Connection, connectionMembersOver, isNotSent } from './connection.js';
 import type { NotSentHook, QueryCallback } from './connection.js';
 import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../core/errors.js';
-import { isNotSent } from './connection.js';
 import type { AuroraConnectionOptions } from './mysql2-native.js';
 import { ownConfig } from './mysql2-native.js';
 import { MysqlPromisePool, MysqlPromisePoolConnection } from './mysql2-promise-classes.js';
 import { PoolQueue } from './pool-queue.js';
+import { tracePoolConnect } from './pool-tracing.js';
 import type { NativeCommand } from './query-command.js';
 
 type Callback = (err: Error | null, ...results: unknown[]) => void;
@@ -86,19 +86,24 @@ export class PoolConfig {
   }
 }
 
-/** A connection of the pool: an aurora-ha Connection that returns to its pool on `release()`. */
 /** A lone `BEGIN` / `START TRANSACTION` (text, or mysql2's `{ sql }` options). */
 function isLoneBegin(sql: unknown): boolean {
   const text = typeof sql === 'string' ? sql : (sql as { sql?: unknown } | null)?.sql;
   return typeof text === 'string' && /^\s*(begin(\s+work)?|start\s+transaction)\s*;?\s*$/i.test(text);
 }
 
+/**
+ * A connection of the pool: an aurora-ha Connection that returns to its pool on `release()`.
+ * Its prototype chain runs through mysql2's own PoolConnection.prototype (see the end of this
+ * file), so `instanceof` mysql2's PoolConnection holds and `release()` and `_removeFromPool()` are
+ * mysql2's own (code that instruments them, as APM agents do, sees ours go through them too).
+ */
 export class PoolConnection extends Connection {
   _pool: Pool | null;
   _released = false;
   lastActiveTime = Date.now();
-  /** No statement since it was checked out (see query()). */
-  private firstCallAfterCheckout = true;
+  /** No statement since it was checked out (see query(); set again when released to the pool). */
+  _firstCallAfterCheckout = true;
 
   /**
    * A lone BEGIN that is the first call after checkout and fails with a failover outcome is run
@@ -106,8 +111,8 @@ export class PoolConnection extends Connection {
    * as Drizzle run BEGIN outside the guard that releases the connection (it leaked).
    */
   override query<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): NativeCommand {
-    const first = this.firstCallAfterCheckout;
-    this.firstCallAfterCheckout = false;
+    const first = this._firstCallAfterCheckout;
+    this._firstCallAfterCheckout = false;
     const cb = typeof values === 'function' ? (values as QueryCallback<T>) : callback;
     const vals = typeof values === 'function' ? undefined : values;
     if (!first || cb === undefined || !isLoneBegin(sql)) return super.query(sql, values, callback);
@@ -117,6 +122,10 @@ export class PoolConnection extends Connection {
       else cb(err, ...rest);
     });
   }
+  /** mysql2's (inherited from its PoolConnection.prototype). */
+  declare release: () => void;
+  /** mysql2's (inherited): leaves the pool, which hands a waiter a new connection. */
+  declare _removeFromPool: () => void;
 
   constructor(pool: Pool, config: string | AuroraConnectionOptions, factories?: readonly PluginFactory[]) {
     super(config, factories);
@@ -125,15 +134,7 @@ export class PoolConnection extends Connection {
     this.once('error', () => this._removeFromPool());
   }
 
-  release(): void {
-    if (this._released) return;
-    this.firstCallAfterCheckout = true;
-    if (!this._pool || this._pool._closed) return;
-    this._released = true;
-    this.lastActiveTime = Date.now();
-    this._pool.releaseConnection(this);
-  }
-
+  /** As mysql2's: releases (the Connection's own disposal would end it). */
   override [Symbol.dispose](): void {
     this.release();
   }
@@ -162,13 +163,6 @@ export class PoolConnection extends Connection {
   /** @internal Really end the connection (the pool's end()). */
   _realEnd(callback?: (err?: Error | null) => void): void {
     super.end(callback);
-  }
-
-  _removeFromPool(): void {
-    if (!this._pool || this._pool._closed) return;
-    const pool = this._pool;
-    this._pool = null;
-    pool._removeConnection(this);
   }
 
   override promise(promiseImpl?: PromiseConstructor): unknown {
@@ -201,8 +195,13 @@ export class Pool extends EventEmitter {
     ) as ConnectionConfigLike;
   }
 
+  /** As mysql2's: traced on the `mysql2:pool:connect` channel when it has subscribers. */
   getConnection(callback: (err: Error | null, connection: PoolConnection) => void): void {
-    const cb = callback as GetConnectionCallback; // mysql2's public signature above (ORMs type against it)
+    const cb = callback as GetConnectionCallback; // mysql2's public signature (ORMs type against it)
+    tracePoolConnect((done: GetConnectionCallback) => this.#acquire(done), this.config.connectionConfig, cb);
+  }
+
+  #acquire(cb: GetConnectionCallback): void {
     if (this._closed) {
       process.nextTick(() => cb(new Error('Pool is closed.')));
       return;
@@ -214,7 +213,7 @@ export class Pool extends EventEmitter {
       free.ping((err) => {
         if (err && !isNotSent(err)) {
           free.destroy();
-          this.getConnection(callback);
+          this.#acquire(cb);
           return;
         }
         this.emit('acquire', free);
@@ -264,6 +263,7 @@ export class Pool extends EventEmitter {
   }
 
   releaseConnection(connection: PoolConnection): void {
+    connection._firstCallAfterCheckout = true;
     if (!connection._pool) {
       // Left the pool: a waiter gets a new connection instead.
       const waiter = this._connectionQueue.shift();
@@ -500,6 +500,17 @@ function releaser(conn: PoolConnection): (err?: unknown) => void {
 
 // `instanceof` mysql2's Pool (and BasePool) holds; every mysql2 pool member is defined above.
 Object.setPrototypeOf(Pool.prototype, (mysql as unknown as { Pool: { prototype: object } }).Pool.prototype);
+
+// A pooled connection is `instanceof` mysql2's PoolConnection (and Connection), as mysql2's are:
+// PoolConnection.prototype -> our Connection's members -> mysql2's PoolConnection.prototype.
+// mysql2's release / _removeFromPool are inherited; everything else of
+// mysql2's (end, destroy, _realEnd, promise and the Connection surface) is ours above it.
+Object.setPrototypeOf(
+  PoolConnection.prototype,
+  connectionMembersOver(
+    (mysql as unknown as { PoolConnection: { prototype: object } }).PoolConnection.prototype,
+  ),
+);
 
 /** Like mysql2's `createPool`. */
 export function createPool(config: string | AuroraPoolOptions): Pool {

@@ -20,19 +20,31 @@ import {
   emitFailover,
   followChangeUser,
   moveNativeEvents,
+  nothingRecovers,
   runOnNative,
 } from './mysql2-native.js';
 import { failedEvent, movedEvent } from '../../core/failover-event.js';
 import { ConnectionClosedError } from '../../core/errors.js';
 import { MysqlPromiseConnection } from './mysql2-promise-classes.js';
+import { captureCallerStack, withCallerStack } from './caller-stack.js';
+import { PreparedStatement, prepareOptions } from './prepared-statement.js';
+import type { NativeStatement, StatementOwner } from './prepared-statement.js';
 
 const STATE = Symbol('aurora-ha.mysql2.promise-connection');
+
+/** mysql2's `trace` option (default on): rejections carry the caller's stack. */
+function traced(logical: MysqlLogical): boolean {
+  return (logical.lc.service.config.driverConfig as { trace?: unknown }).trace !== false;
+}
 
 interface PromiseConnectionState {
   readonly logical: MysqlLogical;
   /** mysql2's promise wrapper of the current native connection. */
   wrapper: NativePromiseConnection | undefined;
   endEmitted: boolean;
+  /** Our handle of each mysql2 prepared statement, and what the handles run through. */
+  handles?: WeakMap<NativeStatement, PreparedStatement>;
+  owner?: StatementOwner;
 }
 
 export class PromiseConnection extends EventEmitter {
@@ -77,8 +89,57 @@ export class PromiseConnection extends EventEmitter {
     return this.call('execute', sql, values) as Promise<[T, FieldPacket[]]>;
   }
 
+  /**
+   * As mysql2/promise. With a pipeline (failover possible) the handle's statement is aurora-ha's
+   * (prepared-statement.ts): its `execute()` runs on the connection in use, prepared again there
+   * after a failover.
+   */
   prepare(sql: unknown): Promise<unknown> {
-    return this.call('prepare', sql, undefined);
+    const s = this[STATE];
+    if (s.logical.bare.prepare) return this.call('prepare', sql, undefined);
+    return this.call('prepare', sql, undefined).then((result) => {
+      const info = result as { statement: NativeStatement | PreparedStatement };
+      if (!(info.statement instanceof PreparedStatement)) {
+        const native = info.statement;
+        const handles = (s.handles ??= new WeakMap());
+        let handle = handles.get(native);
+        if (handle === undefined) {
+          handle = new PreparedStatement(this.statementOwner(), native, prepareOptions(sql));
+          handles.set(native, handle);
+        }
+        info.statement = handle;
+      }
+      return result;
+    });
+  }
+
+  /** What this connection's prepared statement handles run their execute() through. */
+  private statementOwner(): StatementOwner {
+    const s = this[STATE];
+    s.owner ??= {
+      executePrepared: (statement, values, callback) => {
+        const p = runOnNative(s.logical, 'execute', (native) => {
+          const run = (info: NativeStatement): Promise<unknown[]> =>
+            new Promise((resolve, reject) => {
+              info.execute(values, (err, ...results) => (err ? reject(err) : resolve(results)));
+            });
+          const ready = statement.on(native);
+          return ready instanceof Promise ? ready.then(run) : run(ready);
+        });
+        p.then(
+          (results) => callback?.(null, ...results),
+          (err: unknown) => callback?.(err as Error),
+        );
+        return undefined;
+      },
+      get nativeConnection() {
+        return s.logical.lc.current?.native;
+      },
+      get config() {
+        return (s.logical.lc.current?.native as { config?: unknown } | undefined)?.config ?? {};
+      },
+    };
+    return s.owner;
   }
 
   private call(method: 'query' | 'execute' | 'prepare', sql: unknown, values: unknown): Promise<unknown> {
@@ -87,10 +148,14 @@ export class PromiseConnection extends EventEmitter {
     if (s.logical.bare[method] && w !== undefined && !s.logical.lc.closing) {
       return values === undefined ? w[method](sql) : w[method](sql, values);
     }
-    return runOnNative(s.logical, method, () => {
-      const wrapper = this.currentWrapper();
-      return values === undefined ? wrapper[method](sql) : wrapper[method](sql, values);
-    });
+    const holder = traced(s.logical) ? captureCallerStack(PromiseConnection.prototype[method]) : undefined;
+    return withCallerStack(
+      runOnNative(s.logical, method, () => {
+        const wrapper = this.currentWrapper();
+        return values === undefined ? wrapper[method](sql) : wrapper[method](sql, values);
+      }),
+      holder,
+    );
   }
 
   beginTransaction(): Promise<void> {
@@ -119,7 +184,11 @@ export class PromiseConnection extends EventEmitter {
     const s = this[STATE];
     const w = s.wrapper;
     if (s.logical.bare[method] && w !== undefined && !s.logical.lc.closing) return w[method]();
-    return runOnNative(s.logical, method as NetworkMethod, () => this.currentWrapper()[method]());
+    const holder = traced(s.logical) ? captureCallerStack(PromiseConnection.prototype[method]) : undefined;
+    return withCallerStack(
+      runOnNative(s.logical, method as NetworkMethod, () => this.currentWrapper()[method]()),
+      holder,
+    );
   }
 
   private currentWrapper(): NativePromiseConnection {
@@ -144,16 +213,20 @@ export class PromiseConnection extends EventEmitter {
     native?.destroy();
   }
 
+  /** As mysql2/promise: the connection's own (its config's timezone). */
   escape(value: unknown): string {
-    return mysql.escape(value as never);
+    const c = this.connection as { escape?(v: unknown): string } | undefined;
+    return c?.escape !== undefined ? c.escape(value) : mysql.escape(value as never);
   }
 
   escapeId(value: string | string[]): string {
     return mysql.escapeId(value);
   }
 
+  /** As mysql2/promise: the connection's own (namedPlaceholders, queryFormat, timezone of its config). */
   format(sql: string, values?: unknown): string {
-    return mysql.format(sql, values as never);
+    const c = this.connection as { format?(s: string, v?: unknown): string } | undefined;
+    return c?.format !== undefined ? c.format(sql, values) : mysql.format(sql, values as never);
   }
 
   /** @internal Whether a lost socket is recovered on the next call (then it is no 'error' event). */
@@ -164,7 +237,7 @@ export class PromiseConnection extends EventEmitter {
   /** @internal The native connection ended without end(): with no plugin to replace it, this one is over. */
   physicalEnded(): void {
     const logical = this[STATE].logical;
-    if (logical.lc.closing || !logical.bare.query) return;
+    if (logical.lc.closing || !nothingRecovers(logical)) return;
     // Nothing will replace it: over at once, as mysql2's connection is when its socket ends.
     this.emitEnd();
     void logical.lc.end();
@@ -232,9 +305,24 @@ function delegateWrapperMembers(): void {
 }
 delegateWrapperMembers();
 
+// `instanceof` the promise module's Connection holds for every promise connection it hands out,
+// as in mysql2/promise (whose PromisePoolConnection extends its PromiseConnection): ours, and
+// mysql2's own wrappers around aurora-ha connections (`connection.promise()`, promise pool
+// connections).
+Object.defineProperty(PromiseConnection, Symbol.hasInstance, {
+  configurable: true,
+  value: function hasInstance(this: unknown, x: unknown): boolean {
+    if (typeof this !== 'function') return false;
+    if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
+    return this === PromiseConnection && x instanceof MysqlPromiseConnection;
+  },
+});
+
 /** Like mysql2/promise's `createConnection`: resolves once connected. */
 export async function createConnection(config: string | AuroraConnectionOptions): Promise<PromiseConnection> {
   const conn = new PromiseConnection(config);
-  await conn.connect();
+  // As mysql2's createConnection (whatever `trace` says): a failed connect names the caller.
+  const holder = captureCallerStack(createConnection);
+  await withCallerStack(conn.connect(), holder);
   return conn;
 }

@@ -40,14 +40,24 @@ export class LateCommand extends EventEmitter {
   readonly #streams: { out: PassThrough; options: unknown }[] = [];
 
   /** The native command this one now forwards. */
-  attach(native: NativeCommand): void {
-    if (this.#native !== undefined || this.#settled) return;
+  attach(native: NativeCommand | undefined): void {
+    if (native === undefined || this.#native !== undefined || this.#settled) return;
     this.#native = native;
     for (const name of FORWARDED) native.on(name, (...args: unknown[]) => this.emit(name, ...args));
     native.on('error', (err: unknown) => {
       if (this.listenerCount('error') > 0) this.emit('error', err);
     });
     for (const { out, options } of this.#streams) this.#feed(out, native, options);
+  }
+
+  /** The native command's SQL (mysql2 rewrites named placeholders into it), once it exists. */
+  get sql(): unknown {
+    return this.#native?.sql;
+  }
+
+  /** The native command's values, once it exists. */
+  get values(): unknown {
+    return this.#native?.values;
   }
 
   /** The call failed before mysql2 had a command: report it as mysql2 would, then end. */
@@ -72,6 +82,10 @@ export class LateCommand extends EventEmitter {
 
   stream(options?: unknown): Readable {
     const out = new PassThrough({ objectMode: true });
+    // As mysql2's command stream: 'end' also when it closes early (destroyed, failed).
+    out.once('close', () => {
+      if (!out.readableEnded) out.emit('end');
+    });
     const native = this.#native;
     if (native !== undefined) this.#feed(out, native, options);
     else this.#streams.push({ out, options });
@@ -86,6 +100,11 @@ export class LateCommand extends EventEmitter {
     const source = native.stream(options);
     source.on('error', (err: Error) => out.destroy(err));
     source.on('fields', (...args: unknown[]) => out.emit('fields', ...args));
+    source.on('result', (...args: unknown[]) => out.emit('result', ...args));
+    // Destroying ours destroys mysql2's, which resumes a connection it paused for backpressure.
+    out.once('close', () => {
+      if (!source.destroyed) source.destroy();
+    });
     source.pipe(out);
   }
 }
