@@ -46,8 +46,14 @@ describe('mysql2 class relations of aurora-ha objects', () => {
   it("release() of a pooled connection is mysql2's PoolConnection.prototype.release", () => {
     const mysqlRelease = (rawMysql.PoolConnection.prototype as unknown as { release: unknown }).release;
     expect(ours.PoolConnection.prototype.release).toBe(mysqlRelease);
-    // Our connection members sit above mysql2's: query is ours, not mysql2's.
-    expect(ours.PoolConnection.prototype.query).toBe(ours.Connection.prototype.query);
+    // Our connection members sit above mysql2's: query is ours (the pooled one adds the BEGIN
+    // rerun after checkout on top of our Connection's), never mysql2's.
+    const mysqlQuery = (rawMysql.PoolConnection.prototype as unknown as { query: unknown }).query;
+    expect(ours.PoolConnection.prototype.query).not.toBe(mysqlQuery);
+    expect(Object.getPrototypeOf(ours.PoolConnection.prototype)).toHaveProperty(
+      'query',
+      ours.Connection.prototype.query,
+    );
   });
 });
 
