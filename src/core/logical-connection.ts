@@ -61,6 +61,12 @@ export class LogicalConnection<TNative = unknown> {
     return this.plugins.some((p) => p.recoversFromLoss?.() === true);
   }
 
+  /** Whether some plugin may recover a lost socket, now or once it learnt the topology. */
+  mayRecoverLoss(): boolean {
+    if (this.service.closing) return false;
+    return this.plugins.some((p) => p.mayRecoverLoss?.() === true);
+  }
+
   /** Open the first physical connection through the connect pipeline. Idempotent. */
   open(): Promise<void> {
     if (this.ending) return Promise.reject(new ConnectionClosedError());

@@ -59,6 +59,12 @@ export interface Plugin {
    * (DESIGN §8: a loss we recover from is not an `'error'` event; pools discard on `'error'`).
    */
   recoversFromLoss?(): boolean;
+  /**
+   * Whether a lost socket may be recovered later (e.g. once the topology is learnt): false when
+   * no failover is possible at all (failover disabled, or already failed), so facades can end
+   * a connection the plain driver would end.
+   */
+  mayRecoverLoss?(): boolean;
 }
 
 export interface PluginFactory {

@@ -252,3 +252,39 @@ describe('aurora-ha/mysql2 pool through a writer failover', () => {
     120_000,
   );
 });
+
+describe('aurora-ha/mysql2 pool where nothing will recover a loss', () => {
+  for (const [label, options] of [
+    ['the failover plugin with enableFailover: false', { plugins: ['failover'], enableFailover: false }],
+    ['no failover plugin (initialConnection only)', { plugins: ['initialConnection'] }],
+  ] as const) {
+    it(`${label}: a connection lost in a failover leaves the pool, as mysql2's does`, async () =>
+      onFreshCluster(2, async () => {
+        const pool = mysql.createPool({ ...mysqlConfig(cluster()), ...FAST, ...options, connectionLimit: 2 });
+        harness.track(endPool(pool));
+        // Two connections in the pool, both idle on the writer.
+        await Promise.all([cbQuery(pool, 'SELECT SLEEP(0.2)'), cbQuery(pool, 'SELECT SLEEP(0.2)')]);
+        await cluster().failover();
+        await cluster().settled();
+        // The lost connections were the driver's to report: the pool drops them and opens new
+        // ones (through the writer endpoint, on the new writer once DNS follows). Before the
+        // fix one of each pair failed forever with "Can't add new command when connection is
+        // in closed state".
+        const failures: string[] = [];
+        const until = Date.now() + 30_000;
+        let okInARow = 0;
+        while (okInARow < 6 && Date.now() < until) {
+          const results = await Promise.allSettled([
+            cbQuery(pool, 'SELECT 1 AS n'),
+            cbQuery(pool, 'SELECT 1 AS n'),
+          ]);
+          const failed = results.filter((r) => r.status === 'rejected');
+          for (const f of failed) failures.push(String(f.reason));
+          okInARow = failed.length === 0 ? okInARow + 2 : 0;
+          if (failed.length > 0) await new Promise((r) => setTimeout(r, 500));
+        }
+        expect(okInARow).toBeGreaterThanOrEqual(6);
+        expect(failures.filter((f) => f.includes('closed state'))).toEqual([]);
+      }));
+  }
+});

@@ -135,13 +135,14 @@ export function moveNativeEvents(
 }
 
 /**
- * Whether a native connection that ended is the end of the logical one: no plugin, or a server
- * that is not topology-aware (a plain MySQL / MariaDB: nothing to fail over to) and no plugin
- * recovering the loss. On a topology-aware server the next call recovers it (or learns the
- * topology late and fails over).
+ * Whether a native connection that ended is the end of the logical one: no plugin, no plugin
+ * that could ever fail over (failover disabled or already failed), or a server that is not
+ * topology-aware (a plain MySQL / MariaDB: nothing to fail over to) and no plugin recovering the
+ * loss. On a topology-aware server the next call recovers it (or learns the topology late and
+ * fails over).
  */
 export function nothingRecovers(logical: MysqlLogical): boolean {
-  if (logical.bare.query) return true;
+  if (logical.bare.query || !logical.lc.mayRecoverLoss()) return true;
   return !logical.lc.recoversFromLoss() && logical.lc.service.dialect?.topologyAware !== true;
 }
 

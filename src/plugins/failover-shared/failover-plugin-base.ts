@@ -210,6 +210,11 @@ export abstract class FailoverPluginBase implements Plugin {
     return this.failure === undefined && this.mayFailOver('network');
   }
 
+  /** Whether a lost socket may still be recovered once the topology is learnt (failover on, not failed). */
+  mayRecoverLoss(): boolean {
+    return this.failure === undefined && this.triggers('network');
+  }
+
   // ---- shared machinery ----
 
   /** Bound on every query the plugin sends on its own (topology, instance id, role). */
