@@ -116,6 +116,23 @@ function forwardEnd(this: NativeWithFacade): void {
   facadeOf.get(this)?.physicalEnded();
 }
 
+/** The native connection behind a socket (for the socket's `'close'`). */
+const nativeOfStream = new WeakMap<object, NativeWithFacade>();
+
+/**
+ * The socket closed. mysql2 emits neither `'error'` nor `'end'` on the connection when the loss
+ * reached a command in flight (an internal query of a plugin, say) and the socket was reset: the
+ * connection is then closed without a word. Its socket's `'close'` says it.
+ */
+function forwardStreamClose(this: object): void {
+  const native = nativeOfStream.get(this);
+  if (native !== undefined) forwardEnd.call(native);
+}
+
+function streamOf(native: NativeWithFacade): EventEmitter | undefined {
+  return (native as unknown as { stream?: EventEmitter }).stream;
+}
+
 /** Move `error` / `end` forwarding from the previous native connection to the current one. */
 export function moveNativeEvents(
   facade: MysqlFacade,
@@ -127,11 +144,21 @@ export function moveNativeEvents(
     facadeOf.delete(prev);
     prev.off('error', forwardError);
     prev.off('end', forwardEnd);
+    const prevStream = streamOf(prev);
+    if (prevStream !== undefined) {
+      nativeOfStream.delete(prevStream);
+      prevStream.off('close', forwardStreamClose);
+    }
   }
   const next = conn.native as NativeWithFacade;
   facadeOf.set(next, facade);
   next.on('error', forwardError);
   next.on('end', forwardEnd);
+  const stream = streamOf(next);
+  if (stream !== undefined) {
+    nativeOfStream.set(stream, next);
+    stream.on('close', forwardStreamClose);
+  }
 }
 
 /**
