@@ -40,7 +40,10 @@ async function roleOf(
   instance: HostInfo | undefined,
   timeoutMs: number,
 ): Promise<HostRole> {
-  if (conn.acceptsQueries?.() === true) {
+  // Inside a transaction, a separate connection: a PostgreSQL error aborts the transaction
+  // (25P02 for every later query), and pg reports the failed state only with the
+  // ReadyForQuery that may still be on its way when the error reaches us.
+  if (conn.acceptsQueries?.() === true && !conn.inTransaction()) {
     return withTimeout(service.hostRole(conn), timeoutMs, 'role check');
   }
   const probe = await service.forceConnect(instance ?? conn.host, { timeoutMs });
