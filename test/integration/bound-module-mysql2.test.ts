@@ -81,7 +81,7 @@ describe('createDriver of aurora-ha/mysql2: the bound options drive what the mod
       toEnd.push(() => new Promise((r) => pool.end(() => r(undefined))));
       const get = (): Promise<Held> =>
         new Promise((resolve, reject) =>
-          pool.getConnection((err, c) => (err ? reject(err) : resolve(c as Held))),
+          pool.getConnection((err, c) => (err ? reject(err) : resolve(c))),
         );
       const held = await get();
       const threadId = held.threadId!;
