@@ -80,9 +80,7 @@ describe('createDriver of aurora-ha/mysql2: the bound options drive what the mod
       const pool = createDriver({ plugins }).createPool({ ...mysqlConfig(cluster()), connectionLimit: 1 });
       toEnd.push(() => new Promise((r) => pool.end(() => r(undefined))));
       const get = (): Promise<Held> =>
-        new Promise((resolve, reject) =>
-          pool.getConnection((err, c) => (err ? reject(err) : resolve(c))),
-        );
+        new Promise((resolve, reject) => pool.getConnection((err, c) => (err ? reject(err) : resolve(c))));
       const held = await get();
       const threadId = held.threadId!;
       held.release();
