@@ -6,7 +6,7 @@
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { PromiseConnection } from '../../src/mysql2-promise.js';
 import { Client } from '../../src/pg.js';
-import { LEDGER_TABLE } from './ledger.js';
+import { mysqlLedgerOps, pgLedgerOps } from './ledger-ops.js';
 
 export interface SoakConnection {
   connect(): Promise<void>;
@@ -39,21 +39,7 @@ export function openSoakConnection(
       connect: async () => {
         await client.connect();
       },
-      insert: async (key, worker) => {
-        await client.query(`INSERT INTO ${LEDGER_TABLE} (k, worker) VALUES ($1, $2)`, [key, worker]);
-      },
-      read: async () => {
-        await client.query(`SELECT count(*) FROM ${LEDGER_TABLE} WHERE worker = -1`);
-      },
-      begin: async () => {
-        await client.query('BEGIN');
-      },
-      commit: async () => {
-        await client.query('COMMIT');
-      },
-      rollback: async () => {
-        await client.query('ROLLBACK');
-      },
+      ...pgLedgerOps(client),
       end: () => client.end(),
     };
     client.on('error', () => {
@@ -65,15 +51,7 @@ export function openSoakConnection(
   const conn: SoakConnection = {
     idleErrors: 0,
     connect: () => mc.connect(),
-    insert: async (key, worker) => {
-      await mc.execute(`INSERT INTO ${LEDGER_TABLE} (k, worker) VALUES (?, ?)`, [key, worker]);
-    },
-    read: async () => {
-      await mc.query(`SELECT COUNT(*) FROM ${LEDGER_TABLE} WHERE worker = -1`);
-    },
-    begin: () => mc.beginTransaction(),
-    commit: () => mc.commit(),
-    rollback: () => mc.rollback(),
+    ...mysqlLedgerOps(mc),
     end: () => mc.end(),
   };
   mc.on('error', () => {

@@ -11,6 +11,7 @@ import type { EmulatedCluster } from '../../src/emulator.js';
 import { createPool as createMysqlPool } from '../../src/mysql2-promise.js';
 import { Pool } from '../../src/pg.js';
 import { LEDGER_TABLE } from './ledger.js';
+import { mysqlLedgerOps, pgLedgerOps } from './ledger-ops.js';
 
 /** A checked-out client: the statements of the workload, then `release`. */
 export interface SoakPooled {
@@ -108,21 +109,7 @@ export function openSoakPool(
       checkout: async () => {
         const client = await pool.connect();
         return {
-          insert: async (key, worker) => {
-            await client.query(`INSERT INTO ${LEDGER_TABLE} (k, worker) VALUES ($1, $2)`, [key, worker]);
-          },
-          read: async () => {
-            await client.query(`SELECT count(*) FROM ${LEDGER_TABLE} WHERE worker = -1`);
-          },
-          begin: async () => {
-            await client.query('BEGIN');
-          },
-          commit: async () => {
-            await client.query('COMMIT');
-          },
-          rollback: async () => {
-            await client.query('ROLLBACK');
-          },
+          ...pgLedgerOps(client),
           // pg-pool's contract: an error given to release() removes the client; aurora-ha's Pool
           // keeps clients released with a failover outcome (they already moved).
           release: (err) => client.release(err instanceof Error ? err : undefined),
@@ -153,15 +140,7 @@ export function openSoakPool(
     checkout: async () => {
       const conn = await pool.getConnection();
       return {
-        insert: async (key, worker) => {
-          await conn.execute(`INSERT INTO ${LEDGER_TABLE} (k, worker) VALUES (?, ?)`, [key, worker]);
-        },
-        read: async () => {
-          await conn.query(`SELECT COUNT(*) FROM ${LEDGER_TABLE} WHERE worker = -1`);
-        },
-        begin: () => conn.beginTransaction(),
-        commit: () => conn.commit(),
-        rollback: () => conn.rollback(),
+        ...mysqlLedgerOps(conn),
         // A connection whose failover failed is unusable: it leaves the pool.
         release: (err) => (err instanceof FailoverFailedError ? conn.destroy() : conn.release()),
       };
