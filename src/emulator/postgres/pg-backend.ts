@@ -7,7 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DEFAULT_MAX_CONNECTIONS,
@@ -52,6 +52,7 @@ export class PostgresBackend implements EngineBackend {
   private readonly running = new Map<string, Running>();
   /** Set by shutdown(): no server may start afterwards. */
   private closed = false;
+  private tlsHbaWritten: Promise<void> | undefined;
   /** Writer started from the template and never replaced: standbys may be plain template copies. */
   private templateWriter: string | undefined;
   private templatePath: Promise<string> | undefined;
@@ -115,9 +116,19 @@ export class PostgresBackend implements EngineBackend {
     return join(this.options.workDir, 'pg_hba_tls.conf');
   }
 
-  private async writeTlsHba(): Promise<void> {
-    await writeFile(this.tlsHbaFile(), PG_HBA_TLS, { mode: 0o644 });
-    await chownTree(this.tlsHbaFile());
+  /**
+   * Written once per cluster, and atomically (temp file + rename): every instance's server reads
+   * this one file, and rewriting it in place while another instance started made that server
+   * read an empty file ("contains no entries", FATAL) — seen once in CI.
+   */
+  private writeTlsHba(): Promise<void> {
+    this.tlsHbaWritten ??= (async () => {
+      const tmp = `${this.tlsHbaFile()}.tmp`;
+      await writeFile(tmp, PG_HBA_TLS, { mode: 0o644 });
+      await chownTree(tmp);
+      await rename(tmp, this.tlsHbaFile());
+    })();
+    return this.tlsHbaWritten;
   }
 
   /** PostgreSQL reloads its certificate files on SIGHUP (pg_reload_conf). */
