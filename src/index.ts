@@ -1,17 +1,17 @@
 // Entry point of `aurora-ha`: errors, option types and the plugin API.
 export * from './core/errors.js';
-export type * from './config/wrapper-options.js';
-export type * from './core/plugin.js';
-export { NETWORK_METHODS } from './core/plugin.js';
-export { KNOWN_PLUGINS } from './core/plugin-registry.js';
-export type { KnownPlugin } from './core/plugin-registry.js';
+export type * from './core/wrapper-options.js';
+export type * from './connection/plugin.js';
+export { NETWORK_METHODS } from './connection/plugin.js';
+export { KNOWN_PLUGINS } from './plugins/registry.js';
+export type { KnownPlugin } from './plugins/registry.js';
 export type * from './drivers/driver.js';
 export type * from './dialects/dialect.js';
-export type * from './hosts/host-info.js';
-export { DEFAULT_WEIGHT, hostKey, makeHost, withAvailability, withRole } from './hosts/host-info.js';
-export type * from './hosts/host-list-provider.js';
-export type { RdsUrlType } from './hosts/rds-url.js';
-export type { FailoverEvent } from './core/failover-event.js';
+export type * from './drivers/host-info.js';
+export { DEFAULT_WEIGHT, hostKey, makeHost, withAvailability, withRole } from './drivers/host-info.js';
+export type * from './topology/host-list-provider.js';
+export type { RdsUrlType } from './topology/rds-url.js';
+export type { FailoverEvent } from './connection/failover-event.js';
 export {
   findFailoverError,
   isFailoverError,

@@ -2,7 +2,7 @@
 // module). Connections and pools are aurora-ha's; pools and pool clusters are wrapped by
 // mysql2/promise's own promise classes.
 import mysql from 'mysql2';
-import type { WrapperOptions } from './config/wrapper-options.js';
+import type { WrapperOptions } from './core/wrapper-options.js';
 import { bindMysql2Module } from './facades/mysql2/bound-module.js';
 import type { BoundMysql2Module } from './facades/mysql2/bound-module.js';
 import { PromiseConnection, createConnection } from './facades/mysql2/promise-connection.js';

@@ -1,7 +1,7 @@
 // Entry point `aurora-ha/mysql2`: a drop-in for `mysql2` (every export of the module; connections
 // and pools are aurora-ha's, everything else is mysql2's own).
 import mysql from 'mysql2';
-import type { WrapperOptions } from './config/wrapper-options.js';
+import type { WrapperOptions } from './core/wrapper-options.js';
 import { bindMysql2Module } from './facades/mysql2/bound-module.js';
 import type { BoundMysql2Module } from './facades/mysql2/bound-module.js';
 import { Connection, createConnection } from './facades/mysql2/connection.js';

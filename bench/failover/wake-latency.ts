@@ -5,7 +5,7 @@
  * waiting after the verification (it noticed the loss later) counts from its own wait.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { FAILOVER2_CHANNEL, type MonitorEvent } from '../../src/hosts/monitor-events.js';
+import { FAILOVER2_CHANNEL, type MonitorEvent } from '../../src/topology/monitor-events.js';
 
 export interface WakeRecorder {
   /** ms from the latest verification before each reconnect start, for reconnects at or after `from`. */

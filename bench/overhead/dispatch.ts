@@ -5,7 +5,7 @@
  * wall-clock throughput figures swing by tens of percent.
  */
 import { resolveConfig } from '../../src/config/parse-config.js';
-import { LogicalConnection } from '../../src/core/logical-connection.js';
+import { LogicalConnection } from '../../src/connection/logical-connection.js';
 import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';
 import { median } from './measure.js';
 

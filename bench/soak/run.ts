@@ -13,7 +13,7 @@ import path from 'node:path';
 import { startCluster, type EmulatedCluster } from '../../src/emulator.js';
 import { hostMonitorTotals } from '../../src/plugins/host-monitoring/monitor-registry.js';
 import { resolveConfig } from '../../src/config/parse-config.js';
-import { resolvePluginFactories } from '../../src/core/plugin-registry.js';
+import { resolvePluginFactories } from '../../src/plugins/registry.js';
 import { parseSoakArgs } from './args.js';
 import { allPassed, runChecks } from './checks.js';
 import { injectFaults, type FaultEvent } from './faults.js';

@@ -4,8 +4,8 @@
  * pattern (given, or derived from an RDS host name; undefined for IPs and custom domains).
  */
 
-import { instanceHostPatternOf, classifyHost } from '../hosts/rds-url.js';
-import type { FailoverMode, ResolvedOptions } from './wrapper-options.js';
+import { instanceHostPatternOf, classifyHost } from '../topology/rds-url.js';
+import type { FailoverMode, ResolvedOptions } from '../core/wrapper-options.js';
 
 export function defaultFailoverMode(host: string): FailoverMode {
   return classifyHost(host) === 'reader-cluster' ? 'reader-or-writer' : 'strict-writer';

@@ -5,7 +5,7 @@
  */
 
 import { ConfigurationError } from '../core/errors.js';
-import { parseHostPattern } from '../hosts/host-pattern.js';
+import { parseHostPattern } from '../topology/host-pattern.js';
 import { parseHostAddress, type HostAddress } from './host-address.js';
 import {
   FAILOVER_MODES,
@@ -14,7 +14,7 @@ import {
   STRATEGIES,
   type OptionSpec,
 } from './options-table.js';
-import type { FailoverMode, HostSelectorStrategy, PluginCode } from './wrapper-options.js';
+import type { FailoverMode, HostSelectorStrategy, PluginCode } from '../core/wrapper-options.js';
 
 export interface ValueSource {
   /** The key the user wrote (canonical or alias). */

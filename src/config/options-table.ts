@@ -4,8 +4,8 @@
  * Validation (parse-config.ts) and docs/configuration.md (options-doc.ts) are both made from it.
  */
 
-import { HOST_PATTERN_FORM } from '../hosts/host-pattern.js';
-import type { HostSelectorStrategy, PluginCode, ResolvedOptions } from './wrapper-options.js';
+import { HOST_PATTERN_FORM } from '../topology/host-pattern.js';
+import type { HostSelectorStrategy, PluginCode, ResolvedOptions } from '../core/wrapper-options.js';
 
 export type OptionKind =
   | 'plugins'

@@ -7,12 +7,12 @@
 
 import { ConfigurationError } from '../core/errors.js';
 import { redactSecrets, secretsOf } from '../core/redact.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import { DRIVER_KEYS } from './driver-keys.js';
 import { isValidPort, type HostAddress } from './host-address.js';
 import { parseOptionValue } from './option-values.js';
 import { CANONICAL_BY_SPELLING, OPTION_BY_SPELLING, OPTIONS, type OptionSpec } from './options-table.js';
-import type { ResolvedConfig, ResolvedOptions } from './wrapper-options.js';
+import type { ResolvedConfig, ResolvedOptions } from '../core/wrapper-options.js';
 
 export type Engine = 'postgres' | 'mysql';
 

@@ -12,7 +12,7 @@
 import type { Engine, PhysicalConnection } from '../drivers/driver.js';
 import { markConnectionLost } from '../drivers/connection-lost.js';
 import { UnavailableHostError } from '../core/errors.js';
-import { hostKey } from '../hosts/host-info.js';
+import { hostKey } from '../drivers/host-info.js';
 import type { Dialect, DialectName } from './dialect.js';
 import { dialectByName, plainDialect } from './dialects.js';
 

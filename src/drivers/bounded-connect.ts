@@ -4,7 +4,7 @@
  * and a code-less error raised after the socket ended is marked as a lost connection.
  */
 import type { ConnectOptions, PhysicalConnection } from './driver.js';
-import { hostKey } from '../hosts/host-info.js';
+import { hostKey } from './host-info.js';
 import { abortError, errorCode, markConnectionLost, timeoutError } from './connection-lost.js';
 
 export async function connectBounded<C extends PhysicalConnection>(

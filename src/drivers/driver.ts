@@ -2,7 +2,7 @@
  * The driver-adapter contract: the only boundary between aurora-ha and a database driver
  * (`pg`, `mysql2`). Plugins, dialects and host providers see these interfaces, never a driver.
  */
-import type { HostInfo } from '../hosts/host-info.js';
+import type { HostInfo } from './host-info.js';
 
 export type Engine = 'postgres' | 'mysql';
 

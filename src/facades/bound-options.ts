@@ -8,11 +8,11 @@
  * the config the ORM passes, so a bound module never holds a password. An option given in a
  * connection's own config (object or connection string) wins over the bound one.
  */
-import { didYouMean } from '../config/did-you-mean.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import { CANONICAL_BY_SPELLING, OPTION_BY_SPELLING } from '../config/options-table.js';
 import { URL_KEY, resolveConfig } from '../config/parse-config.js';
 import type { Engine } from '../config/parse-config.js';
-import type { WrapperOptions } from '../config/wrapper-options.js';
+import type { WrapperOptions } from '../core/wrapper-options.js';
 import { ConfigurationError } from '../core/errors.js';
 
 /** Validated aurora-ha options, by the spelling the user gave. Frozen; holds no secret. */

@@ -7,7 +7,7 @@
  * connections ever made.
  */
 
-import { hostKey, type HostInfo } from '../hosts/host-info.js';
+import { hostKey, type HostInfo } from '../drivers/host-info.js';
 
 const counts = new Map<string, number>();
 

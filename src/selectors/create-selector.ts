@@ -5,7 +5,7 @@
  * `readerSelection` (reader-selection.ts), which supplies every dependency.
  */
 
-import type { HostSelectorStrategy } from '../config/wrapper-options.js';
+import type { HostSelectorStrategy } from '../core/wrapper-options.js';
 import { ConfigurationError } from '../core/errors.js';
 import { FastestResponseSelector, type ResponseTime } from './fastest-response-selector.js';
 import { HighestWeightSelector } from './highest-weight-selector.js';

@@ -3,7 +3,7 @@
  * yet are skipped, and when none is measured the choice is random.
  */
 
-import type { HostInfo, HostRole } from '../hosts/host-info.js';
+import type { HostInfo, HostRole } from '../drivers/host-info.js';
 import { eligibleHosts, randomIndex, type HostSelector, type RandomSource } from './host-selector.js';
 
 /** Latest measured response time of `host` in ms, or undefined when unknown. */

@@ -6,7 +6,7 @@
  * reader; we deliberately do not (see docs/reader-selection.md).
  */
 
-import type { HostInfo, HostRole } from '../hosts/host-info.js';
+import type { HostInfo, HostRole } from '../drivers/host-info.js';
 import { eligibleHosts, type HostSelector } from './host-selector.js';
 
 export class HighestWeightSelector implements HostSelector {

@@ -5,7 +5,7 @@
  * process-wide data they need (rotation state, connection counts, response times).
  */
 
-import type { HostInfo, HostRole } from '../hosts/host-info.js';
+import type { HostInfo, HostRole } from '../drivers/host-info.js';
 
 export interface HostSelector {
   /** One available host of `role` from `hosts`, or undefined when there is none. */

@@ -1,6 +1,6 @@
 /** `leastConnections`: the eligible host with the fewest open connections (ties: host:port order). */
 
-import type { HostInfo, HostRole } from '../hosts/host-info.js';
+import type { HostInfo, HostRole } from '../drivers/host-info.js';
 import { eligibleHosts, type HostSelector } from './host-selector.js';
 
 /** How many connections the wrapper currently holds to `host`. */

@@ -1,6 +1,6 @@
 /** `random`: every eligible host equally likely. */
 
-import type { HostInfo, HostRole } from '../hosts/host-info.js';
+import type { HostInfo, HostRole } from '../drivers/host-info.js';
 import { eligibleHosts, randomIndex, type HostSelector, type RandomSource } from './host-selector.js';
 
 export class RandomSelector implements HostSelector {

@@ -9,8 +9,8 @@
  */
 
 import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
-import { hostKey, type HostInfo } from '../hosts/host-info.js';
-import { acquireTopology, releaseTopology, type ClusterTopology } from '../hosts/topology-cache.js';
+import { hostKey, type HostInfo } from '../drivers/host-info.js';
+import { acquireTopology, releaseTopology, type ClusterTopology } from '../topology/topology-cache.js';
 
 /** How a monitor opens its measuring connections (taken from the first connection that needs it). */
 export interface MeasurementTarget {

@@ -5,7 +5,7 @@
  * process), so successive connections of a cluster continue one rotation.
  */
 
-import type { HostInfo, HostRole } from '../hosts/host-info.js';
+import type { HostInfo, HostRole } from '../drivers/host-info.js';
 import { compareHosts, eligibleHosts, weightOf, type HostSelector } from './host-selector.js';
 
 /** Per-cluster rotation state; create one with `newRoundRobinState()` and keep it with the cluster. */

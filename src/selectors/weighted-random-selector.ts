@@ -3,7 +3,7 @@
  * (`weightedRandomHostWeightPairs`, keyed by instance name, host or host:port; unlisted hosts weigh 1).
  */
 
-import type { HostInfo, HostRole } from '../hosts/host-info.js';
+import type { HostInfo, HostRole } from '../drivers/host-info.js';
 import { eligibleHosts, weightOf, type HostSelector, type RandomSource } from './host-selector.js';
 
 export class WeightedRandomSelector implements HostSelector {

@@ -7,7 +7,7 @@ import type { PhysicalConnection } from '../../src/drivers/driver.js';
 import { clearDialectCache, detectDialect } from '../../src/dialects/detect-dialect.js';
 import { dialectByName } from '../../src/dialects/dialects.js';
 import { acceptTopology, topologyWeight } from '../../src/dialects/topology-rows.js';
-import { hostKey } from '../../src/hosts/host-info.js';
+import { hostKey } from '../../src/drivers/host-info.js';
 import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';
 import { useCluster } from '../support/cluster.js';
 import { connectInstance, countingConnection, instanceByRole } from './dialects-support.js';

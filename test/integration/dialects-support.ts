@@ -5,7 +5,7 @@
 import type { PhysicalConnection } from '../../src/drivers/driver.js';
 import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';
 import { mysql2Adapter } from '../../src/drivers/mysql2/mysql2-adapter.js';
-import { makeHost } from '../../src/hosts/host-info.js';
+import { makeHost } from '../../src/drivers/host-info.js';
 import type { EmulatedCluster, InstanceEndpoint } from '../../src/emulator.js';
 import { mysqlConfig, pgConfig } from '../support/cluster.js';
 

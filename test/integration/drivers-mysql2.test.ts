@@ -8,7 +8,7 @@ import type { ConnectionOptions } from 'mysql2';
 import { mysql2Adapter } from '../../src/drivers/mysql2/mysql2-adapter.js';
 import type { Mysql2PhysicalConnection } from '../../src/drivers/mysql2/mysql2-physical-connection.js';
 import type { PhysicalConnection } from '../../src/drivers/driver.js';
-import { makeHost } from '../../src/hosts/host-info.js';
+import { makeHost } from '../../src/drivers/host-info.js';
 import type { EmulatedCluster, InstanceEndpoint } from '../../src/emulator.js';
 import { mysqlConfig, useCluster } from '../support/cluster.js';
 

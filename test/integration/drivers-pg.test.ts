@@ -8,7 +8,7 @@ import type { ClientConfig } from 'pg';
 import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';
 import type { PgPhysicalConnection } from '../../src/drivers/pg/pg-physical-connection.js';
 import type { PhysicalConnection } from '../../src/drivers/driver.js';
-import { makeHost } from '../../src/hosts/host-info.js';
+import { makeHost } from '../../src/drivers/host-info.js';
 import type { EmulatedCluster, InstanceEndpoint } from '../../src/emulator.js';
 import { pgConfig, useCluster } from '../support/cluster.js';
 

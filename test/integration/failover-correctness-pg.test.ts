@@ -12,12 +12,12 @@ import {
   FailoverSuccessError,
   TransactionResolutionUnknownError,
 } from '../../src/core/errors.js';
-import type { Plugin, PluginFactory, PluginService } from '../../src/core/plugin.js';
+import type { Plugin, PluginFactory, PluginService } from '../../src/connection/plugin.js';
 import { UnavailableHostError } from '../../src/core/errors.js';
 import { Client } from '../../src/pg.js';
 import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
 import pg from 'pg';
-import type { FailoverEvent } from '../../src/core/failover-event.js';
+import type { FailoverEvent } from '../../src/connection/failover-event.js';
 import { pgConfig } from '../support/cluster.js';
 import { secretLeaks } from '../support/secret-leaks.js';
 import { FAST_FAILOVER as FAST, failoverHarness, rejection, writerId } from '../support/failover-harness.js';

@@ -13,7 +13,7 @@ import {
   FailoverSuccessError,
   TransactionResolutionUnknownError,
 } from '../../src/core/errors.js';
-import type { PluginFactory } from '../../src/core/plugin.js';
+import type { PluginFactory } from '../../src/connection/plugin.js';
 import { createConnection as createCallbackConnection } from '../../src/mysql2.js';
 import { PromiseConnection } from '../../src/mysql2-promise.js';
 import { mysqlConfig } from '../support/cluster.js';

@@ -13,7 +13,7 @@ import {
   FailoverSuccessError,
   TransactionResolutionUnknownError,
 } from '../../src/core/errors.js';
-import type { PluginFactory, PluginService } from '../../src/core/plugin.js';
+import type { PluginFactory, PluginService } from '../../src/connection/plugin.js';
 import { Client } from '../../src/pg.js';
 import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
 import { pgConfig } from '../support/cluster.js';

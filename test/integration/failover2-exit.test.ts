@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EmulatedCluster } from '../../src/emulator.js';
-import { MONITOR_LINGER_MS } from '../../src/hosts/topology-monitors.js';
+import { MONITOR_LINGER_MS } from '../../src/topology/topology-monitors.js';
 import { useCluster } from '../support/cluster.js';
 
 const pgCluster = useCluster({ engine: 'postgres', instances: 2 });
@@ -38,7 +38,7 @@ function namesOf(c: EmulatedCluster): Record<string, string> {
 
 function prelude(c: EmulatedCluster): string {
   return `import { registerNames } from ${JSON.stringify(`${SRC}/emulator/dns.ts`)};
-import { liveMonitorKeys, monitorOf } from ${JSON.stringify(`${SRC}/hosts/topology-monitors.ts`)};
+import { liveMonitorKeys, monitorOf } from ${JSON.stringify(`${SRC}/topology/topology-monitors.ts`)};
 const names = ${JSON.stringify(namesOf(c))};
 registerNames((h) => names[h.toLowerCase()]);
 const config = ${JSON.stringify({ host: c.writerEndpoint.host, port: c.writerEndpoint.port, ...c.credentials, plugins: ['failover2'] })};

@@ -9,8 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { FailoverSuccessError } from '../../src/core/errors.js';
 import { clearDialectCache, detectDialect } from '../../src/dialects/detect-dialect.js';
-import { hostKey } from '../../src/hosts/host-info.js';
-import { liveMonitorKeys, monitorOf } from '../../src/hosts/topology-monitors.js';
+import { hostKey } from '../../src/drivers/host-info.js';
+import { liveMonitorKeys, monitorOf } from '../../src/topology/topology-monitors.js';
 import { Client } from '../../src/pg.js';
 import { pgConfig, useCluster } from '../support/cluster.js';
 import { FAST_FAILOVER, rejection } from '../support/failover-harness.js';

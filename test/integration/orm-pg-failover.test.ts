@@ -20,7 +20,7 @@ import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EmulatedCluster } from '../../src/emulator.js';
-import { MONITOR_LINGER_MS } from '../../src/hosts/topology-monitors.js';
+import { MONITOR_LINGER_MS } from '../../src/topology/topology-monitors.js';
 import { Client } from '../../src/pg.js';
 import { pgConfig, useCluster } from '../support/cluster.js';
 import type { ChildSettings, ChildSummary, OrmName } from '../support/orm-pg-failover-child.js';

@@ -7,15 +7,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/parse-config.js';
-import { LogicalConnection } from '../../src/core/logical-connection.js';
-import type { Plugin, PluginFactory } from '../../src/core/plugin.js';
+import { LogicalConnection } from '../../src/connection/logical-connection.js';
+import type { Plugin, PluginFactory } from '../../src/connection/plugin.js';
 import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';
 import type { EmulatedCluster } from '../../src/emulator.js';
-import type { HostInfo } from '../../src/hosts/host-info.js';
-import { StaticHostListProvider } from '../../src/hosts/static-host-list-provider.js';
-import { liveClusterCount } from '../../src/hosts/topology-cache.js';
+import type { HostInfo } from '../../src/drivers/host-info.js';
+import { StaticHostListProvider } from '../../src/topology/static-host-list-provider.js';
+import { liveClusterCount } from '../../src/topology/topology-cache.js';
 import { postgresReplicaClusterDialect } from '../../src/dialects/postgres-replica-cluster.js';
-import { makeHost } from '../../src/hosts/host-info.js';
+import { makeHost } from '../../src/drivers/host-info.js';
 import { pgConfig, useCluster } from '../support/cluster.js';
 
 const aurora = useCluster({ engine: 'postgres', instances: 2 });

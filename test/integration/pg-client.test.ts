@@ -7,8 +7,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionClosedError } from '../../src/core/errors.js';
-import type { Plugin, PluginFactory } from '../../src/core/plugin.js';
-import { liveClusterCount } from '../../src/hosts/topology-cache.js';
+import type { Plugin, PluginFactory } from '../../src/connection/plugin.js';
+import { liveClusterCount } from '../../src/topology/topology-cache.js';
 import auroraPg, { Client, DatabaseError, types, escapeIdentifier } from '../../src/pg.js';
 import { pgConfig, useCluster } from '../support/cluster.js';
 

@@ -22,7 +22,7 @@ import {
 } from '../../src/drivers/connection-lost.js';
 import type { DriverAdapter } from '../../src/drivers/driver.js';
 import type { EmulatedCluster } from '../../src/emulator.js';
-import { makeHost } from '../../src/hosts/host-info.js';
+import { makeHost } from '../../src/drivers/host-info.js';
 import { hostMonitorStats } from '../../src/plugins/host-monitoring/monitor-registry.js';
 import { startTestCluster } from '../support/cluster.js';
 import { FAST_FAILOVER, expectNoSessionsLeft, rejection, writerId } from '../support/failover-harness.js';

@@ -9,7 +9,7 @@
  */
 import { expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/parse-config.js';
-import { LogicalConnection } from '../../src/core/logical-connection.js';
+import { LogicalConnection } from '../../src/connection/logical-connection.js';
 import { FailoverFailedError } from '../../src/core/errors.js';
 import { mysql2Adapter } from '../../src/drivers/mysql2/mysql2-adapter.js';
 import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';

@@ -7,7 +7,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterEach, expect } from 'vitest';
 import { TransactionResolutionUnknownError } from '../../src/core/errors.js';
-import type { PluginFactory, PluginService } from '../../src/core/plugin.js';
+import type { PluginFactory, PluginService } from '../../src/connection/plugin.js';
 import type { EmulatedCluster, StartClusterOptions } from '../../src/emulator.js';
 import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
 import { mysqlConfig, pgConfig, startTestCluster, useCluster } from './cluster.js';

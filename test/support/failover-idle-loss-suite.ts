@@ -8,7 +8,7 @@
  */
 import { expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/parse-config.js';
-import { LogicalConnection } from '../../src/core/logical-connection.js';
+import { LogicalConnection } from '../../src/connection/logical-connection.js';
 import {
   FailoverSuccessError,
   TransactionResolutionUnknownError,
@@ -16,7 +16,7 @@ import {
 } from '../../src/core/errors.js';
 import { mysql2Adapter } from '../../src/drivers/mysql2/mysql2-adapter.js';
 import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';
-import { hostKey } from '../../src/hosts/host-info.js';
+import { hostKey } from '../../src/drivers/host-info.js';
 import { mysqlConfig, pgConfig } from './cluster.js';
 import { FAST_FAILOVER, failoverHarness, rejection, type FailoverHarness } from './failover-harness.js';
 

@@ -11,13 +11,13 @@
  */
 import { expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/parse-config.js';
-import { LogicalConnection } from '../../src/core/logical-connection.js';
+import { LogicalConnection } from '../../src/connection/logical-connection.js';
 import { FailoverFailedError, FailoverSuccessError } from '../../src/core/errors.js';
-import type { PluginFactory, PluginService } from '../../src/core/plugin.js';
+import type { PluginFactory, PluginService } from '../../src/connection/plugin.js';
 import type { Dialect } from '../../src/dialects/dialect.js';
 import { mysql2Adapter } from '../../src/drivers/mysql2/mysql2-adapter.js';
 import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';
-import { monitorOf } from '../../src/hosts/topology-monitors.js';
+import { monitorOf } from '../../src/topology/topology-monitors.js';
 import { failover2PluginFactory } from '../../src/plugins/failover2/failover2-plugin-factory.js';
 import { mysqlConfig, pgConfig } from './cluster.js';
 import { FAST_FAILOVER, failoverHarness, rejection, type FailoverHarness } from './failover-harness.js';

@@ -12,7 +12,7 @@ import {
   FailoverSuccessError,
   TransactionResolutionUnknownError,
 } from '../../src/core/errors.js';
-import { liveMonitorKeys, MONITOR_LINGER_MS, monitorOf } from '../../src/hosts/topology-monitors.js';
+import { liveMonitorKeys, MONITOR_LINGER_MS, monitorOf } from '../../src/topology/topology-monitors.js';
 import { startTestCluster } from './cluster.js';
 import { FAST_FAILOVER, failoverHarness, rejection, writerId } from './failover-harness.js';
 

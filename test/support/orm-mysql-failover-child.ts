@@ -96,7 +96,7 @@ const store = new AsyncLocalStorage<MysqlOrmName>();
 type Counted = MysqlOrmName | 'monitor' | 'none';
 
 /**
- * Whether the connect being made comes from the topology monitor (src/hosts/): failover2's
+ * Whether the connect being made comes from the topology monitor (src/topology/): failover2's
  * monitor is shared by every pool of the process and its probes run in the async context of
  * whichever connection reported the failure first, so they are counted apart, by call stack.
  */

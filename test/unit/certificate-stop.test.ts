@@ -4,13 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { FailoverFailedError } from '../../src/core/errors.js';
 import { rememberOriginalCode } from '../../src/drivers/connection-lost.js';
-import { makeHost } from '../../src/hosts/host-info.js';
+import { makeHost } from '../../src/drivers/host-info.js';
 import {
   certificateErrorIn,
   certificateStop,
   endsFailover,
-} from '../../src/plugins/failover/certificate-stop.js';
-import { firstSuccessful } from '../../src/plugins/failover/parallel-attempts.js';
+} from '../../src/plugins/failover-core/certificate-stop.js';
+import { firstSuccessful } from '../../src/plugins/failover-core/parallel-attempts.js';
 
 const certError = (): Error & { code: string } =>
   Object.assign(new Error('unable to verify the first certificate'), {

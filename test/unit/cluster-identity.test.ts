@@ -2,9 +2,9 @@
  * Failover v2's cluster identity (one topology monitor per cluster) and plugin registration.
  */
 import { describe, expect, it } from 'vitest';
-import { resolvePluginFactories } from '../../src/core/plugin-registry.js';
-import { clusterIdentity } from '../../src/hosts/cluster-identity.js';
-import { backoffMs } from '../../src/hosts/monitor-timing.js';
+import { resolvePluginFactories } from '../../src/plugins/registry.js';
+import { clusterIdentity } from '../../src/topology/cluster-identity.js';
+import { backoffMs } from '../../src/core/monitor-time.js';
 import { failover2PluginFactory } from '../../src/plugins/failover2/failover2-plugin-factory.js';
 
 const id = (host: string, extra: { clusterId?: string; pattern?: string; port?: number } = {}): string =>

@@ -11,7 +11,7 @@ import {
   detectDialect,
   DIALECT_CACHE_SIZE,
 } from '../../src/dialects/detect-dialect.js';
-import { makeHost } from '../../src/hosts/host-info.js';
+import { makeHost } from '../../src/drivers/host-info.js';
 
 function unknownServer(port: number): PhysicalConnection & { queries: number } {
   const conn = {

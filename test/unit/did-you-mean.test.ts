@@ -2,7 +2,7 @@
 // option for case / separator / unit / typo variants while leaving unrelated names alone.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { didYouMean, levenshtein, normalizeKey } from '../../src/config/did-you-mean.js';
+import { didYouMean, levenshtein, normalizeKey } from '../../src/core/did-you-mean.js';
 import { CANONICAL_BY_SPELLING } from '../../src/config/options-table.js';
 
 describe('levenshtein', () => {

@@ -1,12 +1,12 @@
 /**
- * The failover's time budget (failover-shared/failover-budget.ts), on its own: the caller is
+ * The failover's time budget (plugins/failover-core/failover-budget.ts), on its own: the caller is
  * answered by the deadline whatever the work does, a result that arrives later is handed over
  * to be closed, a committed replacement is never cut short, and end() says so. Pure timing
  * logic: the integration suites (failover-bounds-*) show it on real engines.
  */
 import { describe, expect, it } from 'vitest';
 import { FailoverFailedError } from '../../src/core/errors.js';
-import { FailoverBudget, FailoverTimeoutReached } from '../../src/plugins/failover-shared/failover-budget.js';
+import { FailoverBudget, FailoverTimeoutReached } from '../../src/plugins/failover-core/failover-budget.js';
 
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 const after = <T>(ms: number, value: T): Promise<T> =>

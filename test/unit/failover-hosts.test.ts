@@ -4,13 +4,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeHost, type HostInfo } from '../../src/hosts/host-info.js';
+import { makeHost, type HostInfo } from '../../src/drivers/host-info.js';
 import {
   readerCandidateTiers,
   readerCandidates,
   topologyEntryFor,
-} from '../../src/plugins/failover/failover-hosts.js';
-import { failoverModeOf } from '../../src/plugins/failover/failover-mode.js';
+} from '../../src/plugins/failover-core/failover-hosts.js';
+import { failoverModeOf } from '../../src/plugins/failover-core/failover-mode.js';
 
 const hostArb = fc
   .record({

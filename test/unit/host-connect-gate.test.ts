@@ -2,8 +2,8 @@
 // whole process make one attempt at a time to it, spaced by a jittered doubling backoff; the
 // first success lets everyone through at once.
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeHost } from '../../src/hosts/host-info.js';
-import { backoffMs, clearHostGates, throughGate } from '../../src/plugins/failover/host-connect-gate.js';
+import { makeHost } from '../../src/drivers/host-info.js';
+import { backoffMs, clearHostGates, throughGate } from '../../src/plugins/failover-core/host-connect-gate.js';
 
 afterEach(() => clearHostGates());
 

@@ -4,12 +4,12 @@
 // a successful probe resets the count, stop() ends everything.
 import { describe, expect, it } from 'vitest';
 import type { PhysicalConnection } from '../../src/drivers/driver.js';
-import { makeHost } from '../../src/hosts/host-info.js';
+import { makeHost } from '../../src/drivers/host-info.js';
 import { HostMonitor, type CallOwner, type Prober } from '../../src/plugins/host-monitoring/host-monitor.js';
 import { detectionBoundMs } from '../../src/plugins/host-monitoring/monitor-settings.js';
 import { hostMonitoringPluginFactory } from '../../src/plugins/host-monitoring/host-monitoring-plugin-factory.js';
 import { resolveConfig } from '../../src/config/parse-config.js';
-import { resolvePluginFactories } from '../../src/core/plugin-registry.js';
+import { resolvePluginFactories } from '../../src/plugins/registry.js';
 import { ConfigurationError } from '../../src/core/errors.js';
 
 /** A prober whose answers follow a script; each probe takes `takesMs` (a silent host: the bound). */

@@ -7,7 +7,7 @@ import {
   formatHostPattern,
   instanceHostFromPattern,
   parseHostPattern,
-} from '../../src/hosts/host-pattern.js';
+} from '../../src/topology/host-pattern.js';
 
 const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}[a-z0-9]$/);
 const domain = fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join('.'));

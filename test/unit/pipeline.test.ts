@@ -2,17 +2,17 @@
 // connection, no subscriber = no pipeline (the facade calls the driver directly).
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/core/errors.js';
-import { composePipelines } from '../../src/core/pipeline.js';
+import { composePipelines } from '../../src/connection/pipeline.js';
 import type {
   ConnectNext,
   ExecuteNext,
   NetworkMethod,
   Plugin,
   PluginFactory,
-} from '../../src/core/plugin.js';
-import { KNOWN_PLUGINS, resolvePluginFactories } from '../../src/core/plugin-registry.js';
+} from '../../src/connection/plugin.js';
+import { KNOWN_PLUGINS, resolvePluginFactories } from '../../src/plugins/registry.js';
 import type { PhysicalConnection } from '../../src/drivers/driver.js';
-import { makeHost } from '../../src/hosts/host-info.js';
+import { makeHost } from '../../src/drivers/host-info.js';
 
 function tracingPlugin(code: string, trace: string[], subscribes: Plugin['subscribes']): Plugin {
   return {

@@ -9,8 +9,8 @@ import {
   rdsClusterId,
   rdsRegion,
   type RdsUrlType,
-} from '../../src/hosts/rds-url.js';
-import { instanceHostFromPattern } from '../../src/hosts/host-pattern.js';
+} from '../../src/topology/rds-url.js';
+import { instanceHostFromPattern } from '../../src/topology/host-pattern.js';
 
 const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/).filter((s) => !s.includes('--'));
 const dnsId = fc.stringMatching(/^[a-z0-9]{12}$/);

@@ -4,13 +4,13 @@
 // bounded rotation map, and the retry jitter of initialConnection.
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/parse-config.js';
-import type { PluginService } from '../../src/core/plugin.js';
+import type { PluginService } from '../../src/connection/plugin.js';
 import { FailoverPlugin } from '../../src/plugins/failover/failover-plugin.js';
-import { makeHost } from '../../src/hosts/host-info.js';
-import { readerCandidates } from '../../src/plugins/failover/failover-hosts.js';
+import { makeHost } from '../../src/drivers/host-info.js';
+import { readerCandidates } from '../../src/plugins/failover-core/failover-hosts.js';
 import { jittered } from '../../src/plugins/initial-connection/retry-loop.js';
 import type { OpenContext } from '../../src/plugins/initial-connection/open-context.js';
-import { Deadline } from '../../src/plugins/failover/failover-timing.js';
+import { Deadline } from '../../src/core/time.js';
 import {
   ConnectionTally,
   ROUND_ROBIN_CLUSTERS,

@@ -3,10 +3,10 @@
 // of highestWeight, leastConnections and fastestResponse.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { HostSelectorStrategy } from '../../src/config/wrapper-options.js';
+import type { HostSelectorStrategy } from '../../src/core/wrapper-options.js';
 import { STRATEGIES } from '../../src/config/options-table.js';
 import { ConfigurationError } from '../../src/core/errors.js';
-import { makeHost, type HostInfo, type HostRole } from '../../src/hosts/host-info.js';
+import { makeHost, type HostInfo, type HostRole } from '../../src/drivers/host-info.js';
 import { createSelector, newRoundRobinState, type HostSelector } from '../../src/selectors/index.js';
 
 /** Deterministic random source (mulberry32). */

@@ -13,7 +13,7 @@ import {
 } from '../../src/drivers/mysql2/mysql2-session.js';
 import { replaceConnectionStringHost, pgConfigForHost } from '../../src/drivers/pg/pg-config.js';
 import { mysql2ConfigForHost } from '../../src/drivers/mysql2/mysql2-adapter.js';
-import { makeHost } from '../../src/hosts/host-info.js';
+import { makeHost } from '../../src/drivers/host-info.js';
 import { ConfigurationError } from '../../src/core/errors.js';
 
 describe('pg session SQL', () => {

@@ -14,7 +14,7 @@ import { mysql2ConfigForHost } from '../../src/drivers/mysql2/mysql2-adapter.js'
 import { classifyMysql2Error } from '../../src/drivers/mysql2/mysql2-errors.js';
 import { pgConfigForHost, sslForHost } from '../../src/drivers/pg/pg-config.js';
 import { classifyPgError } from '../../src/drivers/pg/pg-errors.js';
-import { makeHost } from '../../src/hosts/host-info.js';
+import { makeHost } from '../../src/drivers/host-info.js';
 
 const coded = (code: string, extra: Record<string, unknown> = {}): Error =>
   Object.assign(new Error('x'), { code, ...extra });

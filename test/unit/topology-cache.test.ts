@@ -1,8 +1,12 @@
 // Shared topology of a cluster: an "unavailable" mark expires (a failed host is tried last,
 // not forever: it may be back as a reader) — issue 9 item 8.
 import { describe, expect, it } from 'vitest';
-import { makeHost } from '../../src/hosts/host-info.js';
-import { acquireTopology, releaseTopology, UNAVAILABLE_MARK_TTL_MS } from '../../src/hosts/topology-cache.js';
+import { makeHost } from '../../src/drivers/host-info.js';
+import {
+  acquireTopology,
+  releaseTopology,
+  UNAVAILABLE_MARK_TTL_MS,
+} from '../../src/topology/topology-cache.js';
 
 describe('availability marks', () => {
   it('expire after UNAVAILABLE_MARK_TTL_MS', () => {

@@ -4,8 +4,8 @@
  */
 import type { Connection } from 'mysql2';
 import type { PhysicalConnection, SessionState } from '../driver.js';
-import type { HostInfo } from '../../hosts/host-info.js';
-import { hostKey } from '../../hosts/host-info.js';
+import type { HostInfo } from '../host-info.js';
+import { hostKey } from '../host-info.js';
 import { markConnectionLost, notifyLoss, timeoutError } from '../connection-lost.js';
 import {
   SERVER_STATUS_AUTOCOMMIT,

@@ -5,8 +5,8 @@
 import pg from 'pg';
 import type { Client, ClientConfig } from 'pg';
 import type { ConnectOptions, DriverAdapter, PhysicalConnection } from '../driver.js';
-import type { HostInfo } from '../../hosts/host-info.js';
-import { hostKey } from '../../hosts/host-info.js';
+import type { HostInfo } from '../host-info.js';
+import { hostKey } from '../host-info.js';
 import { abortError } from '../connection-lost.js';
 import { connectBounded } from '../bounded-connect.js';
 import { pgConfigForHost } from './pg-config.js';

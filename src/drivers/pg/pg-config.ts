@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import type { ClientConfig } from 'pg';
-import type { HostInfo } from '../../hosts/host-info.js';
+import type { HostInfo } from '../host-info.js';
 
 /** `scheme://[userinfo@]hostlist[/path][?query][#hash]`; hostlist may be `h1:p1,h2:p2` or `[::1]:5432`. */
 const URL_SHAPE = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^@/?#]*)@)?([^/?#]*)(.*)$/i;

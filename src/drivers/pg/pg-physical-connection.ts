@@ -5,8 +5,8 @@
  */
 import type { Client } from 'pg';
 import type { PhysicalConnection, SessionState } from '../driver.js';
-import type { HostInfo } from '../../hosts/host-info.js';
-import { hostKey } from '../../hosts/host-info.js';
+import type { HostInfo } from '../host-info.js';
+import { hostKey } from '../host-info.js';
 import { markConnectionLost, notifyLoss, settleWithin, timeoutError } from '../connection-lost.js';
 
 /**

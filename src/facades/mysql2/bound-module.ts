@@ -6,7 +6,7 @@
  * given; every other member is the module's own. For ORMs that take a driver module and filter
  * the config they pass to it (Sequelize's `dialectModule`, TypeORM's `driver`, Knex).
  */
-import type { WrapperOptions } from '../../config/wrapper-options.js';
+import type { WrapperOptions } from '../../core/wrapper-options.js';
 import { bindOptions, isEmpty, withBound } from '../bound-options.js';
 import type { BoundOptions } from '../bound-options.js';
 

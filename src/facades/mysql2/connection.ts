@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
-import type { PluginFactory, NetworkMethod } from '../../core/plugin.js';
+import type { PluginFactory, NetworkMethod } from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import type {
   AuroraConnectionOptions,
@@ -23,7 +23,7 @@ import {
   nothingRecovers,
   runOnNative,
 } from './mysql2-native.js';
-import { failedEvent, movedEvent } from '../../core/failover-event.js';
+import { failedEvent, movedEvent } from '../../connection/failover-event.js';
 import {
   ConnectionClosedError,
   FailoverSuccessError,

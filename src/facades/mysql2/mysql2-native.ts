@@ -6,11 +6,11 @@
 import type { EventEmitter } from 'node:events';
 import type { ConnectionOptions } from 'mysql2';
 import { resolveConfig } from '../../config/parse-config.js';
-import type { WrapperOptions } from '../../config/wrapper-options.js';
-import { LogicalConnection } from '../../core/logical-connection.js';
-import type { NetworkMethod, PluginFactory } from '../../core/plugin.js';
+import type { WrapperOptions } from '../../core/wrapper-options.js';
+import { LogicalConnection } from '../../connection/logical-connection.js';
+import type { NetworkMethod, PluginFactory } from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import type { FailoverEvent } from '../../core/failover-event.js';
+import type { FailoverEvent } from '../../connection/failover-event.js';
 import { mysql2Adapter } from '../../drivers/mysql2/mysql2-adapter.js';
 
 export type AuroraConnectionOptions = ConnectionOptions & WrapperOptions;

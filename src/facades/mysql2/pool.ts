@@ -14,7 +14,7 @@
  */
 import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
-import type { PluginFactory } from '../../core/plugin.js';
+import type { PluginFactory } from '../../connection/plugin.js';
 import { resolveConfig } from '../../config/parse-config.js';
 import { Connection, connectionMembersOver, isNotSent } from './connection.js';
 import type { NotSentHook, QueryCallback } from './connection.js';

@@ -5,7 +5,7 @@
  * is the module's own, i.e. pg's. For ORMs that take a pg module and filter the config they
  * pass to it: Sequelize's `dialectModule`, TypeORM's `driver`.
  */
-import type { WrapperOptions } from '../../config/wrapper-options.js';
+import type { WrapperOptions } from '../../core/wrapper-options.js';
 import { bindOptions, withBound } from '../bound-options.js';
 import { Client } from './client.js';
 import type { AuroraClientConfig } from './client.js';

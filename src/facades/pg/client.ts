@@ -18,19 +18,19 @@ import type {
   Query as PgQuery,
 } from 'pg';
 import { resolveConfig } from '../../config/parse-config.js';
-import type { WrapperOptions } from '../../config/wrapper-options.js';
+import type { WrapperOptions } from '../../core/wrapper-options.js';
 import {
   ConnectionClosedError,
   FailoverSuccessError,
   TransactionResolutionUnknownError,
 } from '../../core/errors.js';
-import { LogicalConnection } from '../../core/logical-connection.js';
-import type { PluginFactory } from '../../core/plugin.js';
+import { LogicalConnection } from '../../connection/logical-connection.js';
+import type { PluginFactory } from '../../connection/plugin.js';
 import { pgAdapter } from '../../drivers/pg/pg-adapter.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import { copyHiddenProperties } from '../../drivers/pg/pg-config.js';
 import { PgPhysicalConnection } from '../../drivers/pg/pg-physical-connection.js';
-import { failedEvent, movedEvent } from '../../core/failover-event.js';
+import { failedEvent, movedEvent } from '../../connection/failover-event.js';
 import { installDelegates } from './delegate-members.js';
 
 export type AuroraClientConfig = ClientConfig & WrapperOptions & { Promise?: PromiseConstructorLike };

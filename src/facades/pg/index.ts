@@ -8,7 +8,7 @@ import { Client } from './client.js';
 import { Pool } from './pool.js';
 import { bindPgModule } from './bound-module.js';
 import type { BoundPgModule } from './bound-module.js';
-import type { WrapperOptions } from '../../config/wrapper-options.js';
+import type { WrapperOptions } from '../../core/wrapper-options.js';
 
 export { Client, Pool };
 export type { AuroraClientConfig } from './client.js';

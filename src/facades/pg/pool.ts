@@ -9,7 +9,7 @@
  */
 import pg from 'pg';
 import type { PoolConfig } from 'pg';
-import type { WrapperOptions } from '../../config/wrapper-options.js';
+import type { WrapperOptions } from '../../core/wrapper-options.js';
 import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../core/errors.js';
 import { Client } from './client.js';
 

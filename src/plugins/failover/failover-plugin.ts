@@ -1,18 +1,18 @@
 /**
  * The failover plugin (v1, seeds 001/002): each logical connection finds its own replacement.
- * On a failover trigger (failover-shared/failover-plugin-base.ts decides which, and shapes the
+ * On a failover trigger (failover-core/failover-plugin-base.ts decides which, and shapes the
  * outcome) it searches the cluster's shared topology itself: the writer search of
  * writer-failover.ts in strict-writer mode, the reader search of reader-failover.ts otherwise.
  * The topology is learnt through each new connection (a cache shared per cluster, with a TTL)
  * and kept fresh while connections live.
  */
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import type { HostInfo } from '../../hosts/host-info.js';
-import { FailoverPluginBase } from '../failover-shared/failover-plugin-base.js';
-import type { FailoverContext, FailoverResult } from './failover-context.js';
-import { withTimeout, type Deadline } from './failover-timing.js';
-import { closeQuietly } from './opened-connections.js';
-import { readerFailover } from './reader-failover.js';
+import type { HostInfo } from '../../drivers/host-info.js';
+import { FailoverPluginBase } from '../failover-core/failover-plugin-base.js';
+import type { FailoverContext, FailoverResult } from '../failover-core/failover-context.js';
+import { withTimeout, type Deadline } from '../../core/time.js';
+import { closeQuietly } from '../failover-core/opened-connections.js';
+import { readerFailover } from '../failover-core/reader-failover.js';
 import { writerFailover } from './writer-failover.js';
 
 /** Bound on the topology refresh done on the new connection. */

@@ -11,14 +11,14 @@
  * failover at once (certificate-stop.ts): the other task is aborted too.
  */
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import { withRole, type HostInfo } from '../../hosts/host-info.js';
-import { certificateStop, endsFailover } from './certificate-stop.js';
-import type { FailoverContext, FailoverResult } from './failover-context.js';
-import { readerCandidates, sameInstance, verifiedRole } from './failover-hosts.js';
-import { sleep, TaskAborted, throwIfAborted, withTimeout } from './failover-timing.js';
-import { OpenedConnections } from './opened-connections.js';
-import { firstSuccessful } from './parallel-attempts.js';
-import { connectVerified, PARALLEL_ATTEMPTS } from './reader-failover.js';
+import { withRole, type HostInfo } from '../../drivers/host-info.js';
+import { certificateStop, endsFailover } from '../failover-core/certificate-stop.js';
+import type { FailoverContext, FailoverResult } from '../failover-core/failover-context.js';
+import { readerCandidates, sameInstance, verifiedRole } from '../failover-core/failover-hosts.js';
+import { sleep, TaskAborted, throwIfAborted, withTimeout } from '../../core/time.js';
+import { OpenedConnections } from '../failover-core/opened-connections.js';
+import { firstSuccessful } from '../failover-core/parallel-attempts.js';
+import { connectVerified, PARALLEL_ATTEMPTS } from '../failover-core/reader-failover.js';
 
 /** Pause between two connect attempts to a newly seen writer that is not accepting yet. */
 const NEW_WRITER_RETRY_MS = 50;

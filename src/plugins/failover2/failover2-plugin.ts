@@ -1,20 +1,20 @@
 /**
  * The failover v2 plugin (seed 003): the same triggers, modes and outcomes as v1
- * (failover-shared/failover-plugin-base.ts), but the new writer is found by the cluster's
- * shared topology monitor (hosts/topology-monitor.ts) instead of by each connection: a failing
+ * (failover-core/failover-plugin-base.ts), but the new writer is found by the cluster's
+ * shared topology monitor (topology/topology-monitor.ts) instead of by each connection: a failing
  * connection reports its writer, suspends until the monitor verifies one, then reconnects to
  * it (writer-reconnect.ts). Reader modes pick a reader with v1's reader failover. A failure
  * that finds no topology known asks the monitor to read it first (learnLate).
  */
 import { FailoverFailedError } from '../../core/errors.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import { hostKey, type HostInfo } from '../../hosts/host-info.js';
-import type { TopologyMonitor } from '../../hosts/topology-monitor.js';
-import { releaseMonitor } from '../../hosts/topology-monitors.js';
-import type { FailoverContext, FailoverResult } from '../failover/failover-context.js';
-import { withTimeout } from '../failover/failover-timing.js';
-import { readerFailover } from '../failover/reader-failover.js';
-import { FailoverPluginBase } from '../failover-shared/failover-plugin-base.js';
+import { hostKey, type HostInfo } from '../../drivers/host-info.js';
+import type { TopologyMonitor } from '../../topology/topology-monitor.js';
+import { releaseMonitor } from '../../topology/topology-monitors.js';
+import type { FailoverContext, FailoverResult } from '../failover-core/failover-context.js';
+import { withTimeout } from '../../core/time.js';
+import { readerFailover } from '../failover-core/reader-failover.js';
+import { FailoverPluginBase } from '../failover-core/failover-plugin-base.js';
 import { acquireClusterMonitor, monitorable } from './monitor-link.js';
 import { reconnectToVerifiedWriter } from './writer-reconnect.js';
 

@@ -6,16 +6,16 @@
  * cluster has no topology query, so its hosts are the configured ones and only an instance
  * that says it is the writer names the writer.
  */
-import type { PluginService } from '../../core/plugin.js';
+import type { PluginService } from '../../connection/plugin.js';
 import type { Dialect } from '../../dialects/dialect.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import { clusterIdentity } from '../../hosts/cluster-identity.js';
-import { hostKey, makeHost, withRole, type HostInfo } from '../../hosts/host-info.js';
-import { parseHostPattern } from '../../hosts/host-pattern.js';
-import { instanceHostPatternOf } from '../../hosts/rds-url.js';
-import { TopologyMonitor } from '../../hosts/topology-monitor.js';
-import { acquireMonitor } from '../../hosts/topology-monitors.js';
-import { hostsFromTopology } from '../../hosts/topology-host-list-provider.js';
+import { clusterIdentity } from '../../topology/cluster-identity.js';
+import { hostKey, makeHost, withRole, type HostInfo } from '../../drivers/host-info.js';
+import { parseHostPattern } from '../../topology/host-pattern.js';
+import { instanceHostPatternOf } from '../../topology/rds-url.js';
+import { TopologyMonitor } from '../../topology/topology-monitor.js';
+import { acquireMonitor } from '../../topology/topology-monitors.js';
+import { hostsFromTopology } from '../../topology/topology-host-list-provider.js';
 
 /** Whether failover v2 can monitor this flavour (it needs a topology or a host list to probe). */
 export function monitorable(dialect: Dialect | undefined): dialect is Dialect {

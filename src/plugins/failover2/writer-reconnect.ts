@@ -8,16 +8,20 @@
  * searches again, until `failoverTimeoutMs`. A refused certificate — on our connect or on the
  * monitor's probes of the search — ends the failover at once (certificate-stop.ts).
  */
-import { hostKey, type HostInfo } from '../../hosts/host-info.js';
-import { publishMonitorEvent } from '../../hosts/monitor-events.js';
-import { backoffMs } from '../../hosts/monitor-timing.js';
-import { NoVerifiedWriterError, sameInstance, type TopologyMonitor } from '../../hosts/topology-monitor.js';
+import { hostKey, type HostInfo } from '../../drivers/host-info.js';
+import { publishMonitorEvent } from '../../topology/monitor-events.js';
+import { backoffMs } from '../../core/monitor-time.js';
+import {
+  NoVerifiedWriterError,
+  sameInstance,
+  type TopologyMonitor,
+} from '../../topology/topology-monitor.js';
 import { FailoverFailedError } from '../../core/errors.js';
-import { certificateErrorIn, endsFailover } from '../failover/certificate-stop.js';
-import type { FailoverContext, FailoverResult } from '../failover/failover-context.js';
-import { sleep, throwIfAborted } from '../failover/failover-timing.js';
-import { OpenedConnections } from '../failover/opened-connections.js';
-import { connectVerified } from '../failover/reader-failover.js';
+import { certificateErrorIn, endsFailover } from '../failover-core/certificate-stop.js';
+import type { FailoverContext, FailoverResult } from '../failover-core/failover-context.js';
+import { sleep, throwIfAborted } from '../../core/time.js';
+import { OpenedConnections } from '../failover-core/opened-connections.js';
+import { connectVerified } from '../failover-core/reader-failover.js';
 
 /** How long one verified writer is retried before the monitor is asked to search again. */
 const SAME_WRITER_RETRY_MS = 3_000;

@@ -3,7 +3,7 @@
  * plugin per logical connection. Weight 300: inside failover (200), so its monitors watch the
  * user's calls and never failover's own reconnects and topology queries.
  */
-import type { PluginFactory } from '../../core/plugin.js';
+import type { PluginFactory } from '../../connection/plugin.js';
 import { HostMonitoringPlugin } from './host-monitoring-plugin.js';
 
 export const HOST_MONITORING_WEIGHT = 300;

@@ -12,9 +12,9 @@ import {
   type NetworkMethod,
   type Plugin,
   type PluginService,
-} from '../../core/plugin.js';
+} from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import { hostKey } from '../../hosts/host-info.js';
+import { hostKey } from '../../drivers/host-info.js';
 import type { CallOwner, HostMonitor } from './host-monitor.js';
 import { acquireMonitor, releaseMonitor } from './monitor-registry.js';
 import { monitorSettingsOf, type MonitorSettings } from './monitor-settings.js';

@@ -13,7 +13,7 @@
 import { isIP } from 'node:net';
 import { errorCode, isCertificateError, originalErrorCode } from '../../drivers/connection-lost.js';
 import type { DriverAdapter, PhysicalConnection } from '../../drivers/driver.js';
-import type { HostInfo } from '../../hosts/host-info.js';
+import type { HostInfo } from '../../drivers/host-info.js';
 
 const PROBE_SQL = 'SELECT 1';
 

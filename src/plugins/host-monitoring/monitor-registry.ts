@@ -5,7 +5,7 @@
  * connections are on right now.
  */
 import type { DriverAdapter } from '../../drivers/driver.js';
-import { makeHost } from '../../hosts/host-info.js';
+import { makeHost } from '../../drivers/host-info.js';
 import { HostMonitor, type MonitorStats } from './host-monitor.js';
 import { HostProbe } from './host-probe.js';
 import { monitorKey, type MonitorSettings } from './monitor-settings.js';

@@ -3,7 +3,7 @@
  * resolved options, and the key under which a monitor is shared: one per engine, instance
  * address and settings, so connections with different settings never share a monitor.
  */
-import type { ResolvedOptions } from '../../config/wrapper-options.js';
+import type { ResolvedOptions } from '../../core/wrapper-options.js';
 import type { Engine } from '../../drivers/driver.js';
 
 export interface MonitorSettings {

@@ -5,8 +5,8 @@
  * instance it names, instead of every one of them detecting the dialect and reading the
  * topology. An entry lives only while its cold start runs.
  */
-import { hostKey } from '../../hosts/host-info.js';
-import { withTimeout } from '../failover/failover-timing.js';
+import { hostKey } from '../../drivers/host-info.js';
+import { withTimeout } from '../../core/time.js';
 import type { OpenContext } from './open-context.js';
 import type { AttemptResult } from './retry-loop.js';
 

@@ -5,10 +5,10 @@
  */
 import { detectDialect } from '../../dialects/detect-dialect.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import type { HostInfo, HostRole } from '../../hosts/host-info.js';
-import { hostKey, withAvailability } from '../../hosts/host-info.js';
-import { withTimeout } from '../failover/failover-timing.js';
-import { closeQuietly } from '../failover/opened-connections.js';
+import type { HostInfo, HostRole } from '../../drivers/host-info.js';
+import { hostKey, withAvailability } from '../../drivers/host-info.js';
+import { withTimeout } from '../../core/time.js';
+import { closeQuietly } from '../failover-core/opened-connections.js';
 import { stepMs, type OpenContext } from './open-context.js';
 
 /** Open a physical connection to `host` directly with the driver, bounded and abortable. */

@@ -6,12 +6,12 @@
  * (instance endpoints, custom endpoints, proxies, IP addresses, custom domains): where asked.
  * Both retry every `openConnectionRetryIntervalMs` until `openConnectionRetryTimeoutMs`.
  */
-import type { ConnectNext, Plugin, PipelineMethod, PluginService } from '../../core/plugin.js';
+import type { ConnectNext, Plugin, PipelineMethod, PluginService } from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import type { HostInfo } from '../../hosts/host-info.js';
-import { classifyHost } from '../../hosts/rds-url.js';
+import type { HostInfo } from '../../drivers/host-info.js';
+import { classifyHost } from '../../topology/rds-url.js';
 import type { HostSelector } from '../../selectors/host-selector.js';
-import { readerSelection, type ReaderSelection } from '../../selectors/reader-selection.js';
+import { readerSelection, type ReaderSelection } from '../failover-core/reader-selection.js';
 import { openContext } from './open-context.js';
 import { openReader } from './reader-connection.js';
 import { openWriter } from './writer-connection.js';

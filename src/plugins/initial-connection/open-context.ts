@@ -3,9 +3,9 @@
  * for, one deadline (`openConnectionRetryTimeoutMs`) that bounds every step of the whole open,
  * and the signal that fires at that deadline (aborting the connect or query in flight).
  */
-import type { PluginService } from '../../core/plugin.js';
-import type { HostInfo } from '../../hosts/host-info.js';
-import { Deadline } from '../failover/failover-timing.js';
+import type { PluginService } from '../../connection/plugin.js';
+import type { HostInfo } from '../../drivers/host-info.js';
+import { Deadline } from '../../core/time.js';
 
 /** Bound on one connect or one role / topology query inside the open (the deadline may cut it shorter). */
 export const STEP_TIMEOUT_MS = 10_000;

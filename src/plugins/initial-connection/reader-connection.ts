@@ -7,9 +7,9 @@
  * topology known, one connection through DNS teaches it first.
  */
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import type { HostInfo } from '../../hosts/host-info.js';
+import type { HostInfo } from '../../drivers/host-info.js';
 import type { HostSelector } from '../../selectors/host-selector.js';
-import type { ReaderSelection } from '../../selectors/reader-selection.js';
+import type { ReaderSelection } from '../failover-core/reader-selection.js';
 import {
   asAvailable,
   closeQuietly,

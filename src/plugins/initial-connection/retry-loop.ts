@@ -8,8 +8,8 @@
 import { AuroraHaError, ConfigurationError, UnavailableHostError } from '../../core/errors.js';
 import { redactSecrets, secretsOf } from '../../core/redact.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import { hostKey } from '../../hosts/host-info.js';
-import { sleep, StepTimedOut, TaskAborted } from '../failover/failover-timing.js';
+import { hostKey } from '../../drivers/host-info.js';
+import { sleep, StepTimedOut, TaskAborted } from '../../core/time.js';
 import type { OpenContext } from './open-context.js';
 
 /** An attempt's outcome: a connection, `again` (retry at once: something was learnt), or nothing yet. */

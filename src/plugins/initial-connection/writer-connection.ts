@@ -7,8 +7,8 @@
  * when DNS leads to a dead host, learn the topology through the reader cluster endpoint.
  */
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import { makeHost, type HostInfo } from '../../hosts/host-info.js';
-import { clusterEndpointsOf } from '../../hosts/rds-url.js';
+import { makeHost, type HostInfo } from '../../drivers/host-info.js';
+import { clusterEndpointsOf } from '../../topology/rds-url.js';
 import {
   asAvailable,
   closeQuietly,

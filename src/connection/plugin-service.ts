@@ -4,7 +4,7 @@
  * (detected once on the first physical connection), forced driver connects, availability
  * marks, and the session state the user set through our API.
  */
-import type { ResolvedConfig } from '../config/wrapper-options.js';
+import type { ResolvedConfig } from '../core/wrapper-options.js';
 import { cachedDialect, detectDialect } from '../dialects/detect-dialect.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type {
@@ -14,16 +14,16 @@ import type {
   PhysicalConnection,
   SessionState,
 } from '../drivers/driver.js';
-import type { HostAvailability, HostInfo, HostRole } from '../hosts/host-info.js';
-import { hostKey, makeHost } from '../hosts/host-info.js';
-import type { HostListProvider } from '../hosts/host-list-provider.js';
-import type { HostPattern } from '../hosts/host-pattern.js';
-import { formatHostPattern, parseHostPattern } from '../hosts/host-pattern.js';
-import type { RdsUrlType } from '../hosts/rds-url.js';
-import { classifyHost, instanceHostPatternOf } from '../hosts/rds-url.js';
-import { StaticHostListProvider } from '../hosts/static-host-list-provider.js';
-import { TopologyHostListProvider } from '../hosts/topology-host-list-provider.js';
-import { ConfigurationError, ConnectionClosedError } from './errors.js';
+import type { HostAvailability, HostInfo, HostRole } from '../drivers/host-info.js';
+import { hostKey, makeHost } from '../drivers/host-info.js';
+import type { HostListProvider } from '../topology/host-list-provider.js';
+import type { HostPattern } from '../topology/host-pattern.js';
+import { formatHostPattern, parseHostPattern } from '../topology/host-pattern.js';
+import type { RdsUrlType } from '../topology/rds-url.js';
+import { classifyHost, instanceHostPatternOf } from '../topology/rds-url.js';
+import { StaticHostListProvider } from '../topology/static-host-list-provider.js';
+import { TopologyHostListProvider } from '../topology/topology-host-list-provider.js';
+import { ConfigurationError, ConnectionClosedError } from '../core/errors.js';
 import type { ConnectNext, Plugin, PluginService } from './plugin.js';
 
 /** Host list providers we create all support shared availability marks. */

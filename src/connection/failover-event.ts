@@ -5,7 +5,7 @@
  * session state not restored, caches tied to one instance.
  */
 import type { PhysicalConnection } from '../drivers/driver.js';
-import { hostKey } from '../hosts/host-info.js';
+import { hostKey } from '../drivers/host-info.js';
 
 export interface FailoverEvent {
   /** `host:port` the connection was on (as it was opened: an instance or an endpoint). */

@@ -7,11 +7,11 @@
  * separate connection to the same instance. Only a definite "not the writer" starts a
  * failover; a check that cannot conclude (timeout, error, unreachable) is not such an answer.
  */
-import type { PluginService } from '../../core/plugin.js';
+import type { PluginService } from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import type { HostInfo, HostRole } from '../../hosts/host-info.js';
-import { withTimeout } from '../failover/failover-timing.js';
-import { closeQuietly } from '../failover/opened-connections.js';
+import type { HostInfo, HostRole } from '../../drivers/host-info.js';
+import { withTimeout } from '../../core/time.js';
+import { closeQuietly } from './opened-connections.js';
 
 /**
  * Resolves true only when the instance behind `conn` answered that it is not the writer.

@@ -10,7 +10,7 @@
  * A subclass says only how the cluster's topology is known and how a replacement is found:
  * v1 searches per connection (writer-failover.ts), v2 waits for the cluster's monitor.
  */
-import type { FailoverMode } from '../../config/wrapper-options.js';
+import type { FailoverMode } from '../../core/wrapper-options.js';
 import { ConfigurationError, FailoverFailedError, UnavailableHostError } from '../../core/errors.js';
 import {
   NETWORK_METHODS,
@@ -20,18 +20,18 @@ import {
   type Plugin,
   type PipelineMethod,
   type PluginService,
-} from '../../core/plugin.js';
+} from '../../connection/plugin.js';
 import { markConnectionLost } from '../../drivers/connection-lost.js';
 import type { ErrorKind, PhysicalConnection } from '../../drivers/driver.js';
-import { hostKey, type HostInfo } from '../../hosts/host-info.js';
+import { hostKey, type HostInfo } from '../../drivers/host-info.js';
 import type { HostSelector } from '../../selectors/host-selector.js';
-import { readerSelection } from '../../selectors/reader-selection.js';
-import type { FailoverContext, FailoverResult } from '../failover/failover-context.js';
-import { availabilityKeys, topologyEntryFor } from '../failover/failover-hosts.js';
-import { failoverModeOf } from '../failover/failover-mode.js';
-import { withTimeout, type Deadline } from '../failover/failover-timing.js';
-import { hostPatternProblem } from '../failover/host-pattern-check.js';
-import { closeQuietly } from '../failover/opened-connections.js';
+import { readerSelection } from './reader-selection.js';
+import type { FailoverContext, FailoverResult } from './failover-context.js';
+import { availabilityKeys, topologyEntryFor } from './failover-hosts.js';
+import { failoverModeOf } from './failover-mode.js';
+import { withTimeout, type Deadline } from '../../core/time.js';
+import { hostPatternProblem } from './host-pattern-check.js';
+import { closeQuietly } from './opened-connections.js';
 import { outcomeError, rollbackQuietly, ROLLBACK_TIMEOUT_MS } from './failover-outcome.js';
 import { FailoverBudget } from './failover-budget.js';
 import { restoreSession, RESTORE_TIMEOUT_MS } from './session-restore.js';

@@ -5,8 +5,8 @@
  * once the TTL has passed. Availability marks are shared per cluster (topology-cache).
  */
 import type { PhysicalConnection } from '../drivers/driver.js';
-import type { HostAvailability, HostInfo, HostRole } from './host-info.js';
-import { hostKey, makeHost, withRole } from './host-info.js';
+import type { HostAvailability, HostInfo, HostRole } from '../drivers/host-info.js';
+import { hostKey, makeHost, withRole } from '../drivers/host-info.js';
 import type { HostListProvider } from './host-list-provider.js';
 import type { ClusterTopology } from './topology-cache.js';
 import { acquireTopology, releaseTopology } from './topology-cache.js';

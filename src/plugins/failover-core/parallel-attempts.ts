@@ -7,7 +7,7 @@
  * everything at once with that error.
  */
 import { endsFailover } from './certificate-stop.js';
-import { TaskAborted } from './failover-timing.js';
+import { TaskAborted } from '../../core/time.js';
 
 export type Attempt<H, R> = (candidate: H, signal: AbortSignal) => Promise<R>;
 

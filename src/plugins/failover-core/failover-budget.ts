@@ -7,7 +7,7 @@
  * awaited (a graceful close of a silent socket must not hold a failed call).
  */
 import { FailoverFailedError } from '../../core/errors.js';
-import { Deadline } from '../failover/failover-timing.js';
+import { Deadline } from '../../core/time.js';
 
 /** Why a budget stopped the failover. */
 export type BudgetEnd = 'timeout' | 'released';

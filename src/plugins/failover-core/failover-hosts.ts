@@ -3,11 +3,11 @@
  * names, the keys used to mark availability, the order in which readers are tried, and
  * a bounded "which role does this instance report for itself?" check.
  */
-import type { PluginService } from '../../core/plugin.js';
+import type { PluginService } from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import { hostKey, type HostInfo, type HostRole } from '../../hosts/host-info.js';
+import { hostKey, type HostInfo, type HostRole } from '../../drivers/host-info.js';
 import { orderedHosts, type HostSelector } from '../../selectors/host-selector.js';
-import { withTimeout } from './failover-timing.js';
+import { withTimeout } from '../../core/time.js';
 
 /** Same instance? By instance id when both know it, by `host:port` otherwise. */
 export function sameInstance(a: HostInfo | undefined, b: HostInfo | undefined): boolean {

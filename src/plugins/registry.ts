@@ -4,12 +4,12 @@
  * into plugin instances in a deterministic order (by weight, lower = outer).
  * Weights are documented in docs/plugins.md.
  */
-import { ConfigurationError } from './errors.js';
-import type { Plugin, PluginFactory, PluginService } from './plugin.js';
-import { failoverPluginFactory } from '../plugins/failover/failover-plugin-factory.js';
-import { failover2PluginFactory } from '../plugins/failover2/failover2-plugin-factory.js';
-import { hostMonitoringPluginFactory } from '../plugins/host-monitoring/host-monitoring-plugin-factory.js';
-import { initialConnectionPluginFactory } from '../plugins/initial-connection/initial-connection-plugin-factory.js';
+import { ConfigurationError } from '../core/errors.js';
+import type { Plugin, PluginFactory, PluginService } from '../connection/plugin.js';
+import { failoverPluginFactory } from './failover/failover-plugin-factory.js';
+import { failover2PluginFactory } from './failover2/failover2-plugin-factory.js';
+import { hostMonitoringPluginFactory } from './host-monitoring/host-monitoring-plugin-factory.js';
+import { initialConnectionPluginFactory } from './initial-connection/initial-connection-plugin-factory.js';
 
 /** A plugin code known to aurora-ha, whether or not this version ships it. */
 export interface KnownPlugin {

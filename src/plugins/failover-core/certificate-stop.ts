@@ -11,7 +11,7 @@ import { certificateErrorIn, originalErrorCode } from '../../drivers/connection-
 
 /** Re-exported: the failover code finds the certificate error where it stops. */
 export { certificateErrorIn };
-import { hostKey, type HostInfo } from '../../hosts/host-info.js';
+import { hostKey, type HostInfo } from '../../drivers/host-info.js';
 
 /** The FailoverFailedError that ends the failover when `err` is a refused certificate of `host`. */
 export function certificateStop(host: HostInfo, err: unknown): FailoverFailedError | undefined {

@@ -9,8 +9,8 @@ import {
   type FailoverError,
 } from '../../core/errors.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import { hostKey, type HostInfo } from '../../hosts/host-info.js';
-import { withTimeout } from '../failover/failover-timing.js';
+import { hostKey, type HostInfo } from '../../drivers/host-info.js';
+import { withTimeout } from '../../core/time.js';
 
 /** Bound on the rollback attempt on a connection that just failed. */
 export const ROLLBACK_TIMEOUT_MS = 1000;

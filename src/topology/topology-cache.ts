@@ -4,8 +4,8 @@
  * the connections to notify of changes. Entries are reference-counted and dropped when the
  * last connection releases theirs, so nothing here grows with connections or queries.
  */
-import type { HostAvailability, HostInfo } from './host-info.js';
-import { hostKey, withAvailability } from './host-info.js';
+import type { HostAvailability, HostInfo } from '../drivers/host-info.js';
+import { hostKey, withAvailability } from '../drivers/host-info.js';
 
 export type TopologyListener = (hosts: readonly HostInfo[]) => void;
 

@@ -7,14 +7,14 @@
  * counted once; `release()` (idempotent) is called by those plugins when the connection ends.
  */
 
-import type { HostSelectorStrategy } from '../config/wrapper-options.js';
-import type { PluginService } from '../core/plugin.js';
-import type { HostInfo } from '../hosts/host-info.js';
-import { ConnectionTally, openConnectionsTo } from './connection-counts.js';
-import { createSelector } from './create-selector.js';
-import { orderedHosts, type HostSelector } from './host-selector.js';
-import { acquireResponseTimes, type ResponseTimes } from './response-times.js';
-import { roundRobinStateOf } from './round-robin-states.js';
+import type { HostSelectorStrategy } from '../../core/wrapper-options.js';
+import type { PluginService } from '../../connection/plugin.js';
+import type { HostInfo } from '../../drivers/host-info.js';
+import { ConnectionTally, openConnectionsTo } from '../../selectors/connection-counts.js';
+import { createSelector } from '../../selectors/create-selector.js';
+import { orderedHosts, type HostSelector } from '../../selectors/host-selector.js';
+import { acquireResponseTimes, type ResponseTimes } from '../../selectors/response-times.js';
+import { roundRobinStateOf } from '../../selectors/round-robin-states.js';
 
 /** Default of `responseMeasurementIntervalMs`. */
 export const DEFAULT_RESPONSE_MEASUREMENT_MS = 30_000;

@@ -6,7 +6,7 @@
  * that a live monitor's topology lists joins that monitor. Nothing here outlives the
  * connections: the map holds live monitors only.
  */
-import { hostKey, type HostInfo } from './host-info.js';
+import { hostKey, type HostInfo } from '../drivers/host-info.js';
 import type { TopologyMonitor } from './topology-monitor.js';
 
 /** How long a monitor nobody uses stays open. */

@@ -5,7 +5,7 @@
  * failover would try host names that do not exist until `failoverTimeoutMs`.
  */
 import { ConfigurationError } from '../../core/errors.js';
-import type { PluginService } from '../../core/plugin.js';
+import type { PluginService } from '../../connection/plugin.js';
 import type { Dialect, DialectName } from '../../dialects/dialect.js';
 
 /** Flavours whose topology rows carry no endpoint (Multi-AZ rows do; replica clusters use `hosts`). */

@@ -3,8 +3,8 @@
  * mode, or by default `reader-or-writer` for a reader cluster endpoint and `strict-writer`
  * for everything else.
  */
-import type { FailoverMode, ResolvedOptions } from '../../config/wrapper-options.js';
-import type { RdsUrlType } from '../../hosts/rds-url.js';
+import type { FailoverMode, ResolvedOptions } from '../../core/wrapper-options.js';
+import type { RdsUrlType } from '../../topology/rds-url.js';
 
 export function failoverModeOf(
   options: Pick<ResolvedOptions, 'failoverMode'>,

@@ -3,9 +3,9 @@
  * gets (what the user set through our API, overridden by what the failed connection's server
  * reported), applied with a bound so a slow instance cannot stall the failover.
  */
-import type { PluginService } from '../../core/plugin.js';
+import type { PluginService } from '../../connection/plugin.js';
 import type { PhysicalConnection, SessionState } from '../../drivers/driver.js';
-import { withTimeout } from '../failover/failover-timing.js';
+import { withTimeout } from '../../core/time.js';
 
 /** Bound on restoring the session state on the new connection. */
 export const RESTORE_TIMEOUT_MS = 2000;

@@ -5,12 +5,12 @@
  * `failoverReaderConnectTimeoutMs`; the role is verified on the new connection; repeat until
  * one works or the deadline passes.
  */
-import type { HostInfo, HostRole } from '../../hosts/host-info.js';
-import { withRole } from '../../hosts/host-info.js';
+import type { HostInfo, HostRole } from '../../drivers/host-info.js';
+import { withRole } from '../../drivers/host-info.js';
 import { certificateStop } from './certificate-stop.js';
 import type { FailoverContext, FailoverResult } from './failover-context.js';
 import { availabilityKeys, readerCandidateTiers, verifiedRole } from './failover-hosts.js';
-import { sleep } from './failover-timing.js';
+import { sleep } from '../../core/time.js';
 import { OpenedConnections } from './opened-connections.js';
 import { firstSuccessful } from './parallel-attempts.js';
 

@@ -7,8 +7,8 @@
  * for that attempt's outcome. The first success opens the gate for everyone at once.
  * Entries are dropped on success and after a quiet period, so nothing grows with hosts seen.
  */
-import { hostKey, type HostInfo } from '../../hosts/host-info.js';
-import { sleep, TaskAborted } from './failover-timing.js';
+import { hostKey, type HostInfo } from '../../drivers/host-info.js';
+import { sleep, TaskAborted } from '../../core/time.js';
 
 const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 2000;

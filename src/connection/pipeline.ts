@@ -6,7 +6,7 @@
  * connection with `plugins: []` costs exactly what the raw driver costs.
  */
 import type { PhysicalConnection } from '../drivers/driver.js';
-import type { HostInfo } from '../hosts/host-info.js';
+import type { HostInfo } from '../drivers/host-info.js';
 import type { ConnectNext, ExecuteNext, NetworkMethod, Plugin } from './plugin.js';
 import { NETWORK_METHODS } from './plugin.js';
 

@@ -6,7 +6,7 @@
  * plugins in weight order, each receiving a precomposed `next`. A call allocates one
  * closure (the `run` thunk), never one per plugin.
  */
-import type { ResolvedConfig } from '../config/wrapper-options.js';
+import type { ResolvedConfig } from '../core/wrapper-options.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type {
   ConnectOptions,
@@ -15,9 +15,9 @@ import type {
   PhysicalConnection,
   SessionState,
 } from '../drivers/driver.js';
-import type { HostAvailability, HostInfo, HostRole } from '../hosts/host-info.js';
-import type { HostListProvider } from '../hosts/host-list-provider.js';
-import type { RdsUrlType } from '../hosts/rds-url.js';
+import type { HostAvailability, HostInfo, HostRole } from '../drivers/host-info.js';
+import type { HostListProvider } from '../topology/host-list-provider.js';
+import type { RdsUrlType } from '../topology/rds-url.js';
 
 /** Network-bound methods of a logical connection; each goes through the `execute` pipeline. */
 export type NetworkMethod =

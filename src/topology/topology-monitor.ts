@@ -26,9 +26,9 @@
 import { isCertificateError } from '../drivers/connection-lost.js';
 import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { hostKey, withRole, type HostInfo } from './host-info.js';
+import { hostKey, withRole, type HostInfo } from '../drivers/host-info.js';
 import { publishMonitorEvent } from './monitor-events.js';
-import { backoffMs, bounded } from './monitor-timing.js';
+import { backoffMs, bounded } from '../core/monitor-time.js';
 import { acquireTopology, releaseTopology, type ClusterTopology } from './topology-cache.js';
 import { WriterSearch } from './writer-search.js';
 

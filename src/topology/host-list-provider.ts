@@ -3,7 +3,7 @@
  * (static list, topology query with a per-cluster TTL cache, or a shared topology monitor).
  */
 import type { PhysicalConnection } from '../drivers/driver.js';
-import type { HostInfo, HostRole } from './host-info.js';
+import type { HostInfo, HostRole } from '../drivers/host-info.js';
 
 export interface HostListProvider {
   /** Identifies the cluster; connections with the same id share topology. */

@@ -4,8 +4,8 @@
  * Every connect goes through the per-host gate (host-connect-gate.ts).
  */
 import type { ConnectOptions, PhysicalConnection } from '../../drivers/driver.js';
-import type { HostInfo } from '../../hosts/host-info.js';
-import type { PluginService } from '../../core/plugin.js';
+import type { HostInfo } from '../../drivers/host-info.js';
+import type { PluginService } from '../../connection/plugin.js';
 import { throughGate } from './host-connect-gate.js';
 
 const NEVER = new AbortController().signal;

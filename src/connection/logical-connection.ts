@@ -4,13 +4,13 @@
  * Facades call `execute(method, run)` for every network method; with no plugin subscribed
  * to a method they may skip it and call the driver directly (see `pipelineFor`).
  */
-import type { ResolvedConfig } from '../config/wrapper-options.js';
+import type { ResolvedConfig } from '../core/wrapper-options.js';
 import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
-import { ConnectionClosedError } from './errors.js';
+import { ConnectionClosedError } from '../core/errors.js';
 import type { ExecuteNext, NetworkMethod, Plugin, PluginFactory } from './plugin.js';
 import type { Pipelines } from './pipeline.js';
 import { composePipelines } from './pipeline.js';
-import { createPlugins, resolvePluginFactories } from './plugin-registry.js';
+import { createPlugins, resolvePluginFactories } from '../plugins/registry.js';
 import type { ConnectionObserver } from './plugin-service.js';
 import { ConnectionPluginService } from './plugin-service.js';
 

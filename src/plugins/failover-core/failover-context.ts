@@ -2,12 +2,12 @@
  * What one failover run needs: the service, the effective mode, the host that failed,
  * the deadline, the cancellation signal, and the connections opened on the way.
  */
-import type { FailoverMode } from '../../config/wrapper-options.js';
-import type { PluginService } from '../../core/plugin.js';
+import type { FailoverMode } from '../../core/wrapper-options.js';
+import type { PluginService } from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import type { HostInfo } from '../../hosts/host-info.js';
+import type { HostInfo } from '../../drivers/host-info.js';
 import type { HostSelector } from '../../selectors/host-selector.js';
-import type { Deadline } from './failover-timing.js';
+import type { Deadline } from '../../core/time.js';
 
 export interface FailoverContext {
   readonly service: PluginService;
