@@ -5,6 +5,7 @@
  * wall-clock throughput figures swing by tens of percent.
  */
 import { resolveConfig } from '../../src/config/parse-config.js';
+import { resolvePluginFactories } from '../../src/plugins/registry.js';
 import { LogicalConnection } from '../../src/connection/logical-connection.js';
 import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';
 import { median } from './measure.js';
@@ -19,8 +20,13 @@ async function nsPerCall(call: () => Promise<unknown>): Promise<number> {
 
 /** ns per call: direct `run()`, `plugins: []` pipeline, default plugins pipeline (medians of 5). */
 export async function dispatchCost(config: Record<string, unknown>): Promise<Record<string, number>> {
-  const none = new LogicalConnection(resolveConfig('postgres', { ...config, plugins: [] }), pgAdapter);
-  const dflt = new LogicalConnection(resolveConfig('postgres', config), pgAdapter);
+  const none = new LogicalConnection(resolveConfig('postgres', { ...config, plugins: [] }), pgAdapter, []);
+  const dfltConfig = resolveConfig('postgres', config);
+  const dflt = new LogicalConnection(
+    dfltConfig,
+    pgAdapter,
+    resolvePluginFactories(dfltConfig.options.plugins),
+  );
   await Promise.all([none.open(), dflt.open()]);
   const done = Promise.resolve(1);
   const run = (): Promise<number> => done;

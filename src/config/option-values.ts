@@ -6,14 +6,9 @@
 
 import { ConfigurationError } from '../core/errors.js';
 import { parseHostPattern } from '../topology/host-pattern.js';
+import { EXCLUSIVE_PLUGINS, PLUGIN_CODES } from '../plugins/registry.js';
 import { parseHostAddress, type HostAddress } from './host-address.js';
-import {
-  FAILOVER_MODES,
-  MAX_DURATION_MS,
-  PLUGIN_CODES,
-  STRATEGIES,
-  type OptionSpec,
-} from './options-table.js';
+import { FAILOVER_MODES, MAX_DURATION_MS, STRATEGIES, type OptionSpec } from './options-table.js';
 import type { FailoverMode, HostSelectorStrategy, PluginCode } from '../core/wrapper-options.js';
 
 export interface ValueSource {
@@ -69,8 +64,10 @@ function plugins(spec: OptionSpec, src: ValueSource, value: unknown): PluginCode
     if (codes.includes(canonical)) throw invalid(spec, src, value, `plugin \`${canonical}\` is listed twice`);
     codes.push(canonical);
   }
-  if (codes.includes('failover') && codes.includes('failover2')) {
-    throw invalid(spec, src, value, '`failover` and `failover2` cannot be loaded together; choose one');
+  for (const [a, b] of EXCLUSIVE_PLUGINS) {
+    if (codes.includes(a) && codes.includes(b)) {
+      throw invalid(spec, src, value, `\`${a}\` and \`${b}\` cannot be loaded together; choose one`);
+    }
   }
   return codes;
 }

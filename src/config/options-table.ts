@@ -5,7 +5,8 @@
  */
 
 import { HOST_PATTERN_FORM } from '../topology/host-pattern.js';
-import type { HostSelectorStrategy, PluginCode, ResolvedOptions } from '../core/wrapper-options.js';
+import { PLUGIN_CODES } from '../plugins/registry.js';
+import type { HostSelectorStrategy, ResolvedOptions } from '../core/wrapper-options.js';
 
 export type OptionKind =
   | 'plugins'
@@ -39,18 +40,6 @@ export interface OptionSpec {
 
 /** Longest duration a Node timer can hold (2^31 - 1 ms); larger values overflow to 1 ms. */
 export const MAX_DURATION_MS = 2_147_483_647;
-
-/** Plugin codes and their aliases → canonical code. */
-export const PLUGIN_CODES: ReadonlyMap<string, PluginCode> = new Map<string, PluginCode>([
-  ['failover', 'failover'],
-  ['failover2', 'failover2'],
-  ['failover_v2', 'failover2'],
-  ['initialConnection', 'initialConnection'],
-  ['initial_connection', 'initialConnection'],
-  ['hostMonitoring', 'hostMonitoring'],
-  ['efm', 'hostMonitoring'],
-  ['efm2', 'hostMonitoring'],
-]);
 
 export const STRATEGIES: readonly HostSelectorStrategy[] = [
   'random',

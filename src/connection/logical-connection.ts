@@ -10,9 +10,10 @@ import { ConnectionClosedError } from '../core/errors.js';
 import type { ExecuteNext, NetworkMethod, Plugin, PluginFactory } from './plugin.js';
 import type { Pipelines } from './pipeline.js';
 import { composePipelines } from './pipeline.js';
-import { createPlugins, resolvePluginFactories } from '../plugins/registry.js';
 import type { ConnectionObserver } from './plugin-service.js';
 import { ConnectionPluginService } from './plugin-service.js';
+
+const NO_PLUGINS: readonly Plugin[] = Object.freeze([]);
 
 export class LogicalConnection<TNative = unknown> {
   readonly service: ConnectionPluginService;
@@ -22,12 +23,12 @@ export class LogicalConnection<TNative = unknown> {
   private ending: Promise<void> | undefined;
 
   /**
-   * @param factories plugin factories in pipeline order; by default those of `config.options.plugins`.
+   * @param factories plugin factories in pipeline order (the facade resolves `config.options.plugins`
+   *   through the plugin registry, which sits above this layer).
    */
-  constructor(config: ResolvedConfig, driver: DriverAdapter, factories?: readonly PluginFactory[]) {
-    const chosen = factories ?? resolvePluginFactories(config.options.plugins);
-    this.service = new ConnectionPluginService(config, driver, chosen.length > 0);
-    this.plugins = createPlugins(chosen, this.service);
+  constructor(config: ResolvedConfig, driver: DriverAdapter, factories: readonly PluginFactory[]) {
+    this.service = new ConnectionPluginService(config, driver, factories.length > 0);
+    this.plugins = factories.length === 0 ? NO_PLUGINS : factories.map((f) => f.create(this.service));
     this.pipelines = composePipelines(this.plugins, this.service.driverConnect);
     this.service.attach(this.plugins, this.pipelines.connect);
   }

@@ -8,8 +8,11 @@ export type FailoverMode = 'strict-writer' | 'reader-or-writer' | 'strict-reader
 export type HostSelectorStrategy =
   'random' | 'roundRobin' | 'leastConnections' | 'highestWeight' | 'weightedRandom' | 'fastestResponse';
 
-/** Canonical plugin codes (aliases such as `failover_v2`, `initial_connection` map onto these). */
-export type PluginCode = 'failover' | 'failover2' | 'initialConnection' | 'hostMonitoring';
+/**
+ * A canonical plugin code (`failover`, `failover2`, `initialConnection`, `hostMonitoring`; aliases
+ * such as `failover_v2` map onto these). The plugin registry owns the list (`KNOWN_PLUGINS`).
+ */
+export type PluginCode = string;
 
 /** What users may pass (in the config object, or as connection-string query parameters). */
 export interface WrapperOptions {

@@ -1,48 +1,51 @@
 /**
- * The plugin registry: every plugin code aurora-ha knows (canonical code, aliases, weight)
- * and, for the plugins built so far, their factories. Turns the configured `plugins` list
- * into plugin instances in a deterministic order (by weight, lower = outer).
- * Weights are documented in docs/plugins.md.
+ * The plugin registry: the one list of plugins this version ships. Each plugin declares its
+ * identity (canonical code, aliases, weight) once, in its own factory file; this list names
+ * the factories, and everything else (option validation, `KNOWN_PLUGINS`, the docs) derives
+ * from it. Adding a plugin is a new folder under plugins/ and one line here.
+ * Turns the configured `plugins` list into plugin instances in a deterministic order
+ * (by weight, lower = outer). Weights are documented in docs/plugins.md.
  */
 import { ConfigurationError } from '../core/errors.js';
-import type { Plugin, PluginFactory, PluginService } from '../connection/plugin.js';
+import type { PluginFactory } from '../connection/plugin.js';
 import { failoverPluginFactory } from './failover/failover-plugin-factory.js';
 import { failover2PluginFactory } from './failover2/failover2-plugin-factory.js';
 import { hostMonitoringPluginFactory } from './host-monitoring/host-monitoring-plugin-factory.js';
 import { initialConnectionPluginFactory } from './initial-connection/initial-connection-plugin-factory.js';
 
-/** A plugin code known to aurora-ha, whether or not this version ships it. */
+/** A plugin code known to aurora-ha. */
 export interface KnownPlugin {
   readonly code: string;
   readonly aliases: readonly string[];
   readonly weight: number;
 }
 
-/** Every code users may write in `plugins`, with its place in the pipelines. */
-export const KNOWN_PLUGINS: readonly KnownPlugin[] = [
-  { code: 'initialConnection', aliases: ['initial_connection'], weight: 100 },
-  { code: 'failover', aliases: [], weight: 200 },
-  { code: 'failover2', aliases: ['failover_v2'], weight: 200 },
-  { code: 'hostMonitoring', aliases: ['efm', 'efm2'], weight: 300 },
-];
-
-/**
- * The factories this version ships. Plugin helpers add theirs here
- * (e.g. `failoverPluginFactory` from ../plugins/failover/failover-plugin-factory.js).
- */
+/** The factories this version ships, in documentation order. */
 export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [
+  initialConnectionPluginFactory,
   failoverPluginFactory,
   failover2PluginFactory,
   hostMonitoringPluginFactory,
-  initialConnectionPluginFactory,
 ];
 
-/** Plugin sets that cannot be combined on one connection. */
-const EXCLUSIVE: readonly (readonly [string, string])[] = [['failover', 'failover2']];
+/** Every code users may write in `plugins`, with its place in the pipelines. */
+export const KNOWN_PLUGINS: readonly KnownPlugin[] = AVAILABLE_FACTORIES.map(({ code, aliases, weight }) => ({
+  code,
+  aliases,
+  weight,
+}));
+
+/** Plugin pairs that cannot be combined on one connection. */
+export const EXCLUSIVE_PLUGINS: readonly (readonly [string, string])[] = [['failover', 'failover2']];
 
 function canonicalCode(code: string, known: readonly KnownPlugin[]): KnownPlugin | undefined {
   return known.find((k) => k.code === code || k.aliases.includes(code));
 }
+
+/** Every accepted spelling (canonical codes and aliases) → canonical code. */
+export const PLUGIN_CODES: ReadonlyMap<string, string> = new Map(
+  KNOWN_PLUGINS.flatMap((k) => [[k.code, k.code] as const, ...k.aliases.map((a) => [a, k.code] as const)]),
+);
 
 /**
  * Resolve configured codes (canonical or alias) to factories, sorted by weight (stable:
@@ -78,7 +81,7 @@ export function resolvePluginFactories(
     seen.add(entry.code);
     chosen.push(factory);
   }
-  for (const [a, b] of EXCLUSIVE) {
+  for (const [a, b] of EXCLUSIVE_PLUGINS) {
     if (seen.has(a) && seen.has(b)) {
       throw new ConfigurationError(
         'plugins',
@@ -90,14 +93,4 @@ export function resolvePluginFactories(
     .map((f, i) => ({ f, i }))
     .sort((x, y) => x.f.weight - y.f.weight || x.i - y.i)
     .map((x) => x.f);
-}
-
-const NO_PLUGINS: readonly Plugin[] = Object.freeze([]);
-
-/** Create the plugin instances of one logical connection, outer first. */
-export function createPlugins(
-  factories: readonly PluginFactory[],
-  service: PluginService,
-): readonly Plugin[] {
-  return factories.length === 0 ? NO_PLUGINS : factories.map((f) => f.create(service));
 }

@@ -11,4 +11,3 @@ export * from './create-selector.js';
 export * from './round-robin-states.js';
 export * from './connection-counts.js';
 export * from './response-times.js';
-export * from '../plugins/failover-core/reader-selection.js';

@@ -143,6 +143,7 @@ describe('static host list', () => {
     const lc = new LogicalConnection(
       resolveConfig('postgres', { ...pgConfig(aurora()), plugins: [] }),
       pgAdapter,
+      [],
     );
     open.push(lc);
     await lc.open();

@@ -9,6 +9,7 @@
  */
 import { expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/parse-config.js';
+import { resolvePluginFactories } from '../../src/plugins/registry.js';
 import { LogicalConnection } from '../../src/connection/logical-connection.js';
 import { FailoverFailedError } from '../../src/core/errors.js';
 import { mysql2Adapter } from '../../src/drivers/mysql2/mysql2-adapter.js';
@@ -81,7 +82,11 @@ function pluginCases(
     const base = engine === 'postgres' ? pgConfig(c) : mysqlConfig(c);
     const config = resolveConfig(engine, { ...base, ...BOUNDED, plugins: [plugin], ...options });
     const lc = harness.track(
-      new LogicalConnection(config, engine === 'postgres' ? pgAdapter : mysql2Adapter),
+      new LogicalConnection(
+        config,
+        engine === 'postgres' ? pgAdapter : mysql2Adapter,
+        resolvePluginFactories(config.options.plugins),
+      ),
     );
     await lc.open();
     // The failover needs the topology: one call makes sure it was learnt.

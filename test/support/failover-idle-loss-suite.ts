@@ -8,6 +8,7 @@
  */
 import { expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/parse-config.js';
+import { resolvePluginFactories } from '../../src/plugins/registry.js';
 import { LogicalConnection } from '../../src/connection/logical-connection.js';
 import {
   FailoverSuccessError,
@@ -91,7 +92,11 @@ function pluginCases(
     const base = engine === 'postgres' ? pgConfig(c, host) : mysqlConfig(c, host);
     const config = resolveConfig(engine, { ...base, ...FAST_FAILOVER, plugins: [plugin], ...options });
     const lc = harness.track(
-      new LogicalConnection(config, engine === 'postgres' ? pgAdapter : mysql2Adapter),
+      new LogicalConnection(
+        config,
+        engine === 'postgres' ? pgAdapter : mysql2Adapter,
+        resolvePluginFactories(config.options.plugins),
+      ),
     );
     await lc.open();
     const moves: string[] = [];

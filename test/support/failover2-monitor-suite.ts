@@ -11,6 +11,7 @@
  */
 import { expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/parse-config.js';
+import { resolvePluginFactories } from '../../src/plugins/registry.js';
 import { LogicalConnection } from '../../src/connection/logical-connection.js';
 import { FailoverFailedError, FailoverSuccessError } from '../../src/core/errors.js';
 import type { PluginFactory, PluginService } from '../../src/connection/plugin.js';
@@ -103,7 +104,11 @@ function cases(engine: Engine, harness: FailoverHarness<LogicalConnection>): voi
       ...options,
     });
     const lc = harness.track(
-      new LogicalConnection(config, engine === 'postgres' ? pgAdapter : mysql2Adapter, factories),
+      new LogicalConnection(
+        config,
+        engine === 'postgres' ? pgAdapter : mysql2Adapter,
+        factories ?? resolvePluginFactories(config.options.plugins),
+      ),
     );
     await lc.open();
     return { lc, key: `cluster:${clusterId}` };

@@ -2,6 +2,7 @@
 // spellings) are accepted and normalised; any single mutation to a wrong type / out-of-range value
 // is rejected naming the option; near-miss keys get "did you mean"; driver keys pass untouched.
 import fc from 'fast-check';
+import { PLUGIN_CODES } from '../../src/plugins/registry.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/core/errors.js';
 import { effectiveFailoverMode, effectiveHostPattern } from '../../src/config/derived-defaults.js';
@@ -11,7 +12,6 @@ import {
   MAX_DURATION_MS,
   OPTIONS,
   OPTION_BY_SPELLING,
-  PLUGIN_CODES,
   STRATEGIES,
   type OptionSpec,
 } from '../../src/config/options-table.js';

@@ -19,9 +19,9 @@ import {
   newRoundRobinState,
   openConnectionsTo,
   orderedHosts,
-  readerSelection,
   roundRobinStateOf,
 } from '../../src/selectors/index.js';
+import { readerSelection } from '../../src/plugins/failover-core/reader-selection.js';
 
 const writer = makeHost('i1.x', 5432, { role: 'writer', instanceId: 'instance-1' });
 const readers = [2, 3, 4].map((n) =>

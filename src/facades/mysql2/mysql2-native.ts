@@ -7,6 +7,7 @@ import type { EventEmitter } from 'node:events';
 import type { ConnectionOptions } from 'mysql2';
 import { resolveConfig } from '../../config/parse-config.js';
 import type { WrapperOptions } from '../../core/wrapper-options.js';
+import { resolvePluginFactories } from '../../plugins/registry.js';
 import { LogicalConnection } from '../../connection/logical-connection.js';
 import type { NetworkMethod, PluginFactory } from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
@@ -70,7 +71,11 @@ export function createMysqlLogical(
   factories?: readonly PluginFactory[],
 ): MysqlLogical {
   const resolved = resolveConfig('mysql', ownConfig(config));
-  const lc = new LogicalConnection<NativeMysqlConnection>(resolved, mysql2Adapter, factories);
+  const lc = new LogicalConnection<NativeMysqlConnection>(
+    resolved,
+    mysql2Adapter,
+    factories ?? resolvePluginFactories(resolved.options.plugins),
+  );
   const bare = {} as Record<NetworkMethod, boolean>;
   for (const m of [
     'query',

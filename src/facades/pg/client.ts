@@ -24,6 +24,7 @@ import {
   FailoverSuccessError,
   TransactionResolutionUnknownError,
 } from '../../core/errors.js';
+import { resolvePluginFactories } from '../../plugins/registry.js';
 import { LogicalConnection } from '../../connection/logical-connection.js';
 import type { PluginFactory } from '../../connection/plugin.js';
 import { pgAdapter } from '../../drivers/pg/pg-adapter.js';
@@ -286,7 +287,11 @@ export class Client extends EventEmitter {
         this.#preConnectListeners = rawListenersOf(c);
       });
     }
-    const lc = new LogicalConnection<pg.Client>(resolved, pgAdapter, factories);
+    const lc = new LogicalConnection<pg.Client>(
+      resolved,
+      pgAdapter,
+      factories ?? resolvePluginFactories(resolved.options.plugins),
+    );
     this.#lc = lc;
     this.#bare = lc.pipelineFor('query') === undefined;
     lc.observe(this);
