@@ -49,3 +49,10 @@ export function withRole(h: HostInfo, role: HostRole): HostInfo {
 export function withAvailability(h: HostInfo, availability: HostAvailability): HostInfo {
   return h.availability === availability ? h : { ...h, availability };
 }
+
+/** Same instance? By instance id when both know it, by `host:port` otherwise. */
+export function sameInstance(a: HostInfo | undefined, b: HostInfo | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (a.instanceId !== undefined && b.instanceId !== undefined) return a.instanceId === b.instanceId;
+  return hostKey(a) === hostKey(b);
+}

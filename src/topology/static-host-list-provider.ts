@@ -7,6 +7,7 @@
 import type { PhysicalConnection } from '../drivers/driver.js';
 import type { HostAvailability, HostInfo, HostRole } from '../drivers/host-info.js';
 import { hostKey, makeHost, withRole } from '../drivers/host-info.js';
+import { withTimeout } from '../core/time.js';
 import type { HostListProvider } from './host-list-provider.js';
 import type { ClusterTopology } from './topology-cache.js';
 import { acquireTopology, releaseTopology } from './topology-cache.js';
@@ -69,9 +70,9 @@ export class StaticHostListProvider implements HostListProvider {
         this.configured.map(async (h): Promise<HostRole> => {
           try {
             if (via && !via.closed && hostKey(via.host) === hostKey(h) && this.options.roleOf) {
-              return await withTimeout(this.options.roleOf(via), timeoutMs);
+              return await withTimeout(this.options.roleOf(via), timeoutMs, 'role query');
             }
-            return await withTimeout(probe(h), timeoutMs);
+            return await withTimeout(probe(h), timeoutMs, 'role probe');
           } catch {
             return 'unknown';
           }
@@ -105,23 +106,4 @@ export class StaticHostListProvider implements HostListProvider {
     if (this.options.onChange) t.unsubscribe(this.options.onChange);
     releaseTopology(t);
   }
-}
-
-/** Reject after `ms` (no timer when `ms` is undefined); the timer never keeps the process alive. */
-export function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T> {
-  if (ms === undefined) return p;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    timer.unref();
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }

@@ -14,7 +14,7 @@ import { hostKey, makeHost } from '../drivers/host-info.js';
 import type { HostListProvider } from './host-list-provider.js';
 import type { HostPattern } from './host-pattern.js';
 import { instanceHostFromPattern } from './host-pattern.js';
-import { withTimeout } from './static-host-list-provider.js';
+import { withTimeout } from '../core/time.js';
 import type { ClusterTopology } from './topology-cache.js';
 import { acquireTopology, releaseTopology } from './topology-cache.js';
 
@@ -108,7 +108,7 @@ export class TopologyHostListProvider implements HostListProvider {
     if (conn === undefined && t.inflight) return t.inflight;
     t.attemptedAt = Date.now();
     const run = async (): Promise<readonly HostInfo[]> => {
-      const rows = await withTimeout(this.options.dialect.queryTopology(via), timeoutMs);
+      const rows = await withTimeout(this.options.dialect.queryTopology(via), timeoutMs, 'topology query');
       const hosts = hostsFromTopology(rows, this.options.pattern, this.options.defaultPort);
       return hosts === undefined ? t.hosts : t.update(hosts);
     };

@@ -26,9 +26,10 @@
 import { isCertificateError } from '../drivers/connection-lost.js';
 import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { hostKey, withRole, type HostInfo } from '../drivers/host-info.js';
+import { hostKey, sameInstance, withRole, type HostInfo } from '../drivers/host-info.js';
 import { publishMonitorEvent } from './monitor-events.js';
-import { backoffMs, bounded } from '../core/monitor-time.js';
+import { backoffMs, withTimeout } from '../core/time.js';
+import { closeQuietly } from '../drivers/close-quietly.js';
 import { acquireTopology, releaseTopology, type ClusterTopology } from './topology-cache.js';
 import { WriterSearch } from './writer-search.js';
 
@@ -74,16 +75,9 @@ function makeWake(): Wake {
   return { promise, resolve, reject };
 }
 
-/** Same instance? By instance id when both know it, by `host:port` otherwise. */
-export function sameInstance(a: HostInfo, b: HostInfo): boolean {
-  if (a.instanceId !== undefined && b.instanceId !== undefined) return a.instanceId === b.instanceId;
-  return hostKey(a) === hostKey(b);
-}
-
 /** Close without waiting on a dead socket; never rejects. */
 function discard(conn: PhysicalConnection): void {
-  if (conn.closed) conn.abort();
-  else void conn.close();
+  void closeQuietly(conn);
 }
 
 /** Raised to waiters when the monitor stops searching without having found a writer. */
@@ -169,7 +163,7 @@ export class TopologyMonitor {
    */
   seed(conn: PhysicalConnection): Promise<void> {
     if (this.list.length > 0 || this.closed) return Promise.resolve();
-    this.seeding ??= bounded(this.o.readTopology(conn), QUERY_BOUND_MS, 'topology query')
+    this.seeding ??= withTimeout(this.o.readTopology(conn), QUERY_BOUND_MS, 'topology query')
       .then((hosts) => {
         if (hosts !== undefined && this.list.length === 0) this.accept(hosts, false);
       })
@@ -284,7 +278,9 @@ export class TopologyMonitor {
         },
         isWriter: (conn) => this.isWriter(conn),
         readTopology: (conn) =>
-          bounded(this.o.readTopology(conn), QUERY_BOUND_MS, 'topology query', () => conn.abort()),
+          withTimeout(this.o.readTopology(conn), QUERY_BOUND_MS, 'topology query', undefined, () =>
+            conn.abort(),
+          ),
         discard,
         found: (host, conn) => this.found(search, host, conn),
         refused: (host, err) => {
@@ -374,7 +370,9 @@ export class TopologyMonitor {
   }
 
   private isWriter(conn: PhysicalConnection): Promise<boolean> {
-    return bounded(this.o.dialect.isWriter(conn), QUERY_BOUND_MS, 'writer check', () => conn.abort());
+    return withTimeout(this.o.dialect.isWriter(conn), QUERY_BOUND_MS, 'writer check', undefined, () =>
+      conn.abort(),
+    );
   }
 
   // ---- normal mode -----------------------------------------------------------------------
@@ -420,8 +418,12 @@ export class TopologyMonitor {
     const own = this.own;
     if (own === undefined || this.closed || this.search !== undefined) return;
     try {
-      const hosts = await bounded(this.o.readTopology(own.conn), QUERY_BOUND_MS, 'topology query', () =>
-        own.conn.abort(),
+      const hosts = await withTimeout(
+        this.o.readTopology(own.conn),
+        QUERY_BOUND_MS,
+        'topology query',
+        undefined,
+        () => own.conn.abort(),
       );
       if (hosts === undefined || this.own !== own || this.search !== undefined) return;
       const named = hosts.find((h) => h.role === 'writer');

@@ -12,7 +12,7 @@
 import { isCertificateError } from '../drivers/connection-lost.js';
 import type { PhysicalConnection } from '../drivers/driver.js';
 import { hostKey, type HostInfo } from '../drivers/host-info.js';
-import { backoffMs, pause } from '../core/monitor-time.js';
+import { backoffMs, pause } from '../core/time.js';
 
 /** First pause after a failed connect; doubles up to RETRY_MAX_MS (with jitter). */
 const RETRY_BASE_MS = 100;

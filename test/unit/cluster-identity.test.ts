@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolvePluginFactories } from '../../src/plugins/registry.js';
 import { clusterIdentity } from '../../src/topology/cluster-identity.js';
-import { backoffMs } from '../../src/core/monitor-time.js';
+import { backoffMs } from '../../src/core/time.js';
 import { failover2PluginFactory } from '../../src/plugins/failover2/failover2-plugin-factory.js';
 
 const id = (host: string, extra: { clusterId?: string; pattern?: string; port?: number } = {}): string =>

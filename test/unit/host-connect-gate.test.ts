@@ -3,7 +3,11 @@
 // first success lets everyone through at once.
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeHost } from '../../src/drivers/host-info.js';
-import { backoffMs, clearHostGates, throughGate } from '../../src/plugins/failover-core/host-connect-gate.js';
+import {
+  gateBackoffMs as backoffMs,
+  clearHostGates,
+  throughGate,
+} from '../../src/plugins/failover-core/host-connect-gate.js';
 
 afterEach(() => clearHostGates());
 

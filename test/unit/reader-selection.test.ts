@@ -8,7 +8,7 @@ import type { PluginService } from '../../src/connection/plugin.js';
 import { FailoverPlugin } from '../../src/plugins/failover/failover-plugin.js';
 import { makeHost } from '../../src/drivers/host-info.js';
 import { readerCandidates } from '../../src/plugins/failover-core/failover-hosts.js';
-import { jittered } from '../../src/plugins/initial-connection/retry-loop.js';
+import { retryPauseMs as jittered } from '../../src/plugins/initial-connection/retry-loop.js';
 import type { OpenContext } from '../../src/plugins/initial-connection/open-context.js';
 import { Deadline } from '../../src/core/time.js';
 import {

@@ -5,16 +5,9 @@
  */
 import type { PluginService } from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import { hostKey, type HostInfo, type HostRole } from '../../drivers/host-info.js';
+import { hostKey, sameInstance, type HostInfo, type HostRole } from '../../drivers/host-info.js';
 import { orderedHosts, type HostSelector } from '../../selectors/host-selector.js';
 import { withTimeout } from '../../core/time.js';
-
-/** Same instance? By instance id when both know it, by `host:port` otherwise. */
-export function sameInstance(a: HostInfo | undefined, b: HostInfo | undefined): boolean {
-  if (a === undefined || b === undefined) return false;
-  if (a.instanceId !== undefined && b.instanceId !== undefined) return a.instanceId === b.instanceId;
-  return hostKey(a) === hostKey(b);
-}
 
 /** Keys under which the shared topology knows this host (`host:port`, and the instance id). */
 export function availabilityKeys(h: HostInfo): string[] {

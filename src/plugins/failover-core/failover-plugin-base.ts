@@ -31,7 +31,7 @@ import { availabilityKeys, topologyEntryFor } from './failover-hosts.js';
 import { failoverModeOf } from './failover-mode.js';
 import { withTimeout, type Deadline } from '../../core/time.js';
 import { hostPatternProblem } from './host-pattern-check.js';
-import { closeQuietly } from './opened-connections.js';
+import { closeQuietly } from '../../drivers/close-quietly.js';
 import { outcomeError, rollbackQuietly, ROLLBACK_TIMEOUT_MS } from './failover-outcome.js';
 import { FailoverBudget } from './failover-budget.js';
 import { restoreSession, RESTORE_TIMEOUT_MS } from './session-restore.js';

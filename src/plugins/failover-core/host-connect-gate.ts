@@ -8,7 +8,7 @@
  * Entries are dropped on success and after a quiet period, so nothing grows with hosts seen.
  */
 import { hostKey, type HostInfo } from '../../drivers/host-info.js';
-import { sleep, TaskAborted } from '../../core/time.js';
+import { backoffMs, sleep, TaskAborted } from '../../core/time.js';
 
 const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 2000;
@@ -27,9 +27,8 @@ interface Failing {
 const failing = new Map<string, Failing>();
 
 /** Backoff after `failures` failed attempts: doubling, capped, ±50 % jitter. */
-export function backoffMs(failures: number, random: () => number = Math.random): number {
-  const base = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.max(0, failures - 1));
-  return Math.round(base * (0.5 + random()));
+export function gateBackoffMs(failures: number, random: () => number = Math.random): number {
+  return backoffMs(failures - 1, FIRST_BACKOFF_MS, MAX_BACKOFF_MS, 0.5, 1.5, random);
 }
 
 function entryOf(key: string, now: number): Failing | undefined {
@@ -78,7 +77,7 @@ export async function throughGate<T>(
     } catch (err) {
       if (!signal.aborted) {
         e.failures++;
-        e.nextAt = Date.now() + backoffMs(e.failures);
+        e.nextAt = Date.now() + gateBackoffMs(e.failures);
       }
       e.touchedAt = Date.now();
       throw err;
@@ -100,7 +99,7 @@ function noteFailure(key: string): void {
   const now = Date.now();
   const e = entryOf(key, now);
   if (e === undefined) {
-    failing.set(key, { failures: 1, nextAt: now + backoffMs(1), probing: undefined, touchedAt: now });
+    failing.set(key, { failures: 1, nextAt: now + gateBackoffMs(1), probing: undefined, touchedAt: now });
   } else {
     e.touchedAt = now;
   }

@@ -6,6 +6,7 @@
 import type { ConnectOptions, PhysicalConnection } from '../../drivers/driver.js';
 import type { HostInfo } from '../../drivers/host-info.js';
 import type { PluginService } from '../../connection/plugin.js';
+import { closeQuietly } from '../../drivers/close-quietly.js';
 import { throughGate } from './host-connect-gate.js';
 
 const NEVER = new AbortController().signal;
@@ -52,18 +53,5 @@ export class OpenedConnections {
 
   get size(): number {
     return this.open.size;
-  }
-}
-
-/** Close gracefully when the socket may still be alive, abort otherwise; never rejects. */
-export async function closeQuietly(conn: PhysicalConnection): Promise<void> {
-  try {
-    if (conn.closed) {
-      conn.abort();
-      return;
-    }
-    await conn.close();
-  } catch {
-    conn.abort();
   }
 }

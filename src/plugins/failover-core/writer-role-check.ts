@@ -11,7 +11,7 @@ import type { PluginService } from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import type { HostInfo, HostRole } from '../../drivers/host-info.js';
 import { withTimeout } from '../../core/time.js';
-import { closeQuietly } from './opened-connections.js';
+import { closeQuietly } from '../../drivers/close-quietly.js';
 
 /**
  * Resolves true only when the instance behind `conn` answered that it is not the writer.

@@ -11,7 +11,7 @@ import type { HostInfo } from '../../drivers/host-info.js';
 import { FailoverPluginBase } from '../failover-core/failover-plugin-base.js';
 import type { FailoverContext, FailoverResult } from '../failover-core/failover-context.js';
 import { withTimeout, type Deadline } from '../../core/time.js';
-import { closeQuietly } from '../failover-core/opened-connections.js';
+import { closeQuietly } from '../../drivers/close-quietly.js';
 import { readerFailover } from '../failover-core/reader-failover.js';
 import { writerFailover } from './writer-failover.js';
 

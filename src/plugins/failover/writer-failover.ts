@@ -14,8 +14,9 @@ import type { PhysicalConnection } from '../../drivers/driver.js';
 import { withRole, type HostInfo } from '../../drivers/host-info.js';
 import { certificateStop, endsFailover } from '../failover-core/certificate-stop.js';
 import type { FailoverContext, FailoverResult } from '../failover-core/failover-context.js';
-import { readerCandidates, sameInstance, verifiedRole } from '../failover-core/failover-hosts.js';
-import { sleep, TaskAborted, throwIfAborted, withTimeout } from '../../core/time.js';
+import { readerCandidates, verifiedRole } from '../failover-core/failover-hosts.js';
+import { sameInstance } from '../../drivers/host-info.js';
+import { jittered, sleep, TaskAborted, throwIfAborted, withTimeout } from '../../core/time.js';
 import { OpenedConnections } from '../failover-core/opened-connections.js';
 import { firstSuccessful } from '../failover-core/parallel-attempts.js';
 import { connectVerified, PARALLEL_ATTEMPTS } from '../failover-core/reader-failover.js';
@@ -86,7 +87,7 @@ async function reconnectOldWriter(
       if (signal.aborted) throw new TaskAborted();
       if (endsFailover(err)) throw err;
     }
-    await sleep(deadline.cap(jittered(interval)), signal);
+    await sleep(deadline.cap(jittered(interval, 0.5, 1.5)), signal);
   }
   throw new Error(`old writer ${failedHost.host}:${failedHost.port} did not come back as writer`);
 }
@@ -147,7 +148,7 @@ async function waitForNewWriter(
       if (reader === undefined && !probing) {
         // A few topology readers per cluster are enough: the others wait for what they learn.
         if ((readersByCluster.get(cluster) ?? 0) >= READERS_PER_CLUSTER) {
-          await sleep(deadline.cap(jittered(FOLLOWER_POLL_MS)), signal);
+          await sleep(deadline.cap(jittered(FOLLOWER_POLL_MS, 0.5, 1.5)), signal);
           continue;
         }
         probing = true;
@@ -155,7 +156,7 @@ async function waitForNewWriter(
       }
       reader ??= await connectAnyReader(ctx, opened, signal);
       if (reader === undefined) {
-        await sleep(deadline.cap(jittered(refreshRate)), signal);
+        await sleep(deadline.cap(jittered(refreshRate, 0.5, 1.5)), signal);
         continue;
       }
       let hosts: readonly HostInfo[];
@@ -198,10 +199,6 @@ const readersByCluster = new Map<string, number>();
 const READERS_PER_CLUSTER = 2;
 /** How often a waiting failover looks at the shared topology (±50 % jitter). */
 const FOLLOWER_POLL_MS = 100;
-
-function jittered(ms: number): number {
-  return Math.round(ms * (0.5 + Math.random()));
-}
 
 /** Any instance other than the failed writer will do to read the topology from. */
 async function connectAnyReader(
@@ -259,7 +256,7 @@ async function connectNewWriter(
       throwIfAborted(signal);
       if (endsFailover(err)) throw err;
     }
-    await sleep(deadline.cap(jittered(NEW_WRITER_RETRY_MS)), signal);
+    await sleep(deadline.cap(jittered(NEW_WRITER_RETRY_MS, 0.5, 1.5)), signal);
   } while (Date.now() < retryUntil && !deadline.passed());
   return undefined;
 }

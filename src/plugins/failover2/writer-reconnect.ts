@@ -8,14 +8,10 @@
  * searches again, until `failoverTimeoutMs`. A refused certificate — on our connect or on the
  * monitor's probes of the search — ends the failover at once (certificate-stop.ts).
  */
-import { hostKey, type HostInfo } from '../../drivers/host-info.js';
+import { hostKey, sameInstance, type HostInfo } from '../../drivers/host-info.js';
 import { publishMonitorEvent } from '../../topology/monitor-events.js';
-import { backoffMs } from '../../core/monitor-time.js';
-import {
-  NoVerifiedWriterError,
-  sameInstance,
-  type TopologyMonitor,
-} from '../../topology/topology-monitor.js';
+import { backoffMs } from '../../core/time.js';
+import { NoVerifiedWriterError, type TopologyMonitor } from '../../topology/topology-monitor.js';
 import { FailoverFailedError } from '../../core/errors.js';
 import { certificateErrorIn, endsFailover } from '../failover-core/certificate-stop.js';
 import type { FailoverContext, FailoverResult } from '../failover-core/failover-context.js';

@@ -8,7 +8,7 @@ import type { PhysicalConnection } from '../../drivers/driver.js';
 import type { HostInfo, HostRole } from '../../drivers/host-info.js';
 import { hostKey, withAvailability } from '../../drivers/host-info.js';
 import { withTimeout } from '../../core/time.js';
-import { closeQuietly } from '../failover-core/opened-connections.js';
+import { closeQuietly } from '../../drivers/close-quietly.js';
 import { stepMs, type OpenContext } from './open-context.js';
 
 /** Open a physical connection to `host` directly with the driver, bounded and abortable. */

@@ -9,7 +9,7 @@ import { AuroraHaError, ConfigurationError, UnavailableHostError } from '../../c
 import { redactSecrets, secretsOf } from '../../core/redact.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import { hostKey } from '../../drivers/host-info.js';
-import { sleep, StepTimedOut, TaskAborted } from '../../core/time.js';
+import { jittered, sleep, StepTimedOut, TaskAborted } from '../../core/time.js';
 import type { OpenContext } from './open-context.js';
 
 /** An attempt's outcome: a connection, `again` (retry at once: something was learnt), or nothing yet. */
@@ -30,8 +30,8 @@ export function retryable(ctx: OpenContext, err: unknown): boolean {
 }
 
 /** `interval` ± 20 %, never past the deadline. */
-export function jittered(ctx: OpenContext, interval: number, random: () => number = Math.random): number {
-  return ctx.deadline.cap(Math.round(interval * (0.8 + 0.4 * random())));
+export function retryPauseMs(ctx: OpenContext, interval: number, random: () => number = Math.random): number {
+  return ctx.deadline.cap(jittered(interval, 0.8, 1.2, random));
 }
 
 function describe(err: unknown): string {
@@ -65,7 +65,7 @@ export async function retryUntilDeadline(
       continue;
     }
     immediate = 0;
-    await sleep(jittered(ctx, options.openConnectionRetryIntervalMs), ctx.signal).catch(() => undefined);
+    await sleep(retryPauseMs(ctx, options.openConnectionRetryIntervalMs), ctx.signal).catch(() => undefined);
     if (ctx.deadline.passed() || ctx.signal.aborted) break;
   }
   const where = hostKey(ctx.endpoint);
