@@ -8,6 +8,7 @@
  * answer within the bound has no time (the selector then prefers measured ones).
  */
 
+import { RefCountedRegistry } from '../core/refcounted-registry.js';
 import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
 import { hostKey, type HostInfo } from '../drivers/host-info.js';
 import { acquireTopology, releaseTopology, type ClusterTopology } from '../topology/topology-cache.js';
@@ -25,7 +26,6 @@ export interface MeasurementTarget {
 export const MAX_MEASUREMENT_MS = 10_000;
 
 class ResponseTimeMonitor {
-  refs = 0;
   private readonly times = new Map<string, number>();
   private readonly stopCtl = new AbortController();
   private readonly timer: NodeJS.Timeout;
@@ -97,8 +97,8 @@ class ResponseTimeMonitor {
   }
 }
 
-/** Live monitors only: a monitor leaves the map when its last reference is released. */
-const monitors = new Map<string, ResponseTimeMonitor>();
+/** Live monitors only: a monitor leaves the registry (and stops) when its last reference is released. */
+const monitors = new RefCountedRegistry<ResponseTimeMonitor>({ onEvict: (monitor) => monitor.stop() });
 
 /** A reference to the response times of one cluster; `release()` gives it back (idempotent). */
 export interface ResponseTimes {
@@ -112,24 +112,14 @@ export function acquireResponseTimes(
   intervalMs: number,
   target: MeasurementTarget,
 ): ResponseTimes {
-  let monitor = monitors.get(clusterId);
-  if (monitor === undefined) {
-    monitor = new ResponseTimeMonitor(clusterId, intervalMs, target);
-    monitors.set(clusterId, monitor);
-  }
-  monitor.refs++;
-  const held = monitor;
+  const held = monitors.acquire(clusterId, () => new ResponseTimeMonitor(clusterId, intervalMs, target));
   let released = false;
   return {
     time: (host) => held.time(host),
     release: () => {
       if (released) return;
       released = true;
-      held.refs--;
-      if (held.refs <= 0 && monitors.get(clusterId) === held) {
-        monitors.delete(clusterId);
-        held.stop();
-      }
+      monitors.release(clusterId, held);
     },
   };
 }

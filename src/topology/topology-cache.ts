@@ -6,6 +6,7 @@
  */
 import type { HostAvailability, HostInfo } from '../drivers/host-info.js';
 import { hostKey, withAvailability } from '../drivers/host-info.js';
+import { RefCountedRegistry } from '../core/refcounted-registry.js';
 
 export type TopologyListener = (hosts: readonly HostInfo[]) => void;
 
@@ -25,7 +26,6 @@ export class ClusterTopology {
   attemptedAt = 0;
   /** The topology query in flight, shared by concurrent refreshes. */
   inflight: Promise<readonly HostInfo[]> | undefined;
-  refs = 0;
   /** Host key or instance id → when it was marked unavailable. */
   private readonly unavailable = new Map<string, number>();
   private readonly listeners = new Set<TopologyListener>();
@@ -112,24 +112,17 @@ function sameHosts(a: readonly HostInfo[], b: readonly HostInfo[]): boolean {
   return true;
 }
 
-/** Live cluster entries only: an entry leaves the map when its last reference is released. */
-const clusters = new Map<string, ClusterTopology>();
+/** Live cluster entries only: an entry leaves the registry when its last reference is released. */
+const clusters = new RefCountedRegistry<ClusterTopology>();
 
 /** Take a reference on the shared topology of `clusterId` (created on first use). */
 export function acquireTopology(clusterId: string): ClusterTopology {
-  let entry = clusters.get(clusterId);
-  if (entry === undefined) {
-    entry = new ClusterTopology(clusterId);
-    clusters.set(clusterId, entry);
-  }
-  entry.refs++;
-  return entry;
+  return clusters.acquire(clusterId, () => new ClusterTopology(clusterId));
 }
 
 /** Give a reference back; the entry is dropped with the last one. */
 export function releaseTopology(entry: ClusterTopology): void {
-  entry.refs--;
-  if (entry.refs <= 0 && clusters.get(entry.clusterId) === entry) clusters.delete(entry.clusterId);
+  clusters.release(entry.clusterId, entry);
 }
 
 /** Number of clusters with live connections (for leak tests). */

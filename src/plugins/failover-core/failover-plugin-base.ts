@@ -29,6 +29,7 @@ import { readerSelection } from './reader-selection.js';
 import type { FailoverContext, FailoverResult } from './failover-context.js';
 import { availabilityKeys, topologyEntryFor } from './failover-hosts.js';
 import { failoverModeOf } from './failover-mode.js';
+import { SingleFlight } from '../../core/single-flight.js';
 import { withTimeout, type Deadline } from '../../core/time.js';
 import { hostPatternProblem } from './host-pattern-check.js';
 import { closeQuietly } from '../../drivers/close-quietly.js';
@@ -39,11 +40,6 @@ import { confirmedNotWriter } from './writer-role-check.js';
 
 const SUBSCRIBES: readonly PipelineMethod[] = ['connect', ...NETWORK_METHODS];
 
-interface InFlight {
-  readonly failed: PhysicalConnection | undefined;
-  readonly done: Promise<FailoverResult>;
-}
-
 export abstract class FailoverPluginBase implements Plugin {
   abstract readonly code: string;
   readonly subscribes = SUBSCRIBES;
@@ -52,7 +48,7 @@ export abstract class FailoverPluginBase implements Plugin {
   protected readonly readerSelector: HostSelector | undefined;
   /** True once the logical connection is ending. */
   protected isReleased = false;
-  private inFlight: InFlight | undefined;
+  private readonly inFlight = new SingleFlight<PhysicalConnection | undefined, FailoverResult>();
   /** Physical connections already replaced by a failover (weak: no growth; created on first failover). */
   private replaced: WeakSet<PhysicalConnection> | undefined;
   /** Set when a failover failed: the logical connection is unusable from then on. */
@@ -62,9 +58,9 @@ export abstract class FailoverPluginBase implements Plugin {
   /** Which topology instance the latest physical connection is on (a cluster endpoint hides it). */
   private known: { readonly conn: PhysicalConnection; readonly host: HostInfo } | undefined;
   /** A late topology read in progress (see learnLate), shared by calls failing together. */
-  private learning: Promise<void> | undefined;
+  private readonly learning = new SingleFlight<undefined, void>();
   /** The role check in progress after a read-only error (see writer-role-check.ts). */
-  private checking: { readonly conn: PhysicalConnection; readonly result: Promise<boolean> } | undefined;
+  private readonly checking = new SingleFlight<PhysicalConnection, boolean>();
 
   constructor(protected readonly service: PluginService) {
     const options = service.config.options;
@@ -239,16 +235,10 @@ export abstract class FailoverPluginBase implements Plugin {
   /** mayFailOver, after learning the topology late when only the topology was missing. */
   private async mayFailOverLearning(kind: ErrorKind): Promise<boolean> {
     if (!this.triggers(kind) || this.failure !== undefined) return false;
-    if (this.learning === undefined) {
-      // Bounded as a whole (connect + query + close), like every query the plugin makes.
-      const bound = this.internalQueryBoundMs();
-      const learning = withTimeout(this.learnLate(), bound, 'late topology read').catch(() => undefined);
-      this.learning = learning;
-      void learning.then(() => {
-        if (this.learning === learning) this.learning = undefined;
-      });
-    }
-    await this.learning;
+    // Bounded as a whole (connect + query + close), like every query the plugin makes.
+    await this.learning.run(undefined, () =>
+      withTimeout(this.learnLate(), this.internalQueryBoundMs(), 'late topology read').catch(() => undefined),
+    );
     return this.mayFailOver(kind);
   }
 
@@ -276,7 +266,8 @@ export abstract class FailoverPluginBase implements Plugin {
     knownKind?: ErrorKind,
     learnt = false,
   ): Promise<unknown> {
-    const joinable = this.inFlight !== undefined && this.inFlight.failed === conn;
+    const joined = this.inFlight.joinable(conn);
+    const joinable = joined !== undefined;
     if (!joinable && conn !== undefined && this.replaced?.has(conn) === true) {
       // Sent on a connection an earlier failover replaced (and aborted): its fate is as unknown
       // as the call that started that failover, and the logical connection works again.
@@ -292,27 +283,18 @@ export abstract class FailoverPluginBase implements Plugin {
       return this.errorFor(err, conn, inTx, sent, kind, true);
     }
     if (this.failure !== undefined) return this.unusable();
-    let pending = joinable ? this.inFlight?.done : undefined;
+    let pending = joined;
     if (pending === undefined && kind === 'read-only' && conn !== undefined) {
       // Not a network error: move only when the instance confirms it is no longer the writer.
       if (!(await this.roleCheck(conn))) return err;
       // Another call may have started (or finished) the failover while we asked.
-      if (this.inFlight?.failed === conn) pending = this.inFlight.done;
-      else if (this.service.current !== conn) {
+      pending = this.inFlight.joinable(conn);
+      if (pending === undefined && this.service.current !== conn) {
         const host = this.service.currentHost;
         return host !== undefined && this.failure === undefined ? outcomeError(host, inTx, err, sent) : err;
       }
     }
-    if (pending === undefined) {
-      const done = this.failOver(conn, kind, err, inTx);
-      const entry: InFlight = { failed: conn, done };
-      this.inFlight = entry;
-      const clear = (): void => {
-        if (this.inFlight === entry) this.inFlight = undefined;
-      };
-      done.then(clear, clear);
-      pending = done;
-    }
+    pending ??= this.inFlight.run(conn, () => this.failOver(conn, kind, err, inTx));
     try {
       const result = await pending;
       return outcomeError(result.host, inTx, err, sent);
@@ -323,16 +305,9 @@ export abstract class FailoverPluginBase implements Plugin {
 
   /** One "is it still the writer?" check per failing connection, shared by calls failing together. */
   private roleCheck(conn: PhysicalConnection): Promise<boolean> {
-    const running = this.checking;
-    if (running !== undefined && running.conn === conn) return running.result;
-    const result = confirmedNotWriter(this.service, conn, this.instanceOf(conn), this.internalQueryBoundMs());
-    const entry = { conn, result };
-    this.checking = entry;
-    const clear = (): void => {
-      if (this.checking === entry) this.checking = undefined;
-    };
-    void result.then(clear);
-    return result;
+    return this.checking.run(conn, () =>
+      confirmedNotWriter(this.service, conn, this.instanceOf(conn), this.internalQueryBoundMs()),
+    );
   }
 
   /** The budget of a failover starting now (failoverTimeoutMs, cut short by release()). */

@@ -63,8 +63,6 @@ export class HostMonitor {
   private wake: (() => void) | undefined;
   private probing = false;
   private stopped = false;
-  /** Connections (logical) holding this monitor; the registry stops it at 0. */
-  users = 0;
   private probesSent = 0;
   private probesFailed = 0;
   private detections = 0;
@@ -96,10 +94,10 @@ export class HostMonitor {
     }
   }
 
-  stats(): MonitorStats {
+  /** What this monitor has done; `users` is the registry's count (monitor-registry.ts). */
+  stats(): Omit<MonitorStats, 'users'> {
     return {
       key: this.key,
-      users: this.users,
       callsInFlight: this.calls.size,
       probing: this.probing,
       probeConnected: this.probe.connected,

@@ -7,10 +7,11 @@
 import type { DriverAdapter } from '../../drivers/driver.js';
 import { makeHost } from '../../drivers/host-info.js';
 import { HostMonitor, type MonitorStats } from './host-monitor.js';
+import { RefCountedRegistry } from '../../core/refcounted-registry.js';
 import { HostProbe } from './host-probe.js';
 import { monitorKey, type MonitorSettings } from './monitor-settings.js';
 
-const monitors = new Map<string, HostMonitor>();
+const monitors = new RefCountedRegistry<HostMonitor>();
 
 /** Process-wide totals of the monitors already stopped (four numbers, not a list). */
 const stoppedTotals = { monitors: 0, probesSent: 0, probesFailed: 0, detections: 0 };
@@ -41,26 +42,20 @@ export interface MonitorTarget {
 /** The monitor of `target`'s host, created when none runs; the caller must `releaseMonitor` it. */
 export function acquireMonitor(target: MonitorTarget): HostMonitor {
   const key = monitorKey(target.driver.engine, target.address, target.port, target.settings);
-  let monitor = monitors.get(key);
-  if (monitor === undefined) {
+  return monitors.acquire(key, () => {
     const probe = new HostProbe(
       target.driver,
       target.driverConfig,
       makeHost(target.address, target.port),
       target.serverName,
     );
-    monitor = new HostMonitor(key, target.settings, probe);
-    monitors.set(key, monitor);
-  }
-  monitor.users++;
-  return monitor;
+    return new HostMonitor(key, target.settings, probe);
+  });
 }
 
 /** One user fewer; the last one stops the monitor (its probe connection closed in the background). */
 export function releaseMonitor(monitor: HostMonitor): Promise<void> {
-  monitor.users--;
-  if (monitor.users > 0) return Promise.resolve();
-  if (monitors.get(monitor.key) === monitor) monitors.delete(monitor.key);
+  if (!monitors.release(monitor.key, monitor)) return Promise.resolve();
   const done = monitor.stats();
   stoppedTotals.monitors++;
   stoppedTotals.probesSent += done.probesSent;
@@ -71,7 +66,7 @@ export function releaseMonitor(monitor: HostMonitor): Promise<void> {
 
 /** What every running monitor has done (tests, the soak report). */
 export function hostMonitorStats(): MonitorStats[] {
-  return [...monitors.values()].map((m) => m.stats());
+  return monitors.values().map((m) => ({ ...m.stats(), users: monitors.refsOf(m.key) }));
 }
 
 /** Totals over every monitor of the process, stopped or running (the soak report). */
