@@ -221,7 +221,8 @@ function secretsOfUrl(url: string): string[] {
 /**
  * Validates the user's config once and splits it into wrapper options, initial hosts and the
  * driver's config. `failoverMode` and `clusterInstanceHostPattern` stay undefined when not given
- * (see derived-defaults.ts for their host-dependent defaults).
+ * (their host-dependent defaults: plugins/failover-core/failover-mode.ts and
+ * topology/host-pattern.ts `effectiveHostPattern`).
  */
 export function resolveConfig(engine: Engine, input: Record<string, unknown> | string): ResolvedConfig {
   try {

@@ -18,11 +18,12 @@ import type { HostAvailability, HostInfo, HostRole } from '../drivers/host-info.
 import { hostKey, makeHost } from '../drivers/host-info.js';
 import type { HostListProvider } from '../topology/host-list-provider.js';
 import type { HostPattern } from '../topology/host-pattern.js';
-import { formatHostPattern, parseHostPattern } from '../topology/host-pattern.js';
+import { effectiveHostPattern, formatHostPattern, parseHostPattern } from '../topology/host-pattern.js';
 import type { RdsUrlType } from '../topology/rds-url.js';
-import { classifyHost, instanceHostPatternOf } from '../topology/rds-url.js';
+import { classifyHost } from '../topology/rds-url.js';
 import { StaticHostListProvider } from '../topology/static-host-list-provider.js';
 import { TopologyHostListProvider } from '../topology/topology-host-list-provider.js';
+import { withTimeout } from '../core/time.js';
 import { ConfigurationError, ConnectionClosedError } from '../core/errors.js';
 import type { ConnectNext, Plugin, PluginService } from './plugin.js';
 
@@ -41,7 +42,6 @@ export interface ConnectionObserver {
 const NO_PLUGINS: readonly Plugin[] = Object.freeze([]);
 
 /** Flavours whose topology rows name instances by id only: host names need a pattern. */
-const NEEDS_PATTERN: readonly string[] = ['aurora-postgres', 'aurora-mysql'];
 
 export class ConnectionPluginService implements PluginService {
   readonly config: ResolvedConfig;
@@ -279,7 +279,7 @@ export class ConnectionPluginService implements PluginService {
     });
     try {
       const bound = this.config.options.failoverReaderConnectTimeoutMs;
-      return await boundedBy(roleOf(conn), bound, () => conn.abort());
+      return await withTimeout(roleOf(conn), bound, 'role query', undefined, () => conn.abort());
     } finally {
       await conn.close();
     }
@@ -303,7 +303,7 @@ export class ConnectionPluginService implements PluginService {
     this.dialect = dialect;
     let next: MarkingHostListProvider | undefined;
     const pattern = dialect.topologyAware ? this.instancePattern() : undefined;
-    if (dialect.topologyAware && (pattern !== undefined || !NEEDS_PATTERN.includes(dialect.name))) {
+    if (dialect.topologyAware && (pattern !== undefined || !dialect.needsInstancePattern)) {
       next = new TopologyHostListProvider({
         clusterId:
           this.config.options.clusterId ??
@@ -314,7 +314,7 @@ export class ConnectionPluginService implements PluginService {
         refreshMs: this.config.options.topologyRefreshMs,
         ...this.providerHooks(),
       });
-    } else if (dialect.name === 'postgres-replica-cluster') {
+    } else if (dialect.probesConfiguredHosts) {
       next = this.staticProvider(true);
     }
     if (next !== undefined) {
@@ -325,29 +325,7 @@ export class ConnectionPluginService implements PluginService {
 
   /** The instance host pattern: explicit option, else derived from an RDS name. */
   private instancePattern(): HostPattern | undefined {
-    const text =
-      this.config.options.clusterInstanceHostPattern ?? instanceHostPatternOf(this.initialHost.host);
+    const text = effectiveHostPattern(this.config.options, this.initialHost.host);
     return text !== undefined ? parseHostPattern(text) : undefined;
   }
-}
-
-/** `work`, or a rejection after `ms` (then `onTimeout` runs, e.g. abort the connection used). */
-function boundedBy<T>(work: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      onTimeout();
-      reject(new Error(`role query did not answer within ${ms} ms`));
-    }, ms);
-    timer.unref();
-    work.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

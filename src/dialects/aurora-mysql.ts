@@ -11,6 +11,8 @@ export const auroraMysqlDialect: Dialect = {
   name: 'aurora-mysql',
   engine: 'mysql',
   topologyAware: true,
+  needsInstancePattern: true,
+  probesConfiguredHosts: false,
   refinements: [],
   matches: (conn) => returnsRow(conn, AURORA_MYSQL.detect),
   async queryTopology(conn) {

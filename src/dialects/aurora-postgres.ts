@@ -11,6 +11,8 @@ export const auroraPostgresDialect: Dialect = {
   name: 'aurora-postgres',
   engine: 'postgres',
   topologyAware: true,
+  needsInstancePattern: true,
+  probesConfiguredHosts: false,
   refinements: [],
   matches: (conn) => answersYes(conn, AURORA_PG.detect),
   async queryTopology(conn) {

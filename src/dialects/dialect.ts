@@ -33,6 +33,16 @@ export interface Dialect {
   readonly engine: Engine;
   /** Whether this flavour can report a topology (otherwise the host list is static). */
   readonly topologyAware: boolean;
+  /**
+   * The topology names instances by id only (Aurora): reaching an instance needs an instance
+   * host pattern (`clusterInstanceHostPattern`, or one derived from an RDS host name).
+   */
+  readonly needsInstancePattern: boolean;
+  /**
+   * No topology metadata, but the configured hosts form a cluster whose roles are learnt by
+   * asking each host `isWriter()` (a self-managed replica cluster).
+   */
+  readonly probesConfiguredHosts: boolean;
   /** More specific dialects to try on a connection once this one matched (e.g. postgres → aurora-postgres). */
   readonly refinements: readonly DialectName[];
   /** True when the connection's server is of this flavour. Must not throw on a mismatch. */

@@ -23,8 +23,6 @@ const BY_NAME: Readonly<Record<DialectName, Dialect>> = {
   'postgres-replica-cluster': postgresReplicaClusterDialect,
 };
 
-export const DIALECT_NAMES = Object.keys(BY_NAME) as DialectName[];
-
 export function dialectByName(name: DialectName): Dialect {
   return BY_NAME[name];
 }

@@ -32,6 +32,8 @@ export const multiAzMysqlDialect: Dialect = {
   name: 'multi-az-mysql',
   engine: 'mysql',
   topologyAware: true,
+  needsInstancePattern: false,
+  probesConfiguredHosts: false,
   refinements: [],
   matches: (conn) => returnsRow(conn, MULTI_AZ_MYSQL.detect),
   async queryTopology(conn) {

@@ -12,6 +12,8 @@ export const multiAzPostgresDialect: Dialect = {
   name: 'multi-az-postgres',
   engine: 'postgres',
   topologyAware: true,
+  needsInstancePattern: false,
+  probesConfiguredHosts: false,
   refinements: [],
   matches: (conn) => returnsRow(conn, MULTI_AZ_PG.detect),
   async queryTopology(conn) {

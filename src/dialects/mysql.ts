@@ -11,6 +11,8 @@ export const mysqlDialect: Dialect = {
   name: 'mysql',
   engine: 'mysql',
   topologyAware: false,
+  needsInstancePattern: false,
+  probesConfiguredHosts: false,
   refinements: ['aurora-mysql', 'multi-az-mysql', 'mariadb'],
   matches: (conn) => returnsRow(conn, PLAIN_MYSQL.detect),
   queryTopology: async () => [],

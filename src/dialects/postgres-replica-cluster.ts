@@ -3,7 +3,7 @@
  * in the connection settings). Decision: `topologyAware = false`. The engine has no
  * metadata naming the cluster's members in a form we could connect to (pg_stat_replication
  * shows client addresses, not listen addresses), so the host list is the configured one and
- * roles come from probing each host with `isWriter()` (NOT pg_is_in_recovery()).
+ * roles come from probing each configured host with `isWriter()` (`probesConfiguredHosts`).
  * `queryTopology` therefore returns no rows and `instanceId` is undefined.
  */
 import type { Dialect } from './dialect.js';
@@ -15,6 +15,8 @@ export const postgresReplicaClusterDialect: Dialect = {
   name: 'postgres-replica-cluster',
   engine: 'postgres',
   topologyAware: false,
+  needsInstancePattern: false,
+  probesConfiguredHosts: true,
   refinements: [],
   matches: (conn) => answersYes(conn, PG_REPLICA_CLUSTER.detect),
   queryTopology: async () => [],

@@ -11,6 +11,8 @@ export const postgresDialect: Dialect = {
   name: 'postgres',
   engine: 'postgres',
   topologyAware: false,
+  needsInstancePattern: false,
+  probesConfiguredHosts: false,
   refinements: ['aurora-postgres', 'multi-az-postgres', 'postgres-replica-cluster'],
   async matches(conn) {
     const rows = await rowsOrUndefined(conn, PLAIN_PG.detect);

@@ -5,7 +5,20 @@
  */
 
 import { ConfigurationError } from '../core/errors.js';
-import { classifyHost } from './rds-url.js';
+import { classifyHost, instanceHostPatternOf } from './rds-url.js';
+import type { ResolvedOptions } from '../core/wrapper-options.js';
+
+/**
+ * The instance host pattern in force for a connection to `host`: `clusterInstanceHostPattern`
+ * when given, else the one derived from an RDS host name, else undefined (IP addresses and
+ * custom domains need the option).
+ */
+export function effectiveHostPattern(
+  options: Pick<ResolvedOptions, 'clusterInstanceHostPattern'>,
+  host: string,
+): string | undefined {
+  return options.clusterInstanceHostPattern ?? instanceHostPatternOf(host);
+}
 
 export interface HostPattern {
   /** Host part with the `?` placeholder, e.g. `?.my-domain.com`. */

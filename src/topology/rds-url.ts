@@ -77,10 +77,6 @@ export function classifyHost(host: string): RdsUrlType {
   return parseRdsHost(host)?.type ?? 'other';
 }
 
-export function isRdsHost(host: string): boolean {
-  return parseRdsHost(host) !== undefined;
-}
-
 /** The DB cluster identifier of a writer or reader cluster endpoint (`mydb`), else undefined. */
 export function rdsClusterId(host: string): string | undefined {
   const p = parseRdsHost(host);

@@ -5,7 +5,13 @@ import fc from 'fast-check';
 import { PLUGIN_CODES } from '../../src/plugins/registry.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/core/errors.js';
-import { effectiveFailoverMode, effectiveHostPattern } from '../../src/config/derived-defaults.js';
+import type { FailoverMode, ResolvedOptions } from '../../src/core/wrapper-options.js';
+import { effectiveHostPattern } from '../../src/topology/host-pattern.js';
+import { failoverModeOf } from '../../src/plugins/failover-core/failover-mode.js';
+import { classifyHost } from '../../src/topology/rds-url.js';
+
+const effectiveFailoverMode = (o: Pick<ResolvedOptions, 'failoverMode'>, host: string): FailoverMode =>
+  failoverModeOf(o, classifyHost(host));
 import { resolveConfig } from '../../src/config/parse-config.js';
 import {
   FAILOVER_MODES,

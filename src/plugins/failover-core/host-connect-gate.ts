@@ -105,11 +105,6 @@ function noteFailure(key: string): void {
   }
 }
 
-/** Hosts currently gated (for tests). */
-export function gatedHostCount(): number {
-  return failing.size;
-}
-
 /** Forget every gate (for tests). */
 export function clearHostGates(): void {
   failing.clear();

@@ -6,10 +6,9 @@
  */
 import { ConfigurationError } from '../../core/errors.js';
 import type { PluginService } from '../../connection/plugin.js';
-import type { Dialect, DialectName } from '../../dialects/dialect.js';
+import type { Dialect } from '../../dialects/dialect.js';
 
 /** Flavours whose topology rows carry no endpoint (Multi-AZ rows do; replica clusters use `hosts`). */
-const NEEDS_PATTERN: readonly DialectName[] = ['aurora-postgres', 'aurora-mysql'];
 
 export function hostPatternProblem(
   service: PluginService,
@@ -19,8 +18,7 @@ export function hostPatternProblem(
   if (type !== 'ip-address' && type !== 'other') return undefined;
   const options = service.config.options;
   if (options.clusterInstanceHostPattern !== undefined || options.hosts !== undefined) return undefined;
-  if (dialect === undefined || !dialect.topologyAware || !NEEDS_PATTERN.includes(dialect.name))
-    return undefined;
+  if (dialect === undefined || !dialect.topologyAware || !dialect.needsInstancePattern) return undefined;
   const where = type === 'ip-address' ? 'an IP address' : 'a custom domain';
   return new ConfigurationError(
     'clusterInstanceHostPattern',

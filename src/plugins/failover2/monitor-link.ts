@@ -11,19 +11,18 @@ import type { Dialect } from '../../dialects/dialect.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import { clusterIdentity } from '../../topology/cluster-identity.js';
 import { hostKey, makeHost, withRole, type HostInfo } from '../../drivers/host-info.js';
-import { parseHostPattern } from '../../topology/host-pattern.js';
-import { instanceHostPatternOf } from '../../topology/rds-url.js';
+import { parseHostPattern, effectiveHostPattern } from '../../topology/host-pattern.js';
 import { TopologyMonitor } from '../../topology/topology-monitor.js';
 import { acquireMonitor } from '../../topology/topology-monitors.js';
 import { hostsFromTopology } from '../../topology/topology-host-list-provider.js';
 
 /** Whether failover v2 can monitor this flavour (it needs a topology or a host list to probe). */
 export function monitorable(dialect: Dialect | undefined): dialect is Dialect {
-  return dialect !== undefined && (dialect.topologyAware || dialect.name === 'postgres-replica-cluster');
+  return dialect !== undefined && (dialect.topologyAware || dialect.probesConfiguredHosts);
 }
 
 function patternText(service: PluginService): string | undefined {
-  return service.config.options.clusterInstanceHostPattern ?? instanceHostPatternOf(service.initialHost.host);
+  return effectiveHostPattern(service.config.options, service.initialHost.host);
 }
 
 /** The cluster identity of this connection (the monitor registry key). */
