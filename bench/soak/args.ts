@@ -3,7 +3,12 @@
  *   npm run soak -- --engine postgres|mysql --minutes M --connections N --plugins failover,hostMonitoring
  *                   [--report path.json] [--fault-every-ms 8000] [--faults silent-failover,failover,...]
  *                   [--pool-size 10] [--pool-workers 10]
+ * Without --report the report goes to defaultReportPath(), outside the checkout, so a run leaves
+ * no untracked files; the committed 10-minute reports in bench/soak/results are written with --report.
  */
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
 export interface SoakArgs {
   engine: 'postgres' | 'mysql';
   minutes: number;
@@ -18,6 +23,11 @@ export interface SoakArgs {
   poolSize: number;
   /** Workers sharing that pool (checkouts and pool.query), besides the `connections` workers; 0 = no pool. */
   poolWorkers: number;
+}
+
+/** Where a run without --report writes: `<os tmpdir>/aurora-ha-soak/latest-<engine>-<plugins>.json`. */
+export function defaultReportPath(engine: string, plugins: readonly string[]): string {
+  return path.join(tmpdir(), 'aurora-ha-soak', `latest-${engine}-${plugins.join('+') || 'none'}.json`);
 }
 
 function fail(message: string): never {
@@ -65,8 +75,7 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '');
-  const report =
-    values.get('report') ?? `bench/soak/results/latest-${engine}-${plugins.join('+') || 'none'}.json`;
+  const report = values.get('report') ?? defaultReportPath(engine, plugins);
   const faults = values
     .get('faults')
     ?.split(',')

@@ -95,3 +95,25 @@ export class ConnectionClosedError extends AuroraHaError {
     super('CONNECTION_CLOSED', message, options);
   }
 }
+
+/**
+ * The installed driver (pg or mysql2) is older than the oldest version aurora-ha can drive:
+ * thrown when a Client, Pool or connection is created, naming the version found.
+ */
+export class UnsupportedDriverError extends AuroraHaError {
+  /** The driver's package name, e.g. `pg`. */
+  readonly driver: string;
+  /** The version found (or 'of unknown version'). */
+  readonly found: string;
+  /** The oldest version aurora-ha supports. */
+  readonly required: string;
+  constructor(driver: string, found: string, required: string) {
+    super(
+      'UNSUPPORTED_DRIVER',
+      `aurora-ha needs ${driver} >= ${required}; found ${driver} ${found}. Upgrade it: npm install ${driver}@^${required}`,
+    );
+    this.driver = driver;
+    this.found = found;
+    this.required = required;
+  }
+}

@@ -3,7 +3,10 @@
  * tarball with pg and mysql2 into a fresh project, then from that project import every subpath as
  * ESM and require it as CommonJS, compile a TypeScript consumer against the shipped types under
  * `moduleResolution` node16 and bundler, and run the bin. Catches a file missing from `files`, a
- * wrong `exports` entry, types that do not resolve and a bin without its shebang.
+ * wrong `exports` entry, types that do not resolve and a bin without its shebang. A second project
+ * installs the oldest pg (with the oldest pg-pool it allows) and mysql2 that the peer ranges
+ * accept and runs a connect + query through each facade against emulated clusters: a range that
+ * promises a driver version aurora-ha cannot drive fails here.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -92,48 +95,66 @@ async function versionOf(pkg: string): Promise<string> {
   return json.version;
 }
 
+/** The tarball, packed once for every project below. */
+let packDir = '';
+let tarballPath = '';
+let packed: string[] = [];
+
+beforeAll(async () => {
+  packDir = await mkdtemp(path.join(tmpdir(), 'aurora-ha-tarball-'));
+  // Build as `prepack` would, then pack without scripts so that stdout is npm's JSON alone
+  // (the build's own output changes with the environment, e.g. CI=true).
+  await exec('npm', ['run', 'build'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await exec(
+    'npm',
+    ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir],
+    {
+      cwd: root,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  const info = JSON.parse(stdout) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
+  const tarball = info[0]!;
+  packed = tarball.files.map((f) => f.path);
+  tarballPath = path.join(packDir, tarball.filename);
+}, 240_000);
+
+afterAll(async () => {
+  if (packDir) await rm(packDir, { recursive: true, force: true });
+});
+
+/** A fresh project with the tarball and `deps` installed (`overrides` as npm's field). */
+async function installProject(
+  prefix: string,
+  deps: readonly string[],
+  overrides: Record<string, string> = {},
+): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  await writeFile(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, overrides }),
+  );
+  await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarballPath, ...deps], {
+    cwd: dir,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return dir;
+}
+
 describe('the packed package, installed into a fresh project', () => {
   let project = '';
-  let packed: string[] = [];
 
   beforeAll(async () => {
-    project = await mkdtemp(path.join(tmpdir(), 'aurora-ha-pack-'));
-    // Build as `prepack` would, then pack without scripts so that stdout is npm's JSON alone
-    // (the build's own output changes with the environment, e.g. CI=true).
-    await exec('npm', ['run', 'build'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
-    const { stdout } = await exec(
-      'npm',
-      ['pack', '--json', '--ignore-scripts', '--pack-destination', project],
-      {
-        cwd: root,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
-    const info = JSON.parse(stdout) as {
-      filename: string;
-      files: { path: string }[];
-    }[];
-    const tarball = info[0]!;
-    packed = tarball.files.map((f) => f.path);
-    await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
     // Same versions as this repo's lockfile, so the npm cache filled by `npm ci` answers.
     const deps = await Promise.all(
       ['pg', 'mysql2', 'typescript', '@types/node', '@types/pg'].map(
         async (p) => `${p}@${await versionOf(p)}`,
       ),
     );
-    await exec(
-      'npm',
-      [
-        'install',
-        '--no-audit',
-        '--no-fund',
-        '--prefer-offline',
-        path.join(project, tarball.filename),
-        ...deps,
-      ],
-      { cwd: project, maxBuffer: 16 * 1024 * 1024 },
-    );
+    project = await installProject('aurora-ha-pack-', deps);
   }, 240_000);
 
   afterAll(async () => {
@@ -188,4 +209,110 @@ describe('the packed package, installed into a fresh project', () => {
     });
     expect(stdout).toMatch(/^usage: aurora-ha emulator/);
   });
+});
+
+/**
+ * Run in a project with the oldest drivers: a connect + query through each facade against an
+ * emulated PostgreSQL and MySQL cluster, printing each outcome (a number, or the error's name
+ * and message) and the driver versions installed.
+ */
+const OLDEST_DRIVERS_SCRIPT = `
+import { createRequire } from 'node:module';
+import { startCluster } from 'aurora-ha/emulator';
+import { Client, Pool } from 'aurora-ha/pg';
+import mysql from 'aurora-ha/mysql2';
+import mysqlPromise from 'aurora-ha/mysql2/promise';
+
+const out = {};
+const run = async (name, f) => {
+  try { out[name] = await f(); } catch (err) { out[name] = String(err?.name) + ': ' + String(err?.message); }
+};
+const started = await Promise.allSettled([
+  startCluster({ engine: 'postgres', instances: 1 }),
+  startCluster({ engine: 'mysql', instances: 1 }),
+]);
+try {
+  const [pgCluster, myCluster] = started.map((s) => { if (s.status === 'rejected') throw s.reason; return s.value; });
+  const pgConfig = { ...pgCluster.writerEndpoint, ...pgCluster.credentials };
+  const myConfig = { ...myCluster.writerEndpoint, ...myCluster.credentials };
+  await run('pg Client', async () => {
+    const client = new Client(pgConfig);
+    await client.connect();
+    try { return (await client.query('SELECT 1 AS one')).rows[0].one; } finally { await client.end(); }
+  });
+  await run('pg Pool', async () => {
+    const pool = new Pool({ ...pgConfig, max: 2 });
+    try {
+      const viaPool = (await pool.query('SELECT 1 AS one')).rows[0].one;
+      const client = await pool.connect();
+      try { return viaPool + (await client.query('SELECT 1 AS one')).rows[0].one; } finally { client.release(); }
+    } finally { await pool.end(); }
+  });
+  await run('mysql2 createConnection', () => new Promise((resolve, reject) => {
+    const conn = mysql.createConnection(myConfig);
+    conn.query('SELECT 1 AS one', (err, rows) => {
+      conn.end(() => (err ? reject(err) : resolve(rows[0].one)));
+    });
+  }));
+  await run('mysql2/promise createPool', async () => {
+    const pool = mysqlPromise.createPool({ ...myConfig, connectionLimit: 2 });
+    try { const [rows] = await pool.query('SELECT 1 AS one'); return rows[0].one; } finally { await pool.end(); }
+  });
+} finally {
+  await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+}
+const require = createRequire(import.meta.url);
+const versionOf = (p) => require(require.resolve(p).replace(/(node_modules\\/[^/]+)\\/.*$/, '$1/package.json')).version;
+out.versions = { pg: versionOf('pg'), 'pg-pool': versionOf('pg-pool'), mysql2: versionOf('mysql2') };
+console.log(JSON.stringify(out));
+`;
+
+/** The oldest version a caret range of package.json's peerDependencies allows. */
+async function oldestPeer(pkg: string): Promise<string> {
+  const json = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+    peerDependencies: Record<string, string>;
+  };
+  const range = json.peerDependencies[pkg] ?? '';
+  expect(range, `peerDependencies.${pkg}`).toMatch(/^\^\d+\.\d+\.\d+$/);
+  return range.slice(1);
+}
+
+describe('the packed package with the oldest pg and mysql2 its peer ranges allow', () => {
+  let project = '';
+  let expected: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const pg = await oldestPeer('pg');
+    const mysql2 = await oldestPeer('mysql2');
+    // pg's own range for pg-pool, from the registry (cached after the first run); its lowest
+    // version is what a user who pins pg and has an old lockfile can get.
+    const { stdout } = await exec('npm', ['view', '--prefer-offline', `pg@${pg}`, 'dependencies.pg-pool']);
+    const pgPool = stdout.trim().replace(/^\^/, '');
+    expect(pgPool).toMatch(/^\d+\.\d+\.\d+$/);
+    expected = { pg, 'pg-pool': pgPool, mysql2 };
+    project = await installProject('aurora-ha-oldest-', [`pg@${pg}`, `mysql2@${mysql2}`], {
+      'pg-pool': pgPool,
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    if (project) await rm(project, { recursive: true, force: true });
+  });
+
+  it('connects and queries through pg Client and Pool and mysql2 createConnection and createPool', async () => {
+    await writeFile(path.join(project, 'oldest.mjs'), OLDEST_DRIVERS_SCRIPT);
+    const { stdout } = await exec(process.execPath, ['oldest.mjs'], {
+      cwd: project,
+      timeout: 180_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const lines = stdout.trim().split('\n');
+    expect(JSON.parse(lines[lines.length - 1] ?? '{}')).toEqual({
+      'pg Client': 1,
+      'pg Pool': 2,
+      'mysql2 createConnection': 1,
+      'mysql2/promise createPool': 1,
+      versions: expected,
+    });
+  }, 240_000);
 });

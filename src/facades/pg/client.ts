@@ -31,6 +31,7 @@ import { pgAdapter } from '../../drivers/pg/pg-adapter.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import { copyHiddenProperties } from '../../drivers/pg/pg-config.js';
 import { PgPhysicalConnection } from '../../drivers/pg/pg-physical-connection.js';
+import { assertPgSupported } from '../../drivers/pg/pg-driver-support.js';
 import { failedEvent, movedEvent } from '../../connection/failover-event.js';
 import { installDelegates } from './delegate-members.js';
 
@@ -50,7 +51,10 @@ function isSubmittable(x: unknown): x is Submittable {
 /** pg's message for a query on an ended client (some callers match on it). */
 const CLOSED_MESSAGE = 'Client was closed and is not queryable';
 
-/** pg's TypeOverrides (exported by the pg module, not typed as a value by @types/pg). */
+/**
+ * pg's TypeOverrides (exported by the pg module since 8.15.5, not typed as a value by @types/pg).
+ * Undefined in an older pg: the constructor's assertPgSupported() throws before it is used.
+ */
 interface TypeOverridesLike {
   setTypeParser(oid: number, format: unknown, parse?: unknown): void;
   getTypeParser(oid: number, format?: unknown): unknown;
@@ -262,6 +266,7 @@ export class Client extends EventEmitter {
    */
   constructor(config?: string | AuroraClientConfig, factories?: readonly PluginFactory[]) {
     super();
+    assertPgSupported();
     const input: Record<string, unknown> | string =
       typeof config === 'string' ? config : ((config ?? {}) as Record<string, unknown>);
     this.#template = new pg.Client(config);

@@ -11,6 +11,7 @@ import pg from 'pg';
 import type { PoolConfig } from 'pg';
 import type { WrapperOptions } from '../../core/wrapper-options.js';
 import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../core/errors.js';
+import { assertPgSupported } from '../../drivers/pg/pg-driver-support.js';
 import { Client } from './client.js';
 
 export type AuroraPoolConfig = PoolConfig & WrapperOptions;
@@ -49,6 +50,8 @@ const BasePool = pg.Pool as unknown as new (options?: AuroraPoolConfig) => pg.Po
 
 export class Pool extends BasePool {
   constructor(options?: AuroraPoolConfig) {
+    // Before pg-pool's constructor: an unsupported pg fails here, not at the first query.
+    assertPgSupported();
     super(options);
     // pg's Pool takes its Client from options.Client first, then the one pg bound it to.
     const custom = (options as { Client?: unknown } | undefined)?.Client;
