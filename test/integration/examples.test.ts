@@ -1,8 +1,8 @@
 /**
- * The runnable samples under examples/ (the seeds' PGFailover / MySQLFailover samples) run against
- * the emulator exactly as `npm run example:pg` / `example:mysql` do, so they never rot: each must
- * exit 0 after a real writer failover, having handled at least one failover error, with every
- * transaction applied exactly once and the connection on the new writer.
+ * The runnable samples under examples/ (modelled on the AWS wrappers' PGFailover / MySQLFailover
+ * samples) run against the emulator exactly as `npm run example:pg` / `example:mysql` do, so they
+ * never rot: each must exit 0 after a real writer failover, having handled at least one failover
+ * error, with every transaction applied exactly once and the connection on the new writer.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

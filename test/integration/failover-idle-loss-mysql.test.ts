@@ -1,5 +1,5 @@
 /**
- * Idle loss on MariaDB for failover v1 and v2 (DESIGN §8): the call after a
+ * Idle loss on MariaDB for failover v1 and v2 (ARCHITECTURE.md › Idle loss): the call after a
  * socket lost while idle is not sent and rejects marked `statementSent: false`
  * (test/support/failover-idle-loss-suite.ts).
  */

@@ -1,9 +1,10 @@
 /**
- * Failover plugin v1 on a real MariaDB cluster through `aurora-ha/mysql2/promise` (the
- * emulator: GTID + semi-sync replication, Aurora MySQL metadata, fault proxies). Every outcome of seed 001 is reached for real: a crashed
- * writer, a crash inside a transaction, a read-only write, resets / refusals, a cluster that
- * stays unreachable; then no session opened during failover may be left on any instance,
- * and no acknowledged insert may be lost across failovers.
+ * Failover plugin v1 on a real MariaDB cluster through `aurora-ha/mysql2/promise` (the emulator:
+ * GTID + semi-sync replication, Aurora MySQL metadata, fault proxies). Every failover outcome
+ * (ARCHITECTURE.md › Failover outcomes) is reached for real: a crashed writer, a crash inside a
+ * transaction, a read-only write, resets / refusals, a cluster that stays unreachable; then no
+ * session opened during failover may be left on any instance, and no acknowledged insert may be
+ * lost across failovers.
  */
 import { describe, expect, it } from 'vitest';
 import {

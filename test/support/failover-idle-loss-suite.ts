@@ -1,10 +1,11 @@
 /**
- * Idle loss (DESIGN §8) for failover v1 and v2, one body for both engines: a socket lost while
- * no call is in flight is only noted; the next call is NOT sent, runs the failover and rejects
- * with FailoverSuccessError / TransactionResolutionUnknownError marked `statementSent: false`
- * (and nothing it carried reaches any server), while a call that was sent and then lost keeps
- * `statementSent: true`. Tested at the logical connection, below the facades (their `'error'`
- * semantics are theirs): the move is seen by the connection observer that feeds `'failover'`.
+ * Idle loss (ARCHITECTURE.md › Idle loss) for failover v1 and v2, one body for both engines: a
+ * socket lost while no call is in flight is only noted; the next call is NOT sent, runs the
+ * failover and rejects with FailoverSuccessError / TransactionResolutionUnknownError marked
+ * `statementSent: false` (and nothing it carried reaches any server), while a call that was sent
+ * and then lost keeps `statementSent: true`. Tested at the logical connection, below the facades
+ * (their `'error'` semantics are theirs): the move is seen by the connection observer that feeds
+ * `'failover'`.
  */
 import { expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/parse-config.js';

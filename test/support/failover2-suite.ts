@@ -1,9 +1,9 @@
 /**
- * Failover v2 on the emulator, one body for both engines (failover2-pg / failover2-mysql test
- * files give the engine's client and SQL): every outcome of seed 001 through the shared
- * topology monitor, the monitor's sharing and lifetime (one per cluster, closed after the
- * last connection), a writer that comes back before any promotion, and a dead cluster that
- * is not probed forever.
+ * Failover v2 on the emulator, one body for both engines (failover2-pg / failover2-mysql test files
+ * give the engine's client and SQL): every failover outcome (ARCHITECTURE.md › Failover outcomes)
+ * through the shared topology monitor, the monitor's sharing and lifetime (one per cluster, closed
+ * after the last connection), a writer that comes back before any promotion, and a dead cluster
+ * that is not probed forever.
  */
 import { expect, it } from 'vitest';
 import type { EmulatedCluster } from '../../src/emulator.js';

@@ -65,7 +65,8 @@ describe('didYouMean', () => {
 });
 
 describe('ambiguous spellings from other wrappers', () => {
-  // JDBC means the normal refresh rate by it, seed 002 (.NET) the failover refresh rate.
+  // JDBC means the normal refresh rate by it, the .NET wrapper the failover refresh rate
+  // (ARCHITECTURE.md › Parameter names).
   it('clusterTopologyRefreshRateMs is not silently mapped to either option', () => {
     expect(CANONICAL_BY_SPELLING.get('clusterTopologyRefreshRateMs')).toBeUndefined();
   });

@@ -21,7 +21,8 @@ describe('pg error classification', () => {
     ['57P01', 'network'],
     ['57P02', 'network'],
     ['57P03', 'network'],
-    // Capacity (53*) and internal errors (XX*) say nothing about a dead host (DESIGN §8).
+    // Capacity (53*) and internal errors (XX*) say nothing about a dead host
+    // (ARCHITECTURE.md › Failover triggers).
     ['53300', 'other'],
     ['53200', 'other'],
     ['58030', 'network'],
