@@ -149,7 +149,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     'Restore the session state the server reported (PG: TimeZone, DateStyle, IntervalStyle, application_name, read-only; MySQL: autocommit, database, tracked variables) on the new connection.',
   ),
   // No `clusterTopologyRefreshRateMs` alias: the JDBC wrapper uses that name for the normal
-  // refresh rate while seed 002 (.NET) uses it for the failover refresh rate. An ambiguous
+  // refresh rate while the .NET wrapper uses it for the failover refresh rate. An ambiguous
   // spelling gets a "did you mean" instead of a silent guess.
   ms('topologyRefreshMs', 'topology_refresh_ms', 30_000, 'Topology cache lifetime in normal operation.'),
   ms(

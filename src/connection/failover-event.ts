@@ -1,5 +1,5 @@
 /**
- * The documented `'failover'` event (DESIGN §8): every facade emits it whenever its logical
+ * The documented `'failover'` event (ARCHITECTURE.md › The 'failover' event): every facade emits it whenever its logical
  * connection moves to another physical connection (idle or not), and when a failover failed.
  * Listeners use it to resynchronise what a move loses: notifications sent during the gap,
  * session state not restored, caches tied to one instance.

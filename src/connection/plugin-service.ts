@@ -62,7 +62,7 @@ export class ConnectionPluginService implements PluginService {
   private connectConfig: unknown;
   /** Whether the first physical connection detects the dialect and picks the host list provider. */
   private readonly detect: boolean;
-  /** The loss the driver reported for the current connection (DESIGN §8: noted, recovered on next use). */
+  /** The loss the driver reported for the current connection (noted, recovered on next use: ARCHITECTURE.md › Idle loss). */
   private loss: { readonly conn: PhysicalConnection; readonly err: Error } | undefined;
 
   constructor(config: ResolvedConfig, driver: DriverAdapter, detect: boolean) {

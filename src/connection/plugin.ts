@@ -56,7 +56,7 @@ export interface Plugin {
   /**
    * True when this plugin will recover the logical connection from a lost socket on its next
    * use (failover enabled and applicable). Facades then do not emit `'error'` for that loss
-   * (DESIGN §8: a loss we recover from is not an `'error'` event; pools discard on `'error'`).
+   * (ARCHITECTURE.md › Idle loss: a loss we recover from is not an `'error'` event; pools discard on `'error'`).
    */
   recoversFromLoss?(): boolean;
   /**
@@ -132,7 +132,7 @@ export interface PluginService {
   sessionState(): SessionState;
   /**
    * The error the driver reported when `conn` (the current connection) lost its socket while
-   * no call was in flight, if it reported one (DESIGN §8 idle loss). Optional.
+   * no call was in flight, if it reported one (ARCHITECTURE.md › Idle loss). Optional.
    */
   lossOf?(conn: PhysicalConnection): Error | undefined;
 }

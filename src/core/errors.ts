@@ -13,7 +13,7 @@ export class AuroraHaError extends Error {
   }
 }
 
-/** Base class of the three failover outcomes of seed 001 ("Failover Errors"). */
+/** Base class of the three failover outcomes (ARCHITECTURE.md › Failover outcomes). */
 export abstract class FailoverError extends AuroraHaError {}
 
 /**
@@ -26,7 +26,7 @@ export class FailoverSuccessError extends FailoverError {
   readonly newHost: string;
   /**
    * False when the statement never reached a server: the connection was found lost before the
-   * call was sent (an idle loss, DESIGN §8). Safe to repeat even when it is not idempotent;
+   * call was sent (an idle loss, ARCHITECTURE.md › Idle loss). Safe to repeat even when it is not idempotent;
    * `pool.query()` retries such a call once by itself. True when it may have run.
    */
   readonly statementSent: boolean;

@@ -1,5 +1,5 @@
 /**
- * The types of aurora-ha's own options (canonical names of DESIGN §2). Parsing, defaults and
+ * The types of aurora-ha's own options (canonical names: ARCHITECTURE.md › Parameter names). Parsing, defaults and
  * validation live in `options-table.ts` / `parse-config.ts`; this file is only the shape.
  */
 

@@ -135,7 +135,7 @@ export async function detectDialect(
   options: DetectDialectOptions = {},
 ): Promise<Dialect> {
   if (options.dialect !== undefined) return dialectByName(options.dialect);
-  // Not a server to probe: the plain dialect for this connection only (nothing cached, DESIGN §8).
+  // Not a server to probe: the plain dialect for this connection only (nothing cached: ARCHITECTURE.md › Dialect detection and caching).
   if (skippedBackendKeyData(conn, engine) || oddMysqlHandshake(conn, engine)) return plainDialect(engine);
   const key = hostKey(conn.host);
   const known = options.refresh === true ? undefined : cache.get(key);

@@ -1,5 +1,5 @@
 /**
- * The exact SQL each engine flavour is asked (DESIGN §4). One source of truth: the dialects
+ * The exact SQL each engine flavour is asked (ARCHITECTURE.md › Dialect SQL and topology rules). One source of truth: the dialects
  * send these strings and the emulator's tests check that they work unmodified.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Pure topology rules (DESIGN §4): turning raw result rows into `TopologyRow`s, choosing the
+ * Pure topology rules (ARCHITECTURE.md › Dialect SQL and topology rules): turning raw result rows into `TopologyRow`s, choosing the
  * writer, and the host weight. No I/O here, so every rule is unit-testable.
  */
 import type { TopologyRow } from './dialect.js';

@@ -1,7 +1,7 @@
 /**
  * Which cluster a connection belongs to, so that every connection of one cluster in the
  * process shares one topology monitor: the `clusterId` option when set; else the cluster id
- * of an RDS host name (`abc123` in `mydb.cluster-abc123.<region>.rds.amazonaws.com`, DESIGN §4),
+ * of an RDS host name (`abc123` in `mydb.cluster-abc123.<region>.rds.amazonaws.com`, ARCHITECTURE.md › RDS host names and instance host patterns),
  * which the writer endpoint, the reader endpoint and every instance name of the cluster carry,
  * so all of them share one monitor whichever connects first (the same key as the topology
  * cache: two clusters sharing that id in one account and region need `clusterId`); else the

@@ -1,5 +1,5 @@
 /**
- * RDS host-name classification and instance-host-pattern derivation (DESIGN §4):
+ * RDS host-name classification and instance-host-pattern derivation (ARCHITECTURE.md › RDS host names and instance host patterns):
  * `<name>.<prefix><dnsId>.<region>.rds.amazonaws.com` with prefix `cluster-`, `cluster-ro-`,
  * `cluster-custom-`, `proxy-` or none (instance), plus the China forms (`.rds.amazonaws.com.cn`,
  * `.rds.<region>.amazonaws.com.cn`) and GovCloud (`.rds.us-gov-<x>.amazonaws.com`).

@@ -1,5 +1,5 @@
 /**
- * The topology monitor of failover v2 (seed 003, DESIGN §8): one per cluster per process,
+ * The topology monitor of failover v2 (ARCHITECTURE.md › Failover v2: the topology monitor): one per cluster per process,
  * shared by every connection and pool of that cluster (topology-monitors.ts keeps them).
  *
  * - Normal mode: every `topologyRefreshMs` it reads the topology through a connection of its
@@ -33,7 +33,7 @@ import { closeQuietly } from '../drivers/close-quietly.js';
 import { acquireTopology, releaseTopology, type ClusterTopology } from './topology-cache.js';
 import { WriterSearch } from './writer-search.js';
 
-/** How long topology is refreshed at the high rate after a writer was verified (seed 003). */
+/** How long topology is refreshed at the high rate after a writer was verified (AWS's failover v2 uses 30 s). */
 export const HIGH_RATE_WINDOW_MS = 30_000;
 /** Bound on one query of the monitor (writer check, topology); a silent instance is cut. */
 const QUERY_BOUND_MS = 3_000;

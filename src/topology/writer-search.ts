@@ -1,5 +1,5 @@
 /**
- * Panic mode of the topology monitor (seed 003): one probe per known host, all at once.
+ * Panic mode of the topology monitor (ARCHITECTURE.md › Failover v2: the topology monitor): one probe per known host, all at once.
  * Each probe connects to its host and asks the instance itself "am I the writer?" (the
  * dialect's writer check). A reader stays connected and is asked again shortly (a promoted
  * reader answers yes on the same session); its own topology is read too, and is trusted

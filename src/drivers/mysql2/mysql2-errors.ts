@@ -15,7 +15,7 @@ import {
  * meaning the session is being killed: 1053 shutdown in progress, 1077-1080 shutdown,
  * 1152 aborted connection, 1927 MariaDB ER_CONNECTION_KILLED, 3169 MySQL session killed,
  * 4031 MySQL idle disconnect. Not 1040 too many connections: a capacity problem on a live
- * instance, like PG's SQLSTATE class 53 (DESIGN §8, triggers).
+ * instance, like PG's SQLSTATE class 53 (ARCHITECTURE.md › Failover triggers).
  */
 const NETWORK_ERRNOS: ReadonlySet<number> = new Set([
   2002, 2003, 2006, 2013, 2055, 1053, 1077, 1078, 1079, 1080, 1152, 1927, 3169, 4031,

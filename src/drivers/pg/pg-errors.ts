@@ -12,7 +12,7 @@ import {
 /**
  * Connection exceptions (08) and system errors (58). Not 53 (insufficient resources, e.g. 53300
  * too_many_connections: a capacity problem, the host is alive) and not XX (internal errors):
- * neither says the instance is gone (DESIGN §8, triggers).
+ * neither says the instance is gone (ARCHITECTURE.md › Failover triggers).
  */
 const NETWORK_SQLSTATE_CLASSES = ['08', '58'];
 const NETWORK_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03']);

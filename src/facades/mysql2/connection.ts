@@ -43,7 +43,7 @@ type Callback = (err: Error | null, ...results: unknown[]) => void;
 /** Called with aurora-ha's error when a call was rejected before it reached any server. */
 export type NotSentHook = (err: Error) => void;
 
-/** Our failover error saying the statement never reached a server (DESIGN section 8). */
+/** Our failover error saying the statement never reached a server (ARCHITECTURE.md › Idle loss). */
 export function isNotSent(err: unknown): err is Error {
   return (
     (err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError) &&

@@ -108,7 +108,7 @@ type NativeWithFacade = NativeMysqlConnection;
 /**
  * Errors of an idle connection reach the user only when they listen (a lost socket must not
  * crash the process), and only when aurora-ha will not recover the loss: a recovered loss is no
- * `'error'` event (pools discard a connection on `'error'`; DESIGN section 8).
+ * `'error'` event (pools discard a connection on `'error'`; ARCHITECTURE.md › Idle loss).
  */
 function forwardError(this: NativeWithFacade, err: Error): void {
   const facade = facadeOf.get(this);
@@ -215,7 +215,7 @@ export function followChangeUser(logical: MysqlLogical, options: Readonly<Record
   if (typeof options.database === 'string') service.recordSessionState({ schema: options.database });
 }
 
-/** Emit `'failover'` (DESIGN §8) without letting a throwing listener break the failover. */
+/** Emit `'failover'` (ARCHITECTURE.md › The 'failover' event) without letting a throwing listener break the failover. */
 export function emitFailover(facade: EventEmitter, event: FailoverEvent): void {
   try {
     facade.emit('failover', event);

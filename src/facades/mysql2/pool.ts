@@ -3,9 +3,9 @@
  * query, execute, end, releaseConnection; 'acquire' / 'connection' / 'enqueue' / 'release';
  * connectionLimit, queueLimit, waitForConnections, maxIdle, idleTimeout, resetOnRelease) over
  * aurora-ha connections, each with failover inside it. mysql2's own pool constructs its own
- * connection class and cannot be handed ours (DESIGN section 8), hence this one.
+ * connection class and cannot be handed ours (ARCHITECTURE.md › Pools), hence this one.
  *
- * Differences from mysql2, on purpose (DESIGN section 8):
+ * Differences from mysql2, on purpose (ARCHITECTURE.md › Pools):
  * - a connection whose socket is lost while idle stays in the pool when aurora-ha recovers
  *   it on its next use (no `'error'` event then); it leaves the pool on `'error'` / `'end'`;
  * - `pool.query()` / `pool.execute()` retry once, on another pooled connection, when aurora-ha

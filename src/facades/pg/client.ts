@@ -348,7 +348,7 @@ export class Client extends EventEmitter {
 
   /**
    * @internal For the pool: the socket was lost while the client sat idle, and a plugin will
-   * move it on its next call (DESIGN §8 idle loss).
+   * move it on its next call (ARCHITECTURE.md › Idle loss).
    */
   get _lostWhileIdle(): boolean {
     const lc = this.#lc;
@@ -564,7 +564,7 @@ export class Client extends EventEmitter {
     }
     if (lc.closing && this.#userEnded) return Promise.reject(this.#closedError());
     // A connection already dead when the call is made cannot have sent it (pg rejects at once):
-    // a failover outcome for it says so, which lets pool.query() retry it (DESIGN §8 idle loss).
+    // a failover outcome for it says so, which lets pool.query() retry it (ARCHITECTURE.md › Idle loss).
     const deadBefore = lc.current?.closed === true;
     const p = lc.execute('query', run);
     return deadBefore ? p.catch(markNeverSent) : p;
@@ -635,7 +635,7 @@ export class Client extends EventEmitter {
 
   /**
    * @internal The native client reported a dead socket. A loss some plugin recovers from on the
-   * next call is not an `'error'` (pools discard clients on `'error'`, DESIGN §8); otherwise it
+   * next call is not an `'error'` (pools discard clients on `'error'`, ARCHITECTURE.md › Idle loss); otherwise it
    * is pg's `'error'` event, delivered only when someone listens (never a crash).
    */
   nativeError(err: Error): void {

@@ -1,7 +1,7 @@
 /**
  * `Pool` of `aurora-ha/pg`: pg's own Pool (pg-pool, so `instanceof pg.Pool` holds and its API,
  * options and events are pg's) whose clients are aurora-ha Clients. Differences, all from
- * DESIGN §8: a client released with our FailoverSuccessError / TransactionResolutionUnknownError
+ * ARCHITECTURE.md › Pools: a client released with our FailoverSuccessError / TransactionResolutionUnknownError
  * is valid and stays in the pool; an idle client whose socket was lost is moved when it is handed
  * out, before the caller's first statement; `pool.query()` retries once when the error says the
  * statement never reached a server; an `'error'` with no listener is reported as a warning,

@@ -1,5 +1,5 @@
 /**
- * Which failover a logical connection performs (seed 001 `failover_mode`): the configured
+ * Which failover a logical connection performs (`failoverMode`, ARCHITECTURE.md › Failover modes): the configured
  * mode, or by default `reader-or-writer` for a reader cluster endpoint and `strict-writer`
  * for everything else.
  */

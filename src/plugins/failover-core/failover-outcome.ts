@@ -1,7 +1,7 @@
 /**
- * The outcome a caller sees after a failover (seed 001, "Failover Errors"), the same for v1
+ * The outcome a caller sees after a failover (ARCHITECTURE.md › Failover outcomes), the same for v1
  * and v2: the error to reject with (marked not sent when the call never reached a server,
- * DESIGN §8 idle loss), and the best-effort rollback of the failed transaction.
+ * ARCHITECTURE.md › Idle loss), and the best-effort rollback of the failed transaction.
  */
 import {
   FailoverSuccessError,

@@ -1,5 +1,5 @@
 /**
- * What failover v1 and v2 share (DESIGN §8), written once: which failed call starts a failover
+ * What failover v1 and v2 share (ARCHITECTURE.md › The path of one failover), written once: which failed call starts a failover
  * (network errors; read-only errors in strict-writer mode once the instance confirms it is no
  * longer the writer), calls failing together joining one failover, calls sent on a connection
  * an earlier failover replaced, the idle loss (a connection found lost before a call is sent:
@@ -174,7 +174,7 @@ export abstract class FailoverPluginBase implements Plugin {
   execute<T>(method: NetworkMethod, run: () => Promise<T>, next: ExecuteNext): Promise<T> {
     if (this.failure !== undefined) return Promise.reject(this.unusable());
     const conn = this.service.current;
-    // Lost while idle (DESIGN §8): the call is not sent; it recovers the connection instead.
+    // Lost while idle (ARCHITECTURE.md › Idle loss): the call is not sent; it recovers the connection instead.
     if (conn !== undefined && conn.closed && this.recoversFromLoss()) return this.recoverIdleLoss(conn);
     // A connection already lost (the loss not recoverable when it happened) never sends it.
     const sendable = conn === undefined || !conn.closed;

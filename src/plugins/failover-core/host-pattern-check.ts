@@ -1,7 +1,7 @@
 /**
  * Fail fast when instance host names cannot be built: the user connected through an IP
  * address or a custom domain to a cluster whose topology lists bare instance ids (Aurora),
- * without `clusterInstanceHostPattern` (seed 001, "Host Pattern"). Without this check the
+ * without `clusterInstanceHostPattern` (ARCHITECTURE.md › RDS host names and instance host patterns). Without this check the
  * failover would try host names that do not exist until `failoverTimeoutMs`.
  */
 import { ConfigurationError } from '../../core/errors.js';

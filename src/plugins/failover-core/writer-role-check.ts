@@ -1,7 +1,7 @@
 /**
  * Is a read-only error (PG 25006, MySQL 1290/1836) a demoted writer, or the user's own doing
  * (`SET TRANSACTION READ ONLY`, `default_transaction_read_only`, MySQL's `secure_file_priv`)
- * on a healthy writer? Only the instance can say (DESIGN §8): ask it "am I the writer?"
+ * on a healthy writer? Only the instance can say (ARCHITECTURE.md › The role check after a read-only error): ask it "am I the writer?"
  * through a connection that can answer — the failing connection itself when it still accepts
  * queries, otherwise (a failed PG transaction answers everything with 25P02) a short-lived
  * separate connection to the same instance. Only a definite "not the writer" starts a

@@ -1,5 +1,5 @@
 /**
- * The failover v2 plugin (seed 003): the same triggers, modes and outcomes as v1
+ * The failover v2 plugin (ARCHITECTURE.md › Failover v2: the topology monitor): the same triggers, modes and outcomes as v1
  * (failover-core/failover-plugin-base.ts), but the new writer is found by the cluster's
  * shared topology monitor (topology/topology-monitor.ts) instead of by each connection: a failing
  * connection reports its writer, suspends until the monitor verifies one, then reconnects to

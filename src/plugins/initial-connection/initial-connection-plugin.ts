@@ -1,5 +1,5 @@
 /**
- * The initial connection strategy plugin (seed 000, code `initialConnection`): decides where a
+ * The initial connection strategy plugin (code `initialConnection`, ARCHITECTURE.md › Initial connection strategy): decides where a
  * new logical connection's first physical connection goes. Through the writer cluster endpoint:
  * the verified writer (writer-connection.ts). Through the reader cluster endpoint: the reader
  * chosen by `readerInitialConnectionHostSelectorStrategy` (reader-connection.ts). Anything else
