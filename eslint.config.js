@@ -2,6 +2,71 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layer map of ARCHITECTURE.md › Layer map, enforced: each folder of src/ and the folders of
+ * src/ it may import. Anything else is an upward (or sideways) import and fails `npm run lint`.
+ */
+const LAYERS = {
+  core: [],
+  drivers: ['core'],
+  dialects: ['core', 'drivers'],
+  topology: ['core', 'drivers', 'dialects'],
+  selectors: ['core', 'drivers', 'dialects', 'topology'],
+  connection: ['core', 'drivers', 'dialects', 'topology', 'selectors'],
+  'plugins/failover-core': ['core', 'drivers', 'dialects', 'topology', 'selectors', 'connection'],
+  'plugins/failover': ['core', 'drivers', 'dialects', 'topology', 'selectors', 'connection', 'plugins/failover-core'],
+  'plugins/failover2': ['core', 'drivers', 'dialects', 'topology', 'selectors', 'connection', 'plugins/failover-core'],
+  'plugins/initial-connection': [
+    'core',
+    'drivers',
+    'dialects',
+    'topology',
+    'selectors',
+    'connection',
+    'plugins/failover-core',
+  ],
+  'plugins/host-monitoring': ['core', 'drivers', 'dialects', 'topology', 'selectors', 'connection'],
+  config: ['core', 'drivers', 'dialects', 'topology', 'selectors', 'connection', 'plugins'],
+  facades: ['core', 'drivers', 'dialects', 'topology', 'selectors', 'connection', 'plugins', 'config'],
+  plugins: ['core', 'drivers', 'dialects', 'topology', 'selectors', 'connection', 'plugins/*'],
+  emulator: ['core'],
+  cli: ['core', 'emulator'],
+};
+const FOLDERS = Object.keys(LAYERS).filter((f) => !f.startsWith('plugins'));
+FOLDERS.push('plugins');
+const PLUGIN_FOLDERS = Object.keys(LAYERS).filter((f) => f.startsWith('plugins/'));
+
+/** One config block per layer: imports of the folders it may not use are errors. */
+function layerRules(layer, allowed) {
+  const own = layer.startsWith('plugins') ? 'plugins' : layer;
+  const forbidden = FOLDERS.filter((f) => f !== own && !allowed.includes(f));
+  const groups = forbidden.map((f) => `**/${f}/**`);
+  if (layer.startsWith('plugins/')) {
+    // Inside plugins/: a plugin imports failover-core (if allowed), never another plugin or the registry.
+    for (const p of PLUGIN_FOLDERS) {
+      if (p !== layer && !allowed.includes(p)) groups.push(`**/${p.slice('plugins/'.length)}/**`);
+    }
+    groups.push('**/registry.js');
+  }
+  return {
+    // plugins/ itself: only its own files (the registry); each plugin folder has its own block.
+    files: [layer === 'plugins' ? 'src/plugins/*.ts' : `src/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: groups,
+              message: `src/${layer}/ may import only ${allowed.join(', ') || 'nothing else in src/'} (ARCHITECTURE.md › Layer map).`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.config.*', 'eslint.config.js'] },
   js.configs.recommended,
@@ -35,6 +100,7 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable' },
     },
   },
+  ...Object.entries(LAYERS).map(([layer, allowed]) => layerRules(layer, allowed)),
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'demo/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
