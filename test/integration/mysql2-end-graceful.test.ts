@@ -13,6 +13,26 @@ const cluster = useCluster({ engine: 'mysql', instances: 1 });
 
 /** Longer than the 1 s grace the QUIT exchange gets. */
 const LONG = 'SELECT SLEEP(1.5) AS s';
+/** The pool's statements: long enough to still run after the server has been seen running them. */
+const POOL_LONG = 'SELECT SLEEP(3) AS s';
+
+/** Resolves once `n` of POOL_LONG run on the server (asked through a separate raw connection). */
+async function untilRunning(n: number): Promise<void> {
+  const admin = await mysqlPromise.createConnection({ ...mysqlConfig(cluster()), plugins: [] });
+  try {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const [rows] = (await admin.query(
+        "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(3) AS s'",
+      )) as unknown as [{ n: number | string }[]];
+      if (Number(rows[0]?.n) >= n) return;
+      if (Date.now() > deadline) throw new Error(`${n} statements not running after 20 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await admin.end();
+  }
+}
 
 describe.each([
   ['plugins: []', { plugins: [] as string[] }],
@@ -48,9 +68,10 @@ describe.each([
       connectionLimit: 2,
       gracefulEnd: true,
     }) as { query(sql: string): Promise<unknown>; end(): Promise<void> };
-    const running = [pool.query(LONG), pool.query(LONG)];
-    // Both statements sent before the pool ends.
-    await new Promise((r) => setTimeout(r, 500));
+    const running = [pool.query(POOL_LONG), pool.query(POOL_LONG)];
+    // Both statements running on the server before the pool ends (seen there, not assumed after
+    // a fixed delay: under load the two connects alone can take longer than any fixed guess).
+    await untilRunning(2);
     await pool.end();
     const outcomes = await Promise.allSettled(running);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
