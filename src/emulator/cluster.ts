@@ -21,12 +21,7 @@ import {
 } from './engine.js';
 import { FaultProxy } from './fault-proxy.js';
 import { keepAlive } from './keep-alive.js';
-import {
-  FAILOVER_OPTIONS,
-  LATENCY_MS,
-  PARTITION_OPTIONS,
-  SWITCHOVER_OPTIONS,
-} from './option-table.js';
+import { FAILOVER_OPTIONS, LATENCY_MS, PARTITION_OPTIONS, SWITCHOVER_OPTIONS } from './option-table.js';
 import { checkInteger, checkOptions, resolveStartOptions, type ResolvedStartOptions } from './options.js';
 import { chownTree, emulatorTempRoot, startWatchdog, trackDir, untrackDir } from './processes.js';
 import { ClusterTlsFiles } from './tls/cluster-tls.js';
@@ -335,7 +330,10 @@ class Cluster implements EmulatedCluster {
   }
 
   failover(options: FailoverOptions = {}): Promise<{ newWriter: string }> {
-    return this.operation(() => this.failoverNow(options), () => checkOptions(FAILOVER_OPTIONS, options));
+    return this.operation(
+      () => this.failoverNow(options),
+      () => checkOptions(FAILOVER_OPTIONS, options),
+    );
   }
 
   private async failoverNow(options: FailoverOptions): Promise<{ newWriter: string }> {
@@ -368,19 +366,22 @@ class Cluster implements EmulatedCluster {
   }
 
   switchover(options: { target?: string } = {}): Promise<{ newWriter: string }> {
-    return this.operation(async () => {
-      this.checkTarget(options.target);
-      const old = this.currentWriter();
-      if (old) {
-        this.record('writer-lost', old.inst.id, 'stopped for switchover');
-        old.wasWriterWhenLost = true;
-        old.role = 'down';
-        old.proxy.setEngineUp(false);
-        // Clean shutdown: the writer sends all of its WAL to the standbys before exiting.
-        await this.backend.stop(old.inst);
-      }
-      return this.promoteAndRecover(options.target, old);
-    }, () => checkOptions(SWITCHOVER_OPTIONS, options));
+    return this.operation(
+      async () => {
+        this.checkTarget(options.target);
+        const old = this.currentWriter();
+        if (old) {
+          this.record('writer-lost', old.inst.id, 'stopped for switchover');
+          old.wasWriterWhenLost = true;
+          old.role = 'down';
+          old.proxy.setEngineUp(false);
+          // Clean shutdown: the writer sends all of its WAL to the standbys before exiting.
+          await this.backend.stop(old.inst);
+        }
+        return this.promoteAndRecover(options.target, old);
+      },
+      () => checkOptions(SWITCHOVER_OPTIONS, options),
+    );
   }
 
   private async promoteAndRecover(

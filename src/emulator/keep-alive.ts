@@ -14,4 +14,3 @@ export function keepAlive<T>(work: Promise<T>): Promise<T> {
   const hold = setInterval(() => undefined, HOLD_MS);
   return work.finally(() => clearInterval(hold));
 }
-

@@ -6,12 +6,7 @@
 import { didYouMean } from '../config/did-you-mean.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { EmulatedEngine, EmulatedFlavor } from './engine.js';
-import {
-  START_OPTIONS,
-  type IntegerRow,
-  type OptionRow,
-  type OptionTable,
-} from './option-table.js';
+import { START_OPTIONS, type IntegerRow, type OptionRow, type OptionTable } from './option-table.js';
 import type { StartClusterOptions } from './types.js';
 
 function show(value: unknown): string {
@@ -42,16 +37,16 @@ function acceptedList(row: OptionRow): readonly string[] {
   return [accepted(row)];
 }
 
-function invalid(where: string, row: OptionRow, value: unknown): ConfigurationError {
+function invalid(where: string, row: OptionRow, value: unknown, label = row.name): ConfigurationError {
   return new ConfigurationError(
     row.name,
-    `${where}: ${row.name} must be ${row.type === 'enum' ? 'one of ' : ''}${accepted(row)} (got ${show(value)})`,
+    `${where}: ${label} must be ${row.type === 'enum' ? 'one of ' : ''}${accepted(row)} (got ${show(value)})`,
     acceptedList(row),
   );
 }
 
-/** Throws unless `value` (given, not undefined) fits `row`. */
-export function checkValue(where: string, row: OptionRow, value: unknown): void {
+/** Throws unless `value` (given, not undefined) fits `row`; `label` names it in the message (e.g. a CLI flag). */
+export function checkValue(where: string, row: OptionRow, value: unknown, label = row.name): void {
   const ok =
     row.type === 'integer'
       ? typeof value === 'number' && Number.isInteger(value) && value >= row.min && value <= row.max
@@ -60,7 +55,7 @@ export function checkValue(where: string, row: OptionRow, value: unknown): void 
         : row.type === 'enum'
           ? typeof value === 'string' && row.values.includes(value)
           : typeof value === 'string' && row.pattern.test(value);
-  if (!ok) throw invalid(where, row, value);
+  if (!ok) throw invalid(where, row, value, label);
 }
 
 /** Throws unless `value` is an integer within `row` (a positional argument such as latency's ms). */
