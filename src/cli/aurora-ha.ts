@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigurationError } from '../core/errors.js';
-import { startCluster } from '../emulator/cluster.js';
+import { startCluster } from '../emulator/start-cluster.js';
 import type {
   BadCertificateKind,
   ClusterTls,

@@ -3,17 +3,16 @@
  * topology metadata written on the writer, the timeline, and the failover choreography.
  * Drives one EngineBackend. Beside it: the names that follow the roles after a lag
  * (cluster-names.ts), option checking (options.ts, from option-table.ts), the event-loop
- * hold of awaited operations (keep-alive.ts), and services/ for the loopback services to come.
+ * hold of awaited operations (keep-alive.ts), startCluster (start-cluster.ts), and services/
+ * for the loopback services to come.
  */
-import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuroraHaError } from '../core/errors.js';
-import { canBind, isAddressInUse, MAX_INSTANCES, randomPlan, type AddressPlan } from './addresses.js';
+import { MAX_INSTANCES, type AddressPlan } from './addresses.js';
 import { ClusterNames } from './cluster-names.js';
 import {
   type BackendInstance,
-  type BackendOptions,
   type EmulatedEngine,
   type EmulatedFlavor,
   type EngineBackend,
@@ -22,8 +21,8 @@ import {
 import { FaultProxy } from './fault-proxy.js';
 import { keepAlive } from './keep-alive.js';
 import { FAILOVER_OPTIONS, LATENCY_MS, PARTITION_OPTIONS, SWITCHOVER_OPTIONS } from './option-table.js';
-import { checkInteger, checkOptions, resolveStartOptions, type ResolvedStartOptions } from './options.js';
-import { chownTree, emulatorTempRoot, startWatchdog, trackDir, untrackDir } from './processes.js';
+import { checkInteger, checkOptions, type ResolvedStartOptions } from './options.js';
+import { chownTree, startWatchdog, untrackDir } from './processes.js';
 import { ClusterTlsFiles } from './tls/cluster-tls.js';
 import type {
   ClusterTls,
@@ -33,7 +32,6 @@ import type {
   FailoverOptions,
   InstanceEndpoint,
   PartitionMode,
-  StartClusterOptions,
   TimelineEvent,
   TimelineEventKind,
 } from './types.js';
@@ -41,7 +39,7 @@ import type {
 const CLUSTER_NAME = 'mydb';
 const TOPOLOGY_REFRESH_MS = 1000;
 
-const DEFAULT_CREDENTIALS: Credentials = {
+export const DEFAULT_CREDENTIALS: Credentials = {
   user: 'aurora_test',
   password: 'aurora-test-pw',
   database: 'aurora_test',
@@ -68,23 +66,8 @@ interface Node {
 const sleep = (ms: number): Promise<void> =>
   ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
 
-async function createBackend(engine: EmulatedEngine, options: BackendOptions): Promise<EngineBackend> {
-  if (engine === 'postgres') {
-    const mod = await import('./postgres/pg-backend.js');
-    return mod.createPostgresBackend(options);
-  }
-  const mod = await import('./mysql/mysql-backend.js');
-  return mod.createMysqlBackend(options);
-}
-
-function randomClusterId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  let id = '';
-  for (let i = 0; i < 12; i++) id += alphabet[randomInt(alphabet.length)];
-  return id;
-}
-
-class Cluster implements EmulatedCluster {
+/** One running cluster (created and started by startCluster, start-cluster.ts). */
+export class Cluster implements EmulatedCluster {
   readonly writerEndpoint: Endpoint;
   readonly readerEndpoint: Endpoint;
   readonly credentials: Credentials;
@@ -683,56 +666,5 @@ class Cluster implements EmulatedCluster {
     await rm(this.workDir, { recursive: true, force: true });
     untrackDir(this.workDir);
     this.stopWatchdog?.();
-  }
-}
-
-/**
- * Start an emulated cluster of real engines on loopback (see docs/emulator.md). Options are
- * checked before anything starts; the event loop is held open until the cluster runs.
- */
-export function startCluster(options: StartClusterOptions): Promise<EmulatedCluster> {
-  let resolved: ResolvedStartOptions;
-  try {
-    resolved = resolveStartOptions(options);
-  } catch (err) {
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-  }
-  return keepAlive(launch(resolved));
-}
-
-async function launch(resolved: ResolvedStartOptions): Promise<EmulatedCluster> {
-  const { engine, flavor, instances: count, maxConnections } = resolved;
-  const opts = { ...resolved, clusterId: resolved.clusterId ?? randomClusterId() };
-  for (let attempt = 0; ; attempt++) {
-    const workDir = await mkdtemp(join(emulatorTempRoot(), `aurora-ha-${randomBytes(2).toString('hex')}-`));
-    trackDir(workDir);
-    let cluster: Cluster | undefined;
-    try {
-      await chmod(workDir, 0o755);
-      await chownTree(workDir);
-      const backend = await createBackend(engine, {
-        flavor,
-        workDir,
-        maxConnections,
-        tls: opts.tls,
-        ...DEFAULT_CREDENTIALS,
-      });
-      let plan = randomPlan();
-      for (let probe = 0; probe < 10; probe++) {
-        const free = await Promise.all(
-          Array.from({ length: count }, (_, i) => canBind(plan.internalAddress(i + 1), plan.port)),
-        );
-        if (!free.includes(false)) break;
-        plan = randomPlan();
-      }
-      cluster = new Cluster(engine, flavor, backend, plan, workDir, opts);
-      await cluster.start(count);
-      return cluster;
-    } catch (err) {
-      if (cluster) await cluster.stop().catch(() => undefined);
-      await rm(workDir, { recursive: true, force: true });
-      untrackDir(workDir);
-      if (!(isAddressInUse(err) && attempt < 5)) throw err;
-    }
   }
 }
