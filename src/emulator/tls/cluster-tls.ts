@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuroraHaError } from '../../core/errors.js';
+import { ConfigurationError } from '../../core/errors.js';
 import type { InstanceTlsFiles } from '../engine.js';
 import { keepAlive } from '../keep-alive.js';
 import { chownTree } from '../processes.js';
@@ -82,9 +82,10 @@ export class ClusterTlsFiles implements ClusterTls {
 
   private async serveBad(id: string, kind: BadCertificateKind): Promise<void> {
     if (kind !== 'unknown-ca' && kind !== 'wrong-name')
-      throw new AuroraHaError(
-        'EMULATOR_OPTIONS',
-        `serveBadCertificate kind must be "unknown-ca" or "wrong-name" (got ${String(kind)})`,
+      throw new ConfigurationError(
+        'kind',
+        `serveBadCertificate: kind must be one of "unknown-ca", "wrong-name" (got ${JSON.stringify(kind)})`,
+        ['unknown-ca', 'wrong-name'],
       );
     this.engines.check(id);
     const bad = await createBadCertificate(join(this.dir, '..', 'tls-scratch'), this.certs, kind);
