@@ -7,9 +7,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
-import { startCluster } from '../emulator/cluster.js';
-import type { EmulatedEngine, EmulatedFlavor } from '../emulator/engine.js';
+import { ConfigurationError } from '../core/errors.js';
+import { startCluster } from '../emulator/start-cluster.js';
 import type {
   BadCertificateKind,
   ClusterTls,
@@ -18,10 +17,9 @@ import type {
   InstanceEndpoint,
   PartitionMode,
 } from '../emulator/types.js';
+import { emulatorUsage, parseEmulatorFlags } from './emulator-flags.js';
 
-const USAGE = `usage: aurora-ha emulator [--engine postgres|mysql] [--instances N] [--flavor aurora|multi-az|replica]
-                          [--dns-lag-ms N] [--promotion-delay-ms N] [--max-connections N]
-                          [--cluster-id ID] [--region R] [--tls] [--verbose]`;
+const USAGE = emulatorUsage();
 
 const COMMANDS = `commands (instances by number or id):
   failover [N] [silent] [keep-down]
@@ -200,41 +198,13 @@ async function runCommand(cluster: EmulatedCluster, line: string): Promise<'quit
 }
 
 async function emulator(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      engine: { type: 'string' },
-      instances: { type: 'string' },
-      flavor: { type: 'string' },
-      'dns-lag-ms': { type: 'string' },
-      'promotion-delay-ms': { type: 'string' },
-      'max-connections': { type: 'string' },
-      'cluster-id': { type: 'string' },
-      region: { type: 'string' },
-      tls: { type: 'boolean' },
-      verbose: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
+  const flags = parseEmulatorFlags(argv);
+  if (flags.help) {
     console.log(`${USAGE}\n\n${COMMANDS}`);
     return 0;
   }
   const started = Date.now();
-  const cluster = await startCluster({
-    engine: oneOf<EmulatedEngine>(values.engine, 'engine', ['postgres', 'mysql'], 'postgres'),
-    flavor: oneOf<EmulatedFlavor>(values.flavor, 'flavor', ['aurora', 'multi-az', 'replica'], 'aurora'),
-    instances: intOption(values.instances, 'instances', 3),
-    dnsLagMs: intOption(values['dns-lag-ms'], 'dns-lag-ms', 0),
-    promotionDelayMs: intOption(values['promotion-delay-ms'], 'promotion-delay-ms', 0),
-    ...(values['max-connections'] === undefined
-      ? {}
-      : { maxConnections: intOption(values['max-connections'], 'max-connections', 0) }),
-    ...(values['cluster-id'] ? { clusterId: values['cluster-id'] } : {}),
-    ...(values.region ? { region: values.region } : {}),
-    tls: values.tls ?? false,
-    verbose: values.verbose ?? false,
-  });
+  const cluster = await startCluster(flags.options);
   // Other processes trust the cluster's throw-away CA from this file (removed on stop).
   const caFile = cluster.tls
     ? join(tmpdir(), `aurora-ha-${cluster.instanceHostPattern.split('.')[1] ?? 'cluster'}-ca.pem`)
@@ -278,6 +248,6 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // One line, no stack: e.g. the engine is not installed and how to install it.
     console.error(`aurora-ha: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
+    process.exit(err instanceof UsageError || err instanceof ConfigurationError ? 2 : 1);
   },
 );

@@ -1,25 +1,28 @@
 /**
- * The emulator's control plane: owns instances and roles, the Aurora-style names (in-process
- * DNS with a lag), one fault proxy per instance, the topology metadata written on the
- * writer, the timeline, and the failover choreography. Drives one EngineBackend.
+ * The emulator's control plane: owns instances and roles, one fault proxy per instance, the
+ * topology metadata written on the writer, the timeline, and the failover choreography.
+ * Drives one EngineBackend. Beside it: the names that follow the roles after a lag
+ * (cluster-names.ts), option checking (options.ts, from option-table.ts), the event-loop
+ * hold of awaited operations (keep-alive.ts), startCluster (start-cluster.ts), and services/
+ * for the loopback services to come.
  */
-import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuroraHaError } from '../core/errors.js';
-import { canBind, isAddressInUse, MAX_INSTANCES, randomPlan, type AddressPlan } from './addresses.js';
-import { registerNames } from './dns.js';
+import { MAX_INSTANCES, type AddressPlan } from './addresses.js';
+import { ClusterNames } from './cluster-names.js';
 import {
-  DEFAULT_MAX_CONNECTIONS,
   type BackendInstance,
-  type BackendOptions,
   type EmulatedEngine,
   type EmulatedFlavor,
   type EngineBackend,
   type TopologyRecord,
 } from './engine.js';
 import { FaultProxy } from './fault-proxy.js';
-import { chownTree, emulatorTempRoot, startWatchdog, trackDir, untrackDir } from './processes.js';
+import { keepAlive } from './keep-alive.js';
+import { FAILOVER_OPTIONS, LATENCY_MS, PARTITION_OPTIONS, SWITCHOVER_OPTIONS } from './option-table.js';
+import { checkInteger, checkOptions, type ResolvedStartOptions } from './options.js';
+import { chownTree, startWatchdog, untrackDir } from './processes.js';
 import { ClusterTlsFiles } from './tls/cluster-tls.js';
 import type {
   ClusterTls,
@@ -29,18 +32,14 @@ import type {
   FailoverOptions,
   InstanceEndpoint,
   PartitionMode,
-  StartClusterOptions,
   TimelineEvent,
   TimelineEventKind,
 } from './types.js';
 
 const CLUSTER_NAME = 'mydb';
 const TOPOLOGY_REFRESH_MS = 1000;
-/** The control plane's own sessions need a few; MariaDB caps max_connections at 100,000. */
-const MIN_MAX_CONNECTIONS = 20;
-const MAX_MAX_CONNECTIONS = 100_000;
 
-const DEFAULT_CREDENTIALS: Credentials = {
+export const DEFAULT_CREDENTIALS: Credentials = {
   user: 'aurora_test',
   password: 'aurora-test-pw',
   database: 'aurora_test',
@@ -67,23 +66,8 @@ interface Node {
 const sleep = (ms: number): Promise<void> =>
   ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
 
-async function createBackend(engine: EmulatedEngine, options: BackendOptions): Promise<EngineBackend> {
-  if (engine === 'postgres') {
-    const mod = await import('./postgres/pg-backend.js');
-    return mod.createPostgresBackend(options);
-  }
-  const mod = await import('./mysql/mysql-backend.js');
-  return mod.createMysqlBackend(options);
-}
-
-function randomClusterId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  let id = '';
-  for (let i = 0; i < 12; i++) id += alphabet[randomInt(alphabet.length)];
-  return id;
-}
-
-class Cluster implements EmulatedCluster {
+/** One running cluster (created and started by startCluster, start-cluster.ts). */
+export class Cluster implements EmulatedCluster {
   readonly writerEndpoint: Endpoint;
   readonly readerEndpoint: Endpoint;
   readonly credentials: Credentials;
@@ -92,13 +76,9 @@ class Cluster implements EmulatedCluster {
   private readonly events: TimelineEvent[] = [];
   private readonly domain: string;
   private nextIndex = 1;
-  /** What DNS currently answers (lags behind the truth by dnsLagMs). */
-  private dnsWriter: string | undefined;
-  private dnsReaders: string[] = [];
-  private unregisterDns: (() => void) | undefined;
+  private readonly names: ClusterNames;
   private stopWatchdog: (() => void) | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
-  private readonly dnsTimers = new Set<NodeJS.Timeout>();
   private opChain: Promise<unknown> = Promise.resolve();
   private background: Promise<unknown> = Promise.resolve();
   private stopped = false;
@@ -111,18 +91,33 @@ class Cluster implements EmulatedCluster {
     private readonly backend: EngineBackend,
     private readonly plan: AddressPlan,
     private readonly workDir: string,
-    private readonly opts: Required<
-      Pick<
-        StartClusterOptions,
-        'dnsLagMs' | 'promotionDelayMs' | 'region' | 'clusterId' | 'verbose' | 'maxConnections' | 'tls'
-      >
-    >,
+    private readonly opts: ResolvedStartOptions & { clusterId: string },
   ) {
     this.domain = `${opts.clusterId}.${opts.region}.rds.amazonaws.com`;
     this.writerEndpoint = { host: `${CLUSTER_NAME}.cluster-${this.domain}`, port: plan.port };
     this.readerEndpoint = { host: `${CLUSTER_NAME}.cluster-ro-${this.domain}`, port: plan.port };
     this.instanceHostPattern = `?.${this.domain}`;
     this.credentials = { ...DEFAULT_CREDENTIALS };
+    this.names = new ClusterNames(
+      {
+        domain: this.domain,
+        writerHost: this.writerEndpoint.host,
+        readerHost: this.readerEndpoint.host,
+        lagMs: opts.dnsLagMs,
+        onWriterSwitched: (writer) => {
+          if (this.events.length > 0) this.record('dns-switched', writer, `cluster endpoint → ${writer}`);
+        },
+      },
+      {
+        writer: () => this.currentWriter()?.inst.id,
+        readers: () => this.liveReaders().map((n) => n.inst.id),
+        addressOf: (id) => this.nodes.get(id)?.publicAddress,
+        instanceAddress: (host) => {
+          for (const node of this.nodes.values()) if (node.host === host) return node.publicAddress;
+          return undefined;
+        },
+      },
+    );
   }
 
   // ---- start -------------------------------------------------------------------------
@@ -141,7 +136,7 @@ class Cluster implements EmulatedCluster {
     }
     const created: Node[] = [];
     for (let i = 0; i < count; i++) created.push(await this.createNode(i === 0 ? 'writer' : 'reader'));
-    this.unregisterDns = registerNames((name) => this.resolve(name));
+    this.names.serve();
     const [writer, ...readers] = created;
     if (!writer) throw new AuroraHaError('EMULATOR_OPTIONS', 'instances must be at least 1');
     await Promise.all([
@@ -155,7 +150,7 @@ class Cluster implements EmulatedCluster {
     ]);
     await this.syncSynchronous();
     await this.writeTopologyNow();
-    this.updateDnsNow();
+    this.names.followNow();
     let refreshing = false;
     this.refreshTimer = setInterval(() => {
       // One periodic refresh at a time: a slow writer must not pile up queued writes.
@@ -207,22 +202,7 @@ class Cluster implements EmulatedCluster {
     return node;
   }
 
-  // ---- names -------------------------------------------------------------------------
-
-  private resolve(name: string): string | undefined {
-    if (!name.endsWith(this.domain) || this.stopped) return undefined;
-    if (name === this.writerEndpoint.host) return this.addressOf(this.dnsWriter);
-    if (name === this.readerEndpoint.host) {
-      const pick = this.dnsReaders[randomInt(Math.max(1, this.dnsReaders.length))] ?? this.dnsWriter;
-      return this.addressOf(pick);
-    }
-    for (const node of this.nodes.values()) if (node.host === name) return node.publicAddress;
-    return undefined;
-  }
-
-  private addressOf(id: string | undefined): string | undefined {
-    return id === undefined ? undefined : this.nodes.get(id)?.publicAddress;
-  }
+  // ---- roles --------------------------------------------------------------------------
 
   private currentWriter(): Node | undefined {
     for (const n of this.nodes.values()) if (n.role === 'writer') return n;
@@ -231,29 +211,6 @@ class Cluster implements EmulatedCluster {
 
   private liveReaders(): Node[] {
     return [...this.nodes.values()].filter((n) => n.role === 'reader');
-  }
-
-  private updateDnsNow(): void {
-    const writer = this.currentWriter()?.inst.id;
-    const changed = writer !== undefined && writer !== this.dnsWriter;
-    if (writer !== undefined) this.dnsWriter = writer;
-    this.dnsReaders = this.liveReaders().map((n) => n.inst.id);
-    if (changed && this.events.length > 0)
-      this.record('dns-switched', writer, `cluster endpoint → ${writer}`);
-  }
-
-  /** Cluster endpoints follow the truth after dnsLagMs. */
-  private scheduleDnsUpdate(): void {
-    if (this.opts.dnsLagMs <= 0) {
-      this.updateDnsNow();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.dnsTimers.delete(timer);
-      if (!this.stopped) this.updateDnsNow();
-    }, this.opts.dnsLagMs);
-    timer.unref();
-    this.dnsTimers.add(timer);
   }
 
   // ---- topology metadata -------------------------------------------------------------
@@ -302,6 +259,19 @@ class Cluster implements EmulatedCluster {
     return run;
   }
 
+  /**
+   * A public awaited operation: `check` (option validation) throws at once, before anything
+   * waits; the operation then runs in turn, the event loop held open until it settles.
+   */
+  private operation<T>(op: () => Promise<T>, check?: () => void): Promise<T> {
+    try {
+      check?.();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return keepAlive(this.serial(op));
+  }
+
   private node(id: string): Node {
     const node = this.nodes.get(id);
     if (!node)
@@ -343,50 +313,58 @@ class Cluster implements EmulatedCluster {
   }
 
   failover(options: FailoverOptions = {}): Promise<{ newWriter: string }> {
-    return this.serial(async () => {
-      this.checkTarget(options.target);
-      const keepDown = options.keepOldWriterDown === true;
-      if (keepDown && this.liveReaders().length === 0)
-        throw new AuroraHaError(
-          'EMULATOR_NO_READER',
-          'failover({ keepOldWriterDown: true }) needs a live reader to promote',
-        );
-      const old = this.currentWriter();
-      if (old) {
-        // Stamped first: clients lose the writer now, however long the kill itself takes.
-        const kept = keepDown ? ', kept down until reboot' : '';
-        if (options.silent) {
-          // Blackholed before the kill, so not one reset or FIN reaches its clients.
-          old.proxy.setPartition('blackhole');
-          this.record('writer-lost', old.inst.id, `silent: blackholed until heal, engine SIGKILLed${kept}`);
-          this.record('partitioned', old.inst.id, 'blackhole (silent failover)');
-        } else {
-          this.record('writer-lost', old.inst.id, `crashed (SIGKILL)${kept}`);
-        }
-        old.wasWriterWhenLost = true;
-        old.role = 'down';
-        old.proxy.setEngineUp(false);
-        await this.backend.crash(old.inst);
+    return this.operation(
+      () => this.failoverNow(options),
+      () => checkOptions(FAILOVER_OPTIONS, options),
+    );
+  }
+
+  private async failoverNow(options: FailoverOptions): Promise<{ newWriter: string }> {
+    this.checkTarget(options.target);
+    const keepDown = options.keepOldWriterDown === true;
+    if (keepDown && this.liveReaders().length === 0)
+      throw new AuroraHaError(
+        'EMULATOR_NO_READER',
+        'failover({ keepOldWriterDown: true }) needs a live reader to promote',
+      );
+    const old = this.currentWriter();
+    if (old) {
+      // Stamped first: clients lose the writer now, however long the kill itself takes.
+      const kept = keepDown ? ', kept down until reboot' : '';
+      if (options.silent) {
+        // Blackholed before the kill, so not one reset or FIN reaches its clients.
+        old.proxy.setPartition('blackhole');
+        this.record('writer-lost', old.inst.id, `silent: blackholed until heal, engine SIGKILLed${kept}`);
+        this.record('partitioned', old.inst.id, 'blackhole (silent failover)');
+      } else {
+        this.record('writer-lost', old.inst.id, `crashed (SIGKILL)${kept}`);
       }
-      await sleep(this.opts.promotionDelayMs);
-      return this.promoteAndRecover(options.target, old, keepDown);
-    });
+      old.wasWriterWhenLost = true;
+      old.role = 'down';
+      old.proxy.setEngineUp(false);
+      await this.backend.crash(old.inst);
+    }
+    await sleep(this.opts.promotionDelayMs);
+    return this.promoteAndRecover(options.target, old, keepDown);
   }
 
   switchover(options: { target?: string } = {}): Promise<{ newWriter: string }> {
-    return this.serial(async () => {
-      this.checkTarget(options.target);
-      const old = this.currentWriter();
-      if (old) {
-        this.record('writer-lost', old.inst.id, 'stopped for switchover');
-        old.wasWriterWhenLost = true;
-        old.role = 'down';
-        old.proxy.setEngineUp(false);
-        // Clean shutdown: the writer sends all of its WAL to the standbys before exiting.
-        await this.backend.stop(old.inst);
-      }
-      return this.promoteAndRecover(options.target, old);
-    });
+    return this.operation(
+      async () => {
+        this.checkTarget(options.target);
+        const old = this.currentWriter();
+        if (old) {
+          this.record('writer-lost', old.inst.id, 'stopped for switchover');
+          old.wasWriterWhenLost = true;
+          old.role = 'down';
+          old.proxy.setEngineUp(false);
+          // Clean shutdown: the writer sends all of its WAL to the standbys before exiting.
+          await this.backend.stop(old.inst);
+        }
+        return this.promoteAndRecover(options.target, old);
+      },
+      () => checkOptions(SWITCHOVER_OPTIONS, options),
+    );
   }
 
   private async promoteAndRecover(
@@ -420,7 +398,7 @@ class Cluster implements EmulatedCluster {
     // Until re-pointed, the other readers keep replicating nothing and show the old topology.
     await this.syncSynchronous().catch(() => undefined);
     await this.writeTopologyNow().catch(() => undefined);
-    this.scheduleDnsUpdate();
+    this.names.follow();
     // Re-points and the old writer's rebuild run side by side.
     const repoints = others.map(async (r) => {
       await this.backend.repoint(r.inst, next.inst);
@@ -444,7 +422,7 @@ class Cluster implements EmulatedCluster {
       await Promise.all([...repoints, rebuild]);
       await this.syncSynchronous();
       await this.writeTopologyNow();
-      this.scheduleDnsUpdate();
+      this.names.follow();
     })();
     this.trackBackground(recovery);
     return { newWriter: next.inst.id };
@@ -461,7 +439,7 @@ class Cluster implements EmulatedCluster {
   }
 
   crash(id: string): Promise<void> {
-    return this.serial(async () => {
+    return this.operation(async () => {
       const node = this.node(id);
       this.record('instance-crashed', id);
       if (node.role === 'writer') node.wasWriterWhenLost = true;
@@ -471,12 +449,12 @@ class Cluster implements EmulatedCluster {
       await this.backend.crash(node.inst);
       await this.syncSynchronous().catch(() => undefined);
       await this.writeTopologyNow().catch(() => undefined);
-      this.scheduleDnsUpdate();
+      this.names.follow();
     });
   }
 
   reboot(id: string): Promise<void> {
-    return this.serial(async () => {
+    return this.operation(async () => {
       const node = this.node(id);
       const writer = this.currentWriter();
       const formerWriter = node.role === 'writer' || (node.role === 'down' && node.wasWriterWhenLost);
@@ -500,7 +478,7 @@ class Cluster implements EmulatedCluster {
       this.record('instance-rebooted', id);
       await this.syncSynchronous().catch(() => undefined);
       await this.writeTopologyNow().catch(() => undefined);
-      this.scheduleDnsUpdate();
+      this.names.follow();
     });
   }
 
@@ -523,7 +501,7 @@ class Cluster implements EmulatedCluster {
   }
 
   hold(id: string): Promise<void> {
-    return this.serial(async () => {
+    return this.operation(async () => {
       const node = this.node(id);
       if (node.role !== 'reader')
         throw new AuroraHaError(
@@ -540,7 +518,7 @@ class Cluster implements EmulatedCluster {
   }
 
   release(id: string): Promise<void> {
-    return this.serial(async () => {
+    return this.operation(async () => {
       const node = this.node(id);
       if (!node.held) return;
       await this.backend.resumeReplay?.(node.inst);
@@ -558,6 +536,7 @@ class Cluster implements EmulatedCluster {
   }
 
   partition(id: string, options: { mode: PartitionMode }): void {
+    checkOptions(PARTITION_OPTIONS, options);
     this.node(id).proxy.setPartition(options.mode);
     this.record('partitioned', id, options.mode);
   }
@@ -570,12 +549,13 @@ class Cluster implements EmulatedCluster {
   }
 
   latency(id: string, ms: number): void {
+    checkInteger('latency', LATENCY_MS, ms);
     this.node(id).proxy.setLatency(ms);
     this.record('latency-set', id, `${ms} ms`);
   }
 
   addReader(): Promise<InstanceEndpoint> {
-    return this.serial(async () => {
+    return this.operation(async () => {
       const writer = this.currentWriter();
       if (!writer)
         throw new AuroraHaError('EMULATOR_NO_WRITER', 'cannot add a reader while the cluster has no writer');
@@ -588,32 +568,32 @@ class Cluster implements EmulatedCluster {
       this.record('instance-added', node.inst.id);
       await this.syncSynchronous();
       await this.writeTopologyNow();
-      this.scheduleDnsUpdate();
+      this.names.follow();
       return this.endpointOf(node);
     });
   }
 
   removeReader(id: string): Promise<void> {
-    return this.serial(async () => {
+    return this.operation(async () => {
       const node = this.node(id);
       if (node.role === 'writer')
         throw new AuroraHaError('EMULATOR_BAD_TARGET', `"${id}" is the writer; fail over first`);
       node.role = 'down';
       this.nodes.delete(id);
-      this.dnsReaders = this.dnsReaders.filter((r) => r !== id);
+      this.names.forget(id);
       await node.proxy.stop();
       await this.backend.crash(node.inst);
       await rm(node.inst.dir, { recursive: true, force: true });
       this.record('instance-removed', id);
       await this.syncSynchronous();
       await this.writeTopologyNow();
-      this.scheduleDnsUpdate();
+      this.names.follow();
     });
   }
 
   /** A running instance loads its rewritten certificate files; a down one reads them when it starts. */
   private reloadTls(id: string): Promise<void> {
-    return this.serial(async () => {
+    return this.operation(async () => {
       const node = this.node(id);
       if (node.role !== 'down') await this.backend.reloadTls?.(node.inst);
       this.log(`${id}: certificate files reloaded`);
@@ -644,7 +624,11 @@ class Cluster implements EmulatedCluster {
     return this.events.map((e) => ({ ...e }));
   }
 
-  async settled(): Promise<void> {
+  settled(): Promise<void> {
+    return keepAlive(this.settledNow());
+  }
+
+  private async settledNow(): Promise<void> {
     let seen: Promise<unknown> | undefined;
     while (seen !== this.background) {
       seen = this.background;
@@ -666,100 +650,21 @@ class Cluster implements EmulatedCluster {
 
   // ---- stop --------------------------------------------------------------------------
 
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  /** Idempotent; awaited, it holds the event loop open until every process and file is gone. */
+  stop(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return keepAlive(this.stopNow());
+  }
+
+  private async stopNow(): Promise<void> {
     this.stopped = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
-    for (const t of this.dnsTimers) clearTimeout(t);
-    this.dnsTimers.clear();
-    this.unregisterDns?.();
+    this.names.stop();
     await Promise.all([...this.nodes.values()].map((n) => n.proxy.stop()));
     await this.backend.shutdown().catch(() => undefined);
     await this.background.catch(() => undefined);
     await rm(this.workDir, { recursive: true, force: true });
     untrackDir(this.workDir);
     this.stopWatchdog?.();
-  }
-}
-
-/** Start an emulated cluster of real engines on loopback (see docs/emulator.md). */
-export async function startCluster(options: StartClusterOptions): Promise<EmulatedCluster> {
-  const count = options.instances ?? 3;
-  if (!Number.isInteger(count) || count < 1 || count > MAX_INSTANCES) {
-    throw new AuroraHaError(
-      'EMULATOR_OPTIONS',
-      `instances must be an integer from 1 to ${MAX_INSTANCES} (got ${String(options.instances)})`,
-    );
-  }
-  if (options.engine !== 'postgres' && options.engine !== 'mysql') {
-    throw new AuroraHaError(
-      'EMULATOR_OPTIONS',
-      `engine must be "postgres" or "mysql" (got ${String(options.engine)})`,
-    );
-  }
-  if (options.tls !== undefined && typeof options.tls !== 'boolean') {
-    throw new AuroraHaError('EMULATOR_OPTIONS', `tls must be true or false (got ${String(options.tls)})`);
-  }
-  const flavor = options.flavor ?? 'aurora';
-  if (flavor !== 'aurora' && flavor !== 'multi-az' && flavor !== 'replica') {
-    throw new AuroraHaError(
-      'EMULATOR_OPTIONS',
-      `flavor must be "aurora", "multi-az" or "replica" (got ${String(options.flavor)})`,
-    );
-  }
-  if (flavor === 'replica' && options.engine !== 'postgres') {
-    throw new AuroraHaError('EMULATOR_OPTIONS', 'flavor "replica" is PostgreSQL only (engine: "postgres")');
-  }
-  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-  if (
-    !Number.isInteger(maxConnections) ||
-    maxConnections < MIN_MAX_CONNECTIONS ||
-    maxConnections > MAX_MAX_CONNECTIONS
-  ) {
-    throw new AuroraHaError(
-      'EMULATOR_OPTIONS',
-      `maxConnections must be an integer from ${MIN_MAX_CONNECTIONS} to ${MAX_MAX_CONNECTIONS} (got ${String(options.maxConnections)})`,
-    );
-  }
-  const opts = {
-    maxConnections,
-    dnsLagMs: options.dnsLagMs ?? 0,
-    promotionDelayMs: options.promotionDelayMs ?? 0,
-    region: options.region ?? 'us-east-1',
-    clusterId: (options.clusterId ?? randomClusterId()).toLowerCase(),
-    verbose: options.verbose ?? false,
-    tls: options.tls === true,
-  };
-  for (let attempt = 0; ; attempt++) {
-    const workDir = await mkdtemp(join(emulatorTempRoot(), `aurora-ha-${randomBytes(2).toString('hex')}-`));
-    trackDir(workDir);
-    let cluster: Cluster | undefined;
-    try {
-      await chmod(workDir, 0o755);
-      await chownTree(workDir);
-      const backend = await createBackend(options.engine, {
-        flavor,
-        workDir,
-        maxConnections,
-        tls: opts.tls,
-        ...DEFAULT_CREDENTIALS,
-      });
-      let plan = randomPlan();
-      for (let probe = 0; probe < 10; probe++) {
-        const free = await Promise.all(
-          Array.from({ length: count }, (_, i) => canBind(plan.internalAddress(i + 1), plan.port)),
-        );
-        if (!free.includes(false)) break;
-        plan = randomPlan();
-      }
-      cluster = new Cluster(options.engine, flavor, backend, plan, workDir, opts);
-      await cluster.start(count);
-      return cluster;
-    } catch (err) {
-      if (cluster) await cluster.stop().catch(() => undefined);
-      await rm(workDir, { recursive: true, force: true });
-      untrackDir(workDir);
-      if (!(isAddressInUse(err) && attempt < 5)) throw err;
-    }
   }
 }

@@ -84,4 +84,11 @@ describe('aurora-ha emulator CLI', () => {
     expect(lines[0]).toContain('apt-get install postgresql');
     expect(stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('a misspelled flag: one did-you-mean line, exit 2, before anything starts', async () => {
+    const { code, stdout, stderr } = await runCli(['emulator', '--dns-lag-MS', '5000'], '');
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe('aurora-ha: emulator: unknown flag --dns-lag-MS: did you mean --dns-lag-ms?');
+    expect(stdout).toBe('');
+  });
 });

@@ -62,7 +62,7 @@ describe.each(['postgres', 'mysql'] as const)('%s emulator: maxConnections', (en
 describe('maxConnections validation', () => {
   it.each([5, 1.5, 200_000])('rejects %s before starting anything', async (maxConnections) => {
     await expect(startCluster({ engine: 'postgres', maxConnections })).rejects.toMatchObject({
-      code: 'EMULATOR_OPTIONS',
+      code: 'CONFIGURATION',
       message: expect.stringMatching(/maxConnections must be an integer from 20 to 100000/),
     });
   });

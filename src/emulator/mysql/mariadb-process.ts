@@ -111,6 +111,7 @@ function logTail(path: string): string {
   }
 }
 
+/** Unref'd: whoever awaits a start holds the event loop open (keep-alive.ts). */
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => {
     setTimeout(resolve, ms).unref();

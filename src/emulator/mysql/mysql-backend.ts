@@ -193,10 +193,20 @@ class MysqlBackend implements EngineBackend {
   private async startFreshWriter(inst: BackendInstance): Promise<void> {
     const m = await this.prepare(inst);
     m.role = 'writer';
+    this.throwIfShutDown(inst);
     await m.process.start(false);
     await this.abortIfShutDown(m);
     await withAdmin(this.socketOf(m), (conn) => this.createAccountsAndMetadata(conn));
     await m.proxy?.listen();
+  }
+
+  /**
+   * shutdown() ran while this instance was being prepared (a rebuild in the background when
+   * the cluster stops): spawn nothing that shutdown() would no longer kill.
+   */
+  private throwIfShutDown(inst: BackendInstance): void {
+    if (this.closed)
+      throw new AuroraHaError('EMULATOR_STATE', `MariaDB backend shut down while ${inst.id} was starting`);
   }
 
   /** shutdown() ran while this instance was starting: leave nothing behind. */
@@ -284,6 +294,7 @@ class MysqlBackend implements EngineBackend {
     rebuild: boolean,
   ): Promise<void> {
     const m = await this.prepare(inst, rebuild);
+    this.throwIfShutDown(inst);
     await m.process.start(true);
     await this.abortIfShutDown(m);
     const w = await this.startedWriter(writer);

@@ -5,8 +5,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuroraHaError } from '../../core/errors.js';
+import { ConfigurationError } from '../../core/errors.js';
 import type { InstanceTlsFiles } from '../engine.js';
+import { keepAlive } from '../keep-alive.js';
 import { chownTree } from '../processes.js';
 import type { BadCertificateKind, ClusterTls } from '../types.js';
 import {
@@ -74,11 +75,17 @@ export class ClusterTlsFiles implements ClusterTls {
     return files;
   }
 
-  async serveBadCertificate(id: string, kind: BadCertificateKind = 'unknown-ca'): Promise<void> {
+  /** Awaited, holds the event loop open until new sessions get the bad certificate. */
+  serveBadCertificate(id: string, kind: BadCertificateKind = 'unknown-ca'): Promise<void> {
+    return keepAlive(this.serveBad(id, kind));
+  }
+
+  private async serveBad(id: string, kind: BadCertificateKind): Promise<void> {
     if (kind !== 'unknown-ca' && kind !== 'wrong-name')
-      throw new AuroraHaError(
-        'EMULATOR_OPTIONS',
-        `serveBadCertificate kind must be "unknown-ca" or "wrong-name" (got ${String(kind)})`,
+      throw new ConfigurationError(
+        'kind',
+        `serveBadCertificate: kind must be one of "unknown-ca", "wrong-name" (got ${JSON.stringify(kind)})`,
+        ['unknown-ca', 'wrong-name'],
       );
     this.engines.check(id);
     const bad = await createBadCertificate(join(this.dir, '..', 'tls-scratch'), this.certs, kind);
@@ -86,7 +93,11 @@ export class ClusterTlsFiles implements ClusterTls {
     await this.engines.reload(id);
   }
 
-  async serveGoodCertificate(id: string): Promise<void> {
+  serveGoodCertificate(id: string): Promise<void> {
+    return keepAlive(this.serveGood(id));
+  }
+
+  private async serveGood(id: string): Promise<void> {
     this.engines.check(id);
     await this.write(id, this.certs.server);
     await this.engines.reload(id);

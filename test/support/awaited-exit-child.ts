@@ -1,0 +1,135 @@
+/**
+ * Child process of test/emulator/awaited-exit.test.ts: runs emulator operations (and client
+ * queries through a failover) with nothing else keeping the event loop alive — no timer, no
+ * server — printing one line per step. An await whose pending work is only unref'd handles
+ * ends this process early with exit code 13 and without its last line (`stopped`).
+ *
+ *   node --import tsx awaited-exit-child.ts ENGINE SCENARIO [ROUNDS]
+ *   SCENARIO: stop-after-failover | operations | failover | failover2 | pool
+ */
+import { AuroraHaError } from '../../src/core/errors.js';
+import { startCluster, type EmulatedCluster } from '../../src/emulator.js';
+import mysql from '../../src/mysql2-promise.js';
+import { Client, Pool } from '../../src/pg.js';
+
+type Engine = 'postgres' | 'mysql';
+type Query = (sql: string) => Promise<unknown>;
+
+const engine: Engine = process.argv[2] === 'mysql' ? 'mysql' : 'postgres';
+const scenario = process.argv[3] ?? 'stop-after-failover';
+const rounds = Number(process.argv[4] ?? 1);
+
+const FAILOVER_TIMING = {
+  failoverTimeoutMs: 30_000,
+  failoverClusterTopologyRefreshRateMs: 200,
+  failoverWriterReconnectIntervalMs: 200,
+  failoverReaderConnectTimeoutMs: 3_000,
+};
+
+/** How long after failover() returns stop() is called, by round. */
+const STOP_AFTER_MS = [0, 0, 300, 300, 700, 700, 1200, 1200];
+
+const say = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function configOf(c: EmulatedCluster, plugin: string): Record<string, unknown> {
+  const { user, password, database } = c.credentials;
+  const host = c.writerEndpoint.host;
+  const port = c.writerEndpoint.port;
+  return { host, port, user, password, database, plugins: [plugin], ...FAILOVER_TIMING };
+}
+
+/** Write until a write succeeds after the failover returned (no pause: nothing may be ref'd but the client). */
+async function writeThroughFailover(c: EmulatedCluster, query: Query): Promise<number> {
+  await query('CREATE TABLE IF NOT EXISTS exit_probe (id INT)');
+  await query('INSERT INTO exit_probe VALUES (1)');
+  let failedOver = false;
+  const failover = c.failover().then(() => {
+    failedOver = true;
+  });
+  let replaced = 0;
+  try {
+    for (;;) {
+      try {
+        await query('INSERT INTO exit_probe VALUES (2)');
+        if (failedOver) break;
+      } catch (err) {
+        const code = err instanceof AuroraHaError ? err.code : undefined;
+        if (code !== 'FAILOVER_SUCCESS' && code !== 'TRANSACTION_RESOLUTION_UNKNOWN') throw err;
+        replaced++;
+      }
+    }
+  } finally {
+    await failover;
+  }
+  return replaced;
+}
+
+async function throughClient(c: EmulatedCluster, plugin: string): Promise<void> {
+  const config = configOf(c, plugin);
+  if (engine === 'postgres') {
+    const client = new Client(config);
+    await client.connect();
+    say(`${plugin} replaced ${await writeThroughFailover(c, (sql) => client.query(sql))}`);
+    await client.end();
+  } else {
+    const conn = await mysql.createConnection(config);
+    say(`${plugin} replaced ${await writeThroughFailover(c, (sql) => conn.query(sql))}`);
+    await conn.end();
+  }
+  say('client ended');
+}
+
+async function throughPool(c: EmulatedCluster): Promise<void> {
+  const config = configOf(c, 'failover2');
+  if (engine === 'postgres') {
+    const pool = new Pool({ ...config, max: 4 });
+    say(`pool replaced ${await writeThroughFailover(c, (sql) => pool.query(sql))}`);
+    await pool.end();
+  } else {
+    const pool = mysql.createPool({ ...config, connectionLimit: 4 });
+    say(`pool replaced ${await writeThroughFailover(c, (sql) => pool.query(sql))}`);
+    await pool.end();
+  }
+  say('pool ended');
+}
+
+async function operations(c: EmulatedCluster): Promise<void> {
+  say(`failover → ${(await c.failover()).newWriter}`);
+  say(`switchover → ${(await c.switchover()).newWriter}`);
+  await c.settled();
+  say('settled');
+  const reader = c.instances().find((i) => i.role === 'reader');
+  if (!reader) throw new Error('no reader after the switchover');
+  await c.crash(reader.id);
+  say(`crashed ${reader.id}`);
+  await c.reboot(reader.id);
+  say(`rebooted ${reader.id}`);
+}
+
+async function round(i: number): Promise<void> {
+  // The issue's cluster: a DNS lag that outlives the run, a promotion delay on odd rounds.
+  const cluster = await startCluster({
+    engine,
+    instances: 2,
+    dnsLagMs: 10_000,
+    promotionDelayMs: scenario === 'stop-after-failover' && i % 2 === 1 ? 3000 : 0,
+  });
+  say(`round ${i}: started`);
+  if (scenario === 'stop-after-failover') {
+    await cluster.failover();
+    say('failed over');
+    // stop() lands at another point of the old writer's rebuild each round (the timer is
+    // gone before stop() is awaited: it keeps nothing alive during the awaits under test)
+    const pauseMs = STOP_AFTER_MS[i % STOP_AFTER_MS.length] ?? 0;
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+  } else if (scenario === 'operations') await operations(cluster);
+  else if (scenario === 'pool') await throughPool(cluster);
+  else await throughClient(cluster, scenario);
+  await cluster.stop();
+  say(`round ${i}: stopped`);
+}
+
+for (let i = 0; i < rounds; i++) await round(i);
+say('stopped');
