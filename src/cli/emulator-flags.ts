@@ -3,7 +3,7 @@
  * startCluster option): parsed and checked before anything starts, an unknown flag answered
  * with "did you mean", a bad value with a ConfigurationError naming the flag.
  */
-import { didYouMean } from '../config/did-you-mean.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import { ConfigurationError } from '../core/errors.js';
 import { START_OPTIONS, type OptionRow } from '../emulator/option-table.js';
 import { checkValue } from '../emulator/options.js';

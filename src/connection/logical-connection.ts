@@ -7,6 +7,7 @@
 import type { ResolvedConfig } from '../core/wrapper-options.js';
 import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
 import { ConnectionClosedError } from '../core/errors.js';
+import { keepAlive } from '../core/keep-alive.js';
 import type { ExecuteNext, NetworkMethod, Plugin, PluginFactory } from './plugin.js';
 import type { Pipelines } from './pipeline.js';
 import { composePipelines } from './pipeline.js';
@@ -71,7 +72,8 @@ export class LogicalConnection<TNative = unknown> {
   /** Open the first physical connection through the connect pipeline. Idempotent. */
   open(): Promise<void> {
     if (this.ending) return Promise.reject(new ConnectionClosedError());
-    this.opening ??= this.doOpen();
+    // Held alive while awaited: the connect pipeline's retry pauses are unref'd timers.
+    this.opening ??= keepAlive(this.doOpen());
     return this.opening;
   }
 

@@ -19,7 +19,7 @@ import {
   type TopologyRecord,
 } from './engine.js';
 import { FaultProxy } from './fault-proxy.js';
-import { keepAlive } from './keep-alive.js';
+import { keepAlive } from '../core/keep-alive.js';
 import { FAILOVER_OPTIONS, LATENCY_MS, PARTITION_OPTIONS, SWITCHOVER_OPTIONS } from './option-table.js';
 import { checkInteger, checkOptions, type ResolvedStartOptions } from './options.js';
 import { chownTree, startWatchdog, untrackDir } from './processes.js';

@@ -3,7 +3,7 @@
  * starts: an unknown key is a ConfigurationError with "did you mean", a wrong type or a value
  * out of range one naming the option. Also resolves startCluster's defaults.
  */
-import { didYouMean } from '../config/did-you-mean.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { EmulatedEngine, EmulatedFlavor } from './engine.js';
 import { START_OPTIONS, type IntegerRow, type OptionRow, type OptionTable } from './option-table.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { canBind, isAddressInUse, randomPlan } from './addresses.js';
 import { Cluster, DEFAULT_CREDENTIALS } from './cluster.js';
 import type { BackendOptions, EmulatedEngine, EngineBackend } from './engine.js';
-import { keepAlive } from './keep-alive.js';
+import { keepAlive } from '../core/keep-alive.js';
 import { resolveStartOptions, type ResolvedStartOptions } from './options.js';
 import { chownTree, emulatorTempRoot, trackDir, untrackDir } from './processes.js';
 import type { EmulatedCluster, StartClusterOptions } from './types.js';

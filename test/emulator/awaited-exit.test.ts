@@ -58,6 +58,11 @@ describe.each(['mysql', 'postgres'])('%s: awaited operations keep the process al
     expect(lines.some((l) => l.startsWith('rebooted '))).toBe(true);
   });
 
+  it('connect() through initialConnection to a refusing endpoint rejects after its retries', async () => {
+    const lines = await expectCleanExit(engine, 'refused-connect');
+    expect(lines).toContain('rejected: UNAVAILABLE_HOST');
+  });
+
   it.each(['failover', 'failover2', 'pool'])(
     'writes through a failover (%s), then ends and stops',
     { timeout: 150_000 },

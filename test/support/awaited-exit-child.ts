@@ -5,10 +5,11 @@
  * ends this process early with exit code 13 and without its last line (`stopped`).
  *
  *   node --import tsx awaited-exit-child.ts ENGINE SCENARIO [ROUNDS]
- *   SCENARIO: stop-after-failover | operations | failover | failover2 | pool
+ *   SCENARIO: stop-after-failover | operations | failover | failover2 | pool | refused-connect
  */
 import { AuroraHaError } from '../../src/core/errors.js';
 import { startCluster, type EmulatedCluster } from '../../src/emulator.js';
+import { registerNames } from '../../src/emulator/dns.js';
 import mysql from '../../src/mysql2-promise.js';
 import { Client, Pool } from '../../src/pg.js';
 
@@ -131,5 +132,35 @@ async function round(i: number): Promise<void> {
   say(`round ${i}: stopped`);
 }
 
-for (let i = 0; i < rounds; i++) await round(i);
+/**
+ * `connect()` through initialConnection to a cluster endpoint whose address refuses: the retry
+ * loop's pauses between attempts are the only pending work, until openConnectionRetryTimeoutMs.
+ */
+async function refusedConnect(): Promise<void> {
+  const host = 'mydb.cluster-abcdefabcdef.us-east-1.rds.amazonaws.com';
+  const unregister = registerNames((h) => (h.toLowerCase() === host ? '127.77.77.1' : undefined));
+  const config = {
+    host,
+    port: 5999,
+    user: 'u',
+    password: 'p',
+    database: 'd',
+    plugins: ['initialConnection', 'failover2'],
+    openConnectionRetryTimeoutMs: 2_000,
+    openConnectionRetryIntervalMs: 300,
+  };
+  try {
+    if (engine === 'postgres') await new Client(config).connect();
+    else await mysql.createConnection(config);
+    say('connected (unexpected)');
+  } catch (err) {
+    say(`rejected: ${err instanceof AuroraHaError ? err.code : String(err)}`);
+  } finally {
+    unregister();
+  }
+  say('round 0: stopped');
+}
+
+if (scenario === 'refused-connect') await refusedConnect();
+else for (let i = 0; i < rounds; i++) await round(i);
 say('stopped');

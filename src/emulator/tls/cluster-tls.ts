@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../../core/errors.js';
 import type { InstanceTlsFiles } from '../engine.js';
-import { keepAlive } from '../keep-alive.js';
+import { keepAlive } from '../../core/keep-alive.js';
 import { chownTree } from '../processes.js';
 import type { BadCertificateKind, ClusterTls } from '../types.js';
 import {

@@ -29,6 +29,7 @@ import { readerSelection } from './reader-selection.js';
 import type { FailoverContext, FailoverResult } from './failover-context.js';
 import { availabilityKeys, topologyEntryFor } from './failover-hosts.js';
 import { failoverModeOf } from './failover-mode.js';
+import { keepAlive } from '../../core/keep-alive.js';
 import { SingleFlight } from '../../core/single-flight.js';
 import { withTimeout, type Deadline } from '../../core/time.js';
 import { hostPatternProblem } from './host-pattern-check.js';
@@ -294,7 +295,8 @@ export abstract class FailoverPluginBase implements Plugin {
         return host !== undefined && this.failure === undefined ? outcomeError(host, inTx, err, sent) : err;
       }
     }
-    pending ??= this.inFlight.run(conn, () => this.failOver(conn, kind, err, inTx));
+    // Held alive while the failing call awaits it: a failover's pauses are unref'd timers.
+    pending ??= this.inFlight.run(conn, () => keepAlive(this.failOver(conn, kind, err, inTx)));
     try {
       const result = await pending;
       return outcomeError(result.host, inTx, err, sent);
