@@ -97,8 +97,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'plugins',
     aliases: [{ name: 'wrapperPlugins' }, { name: 'wrapper_plugins' }],
     kind: 'plugins',
-    default: Object.freeze(['failover'] as const),
-    defaultText: "`['failover']`",
+    default: Object.freeze(['initialConnection', 'failover2', 'hostMonitoring'] as const),
+    defaultText: "`['initialConnection', 'failover2', 'hostMonitoring']`",
     accepted: [...PLUGIN_CODES.keys()],
     description:
       'Plugins to load, in order (list or comma-separated string); `[]` is a plain pass-through. `failover` and `failover2` exclude each other.',

@@ -215,7 +215,7 @@ describe('resolveConfig: valid configs', () => {
 
   it('examples: defaults, plugins [], hosts, ports, precedence, mysql uri', () => {
     const d = resolveConfig('postgres', {});
-    expect(d.options.plugins).toEqual(['failover']);
+    expect(d.options.plugins).toEqual(['initialConnection', 'failover2', 'hostMonitoring']);
     expect(d.options.failoverTimeoutMs).toBe(300_000);
     expect(d.initialHosts).toEqual([{ host: 'localhost', port: 5432 }]);
     expect(resolveConfig('postgres', { plugins: [] }).options.plugins).toEqual([]);
