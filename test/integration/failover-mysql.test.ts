@@ -30,13 +30,17 @@ import {
 const harness = failoverHarness<PromiseConnection>('mysql', 3);
 const { cluster, onFreshCluster } = harness;
 
+/** A client of the failover (v1) plugin: pinned, so the file tests v1 whatever the default. */
 function client(
   host: string | undefined,
   options: Record<string, unknown> = {},
   factories?: readonly PluginFactory[],
 ): PromiseConnection {
   return harness.track(
-    new PromiseConnection({ ...mysqlConfig(cluster(), host), ...FAST, ...options }, factories),
+    new PromiseConnection(
+      { ...mysqlConfig(cluster(), host), plugins: ['failover'], ...FAST, ...options },
+      factories,
+    ),
   );
 }
 

@@ -29,12 +29,15 @@ import {
 const harness = failoverHarness<Client>('postgres', 3);
 const { cluster, onFreshCluster } = harness;
 
+/** A client of the failover (v1) plugin: pinned, so the file tests v1 whatever the default. */
 function client(
   host: string | undefined,
   options: Record<string, unknown> = {},
   factories?: readonly PluginFactory[],
 ): Client {
-  return harness.track(new Client({ ...pgConfig(cluster(), host), ...FAST, ...options }, factories));
+  return harness.track(
+    new Client({ ...pgConfig(cluster(), host), plugins: ['failover'], ...FAST, ...options }, factories),
+  );
 }
 
 /**
