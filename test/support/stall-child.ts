@@ -35,7 +35,7 @@ try {
     client.on('error', (e: Error) => seen.errors.push(`error event: ${e.message}`));
     await client.connect();
     process.stdout.write('ready\n');
-    const r = await client.query(`SELECT pg_sleep(${seconds}) IS NULL AS done`);
+    const r = await client.query(`SELECT 1 AS done FROM pg_sleep(${seconds})`);
     seen.result = r.rows[0];
     seen.after = (await client.query('SELECT 1 AS one')).rows[0];
     await client.end();
