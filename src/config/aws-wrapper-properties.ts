@@ -18,7 +18,11 @@ export type AwsPropertyDisposition = 'mapped' | 'covered' | 'warn' | 'error';
 type EngineName = 'postgres' | 'mysql';
 
 /** Driver keys a translated property becomes, or undefined when the driver has no equivalent. */
-type DriverTranslation = (engine: EngineName, value: unknown, key: string) => Record<string, unknown> | undefined;
+type DriverTranslation = (
+  engine: EngineName,
+  value: unknown,
+  key: string,
+) => Record<string, unknown> | undefined;
 
 export interface AwsPropertyRow {
   /** AWS's key, or a key prefix when `prefix` is true. */
@@ -39,9 +43,11 @@ export interface AwsPropertyRow {
 function timeoutMs(value: unknown, key: string): number | undefined {
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 2_147_483_647) {
-    throw new ConfigurationError(key, `Invalid value for option \`${key}\`: expected an integer 0..2147483647 (ms).`, [
-      'integer 0..2147483647 (ms)',
-    ]);
+    throw new ConfigurationError(
+      key,
+      `Invalid value for option \`${key}\`: expected an integer 0..2147483647 (ms).`,
+      ['integer 0..2147483647 (ms)'],
+    );
   }
   // AWS sets the driver's timeout only when the value is truthy: 0 leaves the driver's default.
   return n === 0 ? undefined : n;
@@ -71,7 +77,8 @@ const keepAlive: DriverTranslation = (engine, value, key) => {
   const { keepAlive: on, keepAliveInitialDelayMillis: delay } = props as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   if (on !== undefined) out[engine === 'postgres' ? 'keepAlive' : 'enableKeepAlive'] = on;
-  if (delay !== undefined) out[engine === 'postgres' ? 'keepAliveInitialDelayMillis' : 'keepAliveInitialDelay'] = delay;
+  if (delay !== undefined)
+    out[engine === 'postgres' ? 'keepAliveInitialDelayMillis' : 'keepAliveInitialDelay'] = delay;
   return out;
 };
 
@@ -90,19 +97,30 @@ const alias = (name: string, ours: string, note: string): AwsPropertyRow => ({
 const covered = (name: string, note: string): AwsPropertyRow => ({ name, disposition: 'covered', note });
 const warn = (name: string, note: string): AwsPropertyRow => ({ name, disposition: 'warn', note });
 const error = (name: string, note: string): AwsPropertyRow => ({ name, disposition: 'error', note });
-const warnPrefix = (name: string, note: string): AwsPropertyRow => ({ name, prefix: true, disposition: 'warn', note });
+const warnPrefix = (name: string, note: string): AwsPropertyRow => ({
+  name,
+  prefix: true,
+  disposition: 'warn',
+  note,
+});
 
 const IAM = 'IAM authentication is not supported yet';
 const FEDERATED = 'federated / Okta authentication is not supported yet';
 const SECRETS = 'AWS Secrets Manager credentials are not supported yet';
 const TELEMETRY = 'telemetry is not implemented';
-const LIMITLESS = 'tuning of the limitless plugin, which is not supported (plugin code `limitless` is an error)';
-const CUSTOM_ENDPOINT = 'tuning of the customEndpoint plugin, which is not supported (plugin code `customEndpoint` is an error)';
+const LIMITLESS =
+  'tuning of the limitless plugin, which is not supported (plugin code `limitless` is an error)';
+const CUSTOM_ENDPOINT =
+  'tuning of the customEndpoint plugin, which is not supported (plugin code `customEndpoint` is an error)';
 const BLUE_GREEN = 'tuning of the bg plugin, which is not supported (plugin code `bg` is an error)';
 
 /** Every WrapperProperty of AWS's Node wrapper and its monitoring prefixes, in AWS's order. */
 export const AWS_PROPERTIES: readonly AwsPropertyRow[] = [
-  alias('plugins', 'plugins', "a comma-separated string of AWS codes works; each code's disposition: docs/plugins.md"),
+  alias(
+    'plugins',
+    'plugins',
+    "a comma-separated string of AWS codes works; each code's disposition: docs/plugins.md",
+  ),
   covered('autoSortWrapperPluginOrder', 'plugins always run in weight order (docs/plugins.md)'),
   driver('user'),
   driver('password'),
@@ -110,7 +128,10 @@ export const AWS_PROPERTIES: readonly AwsPropertyRow[] = [
   driver('port'),
   driver('host'),
   covered('dialect', 'the database dialect is detected on the first connection and cached per host'),
-  warn('connectionProvider', "internal connection pools are not implemented: use aurora-ha/pg's Pool or mysql2's createPool"),
+  warn(
+    'connectionProvider',
+    "internal connection pools are not implemented: use aurora-ha/pg's Pool or mysql2's createPool",
+  ),
   covered('mysqlQueryTimeout', "the library's own queries (topology, role checks) have their own bounds"),
   {
     name: 'wrapperConnectTimeout',
@@ -133,8 +154,14 @@ export const AWS_PROPERTIES: readonly AwsPropertyRow[] = [
   ),
   covered('resetSessionStateOnClose', 'a closed connection is discarded, its session state goes with it'),
   covered('rollbackOnSwitch', 'failover rolls back an open transaction on the failed connection (bounded)'),
-  warn('defaultHostAvailabilityStrategy', 'a host that failed is tried last for 30 s and retried with backoff'),
-  warn('hostAvailabilityStrategyMaxRetries', 'a host that failed is tried last for 30 s and retried with backoff'),
+  warn(
+    'defaultHostAvailabilityStrategy',
+    'a host that failed is tried last for 30 s and retried with backoff',
+  ),
+  warn(
+    'hostAvailabilityStrategyMaxRetries',
+    'a host that failed is tried last for 30 s and retried with backoff',
+  ),
   warn(
     'hostAvailabilityStrategyInitialBackoffTimeSec',
     'a host that failed is tried last for 30 s and retried with backoff',
@@ -160,7 +187,11 @@ export const AWS_PROPERTIES: readonly AwsPropertyRow[] = [
   error('secretExpirationSec', SECRETS),
   error('secretUsernameProperty', SECRETS),
   error('secretPasswordProperty', SECRETS),
-  alias('failoverClusterTopologyRefreshRateMs', 'failoverClusterTopologyRefreshRateMs', 'same name and meaning'),
+  alias(
+    'failoverClusterTopologyRefreshRateMs',
+    'failoverClusterTopologyRefreshRateMs',
+    'same name and meaning',
+  ),
   alias('failoverTimeoutMs', 'failoverTimeoutMs', 'same name and meaning'),
   alias('failoverWriterReconnectIntervalMs', 'failoverWriterReconnectIntervalMs', 'same name and meaning'),
   alias('failoverReaderConnectTimeoutMs', 'failoverReaderConnectTimeoutMs', 'same name and meaning'),
@@ -266,7 +297,9 @@ const warned = new Set<string>();
 export function warnIgnoredOnce(what: string, why: string): void {
   if (warned.has(what)) return;
   warned.add(what);
-  process.emitWarning(`aurora-ha: ${what} (AWS Node wrapper) is ignored: ${why}.`, { code: AWS_IGNORED_WARNING });
+  process.emitWarning(`aurora-ha: ${what} (AWS Node wrapper) is ignored: ${why}.`, {
+    code: AWS_IGNORED_WARNING,
+  });
 }
 
 /**

@@ -9,7 +9,13 @@ import { parseHostPattern } from '../topology/host-pattern.js';
 import { AWS_UNLOADED_PLUGIN_CODES, EXCLUSIVE_PLUGINS, PLUGIN_CODES } from '../plugins/registry.js';
 import { warnIgnoredOnce } from './aws-wrapper-properties.js';
 import { parseHostAddress, type HostAddress } from './host-address.js';
-import { FAILOVER_MODES, MAX_DURATION_MS, STRATEGIES, canonicalName, type OptionSpec } from './options-table.js';
+import {
+  FAILOVER_MODES,
+  MAX_DURATION_MS,
+  STRATEGIES,
+  canonicalName,
+  type OptionSpec,
+} from './options-table.js';
 import type { FailoverMode, HostSelectorStrategy, PluginCode } from '../core/wrapper-options.js';
 
 export interface ValueSource {

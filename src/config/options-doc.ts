@@ -58,7 +58,13 @@ export function renderAwsTables(): string {
   const props = AWS_PROPERTIES.map(
     (r) =>
       `| \`${r.name}${r.prefix === true ? '*' : ''}\` | ${r.disposition} | ${cell(
-        r.ours === undefined ? '—' : r.ours === 'driver' ? 'the driver' : r.ours.startsWith('driver:') ? r.ours : `\`${r.ours}\``,
+        r.ours === undefined
+          ? '—'
+          : r.ours === 'driver'
+            ? 'the driver'
+            : r.ours.startsWith('driver:')
+              ? r.ours
+              : `\`${r.ours}\``,
       )} | ${cell(r.note)} |`,
   );
   const codes = AWS_PLUGIN_CODES.map(

@@ -11,7 +11,13 @@ import { didYouMean } from '../core/did-you-mean.js';
 import { DRIVER_KEYS } from './driver-keys.js';
 import { isValidPort, type HostAddress } from './host-address.js';
 import { parseOptionValue } from './option-values.js';
-import { CANONICAL_BY_SPELLING, OPTION_BY_SPELLING, OPTIONS, canonicalName, type OptionSpec } from './options-table.js';
+import {
+  CANONICAL_BY_SPELLING,
+  OPTION_BY_SPELLING,
+  OPTIONS,
+  canonicalName,
+  type OptionSpec,
+} from './options-table.js';
 import { applyAwsProperty, awsPropertyOf } from './aws-wrapper-properties.js';
 import type { ResolvedConfig, ResolvedOptions } from '../core/wrapper-options.js';
 

@@ -38,8 +38,7 @@ export interface AwsWrapperOptions {
   wrapperQueryTimeout?: number;
   /** `keepAlive` / `keepAliveInitialDelayMillis` for the driver. */
   wrapperKeepAliveProperties?:
-    | { keepAlive?: boolean; keepAliveInitialDelayMillis?: number }
-    | ReadonlyMap<string, unknown>;
+    { keepAlive?: boolean; keepAliveInitialDelayMillis?: number } | ReadonlyMap<string, unknown>;
   /** Covered or ignored with a warning (docs/configuration.md › AWS Node wrapper keys). */
   autoSortWrapperPluginOrder?: boolean;
   dialect?: string;

@@ -38,7 +38,7 @@ describe('didYouMean', () => {
       ['plugin', 'plugins'],
       ['wrapperPlugin', 'plugins'],
       ['clusterInstanceHostPatern', 'clusterInstanceHostPattern'],
-      ['readerInitialConnectionHostSelectorStrategie', 'readerInitialConnectionHostSelectorStrategy'],
+      ['readerInitialConnectionHostSelectorStrategie', 'readerHostSelectorStrategy'],
       ['topologyRefreshRateMs', 'topologyRefreshMs'],
       ['readerHostSelectorStrateg', 'readerHostSelectorStrategy'],
     ];
