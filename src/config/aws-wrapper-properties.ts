@@ -302,16 +302,21 @@ export function warnIgnoredOnce(what: string, why: string): void {
   });
 }
 
+/** Receives what is ignored (`what` names the key, `why` says why); warned about by the caller. */
+export type OnIgnored = (what: string, why: string) => void;
+
 /**
  * Handles an AWS key the options table does not know. Returns the driver keys to add (translated
  * rows), an empty object when the key is dropped, or undefined when the key goes to the driver as
- * it is (the driver's own keys). Throws a ConfigurationError for an `error` row.
+ * it is (the driver's own keys). Throws a ConfigurationError for an `error` row. Ignored keys go
+ * to `onIgnored`, so that a configuration rejected later warns about nothing.
  */
 export function applyAwsProperty(
   engine: EngineName,
   row: AwsPropertyRow,
   key: string,
   value: unknown,
+  onIgnored: OnIgnored = warnIgnoredOnce,
 ): Record<string, unknown> | undefined {
   switch (row.disposition) {
     case 'error':
@@ -320,7 +325,7 @@ export function applyAwsProperty(
         `Option \`${key}\` (AWS Node wrapper) is not supported yet: ${row.note}. Remove it; docs/migrating-from-aws-wrapper.md lists what is supported.`,
       );
     case 'warn':
-      warnIgnoredOnce(`option \`${key}\``, row.note);
+      onIgnored(`option \`${key}\``, row.note);
       return {};
     case 'covered':
       return {};
@@ -328,7 +333,7 @@ export function applyAwsProperty(
       if (row.translate === undefined) return undefined;
       const out = row.translate(engine, value, key);
       if (out === undefined) {
-        warnIgnoredOnce(`option \`${key}\` with ${engine === 'mysql' ? 'mysql2' : 'pg'}`, row.note);
+        onIgnored(`option \`${key}\` with ${engine === 'mysql' ? 'mysql2' : 'pg'}`, row.note);
         return {};
       }
       return out;

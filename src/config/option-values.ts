@@ -7,7 +7,7 @@
 import { ConfigurationError } from '../core/errors.js';
 import { parseHostPattern } from '../topology/host-pattern.js';
 import { AWS_UNLOADED_PLUGIN_CODES, EXCLUSIVE_PLUGINS, PLUGIN_CODES } from '../plugins/registry.js';
-import { warnIgnoredOnce } from './aws-wrapper-properties.js';
+import { warnIgnoredOnce, type OnIgnored } from './aws-wrapper-properties.js';
 import { parseHostAddress, type HostAddress } from './host-address.js';
 import {
   FAILOVER_MODES,
@@ -25,6 +25,8 @@ export interface ValueSource {
   scale: number;
   fromUrl: boolean;
   defaultPort: number;
+  /** Receives AWS plugin codes that are ignored with a warning (default: warn at once). */
+  onIgnored?: OnIgnored;
 }
 
 function show(value: unknown): string {
@@ -68,7 +70,7 @@ function list(spec: OptionSpec, src: ValueSource, value: unknown): string[] {
  * An AWS Node plugin code that loads nothing: covered → skipped, warn → one process warning and
  * skipped, error → ConfigurationError naming the code. False when `code` is no such code.
  */
-function awsUnloaded(spec: OptionSpec, code: string): boolean {
+function awsUnloaded(spec: OptionSpec, src: ValueSource, code: string): boolean {
   const aws = AWS_UNLOADED_PLUGIN_CODES.get(code);
   if (aws === undefined) return false;
   if (aws.disposition === 'error') {
@@ -78,7 +80,7 @@ function awsUnloaded(spec: OptionSpec, code: string): boolean {
       spec.accepted,
     );
   }
-  if (aws.disposition === 'warn') warnIgnoredOnce(`plugin \`${code}\``, aws.note);
+  if (aws.disposition === 'warn') (src.onIgnored ?? warnIgnoredOnce)(`plugin \`${code}\``, aws.note);
   return true;
 }
 
@@ -86,7 +88,7 @@ function plugins(spec: OptionSpec, src: ValueSource, value: unknown): PluginCode
   const codes: PluginCode[] = [];
   const written: string[] = [];
   for (const code of list(spec, src, value)) {
-    if (awsUnloaded(spec, code)) continue;
+    if (awsUnloaded(spec, src, code)) continue;
     const canonical = PLUGIN_CODES.get(code);
     if (canonical === undefined) throw invalid(spec, src, code, `unknown plugin code`);
     if (written.includes(code)) throw invalid(spec, src, value, `plugin \`${canonical}\` is listed twice`);

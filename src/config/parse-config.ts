@@ -18,7 +18,12 @@ import {
   canonicalName,
   type OptionSpec,
 } from './options-table.js';
-import { applyAwsProperty, awsPropertyOf } from './aws-wrapper-properties.js';
+import {
+  applyAwsProperty,
+  awsPropertyOf,
+  warnIgnoredOnce,
+  type OnIgnored,
+} from './aws-wrapper-properties.js';
 import type { ResolvedConfig, ResolvedOptions } from '../core/wrapper-options.js';
 
 export type Engine = 'postgres' | 'mysql';
@@ -79,10 +84,11 @@ function consumeAwsKey(
   key: string,
   value: unknown,
   driverExtra: Record<string, unknown>,
+  onIgnored: OnIgnored,
 ): boolean {
   const row = awsPropertyOf(key);
   if (row === undefined) return false;
-  const extra = applyAwsProperty(engine, row, key, value);
+  const extra = applyAwsProperty(engine, row, key, value, onIgnored);
   if (extra === undefined) return false;
   Object.assign(driverExtra, extra);
   return true;
@@ -94,6 +100,7 @@ function extractFromUrl(
   url: string,
   found: Map<string, Found>,
   driverExtra: Record<string, unknown>,
+  onIgnored: OnIgnored,
 ): string {
   const hashAt = url.indexOf('#');
   const beforeHash = hashAt < 0 ? url : url.slice(0, hashAt);
@@ -109,7 +116,7 @@ function extractFromUrl(
     const value = eq < 0 ? '' : decode(param.slice(eq + 1));
     const hit = OPTION_BY_SPELLING.get(key);
     if (hit === undefined) {
-      if (consumeAwsKey(engine, key, value, driverExtra)) continue;
+      if (consumeAwsKey(engine, key, value, driverExtra, onIgnored)) continue;
       nearMiss(key, ' in the connection string');
       kept.push(param);
     } else {
@@ -199,10 +206,13 @@ function resolve(engine: Engine, input: Record<string, unknown> | string): Resol
   const driverConfig: Record<string, unknown> = {};
   // Driver keys translated from AWS Node's keys (`wrapperConnectTimeout`): they win, as in AWS.
   const driverExtra: Record<string, unknown> = {};
+  // AWS keys and plugin codes ignored with a warning: warned about once the config is accepted.
+  const ignored: [what: string, why: string][] = [];
+  const onIgnored: OnIgnored = (what, why) => ignored.push([what, why]);
   for (const [key, value] of Object.entries(source)) {
     const hit = OPTION_BY_SPELLING.get(key);
     if (hit === undefined) {
-      if (value !== undefined && consumeAwsKey(engine, key, value, driverExtra)) continue;
+      if (value !== undefined && consumeAwsKey(engine, key, value, driverExtra, onIgnored)) continue;
       nearMiss(key, '');
       driverConfig[key] = value;
     } else if (value !== undefined) {
@@ -213,7 +223,7 @@ function resolve(engine: Engine, input: Record<string, unknown> | string): Resol
   let urlHost: { host?: string; port?: string } = {};
   const url = driverConfig[urlKey];
   if (typeof url === 'string') {
-    driverConfig[urlKey] = extractFromUrl(engine, url, found, driverExtra);
+    driverConfig[urlKey] = extractFromUrl(engine, url, found, driverExtra, onIgnored);
     urlHost = hostOfUrl(url);
   }
   Object.assign(driverConfig, driverExtra);
@@ -224,11 +234,12 @@ function resolve(engine: Engine, input: Record<string, unknown> | string): Resol
   for (const f of found.values()) {
     values[f.spec.name] = parseOptionValue(
       f.spec,
-      { key: f.key, scale: f.scale, fromUrl: f.fromUrl, defaultPort },
+      { key: f.key, scale: f.scale, fromUrl: f.fromUrl, defaultPort, onIgnored },
       f.value,
     );
   }
   const options = internOptions(values);
+  for (const [what, why] of ignored) warnIgnoredOnce(what, why);
   return {
     options,
     initialHosts: initialHostsOf(driverConfig, urlHost, options.hosts, defaultPort),

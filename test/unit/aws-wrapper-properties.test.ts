@@ -191,6 +191,20 @@ describe('the AWS Node wrapper table', () => {
     );
   });
 
+  it('a rejected configuration warns about nothing: the key still warns once when the config is accepted', () => {
+    const key = 'frt_rejectedFirst';
+    expect(() => resolveConfig('postgres', { host: 'h', [key]: 1, iamRegion: 'us-east-1' })).toThrow(
+      ConfigurationError,
+    );
+    expect(() => resolveConfig('postgres', { host: 'h', [key]: 1, plugins: 'dev,okta' })).toThrow(
+      ConfigurationError,
+    );
+    expect(awsWarnings()).toEqual([]);
+    resolveConfig('postgres', { host: 'h', [key]: 1 });
+    resolveConfig('postgres', { host: 'h', [key]: 1 });
+    expect(awsWarnings()).toHaveLength(1);
+  });
+
   it('keeps our earlier names working next to AWS Node names', () => {
     const r = resolveConfig('postgres', {
       host: 'h',
