@@ -90,7 +90,7 @@ describe('AWS Node wrapper examples on PostgreSQL', () => {
     }
   });
 
-  it('UsingTheHostMonitoringPlugin (PostgreSQL): monitoring_query_timeout warned about once, never sent to pg', async () => {
+  it('UsingTheHostMonitoringPlugin (PostgreSQL): connects; monitoring_query_timeout warned about once (the driver-config side: unit test)', async () => {
     const params = {
       plugins: 'efm',
       query_timeout: 120000,
@@ -103,7 +103,7 @@ describe('AWS Node wrapper examples on PostgreSQL', () => {
     expect(awsWarningsAbout('monitoring_query_timeout')).toBe(1);
   });
 
-  it('UsingTheReadWriteSplittingPlugin: readerHostSelectorStrategy is accepted (before: "did you mean failoverReaderHostSelectorStrategy")', async () => {
+  it('readerHostSelectorStrategy (the key of UsingTheReadWriteSplittingPlugin) chooses the reader of initialConnection; clusterTopologyRefreshRateMs accepted (before: "did you mean failoverReaderHostSelectorStrategy")', async () => {
     const client = track(
       new Client({
         ...pgParams(cluster()),
@@ -249,7 +249,7 @@ describe('AWS Node wrapper examples on MySQL (MariaDB)', () => {
     expect(awsWarningsAbout('wrapperQueryTimeout')).toBe(1);
   });
 
-  it("AWS's default plugin string and enableClusterAwareFailover: false", async () => {
+  it("AWS's default plugin string works as written (before: ConfigurationError for auroraConnectionTracker)", async () => {
     const aws = track(
       new PromiseConnection({
         ...params(),
@@ -258,13 +258,24 @@ describe('AWS Node wrapper examples on MySQL (MariaDB)', () => {
     );
     await aws.connect();
     expect(await serverId(aws)).toBe(writerId(cluster()));
+  });
+
+  it('enableClusterAwareFailover: false disables failover: a killed connection gives the raw error (before: failover stayed on)', async () => {
+    const killer = track(new PromiseConnection({ ...params(), plugins: [] }));
+    await killer.connect();
+    const kill = async (c: PromiseConnection): Promise<void> => {
+      const [[{ id }]] = (await c.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
+      await killer.query(`KILL ${id}`);
+    };
+    // Control: with failover on, the killed connection fails over at its next call.
+    const on = track(new PromiseConnection({ ...params() }));
+    await on.connect();
+    await kill(on);
+    expect(await rejection(on.query('SELECT 1'))).toBeInstanceOf(FailoverSuccessError);
 
     const off = track(new PromiseConnection({ ...params(), enableClusterAwareFailover: false }));
     await off.connect();
-    const [[{ id }]] = (await off.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
-    const killer = track(new PromiseConnection({ ...params(), plugins: [] }));
-    await killer.connect();
-    await killer.query(`KILL ${id}`);
+    await kill(off);
     const raw = await rejection(off.query('SELECT 1'));
     expect(raw).not.toBeInstanceOf(FailoverSuccessError);
     expect(raw).toBeInstanceOf(Error);
