@@ -6,9 +6,16 @@
 
 import { ConfigurationError } from '../core/errors.js';
 import { parseHostPattern } from '../topology/host-pattern.js';
-import { EXCLUSIVE_PLUGINS, PLUGIN_CODES } from '../plugins/registry.js';
+import { AWS_UNLOADED_PLUGIN_CODES, EXCLUSIVE_PLUGINS, PLUGIN_CODES } from '../plugins/registry.js';
+import { warnIgnoredOnce, type OnIgnored } from './aws-wrapper-properties.js';
 import { parseHostAddress, type HostAddress } from './host-address.js';
-import { FAILOVER_MODES, MAX_DURATION_MS, STRATEGIES, type OptionSpec } from './options-table.js';
+import {
+  FAILOVER_MODES,
+  MAX_DURATION_MS,
+  STRATEGIES,
+  canonicalName,
+  type OptionSpec,
+} from './options-table.js';
 import type { FailoverMode, HostSelectorStrategy, PluginCode } from '../core/wrapper-options.js';
 
 export interface ValueSource {
@@ -18,6 +25,8 @@ export interface ValueSource {
   scale: number;
   fromUrl: boolean;
   defaultPort: number;
+  /** Receives AWS plugin codes that are ignored with a warning (default: warn at once). */
+  onIgnored?: OnIgnored;
 }
 
 function show(value: unknown): string {
@@ -30,9 +39,10 @@ function show(value: unknown): string {
 }
 
 export function invalid(spec: OptionSpec, src: ValueSource, value: unknown, why: string): ConfigurationError {
-  const written = src.key === spec.name ? `\`${spec.name}\`` : `\`${spec.name}\` (given as \`${src.key}\`)`;
+  const name = canonicalName(spec);
+  const written = src.key === name ? `\`${name}\`` : `\`${name}\` (given as \`${src.key}\`)`;
   return new ConfigurationError(
-    spec.name,
+    name,
     `Invalid value ${show(value)} for option ${written}: ${why}. Accepted: ${spec.accepted.join(', ')}.`,
     spec.accepted,
   );
@@ -56,13 +66,35 @@ function list(spec: OptionSpec, src: ValueSource, value: unknown): string[] {
   throw invalid(spec, src, value, 'expected a list of strings or a comma-separated string');
 }
 
+/**
+ * An AWS Node plugin code that loads nothing: covered → skipped, warn → one process warning and
+ * skipped, error → ConfigurationError naming the code. False when `code` is no such code.
+ */
+function awsUnloaded(spec: OptionSpec, src: ValueSource, code: string): boolean {
+  const aws = AWS_UNLOADED_PLUGIN_CODES.get(code);
+  if (aws === undefined) return false;
+  if (aws.disposition === 'error') {
+    throw new ConfigurationError(
+      canonicalName(spec),
+      `Plugin \`${code}\` (option plugins) is not supported yet: ${aws.note}. Remove it; docs/migrating-from-aws-wrapper.md lists what is supported.`,
+      spec.accepted,
+    );
+  }
+  if (aws.disposition === 'warn') (src.onIgnored ?? warnIgnoredOnce)(`plugin \`${code}\``, aws.note);
+  return true;
+}
+
 function plugins(spec: OptionSpec, src: ValueSource, value: unknown): PluginCode[] {
   const codes: PluginCode[] = [];
+  const written: string[] = [];
   for (const code of list(spec, src, value)) {
+    if (awsUnloaded(spec, src, code)) continue;
     const canonical = PLUGIN_CODES.get(code);
     if (canonical === undefined) throw invalid(spec, src, code, `unknown plugin code`);
-    if (codes.includes(canonical)) throw invalid(spec, src, value, `plugin \`${canonical}\` is listed twice`);
-    codes.push(canonical);
+    if (written.includes(code)) throw invalid(spec, src, value, `plugin \`${canonical}\` is listed twice`);
+    written.push(code);
+    // Two spellings of one plugin (AWS's `efm,efm2`, `initialConnection,staleDns`) load it once.
+    if (!codes.includes(canonical)) codes.push(canonical);
   }
   for (const [a, b] of EXCLUSIVE_PLUGINS) {
     if (codes.includes(a) && codes.includes(b)) {

@@ -27,7 +27,13 @@ export interface OptionAlias {
 }
 
 export interface OptionSpec {
+  /** The field of ResolvedOptions; also the canonical name unless `canonical` says otherwise. */
   name: keyof ResolvedOptions;
+  /**
+   * The name users read in the docs and errors when it differs from the field (AWS Node's
+   * name won: `readerHostSelectorStrategy`); the field's name stays accepted as an alias.
+   */
+  canonical?: string;
   aliases: readonly OptionAlias[];
   kind: OptionKind;
   default: ResolvedOptions[keyof ResolvedOptions];
@@ -51,6 +57,16 @@ export const STRATEGIES: readonly HostSelectorStrategy[] = [
 ];
 
 export const FAILOVER_MODES = ['strict-writer', 'reader-or-writer', 'strict-reader'] as const;
+
+/** The name shown in docs and errors (AWS Node's name where it differs from the field). */
+export function canonicalName(spec: OptionSpec): string {
+  return spec.canonical ?? spec.name;
+}
+
+/** `spec` with more accepted spellings (AWS Node's names, see aws-wrapper-properties.ts). */
+function withAliases(spec: OptionSpec, ...names: string[]): OptionSpec {
+  return { ...spec, aliases: [...spec.aliases, ...names.map((name) => ({ name }))] };
+}
 
 const DURATION = [`integer 1..${MAX_DURATION_MS} (ms)`];
 const BOOLEAN = ['true', 'false'];
@@ -122,7 +138,10 @@ export const OPTIONS: readonly OptionSpec[] = [
     description:
       'How to build an instance host from its id (`?` = instance id); required for IP addresses and custom domains.',
   },
-  bool('enableFailover', 'enable_failover', true, 'Turns the failover plugin on or off.'),
+  withAliases(
+    bool('enableFailover', 'enable_failover', true, 'Turns the failover plugin on or off.'),
+    'enableClusterAwareFailover',
+  ),
   ms('failoverTimeoutMs', 'failover_timeout_sec', 300_000, 'Longest time one failover may take.'),
   ms(
     'failoverClusterTopologyRefreshRateMs',
@@ -142,16 +161,22 @@ export const OPTIONS: readonly OptionSpec[] = [
     2_000,
     'Pause between attempts to reconnect to the failed writer (failover v1).',
   ),
-  bool(
-    'keepSessionStateOnFailover',
-    'keep_session_state_on_failover',
-    false,
-    'Restore the session state the server reported (PG: TimeZone, DateStyle, IntervalStyle, application_name, read-only; MySQL: autocommit, database, tracked variables) on the new connection.',
+  withAliases(
+    bool(
+      'keepSessionStateOnFailover',
+      'keep_session_state_on_failover',
+      false,
+      'Restore the session state the server reported (PG: TimeZone, DateStyle, IntervalStyle, application_name, read-only; MySQL: autocommit, database, tracked variables) on the new connection.',
+    ),
+    'transferSessionStateOnSwitch',
   ),
-  // No `clusterTopologyRefreshRateMs` alias: the JDBC wrapper uses that name for the normal
-  // refresh rate while the .NET wrapper uses it for the failover refresh rate. An ambiguous
-  // spelling gets a "did you mean" instead of a silent guess.
-  ms('topologyRefreshMs', 'topology_refresh_ms', 30_000, 'Topology cache lifetime in normal operation.'),
+  // `clusterTopologyRefreshRateMs` is AWS Node's name (AWS Node's names win): there it is the
+  // topology cache lifetime and failover2's monitor period, which is what this option is. (The
+  // .NET wrapper means the failover refresh rate by it: `failoverClusterTopologyRefreshRateMs`.)
+  withAliases(
+    ms('topologyRefreshMs', 'topology_refresh_ms', 30_000, 'Topology cache lifetime in normal operation.'),
+    'clusterTopologyRefreshRateMs',
+  ),
   ms(
     'clusterTopologyHighRefreshRateMs',
     'cluster_topology_high_refresh_rate_ms',
@@ -169,11 +194,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     false,
     'Also fail over when the initial connection attempt fails.',
   ),
-  strategy(
-    'readerInitialConnectionHostSelectorStrategy',
-    'reader_initial_connection_host_selector_strategy',
-    'How initialConnection picks a reader for a reader cluster endpoint.',
-  ),
+  {
+    // AWS Node's name is canonical; our earlier name stays accepted (it is the field's name).
+    ...strategy(
+      'readerInitialConnectionHostSelectorStrategy',
+      'reader_initial_connection_host_selector_strategy',
+      'How initialConnection picks a reader for a reader cluster endpoint.',
+    ),
+    canonical: 'readerHostSelectorStrategy',
+  },
   ms(
     'openConnectionRetryTimeoutMs',
     'open_connection_retry_timeout_ms',
@@ -279,15 +308,16 @@ export const OPTIONS: readonly OptionSpec[] = [
   ),
 ];
 
-/** Every accepted spelling (canonical and alias) → its spec and scale. */
+/** Every accepted spelling (canonical, field name and alias) → its spec and scale. */
 export const OPTION_BY_SPELLING: ReadonlyMap<string, { spec: OptionSpec; scale: number }> = new Map(
   OPTIONS.flatMap((spec) => [
     [spec.name as string, { spec, scale: 1 }] as const,
+    ...(spec.canonical !== undefined ? [[spec.canonical, { spec, scale: 1 }] as const] : []),
     ...spec.aliases.map((a) => [a.name, { spec, scale: a.scale ?? 1 }] as const),
   ]),
 );
 
 /** Spelling → canonical name, for "did you mean". */
 export const CANONICAL_BY_SPELLING: ReadonlyMap<string, string> = new Map(
-  [...OPTION_BY_SPELLING].map(([spelling, { spec }]) => [spelling, spec.name]),
+  [...OPTION_BY_SPELLING].map(([spelling, { spec }]) => [spelling, canonicalName(spec)]),
 );

@@ -11,7 +11,19 @@ import { didYouMean } from '../core/did-you-mean.js';
 import { DRIVER_KEYS } from './driver-keys.js';
 import { isValidPort, type HostAddress } from './host-address.js';
 import { parseOptionValue } from './option-values.js';
-import { CANONICAL_BY_SPELLING, OPTION_BY_SPELLING, OPTIONS, type OptionSpec } from './options-table.js';
+import {
+  CANONICAL_BY_SPELLING,
+  OPTION_BY_SPELLING,
+  OPTIONS,
+  canonicalName,
+  type OptionSpec,
+} from './options-table.js';
+import {
+  applyAwsProperty,
+  awsPropertyOf,
+  warnIgnoredOnce,
+  type OnIgnored,
+} from './aws-wrapper-properties.js';
 import type { ResolvedConfig, ResolvedOptions } from '../core/wrapper-options.js';
 
 export type Engine = 'postgres' | 'mysql';
@@ -43,9 +55,10 @@ function nearMiss(key: string, where: string): void {
 function record(found: Map<string, Found>, f: Found): void {
   const earlier = found.get(f.spec.name);
   if (earlier !== undefined && earlier.fromUrl === f.fromUrl) {
+    const name = canonicalName(f.spec);
     throw new ConfigurationError(
-      f.spec.name,
-      `Option \`${f.spec.name}\` is given twice (as \`${earlier.key}\` and \`${f.key}\`); give it once.`,
+      name,
+      `Option \`${name}\` is given twice (as \`${earlier.key}\` and \`${f.key}\`); give it once.`,
       f.spec.accepted,
     );
   }
@@ -61,8 +74,34 @@ function decode(text: string): string {
   }
 }
 
+/**
+ * A key of AWS's Node wrapper that the options table does not know (aws-wrapper-properties.ts):
+ * true when it was consumed (dropped, or translated into `driverExtra`), false when it goes to
+ * the driver as it is. Throws for a key whose disposition is `error`.
+ */
+function consumeAwsKey(
+  engine: Engine,
+  key: string,
+  value: unknown,
+  driverExtra: Record<string, unknown>,
+  onIgnored: OnIgnored,
+): boolean {
+  const row = awsPropertyOf(key);
+  if (row === undefined) return false;
+  const extra = applyAwsProperty(engine, row, key, value, onIgnored);
+  if (extra === undefined) return false;
+  Object.assign(driverExtra, extra);
+  return true;
+}
+
 /** Takes wrapper parameters out of the query of `url`, leaving every other byte as it was. */
-function extractFromUrl(url: string, found: Map<string, Found>): string {
+function extractFromUrl(
+  engine: Engine,
+  url: string,
+  found: Map<string, Found>,
+  driverExtra: Record<string, unknown>,
+  onIgnored: OnIgnored,
+): string {
   const hashAt = url.indexOf('#');
   const beforeHash = hashAt < 0 ? url : url.slice(0, hashAt);
   const hash = hashAt < 0 ? '' : url.slice(hashAt);
@@ -77,6 +116,7 @@ function extractFromUrl(url: string, found: Map<string, Found>): string {
     const value = eq < 0 ? '' : decode(param.slice(eq + 1));
     const hit = OPTION_BY_SPELLING.get(key);
     if (hit === undefined) {
+      if (consumeAwsKey(engine, key, value, driverExtra, onIgnored)) continue;
       nearMiss(key, ' in the connection string');
       kept.push(param);
     } else {
@@ -164,9 +204,15 @@ function resolve(engine: Engine, input: Record<string, unknown> | string): Resol
 
   const found = new Map<string, Found>();
   const driverConfig: Record<string, unknown> = {};
+  // Driver keys translated from AWS Node's keys (`wrapperConnectTimeout`): they win, as in AWS.
+  const driverExtra: Record<string, unknown> = {};
+  // AWS keys and plugin codes ignored with a warning: warned about once the config is accepted.
+  const ignored: [what: string, why: string][] = [];
+  const onIgnored: OnIgnored = (what, why) => ignored.push([what, why]);
   for (const [key, value] of Object.entries(source)) {
     const hit = OPTION_BY_SPELLING.get(key);
     if (hit === undefined) {
+      if (value !== undefined && consumeAwsKey(engine, key, value, driverExtra, onIgnored)) continue;
       nearMiss(key, '');
       driverConfig[key] = value;
     } else if (value !== undefined) {
@@ -177,9 +223,10 @@ function resolve(engine: Engine, input: Record<string, unknown> | string): Resol
   let urlHost: { host?: string; port?: string } = {};
   const url = driverConfig[urlKey];
   if (typeof url === 'string') {
-    driverConfig[urlKey] = extractFromUrl(url, found);
+    driverConfig[urlKey] = extractFromUrl(engine, url, found, driverExtra, onIgnored);
     urlHost = hostOfUrl(url);
   }
+  Object.assign(driverConfig, driverExtra);
 
   const defaultPort = portOf(urlHost.port ?? driverConfig.port, DEFAULT_PORT[engine]);
   const values: Record<string, unknown> = {};
@@ -187,11 +234,12 @@ function resolve(engine: Engine, input: Record<string, unknown> | string): Resol
   for (const f of found.values()) {
     values[f.spec.name] = parseOptionValue(
       f.spec,
-      { key: f.key, scale: f.scale, fromUrl: f.fromUrl, defaultPort },
+      { key: f.key, scale: f.scale, fromUrl: f.fromUrl, defaultPort, onIgnored },
       f.value,
     );
   }
   const options = internOptions(values);
+  for (const [what, why] of ignored) warnIgnoredOnce(what, why);
   return {
     options,
     initialHosts: initialHostsOf(driverConfig, urlHost, options.hosts, defaultPort),

@@ -1,11 +1,11 @@
-/** `npm run docs:options`: rewrites the generated option table in docs/configuration.md. */
+/** `npm run docs:options`: rewrites the generated tables (options, AWS Node's keys) in docs/configuration.md. */
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { withOptionsTable } from './options-doc.js';
+import { withAwsTables, withOptionsTable } from './options-doc.js';
 
 const path = new URL('../../docs/configuration.md', import.meta.url);
 const before = readFileSync(path, 'utf8');
-const after = withOptionsTable(before);
+const after = withAwsTables(withOptionsTable(before));
 if (after !== before) writeFileSync(path, after);
 console.log(
   after === before

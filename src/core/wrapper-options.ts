@@ -14,8 +14,78 @@ export type HostSelectorStrategy =
  */
 export type PluginCode = string;
 
+/**
+ * Keys of AWS's Node wrapper accepted as written (their dispositions: docs/configuration.md ›
+ * AWS Node wrapper keys). Keys whose disposition is `error` (IAM, Secrets Manager, federated
+ * authentication, `profileName`) are left out, so TypeScript flags them before run time does.
+ */
+export interface AwsWrapperOptions {
+  /** AWS Node's name of `readerInitialConnectionHostSelectorStrategy` (canonical). */
+  readerHostSelectorStrategy?: HostSelectorStrategy;
+  /** AWS Node's name of `enableFailover`. */
+  enableClusterAwareFailover?: boolean;
+  /** AWS Node's name of `topologyRefreshMs`. */
+  clusterTopologyRefreshRateMs?: number;
+  /** AWS Node's name of `keepSessionStateOnFailover`. */
+  transferSessionStateOnSwitch?: boolean;
+  /** AWS Node's name of `failureDetectionTimeMs`. */
+  failureDetectionTime?: number;
+  /** AWS Node's name of `failureDetectionIntervalMs`. */
+  failureDetectionInterval?: number;
+  /** Sets the driver's connect timeout (pg `connectionTimeoutMillis`, mysql2 `connectTimeout`), ms. */
+  wrapperConnectTimeout?: number;
+  /** Sets pg's `query_timeout` (ms); mysql2 has no connection-wide one (warned, ignored). */
+  wrapperQueryTimeout?: number;
+  /** `keepAlive` / `keepAliveInitialDelayMillis` for the driver. */
+  wrapperKeepAliveProperties?:
+    { keepAlive?: boolean; keepAliveInitialDelayMillis?: number } | ReadonlyMap<string, unknown>;
+  /** Covered or ignored with a warning (docs/configuration.md › AWS Node wrapper keys). */
+  autoSortWrapperPluginOrder?: boolean;
+  dialect?: string;
+  connectionProvider?: unknown;
+  mysqlQueryTimeout?: number;
+  resetSessionStateOnClose?: boolean;
+  rollbackOnSwitch?: boolean;
+  defaultHostAvailabilityStrategy?: string;
+  hostAvailabilityStrategyMaxRetries?: number;
+  hostAvailabilityStrategyInitialBackoffTimeSec?: number;
+  singleWriterConnectionString?: boolean;
+  enableGreenHostReplacement?: boolean;
+  monitorDisposalTime?: number;
+  enableTelemetry?: boolean;
+  telemetrySubmitToplevel?: boolean;
+  telemetryTracesBackend?: string;
+  telemetryMetricsBackend?: string;
+  telemetryFailoverAdditionalTopTrace?: boolean;
+  limitlessWaitForTransactionRouterInfo?: boolean;
+  limitlessGetTransactionRouterInfoRetryIntervalMs?: number;
+  limitlessGetTransactionRouterInfoMaxRetries?: number;
+  limitlessTransactionRouterMonitorIntervalMs?: number;
+  limitlessConnectMaxRetries?: number;
+  limitlessTransactionRouterMonitorDisposalTimeMs?: number;
+  customDatabaseDialect?: unknown;
+  customEndpointInfoRefreshRateMs?: number;
+  waitForCustomEndpointInfo?: boolean;
+  waitForCustomEndpointInfoTimeoutMs?: number;
+  customEndpointMonitorExpirationMs?: number;
+  customEndpointRegion?: string;
+  bgConnectTimeoutMs?: number;
+  bgdId?: string;
+  bgBaselineMs?: number;
+  bgIncreasedMs?: number;
+  bgHighMs?: number;
+  bgSwitchoverTimeoutMs?: number;
+  bgSuspendNewBlueConnections?: boolean;
+  /** Settings of AWS's monitoring connections: ignored with one warning per key. */
+  [key: `monitoring_${string}`]: unknown;
+  [key: `topology_monitoring_${string}`]: unknown;
+  [key: `blue_green_monitoring_${string}`]: unknown;
+  [key: `frt_${string}`]: unknown;
+  [key: `limitless_router_monitor_${string}`]: unknown;
+}
+
 /** What users may pass (in the config object, or as connection-string query parameters). */
-export interface WrapperOptions {
+export interface WrapperOptions extends AwsWrapperOptions {
   plugins?: readonly string[] | string;
   failoverMode?: FailoverMode | 'strict_writer' | 'reader_or_writer' | 'strict_reader';
   clusterInstanceHostPattern?: string;

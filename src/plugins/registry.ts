@@ -35,6 +35,107 @@ export const KNOWN_PLUGINS: readonly KnownPlugin[] = AVAILABLE_FACTORIES.map(({ 
   weight,
 }));
 
+/**
+ * What aurora-ha does with a plugin code of AWS's Node wrapper (aws/aws-advanced-nodejs-wrapper,
+ * `ConnectionPluginChainBuilder.PLUGIN_FACTORIES`):
+ * - `mapped`: loads our plugin `ours` (the code is one of its spellings in its factory);
+ * - `covered`: another mechanism of ours does the job; accepted, loads nothing;
+ * - `warn`: harmless, we have no equivalent; one process warning, loads nothing;
+ * - `error`: ignoring it would change safety or security: a ConfigurationError.
+ */
+export type AwsPluginDisposition = 'mapped' | 'covered' | 'warn' | 'error';
+
+export interface AwsPluginCode {
+  readonly code: string;
+  readonly disposition: AwsPluginDisposition;
+  /** `mapped`: our canonical code it loads. */
+  readonly ours?: string;
+  /** Why, for the docs and the messages. */
+  readonly note: string;
+}
+
+/** Every plugin code of AWS's Node wrapper, in AWS's weight order. */
+export const AWS_PLUGIN_CODES: readonly AwsPluginCode[] = [
+  {
+    code: 'customEndpoint',
+    disposition: 'error',
+    note: 'restricting connections and failover to the instances of a custom endpoint is not implemented; ignoring it could move connections outside the endpoint',
+  },
+  {
+    code: 'initialConnection',
+    disposition: 'mapped',
+    ours: 'initialConnection',
+    note: 'the initial connection strategy',
+  },
+  {
+    code: 'auroraConnectionTracker',
+    disposition: 'covered',
+    note: 'a connection left on a demoted writer is moved by failover / failover2 itself: a lost connection fails over (idle ones at their next call), and a read-only error confirmed by the role check fails over in strict-writer mode',
+  },
+  {
+    code: 'staleDns',
+    disposition: 'mapped',
+    ours: 'initialConnection',
+    note: 'initialConnection verifies the role of a new connection through a writer cluster endpoint and follows the topology instead of stale DNS',
+  },
+  {
+    code: 'bg',
+    disposition: 'error',
+    note: 'Blue/Green switchover handling is not implemented',
+  },
+  {
+    code: 'readWriteSplitting',
+    disposition: 'error',
+    note: 'read/write splitting (`setReadOnly`) is not implemented',
+  },
+  { code: 'failover', disposition: 'mapped', ours: 'failover', note: 'failover v1' },
+  { code: 'failover2', disposition: 'mapped', ours: 'failover2', note: 'failover v2' },
+  { code: 'efm', disposition: 'mapped', ours: 'hostMonitoring', note: 'host monitoring' },
+  { code: 'efm2', disposition: 'mapped', ours: 'hostMonitoring', note: 'host monitoring' },
+  {
+    code: 'fastestResponseStrategy',
+    disposition: 'covered',
+    note: 'the `fastestResponse` reader selection strategy needs no plugin: set it in a host selector strategy option',
+  },
+  {
+    code: 'limitless',
+    disposition: 'error',
+    note: 'Aurora Limitless transaction router load balancing is not implemented',
+  },
+  { code: 'iam', disposition: 'error', note: 'IAM database authentication is not implemented' },
+  {
+    code: 'secretsManager',
+    disposition: 'error',
+    note: 'AWS Secrets Manager credentials are not implemented',
+  },
+  {
+    code: 'federatedAuth',
+    disposition: 'error',
+    note: 'federated (ADFS) authentication is not implemented',
+  },
+  { code: 'okta', disposition: 'error', note: 'Okta authentication is not implemented' },
+  {
+    code: 'dev',
+    disposition: 'warn',
+    note: "AWS's developer plugin injects errors for tests; use the emulator's faults (aurora-ha/emulator) instead",
+  },
+  {
+    code: 'connectTime',
+    disposition: 'warn',
+    note: 'connect time measurement is not implemented',
+  },
+  {
+    code: 'executeTime',
+    disposition: 'warn',
+    note: 'execution time logging is not implemented',
+  },
+];
+
+/** AWS plugin codes that load nothing (covered, warn, error), by code. */
+export const AWS_UNLOADED_PLUGIN_CODES: ReadonlyMap<string, AwsPluginCode> = new Map(
+  AWS_PLUGIN_CODES.filter((c) => c.disposition !== 'mapped').map((c) => [c.code, c] as const),
+);
+
 /** Plugin pairs that cannot be combined on one connection. */
 export const EXCLUSIVE_PLUGINS: readonly (readonly [string, string])[] = [['failover', 'failover2']];
 

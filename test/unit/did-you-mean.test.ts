@@ -38,9 +38,9 @@ describe('didYouMean', () => {
       ['plugin', 'plugins'],
       ['wrapperPlugin', 'plugins'],
       ['clusterInstanceHostPatern', 'clusterInstanceHostPattern'],
-      ['readerInitialConnectionHostSelectorStrategie', 'readerInitialConnectionHostSelectorStrategy'],
+      ['readerInitialConnectionHostSelectorStrategie', 'readerHostSelectorStrategy'],
       ['topologyRefreshRateMs', 'topologyRefreshMs'],
-      ['readerHostSelectorStrategy', 'failoverReaderHostSelectorStrategy'],
+      ['readerHostSelectorStrateg', 'readerHostSelectorStrategy'],
     ];
     for (const [key, expected] of cases) expect(didYouMean(key, CANONICAL_BY_SPELLING), key).toBe(expected);
   });
@@ -64,10 +64,11 @@ describe('didYouMean', () => {
   });
 });
 
-describe('ambiguous spellings from other wrappers', () => {
-  // JDBC means the normal refresh rate by it, the .NET wrapper the failover refresh rate
-  // (ARCHITECTURE.md › Parameter names).
-  it('clusterTopologyRefreshRateMs is not silently mapped to either option', () => {
-    expect(CANONICAL_BY_SPELLING.get('clusterTopologyRefreshRateMs')).toBeUndefined();
+describe('spellings from other wrappers', () => {
+  // AWS Node's names win: there clusterTopologyRefreshRateMs is the topology cache lifetime
+  // (and failover2's monitor period), which is our topologyRefreshMs; the .NET wrapper's
+  // failover refresh rate is failoverClusterTopologyRefreshRateMs.
+  it("clusterTopologyRefreshRateMs is AWS Node's name of topologyRefreshMs", () => {
+    expect(CANONICAL_BY_SPELLING.get('clusterTopologyRefreshRateMs')).toBe('topologyRefreshMs');
   });
 });

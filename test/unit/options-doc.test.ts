@@ -1,7 +1,7 @@
 // docs/configuration.md must carry exactly the option table generated from src/config/options-table.ts.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OPTIONS } from '../../src/config/options-table.js';
+import { OPTIONS, canonicalName } from '../../src/config/options-table.js';
 import { DOC_END, DOC_START, renderOptionsTable, withOptionsTable } from '../../src/config/options-doc.js';
 
 const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
@@ -15,7 +15,7 @@ describe('docs/configuration.md option table', () => {
 
   it('lists every option with its seed names and default', () => {
     for (const spec of OPTIONS) {
-      const row = doc.split('\n').find((l) => l.startsWith(`| \`${spec.name}\` |`));
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${canonicalName(spec)}\` |`));
       expect(row, spec.name).toBeDefined();
       for (const alias of spec.aliases) expect(row).toContain(`\`${alias.name}\``);
       expect(row).toContain(spec.defaultText);

@@ -20,6 +20,7 @@ import {
   OPTION_BY_SPELLING,
   STRATEGIES,
   type OptionSpec,
+  canonicalName,
 } from '../../src/config/options-table.js';
 import { DRIVER_KEYS } from '../../src/config/driver-keys.js';
 
@@ -346,8 +347,8 @@ describe('resolveConfig: invalid values', () => {
               )
             : resolveConfig('postgres', input),
         );
-        expect(err.option).toBe(spec.name);
-        expect(err.message).toContain(`\`${spec.name}\``);
+        expect(err.option).toBe(canonicalName(spec));
+        expect(err.message).toContain(`\`${canonicalName(spec)}\``);
         for (const a of err.accepted ?? []) expect(err.message).toContain(a);
       }),
     );
@@ -414,8 +415,8 @@ describe('resolveConfig: near-miss option names', () => {
             ? resolveConfig('postgres', `postgres://h/db?${encodeURIComponent(key)}=1`)
             : resolveConfig('postgres', { host: 'h', [key]: 1 }),
         );
-        expect(err.option).toBe(spec.name);
-        expect(err.message).toContain(`did you mean \`${spec.name}\`?`);
+        expect(err.option).toBe(canonicalName(spec));
+        expect(err.message).toContain(`did you mean \`${canonicalName(spec)}\`?`);
       }),
       { numRuns: 500 },
     );
