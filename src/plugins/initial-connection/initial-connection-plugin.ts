@@ -28,7 +28,7 @@ export class InitialConnectionPlugin implements Plugin {
     this.selection = readerSelection(service);
     this.selector = this.selection.selector(
       service.config.options.readerInitialConnectionHostSelectorStrategy,
-      'readerInitialConnectionHostSelectorStrategy',
+      'readerHostSelectorStrategy',
     );
   }
 
