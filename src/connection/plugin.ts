@@ -37,6 +37,23 @@ export const NETWORK_METHODS: readonly NetworkMethod[] = [
 ];
 
 export type ExecuteNext = <T>(method: NetworkMethod, run: () => Promise<T>) => Promise<T>;
+
+const SEND_ONCE = Symbol('aurora-ha.sendOnce');
+
+/**
+ * Mark a `run` that must not be called a second time: its caller holds the first driver
+ * command and would never hear of a second one (mysql2's event-emitter form,
+ * `conn.query(sql).on('result', …)`, and a command object handed in by the caller). A plugin
+ * that resends a call (the failover base, after a read-only rejection) asks `mayResend` first.
+ */
+export function sendOnce<T>(run: () => Promise<T>): () => Promise<T> {
+  return Object.assign(run, { [SEND_ONCE]: true });
+}
+
+/** Whether calling `run` again (on the connection current then) reaches the caller: not after `sendOnce`. */
+export function mayResend(run: () => Promise<unknown>): boolean {
+  return (run as { [SEND_ONCE]?: boolean })[SEND_ONCE] !== true;
+}
 export type ConnectNext = (host: HostInfo, isInitial: boolean) => Promise<PhysicalConnection>;
 
 export interface Plugin {

@@ -321,7 +321,14 @@ export class Connection extends EventEmitter {
       if (cb !== undefined) cb(null, ...results);
     };
     let late: LateCommand | undefined;
-    const p = runOnNative(logical, prepared !== undefined ? 'execute' : method, run);
+    // Emitter mode (and a command object of the caller's) listens on the first native command:
+    // a resend after a failover would go unheard, so it is never resent.
+    const p = runOnNative(
+      logical,
+      prepared !== undefined ? 'execute' : method,
+      run,
+      cb === undefined || given !== undefined,
+    );
     if (thrown !== undefined) {
       // mysql2 throws some argument errors synchronously (execute with undefined values): so do we.
       p.catch(noop);

@@ -9,7 +9,7 @@ import { resolveConfig } from '../../config/parse-config.js';
 import type { WrapperOptions } from '../../core/wrapper-options.js';
 import { resolvePluginFactories } from '../../plugins/registry.js';
 import { LogicalConnection } from '../../connection/logical-connection.js';
-import type { NetworkMethod, PluginFactory } from '../../connection/plugin.js';
+import { sendOnce, type NetworkMethod, type PluginFactory } from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import type { FailoverEvent } from '../../connection/failover-event.js';
 import { mysql2Adapter } from '../../drivers/mysql2/mysql2-adapter.js';
@@ -178,14 +178,19 @@ export function nothingRecovers(logical: MysqlLogical): boolean {
   return !logical.lc.recoversFromLoss() && logical.lc.service.dialect?.topologyAware !== true;
 }
 
-/** Run `call` on the native connection once connected, through the method's pipeline. */
+/**
+ * Run `call` on the native connection once connected, through the method's pipeline. `once`:
+ * the caller cannot follow a second native call (see `sendOnce`), so no plugin resends it.
+ */
 export function runOnNative<T>(
   logical: MysqlLogical,
   method: NetworkMethod,
   call: (native: NativeMysqlConnection) => Promise<T>,
+  once = false,
 ): Promise<T> {
   const lc = logical.lc;
-  const run = (): Promise<T> => call(lc.native());
+  const bound = (): Promise<T> => call(lc.native());
+  const run = once ? sendOnce(bound) : bound;
   if (lc.current === undefined && !lc.closing) return lc.ready().then(() => lc.execute(method, run));
   return lc.execute(method, run);
 }

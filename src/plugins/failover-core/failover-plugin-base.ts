@@ -14,6 +14,7 @@ import type { FailoverMode } from '../../core/wrapper-options.js';
 import { ConfigurationError, FailoverFailedError, UnavailableHostError } from '../../core/errors.js';
 import {
   NETWORK_METHODS,
+  mayResend,
   type ConnectNext,
   type ExecuteNext,
   type NetworkMethod,
@@ -40,6 +41,18 @@ import { restoreSession, RESTORE_TIMEOUT_MS } from './session-restore.js';
 import { confirmedNotWriter } from './writer-role-check.js';
 
 const SUBSCRIBES: readonly PipelineMethod[] = ['connect', ...NETWORK_METHODS];
+
+/**
+ * What a failed call rejects with, and whether it may instead be sent again on the replacement
+ * (ARCHITECTURE.md › Failover outcomes: a statement a demoted writer rejected as read-only,
+ * outside a transaction, did not apply).
+ */
+interface Outcome {
+  readonly error: unknown;
+  readonly resend: boolean;
+}
+
+const raw = (error: unknown): Outcome => ({ error, resend: false });
 
 export abstract class FailoverPluginBase implements Plugin {
   abstract readonly code: string;
@@ -189,10 +202,35 @@ export abstract class FailoverPluginBase implements Plugin {
     const guarded = call.catch(async (err: unknown) => {
       const inTx =
         inTxBefore || (conn !== undefined && this.service.current === conn && conn.inTransaction());
-      throw await this.errorFor(err, conn, inTx, sendable);
+      const outcome = await this.errorFor(err, conn, inTx, sendable);
+      if (outcome.resend && mayResend(run)) return this.resend(method, run, next);
+      throw outcome.error;
     });
     this.afterCall(guarded);
     return guarded;
+  }
+
+  /**
+   * Send again, once, on the replacement, a call the demoted writer rejected as read-only
+   * (it did not apply). A network error now has the outcome of any failed call; a read-only
+   * error again is the caller's, as it is (no second role check, no second resend).
+   */
+  private resend<T>(method: NetworkMethod, run: () => Promise<T>, next: ExecuteNext): Promise<T> {
+    if (this.failure !== undefined) return Promise.reject(this.unusable());
+    const conn = this.service.current;
+    const inTxBefore = this.service.inTransaction();
+    let call: Promise<T>;
+    try {
+      call = next(method, run);
+    } catch (err) {
+      call = Promise.reject(err);
+    }
+    return call.catch(async (err: unknown) => {
+      if (this.service.classify(err) === 'read-only') throw err;
+      const inTx =
+        inTxBefore || (conn !== undefined && this.service.current === conn && conn.inTransaction());
+      throw (await this.errorFor(err, conn, inTx, true)).error;
+    });
   }
 
   async release(): Promise<void> {
@@ -251,14 +289,18 @@ export abstract class FailoverPluginBase implements Plugin {
         hostKey(conn.host),
         `The connection to ${hostKey(conn.host)} was lost while idle; the call was not sent.`,
       );
-    throw await this.errorFor(cause, conn, conn.inTransaction(), false, 'network');
+    throw (await this.errorFor(cause, conn, conn.inTransaction(), false, 'network')).error;
   }
 
   private instanceOf(conn: PhysicalConnection | undefined): HostInfo | undefined {
     return conn !== undefined && this.known?.conn === conn ? this.known.host : undefined;
   }
 
-  /** The error the failing call rejects with (the original one when failover does not apply). */
+  /**
+   * The error the failing call rejects with (the original one when failover does not apply),
+   * and whether the call is to be sent again instead: rejected read-only, outside a
+   * transaction, by an instance the role check confirmed is no longer the writer, now replaced.
+   */
   private async errorFor(
     err: unknown,
     conn: PhysicalConnection | undefined,
@@ -266,42 +308,51 @@ export abstract class FailoverPluginBase implements Plugin {
     sent: boolean,
     knownKind?: ErrorKind,
     learnt = false,
-  ): Promise<unknown> {
+  ): Promise<Outcome> {
     const joined = this.inFlight.joinable(conn);
     const joinable = joined !== undefined;
     if (!joinable && conn !== undefined && this.replaced?.has(conn) === true) {
       // Sent on a connection an earlier failover replaced (and aborted): its fate is as unknown
       // as the call that started that failover, and the logical connection works again.
       const host = this.service.currentHost;
-      if (host !== undefined && this.failure === undefined) return outcomeError(host, inTx, err, sent);
+      if (host !== undefined && this.failure === undefined) return raw(outcomeError(host, inTx, err, sent));
     }
     const kind = knownKind ?? this.service.classify(err);
     if (!this.mayFailOver(kind)) {
       // Only the topology may be missing: read it, then decide again from the state as it is
       // then (calls failing together must still join one failover; nothing here may await
       // between seeing no failover in flight and starting one).
-      if (joinable || learnt || !(await this.mayFailOverLearning(kind))) return err;
+      if (joinable || learnt || !(await this.mayFailOverLearning(kind))) return raw(err);
       return this.errorFor(err, conn, inTx, sent, kind, true);
     }
-    if (this.failure !== undefined) return this.unusable();
+    if (this.failure !== undefined) return raw(this.unusable());
     let pending = joined;
+    // Rejected read-only by an instance confirmed not the writer: it did not apply, and outside
+    // a transaction nothing else is lost with the old session, so it is sent again after the
+    // move. MySQL with autocommit off counts as inside one (its statements wait for a COMMIT
+    // the old session took with it), whatever IN_TRANS said before this statement began one.
+    let resend = false;
     if (pending === undefined && kind === 'read-only' && conn !== undefined) {
       // Not a network error: move only when the instance confirms it is no longer the writer.
-      if (!(await this.roleCheck(conn))) return err;
+      if (!(await this.roleCheck(conn))) return raw(err);
+      inTx ||= conn.reportedSessionState?.().autocommit === false;
+      resend = !inTx && sent;
       // Another call may have started (or finished) the failover while we asked.
       pending = this.inFlight.joinable(conn);
       if (pending === undefined && this.service.current !== conn) {
         const host = this.service.currentHost;
-        return host !== undefined && this.failure === undefined ? outcomeError(host, inTx, err, sent) : err;
+        return host !== undefined && this.failure === undefined
+          ? { error: outcomeError(host, inTx, err, sent), resend }
+          : raw(err);
       }
     }
     // Held alive while the failing call awaits it: a failover's pauses are unref'd timers.
     pending ??= this.inFlight.run(conn, () => keepAlive(this.failOver(conn, kind, err, inTx)));
     try {
       const result = await pending;
-      return outcomeError(result.host, inTx, err, sent);
+      return { error: outcomeError(result.host, inTx, err, sent), resend };
     } catch (e) {
-      return e;
+      return raw(e);
     }
   }
 
