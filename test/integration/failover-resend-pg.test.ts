@@ -92,7 +92,7 @@ async function instanceOf(q: { query(sql: string): Promise<pg.QueryResult> }): P
 function write(client: Client, key: string, form: number): Promise<pg.QueryResult> {
   if (form === 1) {
     return new Promise((resolve, reject) => {
-      client.query(INSERT, [key], (err, r) => (err ? reject(err) : resolve(r)));
+      client.query(INSERT, [key], (err, r) => (err ? reject(err) : resolve(r as pg.QueryResult)));
     });
   }
   if (form === 2) return client.query({ name: 'resend_insert', text: INSERT, values: [key] });

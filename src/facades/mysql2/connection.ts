@@ -238,6 +238,10 @@ export class Connection extends EventEmitter {
       cb ??= given.onResult;
       given.onResult = undefined;
     }
+    // mysql2 formats a command's SQL in place and keeps its state machine: a command sent again
+    // (a resend after a failover, only with a callback) starts from what the caller gave.
+    const givenSql = given?.sql;
+    const givenValues = given?.values;
     let cmd: NativeCommand | undefined;
     let thrown: { err: unknown } | undefined;
     let held: HeldEvents | undefined;
@@ -264,6 +268,11 @@ export class Connection extends EventEmitter {
       };
       try {
         if (given !== undefined) {
+          if (cmd !== undefined) {
+            given.sql = givenSql;
+            given.values = givenValues;
+            (given as { next?: unknown }).next = null;
+          }
           if (cb !== undefined) given.onResult = settle;
           cmd = native.query(given) as NativeCommand;
         } else if (prepared !== undefined) {
@@ -321,14 +330,9 @@ export class Connection extends EventEmitter {
       if (cb !== undefined) cb(null, ...results);
     };
     let late: LateCommand | undefined;
-    // Emitter mode (and a command object of the caller's) listens on the first native command:
-    // a resend after a failover would go unheard, so it is never resent.
-    const p = runOnNative(
-      logical,
-      prepared !== undefined ? 'execute' : method,
-      run,
-      cb === undefined || given !== undefined,
-    );
+    // Emitter mode listens on the first native command: a resend after a failover would go
+    // unheard, so it is never resent (a command object of the caller's with a callback may be).
+    const p = runOnNative(logical, prepared !== undefined ? 'execute' : method, run, cb === undefined);
     if (thrown !== undefined) {
       // mysql2 throws some argument errors synchronously (execute with undefined values): so do we.
       p.catch(noop);
