@@ -12,7 +12,7 @@ import { pgAdapter } from '../../src/drivers/pg/pg-adapter.js';
 import { CPU_PLUGIN_SETS } from './cpu.js';
 import { median } from './measure.js';
 
-const CALLS = 200_000;
+const CALLS = 100_000;
 
 /** Process CPU time (not wall clock: the machine may be shared) per call, in ns. */
 async function nsPerCall(call: () => Promise<unknown>): Promise<number> {
