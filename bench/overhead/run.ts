@@ -6,7 +6,10 @@
  * `pool.query` on a pool of 16 (pg.Pool / mysql2's pool against aurora-ha's), in interleaved rounds
  * (variant order rotates each round). Each round yields a ratio to raw measured side by
  * side in time, and the median of those ratios is reported (robust against a busy machine),
- * with the median ops/s. Then heap bytes per open connection (median of interleaved runs).
+ * with the median ops/s. Then client CPU time per sequential `SELECT 1` (cpu.ts: raw, `plugins: []`,
+ * `['failover']`, `['initialConnection','failover2','hostMonitoring']`, interleaved), the
+ * pipeline's dispatch cost per call without network (dispatch.ts), and heap bytes per open
+ * connection (median of interleaved runs).
  * Clients connect straight to each engine's address, bypassing the emulator's proxy.
  * Last, the TLS row (tls.ts): raw against aurora-ha on clusters serving TLS only.
  */
@@ -14,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { startClusterOrExplain, EngineMissingError } from '../failover/start-cluster.js';
+import { benchCpu } from './cpu.js';
 import { dispatchCost } from './dispatch.js';
 import { median, throughput } from './measure.js';
 import { benchTls } from './tls.js';
@@ -33,6 +37,8 @@ const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 120);
 const HEAP_REPEATS = 2;
 const CONCURRENCY = 16;
 const HEAP_CONNECTIONS = Number(process.env.BENCH_HEAP_CONNECTIONS ?? 100);
+const CPU_ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 15);
+const CPU_QUERIES = Number(process.env.BENCH_CPU_QUERIES ?? 1000);
 
 interface Workload {
   name: string;
@@ -219,11 +225,15 @@ async function main(): Promise<void> {
       pgPools[kind] = pgPoolVariant(pgCluster, pgAt, kind, CONCURRENCY);
       myPools[kind] = mysqlPoolVariant(mysqlCluster, myAt, kind, CONCURRENCY);
     }
-    // BENCH_PARTS=throughput,dispatch,heap,tls (default: all) selects the parts to run.
-    const parts = process.env.BENCH_PARTS ?? 'throughput,dispatch,heap,tls';
+    // BENCH_PARTS=throughput,cpu,dispatch,heap,tls (default: all) selects the parts to run.
+    const parts = process.env.BENCH_PARTS ?? 'throughput,cpu,dispatch,heap,tls';
     if (parts.includes('throughput')) {
       await benchEngine('postgres', pgVariants, pgPools);
       await benchEngine('mysql', myVariants, myPools);
+    }
+    if (parts.includes('cpu')) {
+      await benchCpu('postgres', pgCluster, pgAt, CPU_ROUNDS, CPU_QUERIES);
+      await benchCpu('mysql', mysqlCluster, myAt, CPU_ROUNDS, CPU_QUERIES);
     }
     if (parts.includes('dispatch')) {
       const { user, password, database } = pgCluster.credentials;
@@ -235,9 +245,10 @@ async function main(): Promise<void> {
         database,
         clusterInstanceHostPattern: pgCluster.instanceHostPattern,
       });
-      const ns = (k: string): string => `${(d[k] ?? 0).toFixed(0)} ns`;
       console.log(
-        `pipeline dispatch per call (no network): direct run() ${ns('direct')} | plugins: [] ${ns('plugins: []')} | default plugins ${ns('default plugins')}`,
+        `pipeline dispatch per call (no network, median of 5): ${Object.entries(d)
+          .map(([k, v]) => `${k} ${v.toFixed(0)} ns`)
+          .join(' | ')}`,
       );
     }
     if (parts.includes('heap')) {

@@ -99,19 +99,6 @@ function relisten(native: pg.Client, channels: readonly string[]): void {
   }
 }
 
-/**
- * As pg does for its promises: an error's stack leads back to the application's awaits (V8's
- * async stack traces follow this `await`, not the pipeline's promise chains).
- */
-async function withCallerStack<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (err) {
-    if (err instanceof Error) Error.captureStackTrace(err);
-    throw err;
-  }
-}
-
 /** A lone `BEGIN` / `START TRANSACTION` (with its modes), nothing else in the text. */
 const TRANSACTION_START = /^\s*(?:begin|start\s+transaction)\b[^;]*;?\s*$/i;
 
@@ -478,15 +465,17 @@ export class Client extends EventEmitter {
     } else if (firstAfterCheckout && opensTransactionOnly(config)) {
       // A transaction that only began changed nothing: after a move, begin it on the new
       // connection (ORMs such as Drizzle leak the pooled client when BEGIN rejects).
-      p = this.#track(
-        this.#runQuery(config, vals).catch((err: unknown) =>
-          leftConnectionMoved(err) ? this.#runQuery(config, vals) : Promise.reject(err),
-        ),
+      const retried = this.#runQuery(config, vals).catch((err: unknown) =>
+        leftConnectionMoved(err) ? this.#runQuery(config, vals) : Promise.reject(err),
       );
+      if (typeof cb !== 'function') return this.#wrap(this.#trackWithCallerStack(retried));
+      p = this.#track(retried);
+    } else if (typeof cb !== 'function') {
+      return this.#wrap(this.#trackWithCallerStack(this.#runQuery(config, vals)));
     } else {
       p = this.#track(this.#runQuery(config, vals));
     }
-    if (typeof cb !== 'function') return this.#wrap(direct ? p : withCallerStack(p));
+    if (typeof cb !== 'function') return this.#wrap(p);
     const done = cb as QueryCallback<QueryResultRow>;
     p.then(
       (r) => done(null, r),
@@ -508,8 +497,30 @@ export class Client extends EventEmitter {
     return p;
   }
 
+  /**
+   * #track and, as pg does for its promises, an error's stack leading back to the application's
+   * awaits (V8's async stack traces follow this `await`, not the pipeline's promise chains).
+   * One async frame instead of a tracking reaction plus a separate stack wrapper: this is the
+   * hot path of every `await client.query()` through plugins.
+   */
+  async #trackWithCallerStack<T>(p: Promise<T>): Promise<T> {
+    this.#inflight++;
+    try {
+      return await p;
+    } catch (err) {
+      if (err instanceof Error) Error.captureStackTrace(err);
+      throw err;
+    } finally {
+      if (--this.#inflight === 0) this.#idle();
+    }
+  }
+
   /** Nothing in flight: run what waited for that (a deferred 'error', an end()). */
   #idle(): void {
+    // Nothing waits (the usual case, once per call): no event-loop turn to schedule. Whatever
+    // is queued later either finds calls in flight (their settling calls #idle again) or none
+    // (nativeDrain calls #idle itself; #afterInflight runs at once).
+    if (this.#whenIdle.length === 0 && !this.#drainPending) return;
     // After the callers' own handlers of the settled calls (registered after ours) have run.
     setImmediate(() => {
       if (this.#inflight > 0) return; // a new call started meanwhile: wait for it too
@@ -653,6 +664,9 @@ export class Client extends EventEmitter {
       this.emit('drain');
       return;
     }
+    // As pg's own 'drain': heard by the listeners there are when pg emits it (deferring it
+    // for nobody would cost an event-loop turn per call).
+    if (this.listenerCount('drain') === 0) return;
     this.#drainPending = true;
     if (this.#inflight === 0) this.#idle();
   }

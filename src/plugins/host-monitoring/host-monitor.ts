@@ -7,7 +7,11 @@
  * (outside this one in the pipeline) sees a network error and takes over.
  *
  * Costs while nothing is overdue: one small record per call in flight and at most one timer.
- * No probe, no connection and no timer at all while no call is in flight.
+ * No probe and no connection while no call is in flight. The grace timer is not re-armed per
+ * call: armed when a call finds none, it stays armed when calls end (unref'd) and, when it
+ * fires, re-arms for the oldest call still in flight or lapses when there is none. A stream of
+ * short calls thus costs one timer per grace period instead of a setTimeout / clearTimeout pair
+ * per call; a call is still probed for exactly when it has run longer than the grace.
  */
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import type { MonitorSettings } from './monitor-settings.js';
@@ -85,13 +89,9 @@ export class HostMonitor {
     return call;
   }
 
-  /** The call settled (either way). */
+  /** The call settled (either way). The grace timer stays armed: see the class comment. */
   leave(call: CallInFlight): void {
     this.calls.delete(call);
-    if (this.calls.size === 0 && this.graceTimer !== undefined) {
-      clearTimeout(this.graceTimer);
-      this.graceTimer = undefined;
-    }
   }
 
   /** What this monitor has done; `users` is the registry's count (monitor-registry.ts). */
@@ -130,7 +130,7 @@ export class HostMonitor {
     return undefined;
   }
 
-  /** The grace timer fired: probe if the oldest call is overdue, else re-arm for it. */
+  /** The grace timer fired: probe if the oldest call is overdue, else re-arm for it (none: lapse). */
   private onGrace(): void {
     this.graceTimer = undefined;
     if (this.stopped || this.probing) return;
