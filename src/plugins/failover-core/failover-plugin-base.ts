@@ -54,6 +54,15 @@ interface Outcome {
 
 const raw = (error: unknown): Outcome => ({ error, resend: false });
 
+/** `next(method, run)`, a synchronous throw turned into a rejection. */
+function send<T>(next: ExecuteNext, method: NetworkMethod, run: () => Promise<T>): Promise<T> {
+  try {
+    return next(method, run);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
 export abstract class FailoverPluginBase implements Plugin {
   abstract readonly code: string;
   readonly subscribes = SUBSCRIBES;
@@ -193,12 +202,7 @@ export abstract class FailoverPluginBase implements Plugin {
     // A connection already lost (the loss not recoverable when it happened) never sends it.
     const sendable = conn === undefined || !conn.closed;
     const inTxBefore = this.service.inTransaction();
-    let call: Promise<T>;
-    try {
-      call = next(method, run);
-    } catch (err) {
-      call = Promise.reject(err);
-    }
+    const call = send(next, method, run);
     const guarded = call.catch(async (err: unknown) => {
       const inTx =
         inTxBefore || (conn !== undefined && this.service.current === conn && conn.inTransaction());
@@ -219,12 +223,7 @@ export abstract class FailoverPluginBase implements Plugin {
     if (this.failure !== undefined) return Promise.reject(this.unusable());
     const conn = this.service.current;
     const inTxBefore = this.service.inTransaction();
-    let call: Promise<T>;
-    try {
-      call = next(method, run);
-    } catch (err) {
-      call = Promise.reject(err);
-    }
+    const call = send(next, method, run);
     return call.catch(async (err: unknown) => {
       if (this.service.classify(err) === 'read-only') throw err;
       const inTx =
