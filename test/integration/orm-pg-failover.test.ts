@@ -31,6 +31,16 @@ const CHILD = resolve(import.meta.dirname, '../support/orm-pg-failover-child.ts'
 const ORMS: readonly OrmName[] = ['knex', 'kysely', 'drizzle', 'sequelize', 'typeorm'];
 const WORKERS = 10;
 const POOL_SIZE = 10;
+/**
+ * Socket connects of the child's own failover2 monitor, which this count includes (each ORM runs
+ * in its own process; the MySQL test attributes the shared monitor's connects apart): its
+ * connection to the new writer and at most two connects per instance during the search (a probe
+ * and one retry of a host that refuses while it restarts). The rest of the bound is the pool
+ * moving once plus 10 replacements by the ORM's own pool; a storm (connects growing with retries)
+ * goes far past it. Without this term Sequelize's 21 connects (10 moves, its own replacements
+ * after 8 TransactionResolutionUnknownErrors, the monitor) failed a fresh-clone run at load 15.
+ */
+const MONITOR_CONNECTS = 1 + 2 * 3;
 /** Issue 10: every worker writes again within this of `promoted`. */
 const RECOVERY_MS = 5_000;
 /** From `stop` to the child's exit (its workers finish, it checks the table, closes the ORM). */
@@ -206,7 +216,7 @@ describe('ORMs on aurora-ha/pg through a writer failover under load (failover2)'
       }
       expect
         .soft(summary.connects, `${ch.orm}: socket connects during the failover`)
-        .toBeLessThanOrEqual(POOL_SIZE + 10);
+        .toBeLessThanOrEqual(POOL_SIZE + 10 + MONITOR_CONNECTS);
       expect.soft(codes[i], `${ch.orm}: exit code\n${ch.output.slice(-2000)}`).toBe(0);
       expect.soft(ch.endedAt, `${ch.orm}: never ended`).toBeDefined();
       expect
