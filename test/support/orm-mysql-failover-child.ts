@@ -105,7 +105,7 @@ function fromMonitor(): boolean {
   Error.stackTraceLimit = 60;
   const stack = new Error().stack ?? '';
   Error.stackTraceLimit = limit;
-  return /[\\/]src[\\/]hosts[\\/]/.test(stack);
+  return /[\\/]src[\\/]topology[\\/]/.test(stack);
 }
 
 /**
