@@ -9,6 +9,7 @@
  * results are cached per host (`host:port`) in a bounded map so detection runs once per host,
  * not per connection.
  */
+import { BoundedLru } from '../core/bounded-lru.js';
 import type { Engine, PhysicalConnection } from '../drivers/driver.js';
 import { markConnectionLost } from '../drivers/connection-lost.js';
 import { UnavailableHostError } from '../core/errors.js';
@@ -82,18 +83,12 @@ function withQueryTimeout(
 
 /** Upper bound on remembered hosts; the least recently used entry is evicted first. */
 export const DIALECT_CACHE_SIZE = 256;
-const cache = new Map<string, DialectName>();
+const cache = new BoundedLru<DialectName>(DIALECT_CACHE_SIZE);
 /** Detections in progress (an entry lives only while its queries run). */
 const inflight = new Map<string, Promise<Dialect>>();
 
 function remember(key: string, name: DialectName): void {
-  cache.delete(key);
   cache.set(key, name);
-  while (cache.size > DIALECT_CACHE_SIZE) {
-    const oldest = cache.keys().next().value;
-    if (oldest === undefined) break;
-    cache.delete(oldest);
-  }
 }
 
 async function safeMatch(dialect: Dialect, conn: PhysicalConnection): Promise<boolean> {

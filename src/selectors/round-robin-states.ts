@@ -5,23 +5,17 @@
  * connections), so a cluster's rotation survives moments when it has no open connection.
  */
 
+import { BoundedLru } from '../core/bounded-lru.js';
 import { newRoundRobinState, type RoundRobinState } from './round-robin-selector.js';
 
 /** Upper bound on remembered clusters; the least recently used one is forgotten first. */
 export const ROUND_ROBIN_CLUSTERS = 64;
 
-const states = new Map<string, RoundRobinState>();
+const states = new BoundedLru<RoundRobinState>(ROUND_ROBIN_CLUSTERS);
 
-/** The rotation state of `clusterId` (created on first use). */
+/** The rotation state of `clusterId` (created on first use; using it makes it the newest). */
 export function roundRobinStateOf(clusterId: string): RoundRobinState {
-  let state = states.get(clusterId);
-  if (state === undefined) state = newRoundRobinState();
-  else states.delete(clusterId);
+  const state = states.get(clusterId) ?? newRoundRobinState();
   states.set(clusterId, state);
-  while (states.size > ROUND_ROBIN_CLUSTERS) {
-    const oldest = states.keys().next().value;
-    if (oldest === undefined) break;
-    states.delete(oldest);
-  }
   return state;
 }
