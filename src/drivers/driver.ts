@@ -64,6 +64,12 @@ export interface PhysicalConnection<TNative = unknown> {
   acceptsQueries?(): boolean;
   /** Session state this connection learned from the protocol (no I/O); optional. */
   reportedSessionState?(): SessionState;
+  /**
+   * The driver's own object for the command it is running now (pg's Query, mysql2's Command),
+   * undefined when idle: identity only, read by host monitoring's sampler. Optional; both
+   * built-in adapters have it.
+   */
+  activeCall?(): object | undefined;
   /** Destroy the socket now; pending calls reject. Never throws. */
   abort(): void;
   /** Graceful close (Terminate / COM_QUIT); falls back to abort after a short grace. Never rejects. */

@@ -1,8 +1,9 @@
 /**
  * The default plugins (no aurora-ha option: initialConnection, failover2, hostMonitoring at
  * 30000 / 5000 / 3) never abort a healthy statement because the client itself stalled:
- * - a statement running longer than detection time + count × interval + 5 s (50 s) completes
- *   while the client's event loop is blocked for 2 s on the way;
+ * - a statement running longer than the detection bound (grace + one sampling period + count ×
+ *   interval = 46 s) + 4 s, i.e. 50 s, completes while the client's event loop is blocked for 2 s
+ *   on the way;
  * - a client process stopped (SIGSTOP) for 20 s in the middle of a long statement and then
  *   continued sees no abort, no failover and no error.
  * Why it holds: a probe only fails on a network error or its own 5 s bound, a stall makes at most
@@ -21,7 +22,7 @@ describe('default plugins, a long healthy statement on PostgreSQL', () => {
   const cluster = useCluster({ engine: 'postgres', instances: 2 });
 
   it(
-    'runs 50 s (past the 45 s detection bound) through a 2 s event-loop block',
+    'runs 50 s (past the 46 s detection bound) through a 2 s event-loop block',
     { timeout: 120_000 },
     async () => {
       const client = new Client(pgConfig(cluster()));

@@ -1,7 +1,9 @@
-// The host monitor's timing logic with a scripted prober (the real probe is exercised against
-// real engines in test/integration/host-monitoring-*.test.ts): nothing happens before the
-// grace, probes only while a call is overdue, `count` failures abort every call in flight,
-// a successful probe resets the count, stop() ends everything.
+// The host monitor's timing logic with a scripted prober and connections whose command in
+// flight the test sets (the real probe and drivers are exercised against real engines in
+// test/integration/host-monitoring-*.test.ts): nothing happens before the grace, probes only
+// while one command has run past it (a stream of short commands never is), `count` failures
+// abort every connection with a command in flight, a successful probe resets the count,
+// unwatch() and stop() end everything.
 import { describe, expect, it } from 'vitest';
 import type { PhysicalConnection } from '../../src/drivers/driver.js';
 import { makeHost } from '../../src/drivers/host-info.js';
@@ -33,18 +35,27 @@ class ScriptedProber implements Prober {
   }
 }
 
-/** Enough of a physical connection for the monitor: it only aborts. */
-function connection(): PhysicalConnection & { aborted: number } {
-  const conn = {
+/** Enough of a physical connection for the monitor: a command in flight the test sets, abort. */
+type FakeConnection = Omit<PhysicalConnection, 'closed'> & {
+  closed: boolean;
+  aborted: number;
+  command: object | undefined;
+};
+
+function connection(): FakeConnection {
+  const conn: FakeConnection = {
     host: makeHost('h', 1),
     native: undefined,
     closed: false,
     aborted: 0,
+    command: undefined,
     queryRows: () => Promise.resolve([]),
     inTransaction: () => false,
+    activeCall: () => conn.command,
     abort() {
       conn.aborted++;
       conn.closed = true;
+      conn.command = undefined;
     },
     close: () => Promise.resolve(),
     onError: () => undefined,
@@ -65,17 +76,23 @@ describe('HostMonitor', () => {
     const m = new HostMonitor('k', SETTINGS, prober);
     const a = connection();
     const b = connection();
+    const idle = connection();
+    m.watch(a, owner);
+    m.watch(b, owner);
+    m.watch(idle, owner);
     const started = performance.now();
-    m.enter(a, owner);
+    a.command = {};
     await sleep(50);
-    m.enter(b, owner);
+    b.command = {};
     await sleep(SETTINGS.graceMs - 80);
     expect(prober.probes).toBe(0);
     while (a.aborted === 0 && performance.now() - started < 2000) await sleep(5);
     const elapsed = performance.now() - started;
     expect(a.aborted).toBe(1);
-    expect(b.aborted).toBe(1); // every call in flight on the host, not only the overdue one
-    expect(elapsed).toBeGreaterThanOrEqual(detectionBoundMs(SETTINGS) - 10);
+    expect(b.aborted).toBe(1); // every command in flight on the host, not only the overdue one
+    expect(idle.aborted).toBe(0); // a connection with nothing in flight is left alone
+    // Never before the grace plus `count` silent probes; at most one sampling period later.
+    expect(elapsed).toBeGreaterThanOrEqual(SETTINGS.graceMs + SETTINGS.intervalMs * SETTINGS.count - 10);
     expect(elapsed).toBeLessThan(detectionBoundMs(SETTINGS) + 400);
     expect(m.stats()).toMatchObject({ detections: 1, probesSent: 3, callsInFlight: 0, unavailable: true });
     await sleep(50);
@@ -90,13 +107,51 @@ describe('HostMonitor', () => {
       () => 0,
     );
     const m = new HostMonitor('k', SETTINGS, prober);
+    const conn = connection();
+    m.watch(conn, owner);
     for (let i = 0; i < 20; i++) {
-      const call = m.enter(connection(), owner);
+      conn.command = {};
       await sleep(5);
-      m.leave(call);
+      conn.command = undefined;
     }
     await sleep(SETTINGS.graceMs * 2);
     expect(prober.probes).toBe(0);
+    await m.stop();
+  });
+
+  it('a connection busy past the grace with a stream of short commands is not overdue', async () => {
+    const prober = new ScriptedProber(
+      () => false,
+      () => 0,
+    );
+    const m = new HostMonitor('k', SETTINGS, prober);
+    const conn = connection();
+    m.watch(conn, owner);
+    const until = performance.now() + SETTINGS.graceMs * 3;
+    // Never idle, but each command is a new one well within the grace.
+    while (performance.now() < until) {
+      conn.command = {};
+      await sleep(m.sampleMs / 2);
+    }
+    expect(prober.probes).toBe(0);
+    expect(conn.aborted).toBe(0);
+    await m.stop();
+  });
+
+  it('unwatch() of the last connection stops sampling; nothing is kept for it', async () => {
+    const prober = new ScriptedProber(
+      () => false,
+      () => 0,
+    );
+    const m = new HostMonitor('k', SETTINGS, prober);
+    const conn = connection();
+    m.watch(conn, owner);
+    conn.command = {};
+    m.unwatch(conn);
+    expect(m.stats()).toMatchObject({ connections: 0, callsInFlight: 0 });
+    await sleep(SETTINGS.graceMs * 2);
+    expect(prober.probes).toBe(0);
+    expect(conn.aborted).toBe(0);
     await m.stop();
   });
 
@@ -108,11 +163,12 @@ describe('HostMonitor', () => {
     );
     const m = new HostMonitor('k', SETTINGS, prober);
     const conn = connection();
-    const call = m.enter(conn, owner);
-    await sleep(SETTINGS.graceMs + SETTINGS.intervalMs * 8);
+    m.watch(conn, owner);
+    conn.command = {};
+    await sleep(SETTINGS.graceMs + m.sampleMs + SETTINGS.intervalMs * 8);
     expect(prober.probes).toBeGreaterThanOrEqual(6);
     expect(conn.aborted).toBe(0);
-    m.leave(call);
+    conn.command = undefined;
     await sleep(SETTINGS.intervalMs * 2);
     const probes = prober.probes;
     await sleep(SETTINGS.intervalMs * 3);
@@ -128,8 +184,9 @@ describe('HostMonitor', () => {
     );
     const m = new HostMonitor('k', SETTINGS, prober);
     const conn = connection();
-    m.enter(conn, owner);
-    await sleep(SETTINGS.graceMs + 30);
+    m.watch(conn, owner);
+    conn.command = {};
+    await sleep(SETTINGS.graceMs + m.sampleMs + 30);
     await m.stop();
     await sleep(SETTINGS.intervalMs * 4);
     expect(conn.aborted).toBe(0);

@@ -7,6 +7,7 @@ import type { PhysicalConnection, SessionState } from '../driver.js';
 import type { HostInfo } from '../host-info.js';
 import { hostKey } from '../host-info.js';
 import { markConnectionLost, notifyLoss, timeoutError } from '../connection-lost.js';
+import { activeCommandOf } from './internals.js';
 import {
   SERVER_STATUS_AUTOCOMMIT,
   SERVER_STATUS_IN_TRANS,
@@ -145,6 +146,10 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
         reject(err);
       }
     });
+  }
+
+  activeCall(): object | undefined {
+    return activeCommandOf(this.native);
   }
 
   remoteAddress(): { address: string; port: number } | undefined {

@@ -7,6 +7,7 @@ import type { Client } from 'pg';
 import type { PhysicalConnection, SessionState } from '../driver.js';
 import type { HostInfo } from '../host-info.js';
 import { hostKey } from '../host-info.js';
+import { activeQueryOf } from './internals.js';
 import { markConnectionLost, notifyLoss, settleWithin, timeoutError } from '../connection-lost.js';
 
 /**
@@ -166,6 +167,10 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  activeCall(): object | undefined {
+    return activeQueryOf(this.native);
   }
 
   remoteAddress(): { address: string; port: number } | undefined {

@@ -32,6 +32,7 @@ import type { PhysicalConnection } from '../../drivers/driver.js';
 import { copyHiddenProperties } from '../../drivers/pg/pg-config.js';
 import { PgPhysicalConnection } from '../../drivers/pg/pg-physical-connection.js';
 import { assertPgSupported } from '../../drivers/pg/pg-driver-support.js';
+import { pgBusy } from '../../drivers/pg/internals.js';
 import { failedEvent, movedEvent } from '../../connection/failover-event.js';
 import { installDelegates } from './delegate-members.js';
 
@@ -531,10 +532,8 @@ export class Client extends EventEmitter {
       if (this.#drainPending) {
         this.#drainPending = false;
         // Not when pg's queue filled again meanwhile (a submittable sent since): its own drain follows.
-        const n = this.nativeClient as { _queryQueue?: unknown[]; _activeQuery?: unknown } | undefined;
-        const busy =
-          n !== undefined && ((n._queryQueue?.length ?? 0) > 0 || (n._activeQuery ?? null) !== null);
-        if (!busy) this.emit('drain');
+        const n = this.nativeClient;
+        if (n === undefined || !pgBusy(n)) this.emit('drain');
       }
     });
   }

@@ -1,20 +1,21 @@
 /**
- * The monitor of one host (one per host per process, shared by every connection on it):
- * the calls in flight on the host, one grace timer armed for the oldest of them, and — only
- * while some call has run longer than the grace — a probe loop on the monitor's own
- * connection. After `count` failed probes in a row the host is declared unavailable and the
- * physical connection of every call in flight on it is aborted, so that the failover plugin
- * (outside this one in the pipeline) sees a network error and takes over.
+ * The monitor of one host (one per host per process, shared by every connection on it): the
+ * connections on the host, a sampling timer that notices a driver command running longer than
+ * the grace, and — only while one is — a probe loop on the monitor's own connection. After
+ * `count` failed probes in a row the host is declared unavailable and every connection on it
+ * with a command in flight is aborted, so that the failover plugin (outside this one in the
+ * pipeline) sees a network error and takes over.
  *
- * Costs while nothing is overdue: one small record per call in flight and at most one timer.
- * No probe and no connection while no call is in flight. The grace timer is not re-armed per
- * call: armed when a call finds none, it stays armed when calls end (unref'd) and, when it
- * fires, re-arms for the oldest call still in flight or lapses when there is none. A stream of
- * short calls thus costs one timer per grace period instead of a setTimeout / clearTimeout pair
- * per call; a call is still probed for exactly when it has run longer than the grace.
+ * Nothing per call: a query costs the monitor no record, no timestamp and no promise. Every
+ * `sampleMs` (grace / n, at most 1 s) the monitor reads each connection's command in flight
+ * (`PhysicalConnection.activeCall()`, the driver's own object for it) and remembers when it
+ * first saw that command. A command seen for at least the grace is overdue: probing starts at
+ * most one sample period after the grace. A stream of short calls is a new command at each
+ * sample, so it never looks overdue. Costs while nothing is overdue: one small record per
+ * connection on the host and one unref'd timer per monitor.
  */
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import type { MonitorSettings } from './monitor-settings.js';
+import { sampleMsOf, type MonitorSettings } from './monitor-settings.js';
 
 /** Probes start up to this fraction of the interval early (jitter that never widens the bound). */
 const PROBE_JITTER = 0.1;
@@ -30,23 +31,29 @@ export interface Prober {
   readonly certificateErrors?: number;
 }
 
-/** Told when the host was declared unavailable, for each aborted call. */
+/** Told when the host was declared unavailable, for each aborted connection. */
 export interface CallOwner {
   hostDeclaredUnavailable(conn: PhysicalConnection): void;
 }
 
-/** One call in flight on the host. */
-export interface CallInFlight {
+/** One connection on the host and what the sampler last saw on it. */
+interface Watched {
   readonly conn: PhysicalConnection;
-  readonly startedAt: number;
   readonly owner: CallOwner;
+  /** The command in flight at the last sample (the driver's object), undefined when idle. */
+  seen: object | undefined;
+  /** When `seen` was first seen (performance.now()): a lower bound of its start. */
+  since: number;
 }
 
 /** What a monitor has done, for tests, the soak and the docs' figures. */
 export interface MonitorStats {
   readonly key: string;
   readonly users: number;
+  /** Connections on the host with a command in flight now. */
   readonly callsInFlight: number;
+  /** Connections on the host that the monitor samples. */
+  readonly connections: number;
   readonly probing: boolean;
   readonly probeConnected: boolean;
   readonly probesSent: number;
@@ -54,17 +61,23 @@ export interface MonitorStats {
   /** Probes whose connect was refused for the server's certificate (counted as answers). */
   readonly probeCertificateErrors: number;
   readonly detections: number;
-  /** Time from the oldest overdue call's start to the abort, of the latest detection (ms). */
+  /** Time from the oldest overdue command's first sighting to the abort, of the latest detection (ms). */
   readonly lastDetectionMs: number | undefined;
   readonly unavailable: boolean;
 }
 
+function commandOf(conn: PhysicalConnection): object | undefined {
+  return conn.closed ? undefined : conn.activeCall?.();
+}
+
 export class HostMonitor {
-  /** Insertion order is start order: the first entry is the oldest call. */
-  private readonly calls = new Set<CallInFlight>();
-  private graceTimer: NodeJS.Timeout | undefined;
+  private readonly watched = new Map<PhysicalConnection, Watched>();
+  readonly sampleMs: number;
+  private sampleTimer: NodeJS.Timeout | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  /** When the oldest command seen but not yet overdue becomes overdue (performance.now()). */
+  private nextDue = Infinity;
   private probing = false;
   private stopped = false;
   private probesSent = 0;
@@ -77,28 +90,34 @@ export class HostMonitor {
     readonly key: string,
     readonly settings: MonitorSettings,
     private readonly probe: Prober,
-  ) {}
-
-  /** A call starts on `conn` (a connection to this host). Hot path: no I/O, at most one timer. */
-  enter(conn: PhysicalConnection, owner: CallOwner): CallInFlight {
-    const call: CallInFlight = { conn, startedAt: performance.now(), owner };
-    this.calls.add(call);
-    if (this.graceTimer === undefined && !this.probing && !this.stopped) {
-      this.armGrace(this.settings.graceMs);
-    }
-    return call;
+  ) {
+    this.sampleMs = sampleMsOf(settings);
   }
 
-  /** The call settled (either way). The grace timer stays armed: see the class comment. */
-  leave(call: CallInFlight): void {
-    this.calls.delete(call);
+  /** Sample `conn` (a connection to this host) until `unwatch`. Not per call: once per connection. */
+  watch(conn: PhysicalConnection, owner: CallOwner): void {
+    if (this.stopped) return;
+    this.watched.set(conn, { conn, owner, seen: undefined, since: 0 });
+    this.scheduleSample();
+  }
+
+  /** The connection left the host (moved, closed, released). */
+  unwatch(conn: PhysicalConnection): void {
+    this.watched.delete(conn);
+    if (this.watched.size === 0 && this.sampleTimer !== undefined) {
+      clearTimeout(this.sampleTimer);
+      this.sampleTimer = undefined;
+    }
   }
 
   /** What this monitor has done; `users` is the registry's count (monitor-registry.ts). */
   stats(): Omit<MonitorStats, 'users'> {
+    let busy = 0;
+    for (const w of this.watched.values()) if (commandOf(w.conn) !== undefined) busy++;
     return {
       key: this.key,
-      callsInFlight: this.calls.size,
+      callsInFlight: busy,
+      connections: this.watched.size,
       probing: this.probing,
       probeConnected: this.probe.connected,
       probesSent: this.probesSent,
@@ -113,49 +132,67 @@ export class HostMonitor {
   /** Stop for good: timers cleared, a probe under way cancelled, the probe connection closed. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
-    this.graceTimer = undefined;
+    if (this.sampleTimer !== undefined) clearTimeout(this.sampleTimer);
+    this.sampleTimer = undefined;
     this.wakeUp();
-    this.calls.clear();
+    this.watched.clear();
     await this.probe.close();
   }
 
-  private armGrace(ms: number): void {
-    this.graceTimer = setTimeout(() => this.onGrace(), Math.max(0, ms));
-    this.graceTimer.unref();
+  private scheduleSample(delayMs = this.sampleMs): void {
+    if (this.sampleTimer !== undefined || this.probing || this.stopped || this.watched.size === 0) return;
+    this.sampleTimer = setTimeout(() => this.onSample(), Math.max(0, delayMs));
+    this.sampleTimer.unref();
   }
 
-  private oldest(): CallInFlight | undefined {
-    for (const call of this.calls) return call;
-    return undefined;
-  }
-
-  /** The grace timer fired: probe if the oldest call is overdue, else re-arm for it (none: lapse). */
-  private onGrace(): void {
-    this.graceTimer = undefined;
+  /**
+   * The sampling timer fired: probe when a command is overdue, else sample again in one period
+   * or when the oldest command seen becomes overdue, whichever is first (so that timer lag on a
+   * busy event loop does not add up over the grace's periods).
+   */
+  private onSample(): void {
+    this.sampleTimer = undefined;
     if (this.stopped || this.probing) return;
-    const oldest = this.oldest();
-    if (oldest === undefined) return;
-    const overdueIn = oldest.startedAt + this.settings.graceMs - performance.now();
-    if (overdueIn > 0) {
-      this.armGrace(overdueIn);
+    if (this.oldestOverdue() !== undefined) {
+      this.probing = true;
+      void this.probeLoop();
       return;
     }
-    this.probing = true;
-    void this.probeLoop();
+    this.scheduleSample(Math.min(this.sampleMs, this.nextDue - performance.now()));
   }
 
-  private hasOverdueCall(): boolean {
-    const oldest = this.oldest();
-    return oldest !== undefined && performance.now() - oldest.startedAt >= this.settings.graceMs;
+  /**
+   * Sample every connection: a command not seen before starts its clock now. Returns the
+   * earliest first sighting among commands seen for at least the grace, if any.
+   */
+  private oldestOverdue(): number | undefined {
+    const now = performance.now();
+    const grace = this.settings.graceMs;
+    let oldest: number | undefined;
+    let nextDue = Infinity;
+    for (const w of this.watched.values()) {
+      const command = commandOf(w.conn);
+      if (command !== w.seen) {
+        w.seen = command;
+        w.since = now;
+      }
+      if (command === undefined) continue;
+      if (now - w.since >= grace) {
+        if (oldest === undefined || w.since < oldest) oldest = w.since;
+      } else if (w.since + grace < nextDue) {
+        nextDue = w.since + grace;
+      }
+    }
+    this.nextDue = nextDue;
+    return oldest;
   }
 
-  /** Probe while an overdue call exists; never rejects. */
+  /** Probe while a command is overdue; never rejects. */
   private async probeLoop(): Promise<void> {
     const { intervalMs, count } = this.settings;
     let failures = 0;
     try {
-      while (!this.stopped && this.hasOverdueCall()) {
+      while (!this.stopped && this.oldestOverdue() !== undefined) {
         const started = performance.now();
         this.probesSent++;
         const alive = await this.probe.probe(intervalMs);
@@ -173,33 +210,33 @@ export class HostMonitor {
           }
         }
         const wait = started + intervalMs * (1 - PROBE_JITTER * Math.random()) - performance.now();
-        if (wait > 0 && this.hasOverdueCall()) await this.sleep(wait);
+        if (wait > 0 && this.oldestOverdue() !== undefined) await this.sleep(wait);
       }
     } finally {
       this.probing = false;
       if (!this.stopped) {
         // Nothing overdue any more: no probe connection kept while idle.
         await this.probe.close();
-        const oldest = this.oldest();
-        if (oldest !== undefined && this.graceTimer === undefined && !this.probing) {
-          this.armGrace(oldest.startedAt + this.settings.graceMs - performance.now());
-        }
+        this.scheduleSample();
       }
     }
   }
 
-  /** Abort the physical connection of every call in flight on the host. */
+  /** Abort every connection on the host with a command in flight. */
   private declareUnavailable(): void {
-    const oldest = this.oldest();
+    const oldest = this.oldestOverdue();
     this.detections++;
     this.unavailable = true;
-    this.lastDetectionMs = oldest === undefined ? undefined : performance.now() - oldest.startedAt;
-    const aborted = [...this.calls];
-    this.calls.clear();
-    for (const call of aborted) {
-      call.conn.abort();
+    this.lastDetectionMs = oldest === undefined ? undefined : performance.now() - oldest;
+    const aborted: Watched[] = [];
+    for (const w of this.watched.values()) {
+      if (commandOf(w.conn) !== undefined) aborted.push(w);
+    }
+    for (const w of aborted) {
+      w.seen = undefined;
+      w.conn.abort();
       try {
-        call.owner.hostDeclaredUnavailable(call.conn);
+        w.owner.hostDeclaredUnavailable(w.conn);
       } catch {
         // one owner's failure must not keep the others' calls hanging
       }

@@ -1,18 +1,13 @@
 /**
- * The host monitoring plugin of one logical connection: registers every network-bound call
- * with the monitor of the host its physical connection is on (found by the socket's remote
- * address, so a cluster endpoint whose DNS already moved is not mistaken for the host), and
- * holds one reference on that monitor while the connection is there. The monitor aborts the
- * physical connection when the host stops answering; the failover plugin, outside this one
- * in the pipeline, turns that into its documented outcome.
+ * The host monitoring plugin of one logical connection: puts its physical connection on the
+ * monitor of the host it is on (found by the socket's remote address, so a cluster endpoint
+ * whose DNS already moved is not mistaken for the host) each time the connection changes, and
+ * holds one reference on that monitor while the connection is there. It subscribes to no
+ * method: the monitor samples the driver's command in flight, so a call costs nothing here
+ * (host-monitor.ts). The monitor aborts the physical connection when the host stops answering;
+ * the failover plugin, outside this one in the pipeline, turns that into its documented outcome.
  */
-import {
-  NETWORK_METHODS,
-  type ExecuteNext,
-  type NetworkMethod,
-  type Plugin,
-  type PluginService,
-} from '../../connection/plugin.js';
+import type { PipelineMethod, Plugin, PluginService } from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import { hostKey } from '../../drivers/host-info.js';
 import type { CallOwner, HostMonitor } from './host-monitor.js';
@@ -21,7 +16,8 @@ import { monitorSettingsOf, type MonitorSettings } from './monitor-settings.js';
 
 export class HostMonitoringPlugin implements Plugin, CallOwner {
   readonly code = 'hostMonitoring';
-  readonly subscribes = NETWORK_METHODS;
+  /** No method: nothing per call (the monitor samples; see the module comment). */
+  readonly subscribes: readonly PipelineMethod[] = [];
   private readonly enabled: boolean;
   private readonly settings: MonitorSettings;
   /** The physical connection whose host's monitor this connection holds. */
@@ -34,36 +30,11 @@ export class HostMonitoringPlugin implements Plugin, CallOwner {
     this.settings = monitorSettingsOf(service.config.options);
   }
 
-  /** Hot path: `next` is called synchronously; one record per call, no I/O. */
-  execute<T>(method: NetworkMethod, run: () => Promise<T>, next: ExecuteNext): Promise<T> {
-    const conn = this.service.current;
-    if (!this.enabled || conn === undefined || this.released) return next(method, run);
-    const monitor = this.monitorOf(conn);
-    const call = monitor.enter(conn, this);
-    let pending: Promise<T>;
-    try {
-      pending = next(method, run);
-    } catch (err) {
-      monitor.leave(call);
-      return Promise.reject(err);
-    }
-    // then(ok, fail) rather than finally(): the same pass-through without finally's two
-    // extra promises per call.
-    return pending.then(
-      (value) => {
-        monitor.leave(call);
-        return value;
-      },
-      (err: unknown) => {
-        monitor.leave(call);
-        throw err;
-      },
-    );
-  }
-
   notifyConnectionChanged(): void {
-    // The next call acquires the new host's monitor; stop holding the old one now.
+    // Stop watching the old connection (and holding its host's monitor); watch the new one.
     this.drop();
+    const conn = this.service.current;
+    if (this.enabled && !this.released && conn !== undefined) this.watch(conn);
   }
 
   hostDeclaredUnavailable(conn: PhysicalConnection): void {
@@ -78,9 +49,7 @@ export class HostMonitoringPlugin implements Plugin, CallOwner {
     return Promise.resolve();
   }
 
-  private monitorOf(conn: PhysicalConnection): HostMonitor {
-    if (this.watchedConn === conn && this.monitor !== undefined) return this.monitor;
-    this.drop();
+  private watch(conn: PhysicalConnection): void {
     const remote = conn.remoteAddress?.();
     const monitor = acquireMonitor({
       driver: this.service.driver,
@@ -91,15 +60,18 @@ export class HostMonitoringPlugin implements Plugin, CallOwner {
       serverName: conn.host.host,
       settings: this.settings,
     });
+    monitor.watch(conn, this);
     this.watchedConn = conn;
     this.monitor = monitor;
-    return monitor;
   }
 
   private drop(): void {
     const monitor = this.monitor;
+    const conn = this.watchedConn;
     this.monitor = undefined;
     this.watchedConn = undefined;
-    if (monitor !== undefined) void releaseMonitor(monitor);
+    if (monitor === undefined) return;
+    if (conn !== undefined) monitor.unwatch(conn);
+    void releaseMonitor(monitor);
   }
 }

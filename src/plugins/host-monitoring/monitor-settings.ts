@@ -26,9 +26,26 @@ export function monitorSettingsOf(options: ResolvedOptions): MonitorSettings {
   };
 }
 
-/** The longest time from a call's start to the abort of its connection on a silent host. */
+/** The sampling period's upper bound: a command is noticed at most this late (host-monitor.ts). */
+const MAX_SAMPLE_MS = 1000;
+/** ... and its lower bound (a grace under 100 ms, e.g. 0, must not make the sampler spin). */
+const MIN_SAMPLE_MS = 10;
+
+/**
+ * How often a monitor samples its connections: the grace split into at least 10 periods, none
+ * longer than 1 s (30 periods of 1 s at the default 30 s) nor shorter than 10 ms. A command is overdue once it has been
+ * seen for the grace, i.e. at most one period after the grace from its start.
+ */
+export function sampleMsOf(s: MonitorSettings): number {
+  return Math.max(MIN_SAMPLE_MS, s.graceMs / Math.max(10, Math.ceil(s.graceMs / MAX_SAMPLE_MS)));
+}
+
+/**
+ * The longest time from a call's start to the abort of its connection on a silent host: the
+ * grace, one sampling period, then `count` probes each bounded by the interval.
+ */
 export function detectionBoundMs(s: MonitorSettings): number {
-  return s.graceMs + s.intervalMs * s.count;
+  return s.graceMs + sampleMsOf(s) + s.intervalMs * s.count;
 }
 
 export function monitorKey(engine: Engine, address: string, port: number, s: MonitorSettings): string {
