@@ -2,7 +2,7 @@
  * Child process of the overhead benchmark: measures heap bytes per open connection of one
  * variant in a clean process (no emulator, no other clients in the heap). Started with
  * `--expose-gc`; argument: JSON `{ engine, kind, count, target, pattern }`; prints JSON
- * `{ bytesPerConnection }` on stdout.
+ * `{ marginal, withOneTime }` (bytes per connection, see measure.ts) on stdout.
  */
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { heapPerConnection } from './measure.js';
@@ -25,8 +25,8 @@ async function main(): Promise<void> {
     args.engine === 'postgres'
       ? pgVariant(cluster, args.target, args.kind)
       : mysqlVariant(cluster, args.target, args.kind);
-  const bytes = await heapPerConnection(variant, args.count);
-  process.stdout.write(`${JSON.stringify({ bytesPerConnection: bytes })}\n`);
+  const heap = await heapPerConnection(variant, args.count);
+  process.stdout.write(`${JSON.stringify(heap)}\n`);
 }
 
 main().catch((err: unknown) => {

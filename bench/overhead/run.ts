@@ -19,7 +19,7 @@ import type { EmulatedCluster } from '../../src/emulator.js';
 import { startClusterOrExplain, EngineMissingError } from '../failover/start-cluster.js';
 import { benchCpu } from './cpu.js';
 import { dispatchCost } from './dispatch.js';
-import { median, throughput } from './measure.js';
+import { HEAP_WARM_CONNECTIONS, median, throughput, type HeapPerConnection } from './measure.js';
 import { benchTls } from './tls.js';
 import type { BenchClient, Target, Variant, VariantKind } from './variants.js';
 import {
@@ -160,7 +160,7 @@ function printRow(r: Row): void {
 }
 
 /** Heap per connection of one variant, measured in a fresh child process (clean heap). */
-function heapInChild(args: Record<string, unknown>): Promise<number> {
+function heapInChild(args: Record<string, unknown>): Promise<HeapPerConnection> {
   return new Promise((resolveHeap, reject) => {
     const child = spawn(
       process.execPath,
@@ -175,27 +175,34 @@ function heapInChild(args: Record<string, unknown>): Promise<number> {
     child.on('exit', (code) => {
       const m = /\{.*\}/.exec(out);
       if (code !== 0 || m === null) reject(new Error(`heap child failed (${code ?? 'signal'}): ${out}`));
-      else resolveHeap((JSON.parse(m[0]) as { bytesPerConnection: number }).bytesPerConnection);
+      else resolveHeap(JSON.parse(m[0]) as HeapPerConnection);
     });
   });
 }
 
 async function benchHeap(engine: 'postgres' | 'mysql', target: Target, pattern: string): Promise<void> {
-  const runs = {} as Record<VariantKind, number[]>;
+  const runs = {} as Record<VariantKind, HeapPerConnection[]>;
   for (const kind of VARIANT_KINDS) runs[kind] = [];
   for (let r = 0; r < HEAP_REPEATS; r++) {
     for (const kind of VARIANT_KINDS) {
       runs[kind].push(await heapInChild({ engine, kind, count: HEAP_CONNECTIONS, target, pattern }));
     }
   }
-  const perConn = {} as Record<VariantKind, number>;
-  for (const kind of VARIANT_KINDS) perConn[kind] = median(runs[kind]);
   const kb = (b: number): string => `${(b / 1024).toFixed(1)} KB`;
-  const delta = (k: VariantKind): string =>
-    `${perConn[k] >= perConn.raw ? '+' : ''}${kb(perConn[k] - perConn.raw)}`;
+  const line = (field: keyof HeapPerConnection): string => {
+    const per = {} as Record<VariantKind, number>;
+    for (const kind of VARIANT_KINDS) per[kind] = median(runs[kind].map((h) => h[field]));
+    const delta = (k: VariantKind): string => `${per[k] >= per.raw ? '+' : ''}${kb(per[k] - per.raw)}`;
+    return (
+      `raw ${kb(per.raw)} | plugins: [] ${kb(per['plugins: []'])} (${delta('plugins: []')}) | ` +
+      `default ${kb(per['default plugins'])} (${delta('default plugins')})`
+    );
+  };
   console.log(
-    `${pad(engine, 9)} heap per open connection (${HEAP_CONNECTIONS} connections, fresh process each): raw ${kb(perConn.raw)} | ` +
-      `plugins: [] ${kb(perConn['plugins: []'])} (${delta('plugins: []')}) | default ${kb(perConn['default plugins'])} (${delta('default plugins')})`,
+    `${pad(engine, 9)} heap per open connection, marginal (${HEAP_CONNECTIONS} connections after ${HEAP_WARM_CONNECTIONS} warm-up ones, fresh process each): ${line('marginal')}`,
+  );
+  console.log(
+    `${pad(engine, 9)} heap per open connection, one-time costs included (÷ ${HEAP_CONNECTIONS + HEAP_WARM_CONNECTIONS}): ${line('withOneTime')}`,
   );
 }
 
