@@ -71,7 +71,8 @@ export abstract class FailoverPluginBase implements Plugin {
   protected readonly readerSelector: HostSelector | undefined;
   /** True once the logical connection is ending. */
   protected isReleased = false;
-  private readonly inFlight = new SingleFlight<PhysicalConnection | undefined, FailoverResult>();
+  /** The failover in progress, shared by calls failing together (created on first use, as the two below: heap per idle connection matters). */
+  private inFlightSlot: SingleFlight<PhysicalConnection | undefined, FailoverResult> | undefined;
   /** Physical connections already replaced by a failover (weak: no growth; created on first failover). */
   private replaced: WeakSet<PhysicalConnection> | undefined;
   /** Set when a failover failed: the logical connection is unusable from then on. */
@@ -81,9 +82,21 @@ export abstract class FailoverPluginBase implements Plugin {
   /** Which topology instance the latest physical connection is on (a cluster endpoint hides it). */
   private known: { readonly conn: PhysicalConnection; readonly host: HostInfo } | undefined;
   /** A late topology read in progress (see learnLate), shared by calls failing together. */
-  private readonly learning = new SingleFlight<undefined, void>();
+  private learningSlot: SingleFlight<undefined, void> | undefined;
   /** The role check in progress after a read-only error (see writer-role-check.ts). */
-  private readonly checking = new SingleFlight<PhysicalConnection, boolean>();
+  private checkingSlot: SingleFlight<PhysicalConnection, boolean> | undefined;
+
+  private get inFlight(): SingleFlight<PhysicalConnection | undefined, FailoverResult> {
+    return (this.inFlightSlot ??= new SingleFlight());
+  }
+
+  private get learning(): SingleFlight<undefined, void> {
+    return (this.learningSlot ??= new SingleFlight());
+  }
+
+  private get checking(): SingleFlight<PhysicalConnection, boolean> {
+    return (this.checkingSlot ??= new SingleFlight());
+  }
 
   constructor(protected readonly service: PluginService) {
     const options = service.config.options;
