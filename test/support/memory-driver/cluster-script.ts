@@ -31,6 +31,11 @@ export interface ClusterEvent {
 export class MemoryInstance {
   role: Role;
   connectMode: ConnectMode = 'accept';
+  /**
+   * Decides each connect attempt instead of `connectMode` when set (its argument counts this
+   * instance's attempts from 1): e.g. accept the monitor's probe, refuse the logins after it.
+   */
+  connectScript: ((attempt: number) => ConnectMode) | undefined;
   /** Delay before a connect is answered (accepted or refused). */
   connectDelayMs = 0;
   /** Open connections: 'silent' leaves every query unanswered until aborted or timed out. */

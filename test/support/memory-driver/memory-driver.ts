@@ -54,7 +54,7 @@ export class MemoryDriver implements DriverAdapter<MemoryConfig, MemoryNative> {
   }
 
   private handshake(instance: MemoryInstance, conn: MemoryConnection): Promise<void> {
-    const mode = instance.connectMode;
+    const mode = instance.connectScript?.(instance.connectAttempts) ?? instance.connectMode;
     if (mode === 'silent') {
       this.cluster.note('silent-connect', instance.id);
       return new Promise<void>(() => undefined); // until the caller's bound or signal aborts it
@@ -62,7 +62,10 @@ export class MemoryDriver implements DriverAdapter<MemoryConfig, MemoryNative> {
     return new Promise<void>((resolve, reject) => {
       const answer = (): void => {
         // The script may have changed during the delay: the instance's state now decides.
-        if (instance.connectMode === 'refuse' || mode === 'refuse') {
+        if (
+          mode === 'refuse' ||
+          (instance.connectScript === undefined && instance.connectMode === 'refuse')
+        ) {
           this.cluster.note('refused', instance.id);
           reject(sqlError('ECONNREFUSED', `connect ECONNREFUSED ${hostKey(conn.host)}`));
           return;
