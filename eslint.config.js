@@ -105,4 +105,28 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'bench/**/*.ts', 'demo/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
+  {
+    // Unit tests start no engine (issue 19): the emulator (and what starts it) stays out of test/unit.
+    files: ['test/unit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/emulator', '**/src/emulator/**', '**/src/emulator.js', 'aurora-ha/emulator'],
+              message:
+                'test/unit must not start engines: no src/emulator (use test/support/memory-driver, or move the test to test/emulator/).',
+            },
+            {
+              // Most of test/support starts an emulated cluster; unit tests use only these.
+              group: ['**/support/*.js', '**/support/*.mjs', '!**/support/secret-leaks.js'],
+              message:
+                'test/unit may use test/support/memory-driver and secret-leaks.js only: the other support modules start engines.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

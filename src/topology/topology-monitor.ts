@@ -427,7 +427,14 @@ export class TopologyMonitor {
       );
       if (hosts === undefined || this.own !== own || this.search !== undefined) return;
       const named = hosts.find((h) => h.role === 'writer');
-      if (own.isWriter && named !== undefined && !sameInstance(named, own.host)) {
+      // Inside the high-rate window the verified writer's own metadata may still name the old
+      // writer: accept() ignores that topology, as it must not be followed here either.
+      if (
+        own.isWriter &&
+        named !== undefined &&
+        !sameInstance(named, own.host) &&
+        Date.now() >= this.highRateUntil
+      ) {
         // Our writer was demoted (a switchover), or it was reached through a name that is not
         // its instance's (a cluster endpoint): reconnect to the writer it names, at once.
         own.isWriter = false;
