@@ -41,6 +41,15 @@ const FAST_FAILOVER = {
 };
 /** Plugins of every ORM's connections: failover2 (one monitor per cluster, shared) unless told otherwise. */
 const PLUGINS = (process.env.ORM_MYSQL_PLUGINS ?? 'failover2').split(',').filter((p) => p !== '');
+/**
+ * `ORM_MYSQL_OPTIONS=none`: no aurora-ha option at all (no plugins, no enableConnectFailover, no
+ * fast failover settings), as a user who plugs aurora-ha/mysql2 in and configures nothing.
+ */
+const NO_OPTIONS = process.env.ORM_MYSQL_OPTIONS === 'none';
+/** The aurora-ha options every ORM's connections get. */
+const AURORA_OPTIONS: Record<string, unknown> = NO_OPTIONS
+  ? {}
+  : { ...FAST_FAILOVER, plugins: PLUGINS, enableConnectFailover: CONNECT_FAILOVER };
 
 /** One failure the application received, as the test checks it. */
 export interface SeenError {
@@ -79,6 +88,8 @@ export interface OrmFailoverResult {
 }
 
 export interface ChildResult {
+  /** The aurora-ha options given (`{}`: none, the library's defaults). */
+  options: Record<string, unknown>;
   plugins: string[];
   enableConnectFailover: boolean;
   promotedAt: number;
@@ -198,9 +209,7 @@ async function main(): Promise<void> {
     host: cluster.writerEndpoint.host,
     port: cluster.writerEndpoint.port,
     ...cluster.credentials,
-    ...FAST_FAILOVER,
-    plugins: PLUGINS,
-    enableConnectFailover: CONNECT_FAILOVER,
+    ...AURORA_OPTIONS,
   };
   // failover2's monitor is one per cluster per process, shared by every pool: opened here, in no
   // ORM's context, its probes count as unattributed rather than as the first ORM's.
@@ -303,6 +312,7 @@ async function main(): Promise<void> {
       });
     }
     const result: ChildResult = {
+      options: AURORA_OPTIONS,
       plugins: PLUGINS,
       enableConnectFailover: CONNECT_FAILOVER,
       promotedAt,
