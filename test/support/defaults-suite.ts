@@ -84,6 +84,8 @@ interface Seen {
 
 interface Worker {
   name: string;
+  /** Whether every other write is a two-row transaction (connection workers; pool workers: never). */
+  transacts: boolean;
   acked: { key: string; at: number }[];
   /** First keys of the two-row transactions attempted. */
   transactions: string[];
@@ -139,7 +141,7 @@ export function defaultsSuite<C, P>(ops: DefaultsEngine<C, P>): void {
       const loop = async (w: Worker, write: (key: string, tx: boolean) => Promise<void>): Promise<void> => {
         for (let i = 0; !stop; i++) {
           const key = `${w.name}-${i}`;
-          const tx = i % 2 === 1;
+          const tx = w.transacts && i % 2 === 1;
           if (tx) w.transactions.push(key);
           w.inFlight = true;
           try {
@@ -157,7 +159,7 @@ export function defaultsSuite<C, P>(ops: DefaultsEngine<C, P>): void {
       };
       const insert = ops.insert(table);
       conns.forEach((c, i) => {
-        const w: Worker = { name: `c${i}`, acked: [], transactions: [], inFlight: false };
+        const w: Worker = { name: `c${i}`, transacts: true, acked: [], transactions: [], inFlight: false };
         workers.push(w);
         loops.push(
           loop(w, async (key, tx) => {
@@ -183,7 +185,7 @@ export function defaultsSuite<C, P>(ops: DefaultsEngine<C, P>): void {
         );
       });
       for (let i = 0; i < POOL_WORKERS; i++) {
-        const w: Worker = { name: `p${i}`, acked: [], transactions: [], inFlight: false };
+        const w: Worker = { name: `p${i}`, transacts: false, acked: [], transactions: [], inFlight: false };
         workers.push(w);
         // Pool workers write single statements (pool.query: no transaction across calls).
         loops.push(
