@@ -45,11 +45,16 @@ const PLUGINS = (process.env.ORM_MYSQL_PLUGINS ?? 'failover2').split(',').filter
  * `ORM_MYSQL_OPTIONS=none`: no aurora-ha option at all (no plugins, no enableConnectFailover, no
  * fast failover settings), as a user who plugs aurora-ha/mysql2 in and configures nothing.
  */
-const NO_OPTIONS = process.env.ORM_MYSQL_OPTIONS === 'none';
-/** The aurora-ha options every ORM's connections get. */
-const AURORA_OPTIONS: Record<string, unknown> = NO_OPTIONS
-  ? {}
-  : { ...FAST_FAILOVER, plugins: PLUGINS, enableConnectFailover: CONNECT_FAILOVER };
+const OPTIONS_ENV = process.env.ORM_MYSQL_OPTIONS;
+/** Cluster endpoints' DNS lag after the failover (`ORM_MYSQL_DNS_LAG_MS`, default 0). */
+const DNS_LAG_MS = Number(process.env.ORM_MYSQL_DNS_LAG_MS ?? 0);
+/** The aurora-ha options every ORM's connections get (`ORM_MYSQL_OPTIONS` may also be a JSON object of them). */
+const AURORA_OPTIONS: Record<string, unknown> =
+  OPTIONS_ENV === 'none'
+    ? {}
+    : OPTIONS_ENV !== undefined
+      ? (JSON.parse(OPTIONS_ENV) as Record<string, unknown>)
+      : { ...FAST_FAILOVER, plugins: PLUGINS, enableConnectFailover: CONNECT_FAILOVER };
 
 /** One failure the application received, as the test checks it. */
 export interface SeenError {
@@ -203,7 +208,7 @@ interface Run {
 }
 
 async function main(): Promise<void> {
-  const cluster = await startCluster({ engine: 'mysql', instances: 3 });
+  const cluster = await startCluster({ engine: 'mysql', instances: 3, dnsLagMs: DNS_LAG_MS });
   const counter = countConnects(cluster.writerEndpoint.port, engineAddresses(cluster.instances()));
   const config = {
     host: cluster.writerEndpoint.host,
