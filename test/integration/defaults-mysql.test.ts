@@ -19,9 +19,9 @@ async function rows(
 
 defaultsSuite<PromiseConnection, Pool>({
   engine: 'mysql',
-  async connect(cluster) {
+  async connect(cluster, options = {}) {
     // mysqlConfig: host, port, user, password, database and mysql2's connectTimeout — no aurora-ha option.
-    const c = new PromiseConnection(mysqlConfig(cluster));
+    const c = new PromiseConnection({ ...mysqlConfig(cluster), ...options });
     await c.connect();
     return c;
   },

@@ -8,9 +8,9 @@ import { defaultsSuite } from '../support/defaults-suite.js';
 
 defaultsSuite<Client, Pool>({
   engine: 'postgres',
-  async connect(cluster) {
+  async connect(cluster, options = {}) {
     // pgConfig: host, port, user, password, database and pg's connectionTimeoutMillis — no aurora-ha option.
-    const c = new Client(pgConfig(cluster));
+    const c = new Client({ ...pgConfig(cluster), ...options });
     await c.connect();
     return c;
   },
