@@ -23,6 +23,10 @@ export interface FailoverRunOptions {
   pacing: Pacing;
   /** Steady state before the fault (after every worker wrote once). */
   steadyMs: number;
+  /** Longest wait for every worker to write once before the steady state (default 15 s). */
+  warmUpMs?: number;
+  /** Spread the workers' starts evenly over this many ms (default 0: all at once). */
+  rampMs?: number;
   /** Keep writing this long after the last worker recovered. */
   settleMs: number;
   /** Also keep going until the cluster endpoint switched (plus settleMs): the demo shows it. */
@@ -82,7 +86,16 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
     for (let i = 0; i < group.workers; i++) {
       const record = new WorkerRecord(group.name, i);
       list.push(record);
-      workers.push(runWorker(group.client, options.target, record, options.pacing, stop.signal));
+      const delay = options.rampMs === undefined ? 0 : (options.rampMs * i) / group.workers;
+      workers.push(
+        delay === 0
+          ? runWorker(group.client, options.target, record, options.pacing, stop.signal)
+          : sleep(delay, stop.signal).then(() =>
+              stop.signal.aborted
+                ? undefined
+                : runWorker(group.client, options.target, record, options.pacing, stop.signal),
+            ),
+      );
     }
   }
   const all = [...records.values()].flat();
@@ -102,7 +115,7 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
   };
 
   try {
-    const warmUpUntil = now() + WARM_UP_BOUND_MS;
+    const warmUpUntil = now() + (options.warmUpMs ?? WARM_UP_BOUND_MS);
     await waitWhile(() => now() < warmUpUntil && all.some((r) => r.successes.length === 0));
     const steadyUntil = now() + options.steadyMs;
     await waitWhile(() => now() < steadyUntil);

@@ -47,6 +47,8 @@ const USAGE = `usage: npm run bench:failover -- [options]
   --backoff-ms N                  first pause before reconnecting after an error, doubling (default 100)
   --backoff-max-ms N              bound of that pause (default 1000)
   --steady-ms N                   steady state before the fault (default 3000)
+  --warm-up-ms N                  longest wait for every connection to write once before that (default 15000)
+  --ramp-ms N                     spread the connections' opens over N ms (default 0: all at once)
   --out FILE                      JSON output (default bench/results/failover-<date>.json)`;
 
 interface BenchConfig {
@@ -60,6 +62,8 @@ interface BenchConfig {
   backoffMs: number;
   backoffMaxMs: number;
   steadyMs: number;
+  warmUpMs: number;
+  rampMs: number;
   out: string;
 }
 
@@ -128,6 +132,8 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
       'backoff-ms': { type: 'string' },
       'backoff-max-ms': { type: 'string' },
       'steady-ms': { type: 'string' },
+      'warm-up-ms': { type: 'string' },
+      'ramp-ms': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -161,6 +167,8 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
     backoffMs: positiveInt('backoff-ms', values['backoff-ms'], 100),
     backoffMaxMs: positiveInt('backoff-max-ms', values['backoff-max-ms'], 1000),
     steadyMs: positiveInt('steady-ms', values['steady-ms'], 3000),
+    warmUpMs: positiveInt('warm-up-ms', values['warm-up-ms'], 15_000),
+    rampMs: positiveInt('ramp-ms', values['ramp-ms'], 0),
     out: values.out ?? join(here, '..', 'results', `failover-${stamp}.json`),
   };
 }
@@ -216,6 +224,8 @@ async function runScenario(
           reconnectBackoffMaxMs: config.backoffMaxMs,
         },
         steadyMs: config.steadyMs,
+        warmUpMs: config.warmUpMs,
+        rampMs: config.rampMs,
         settleMs: 1000,
         untilDnsSwitched: false,
         maxAfterFaultMs: config.dnsLagMs + config.promotionDelayMs + 30_000,

@@ -12,8 +12,9 @@
  *   connects, attributed per ORM);
  * - no acknowledged write is lost, no transaction is half applied; no worker hangs; no crash;
  *   the process exits by itself.
- * A second, shorter run checks the same with `['initialConnection', 'failover2']` for the ORMs
- * on aurora-ha/mysql2's pools (a combination that left dead connections in the pool before).
+ * A second run checks the same with no aurora-ha option at all and a 5 s DNS lag (issue 20); a
+ * third, shorter one with `['initialConnection', 'failover2']` for the ORMs on aurora-ha/mysql2's
+ * pools (a combination that left dead connections in the pool before).
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -74,7 +75,7 @@ async function expectFailoverCriteria(env: Record<string, string> = {}): Promise
   expect(line, run.output.slice(-4000)).toBeDefined();
   const result = JSON.parse(line!.slice('RESULT '.length)) as ChildResult;
   console.log(
-    `[orm-mysql-failover] plugins ${result.plugins.join(',')}, enableConnectFailover ${result.enableConnectFailover}; ` +
+    `[orm-mysql-failover] aurora-ha options ${JSON.stringify(result.options)}; ` +
       `promoted ${result.promotedAfterMs} ms after failover(); shared failover2 monitor: ${result.monitorConnects} connects; ` +
       result.orms
         .map(
@@ -120,6 +121,21 @@ describe('MySQL ORMs on aurora-ha/mysql2 through one writer failover under load'
     { timeout: 180_000 },
     async () => {
       expect(await expectFailoverCriteria()).toEqual([...MYSQL_ORMS]);
+    },
+  );
+
+  // Issue 20: as a user would, with no aurora-ha option at all (the default plugins
+  // initialConnection, failover2, hostMonitoring, every setting at its default), and the cluster
+  // endpoints following the failover 5 s late: the ORMs' own pools (Knex's, Sequelize's) replace
+  // lost connections through the writer endpoint while it still names the old writer.
+  // initialConnection takes each of them to the verified writer (no raw ECONNREFUSED).
+  it(
+    'all six setups with no aurora-ha option at all, DNS lag 5 s: the same criteria',
+    { timeout: 180_000 },
+    async () => {
+      expect(
+        await expectFailoverCriteria({ ORM_MYSQL_OPTIONS: 'none', ORM_MYSQL_DNS_LAG_MS: '5000' }),
+      ).toEqual([...MYSQL_ORMS]);
     },
   );
 

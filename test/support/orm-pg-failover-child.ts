@@ -28,6 +28,8 @@ export interface ChildSettings {
   user: string;
   password: string;
   database: string;
+  /** aurora-ha options of the ORM's pool / driver; absent: failover2 with connect failover (below). */
+  aurora?: Record<string, unknown>;
 }
 
 /** What the child reports at the end. */
@@ -64,7 +66,9 @@ const settings = JSON.parse(process.env.ORM_CHILD ?? '{}') as ChildSettings;
 // clients itself (Sequelize) replaces a lost one by a new connect through the cluster endpoint,
 // whose DNS still names the dead writer; enableConnectFailover sends that connect to the
 // verified writer instead of retrying it (22 connects for a pool of 10 were seen without it).
-const aurora = { plugins: ['failover2'], enableConnectFailover: true };
+// `settings.aurora` = {} runs with no aurora-ha option at all (the default plugins, every setting
+// at its default), as a user who plugs aurora-ha in and configures nothing.
+const aurora = settings.aurora ?? { plugins: ['failover2'], enableConnectFailover: true };
 const IDLE_MS = 120_000;
 /** Pause of a worker between two writes (10 workers: ~150 writes/s per ORM). */
 const WRITE_PAUSE_MS = 50;
