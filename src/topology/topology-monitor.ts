@@ -32,6 +32,7 @@ import { backoffMs, withTimeout } from '../core/time.js';
 import { closeQuietly } from '../drivers/close-quietly.js';
 import { acquireTopology, releaseTopology, type ClusterTopology } from './topology-cache.js';
 import { WriterSearch } from './writer-search.js';
+import { runInternal } from '../core/internal-work.js';
 
 /** How long topology is refreshed at the high rate after a writer was verified (AWS's failover v2 uses 30 s). */
 export const HIGH_RATE_WINDOW_MS = 30_000;
@@ -271,10 +272,12 @@ export class TopologyMonitor {
       {
         connect: (host, signal) => {
           this.connectAttempts++;
-          return this.o.driver.connect(host, this.o.driverConfig, {
-            timeoutMs: this.o.connectTimeoutMs,
-            signal,
-          });
+          return runInternal(() =>
+            this.o.driver.connect(host, this.o.driverConfig, {
+              timeoutMs: this.o.connectTimeoutMs,
+              signal,
+            }),
+          );
         },
         isWriter: (conn) => this.isWriter(conn),
         readTopology: (conn) =>
@@ -462,7 +465,9 @@ export class TopologyMonitor {
       let conn: PhysicalConnection;
       try {
         this.connectAttempts++;
-        conn = await this.o.driver.connect(host, this.o.driverConfig, { timeoutMs: this.o.connectTimeoutMs });
+        conn = await runInternal(() =>
+          this.o.driver.connect(host, this.o.driverConfig, { timeoutMs: this.o.connectTimeoutMs }),
+        );
       } catch (err) {
         // A refused certificate is no sign the writer is down: never a reason to search.
         if (isCertificateError(err)) continue;

@@ -14,6 +14,7 @@ import { isIP } from 'node:net';
 import { errorCode, isCertificateError, originalErrorCode } from '../../drivers/connection-lost.js';
 import type { DriverAdapter, PhysicalConnection } from '../../drivers/driver.js';
 import type { HostInfo } from '../../drivers/host-info.js';
+import { runInternal } from '../../core/internal-work.js';
 
 const PROBE_SQL = 'SELECT 1';
 
@@ -51,11 +52,13 @@ export class HostProbe {
         const ctl = new AbortController();
         this.opening = ctl;
         try {
-          conn = await this.driver.connect(this.host, this.driverConfig, {
-            timeoutMs: boundMs,
-            signal: ctl.signal,
-            ...(this.serverName !== undefined ? { tlsServerName: this.serverName } : {}),
-          });
+          conn = await runInternal(() =>
+            this.driver.connect(this.host, this.driverConfig, {
+              timeoutMs: boundMs,
+              signal: ctl.signal,
+              ...(this.serverName !== undefined ? { tlsServerName: this.serverName } : {}),
+            }),
+          );
         } finally {
           if (this.opening === ctl) this.opening = undefined;
         }
