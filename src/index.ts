@@ -1,4 +1,5 @@
 // Entry point of `aurora-ha`: errors, option types and the plugin API.
+import './otel/install.js';
 export * from './core/errors.js';
 export type * from './core/wrapper-options.js';
 export type * from './connection/plugin.js';
