@@ -20,3 +20,15 @@ export {
   MAX_WRAPPER_DEPTH,
   WRAPPED_ERROR_KEYS,
 } from './core/failover-error-lookup.js';
+export { FAILOVER_CHANNEL, CONNECT_CHANNEL, TOPOLOGY_CHANNEL, MONITOR_CHANNEL } from './observe/channels.js';
+export type {
+  ConnectMessage,
+  ConnectPurpose,
+  FailoverMessage,
+  FailoverOutcome,
+  FailoverPhase,
+  FailoverPhaseName,
+  FailoverTrigger,
+  MonitorMessage,
+  TopologyMessage,
+} from './observe/channels.js';
