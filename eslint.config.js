@@ -68,6 +68,8 @@ const LAYERS = {
     'config',
   ],
   plugins: ['core', 'observe', 'drivers', 'dialects', 'topology', 'selectors', 'connection', 'plugins/*'],
+  // The OpenTelemetry bridge: a subscriber of observe/'s channels; only the entry points import it.
+  otel: ['core', 'observe', 'drivers', 'selectors'],
   emulator: ['core'],
   cli: ['core', 'emulator'],
 };

@@ -32,6 +32,7 @@ function guarded<M>(what: string, fn: Handler<M>): (m: unknown) => void {
       fn(m as M);
     } catch (err) {
       warnOtelOnce(
+        'AURORA_HA_OTEL_FAILED',
         `aurora-ha: the OpenTelemetry bridge failed on ${what} (${err instanceof Error ? err.message : String(err)}); metrics and traces may be incomplete, connections are not affected`,
       );
     }
@@ -51,11 +52,26 @@ export class OtelBridge {
 
   /** Subscribe to every channel. Subscribers stay for the life of the process. */
   start(): void {
-    subscribe(`tracing:${FAILOVER_CHANNEL}:start`, guarded('failover start', (m: FailoverMessage) => this.#spans.failoverStarted(m)));
-    subscribe(`tracing:${FAILOVER_CHANNEL}:asyncEnd`, guarded('failover end', (m: FailoverMessage) => this.#failoverEnded(m)));
-    subscribe(`tracing:${CONNECT_CHANNEL}:asyncEnd`, guarded('connect', (m: ConnectMessage) => this.#connected(m)));
-    subscribe(TOPOLOGY_CHANNEL, guarded('topology', (m: TopologyMessage) => this.#topology(m)));
-    subscribe(MONITOR_CHANNEL, guarded('monitor', (m: MonitorMessage) => this.#monitor(m)));
+    subscribe(
+      `tracing:${FAILOVER_CHANNEL}:start`,
+      guarded('failover start', (m: FailoverMessage) => this.#spans.failoverStarted(m)),
+    );
+    subscribe(
+      `tracing:${FAILOVER_CHANNEL}:asyncEnd`,
+      guarded('failover end', (m: FailoverMessage) => this.#failoverEnded(m)),
+    );
+    subscribe(
+      `tracing:${CONNECT_CHANNEL}:asyncEnd`,
+      guarded('connect', (m: ConnectMessage) => this.#connected(m)),
+    );
+    subscribe(
+      TOPOLOGY_CHANNEL,
+      guarded('topology', (m: TopologyMessage) => this.#topology(m)),
+    );
+    subscribe(
+      MONITOR_CHANNEL,
+      guarded('monitor', (m: MonitorMessage) => this.#monitor(m)),
+    );
   }
 
   #failoverEnded(m: FailoverMessage): void {
@@ -92,7 +108,8 @@ export class OtelBridge {
     this.#spans.monitor(m);
     const metrics = this.#instruments.get();
     if (metrics === undefined) return;
-    if (m.event === 'mode' && m.mode === 'panic') metrics.monitorPanics.add(1, { cluster: m.clusterId, reason: m.reason });
+    if (m.event === 'mode' && m.mode === 'panic')
+      metrics.monitorPanics.add(1, { cluster: m.clusterId, reason: m.reason });
     else if (m.event === 'host-monitoring-abort') metrics.hostMonitoringAborts.add(1, { instance: m.host });
   }
 

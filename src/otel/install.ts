@@ -9,7 +9,7 @@
  *   process, even with both the ESM and the CommonJS build loaded) and internal work runs with
  *   tracing suppressed (suppress.ts).
  */
-import { runInternal, setInternalRunner } from '../core/internal-work.js';
+import { runInternal, setInternalRunner } from '../observe/internal-work.js';
 import { OtelBridge } from './bridge.js';
 import { isNoopMeter, METER_NAME, tracingRegistered } from './instruments.js';
 import { loadOtelApi, type Api } from './load-api.js';

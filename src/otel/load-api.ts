@@ -44,14 +44,17 @@ function isSupported(api: unknown): api is Api {
   );
 }
 
-let warned = false;
+const warned = new Set<string>();
 
-/** Warn once per process copy; never throws. */
-export function warnOtelOnce(text: string): void {
-  if (warned) return;
-  warned = true;
+/** Warn once per code and process copy; never throws. */
+export function warnOtelOnce(
+  code: 'AURORA_HA_OTEL_UNSUPPORTED' | 'AURORA_HA_OTEL_FAILED',
+  text: string,
+): void {
+  if (warned.has(code)) return;
+  warned.add(code);
   try {
-    process.emitWarning(text, { code: 'AURORA_HA_OTEL_UNSUPPORTED' });
+    process.emitWarning(text, { code });
   } catch {
     // a throwing 'warning' listener is not ours to handle
   }
@@ -73,6 +76,7 @@ export function loadOtelApi(): Api | undefined {
   if (found === undefined) return undefined;
   if (!isSupported(found)) {
     warnOtelOnce(
+      'AURORA_HA_OTEL_UNSUPPORTED',
       'aurora-ha: the installed @opentelemetry/api lacks what aurora-ha uses (a 1.x release from 1.3 on is needed); OpenTelemetry metrics and traces are off, everything else works',
     );
     return undefined;

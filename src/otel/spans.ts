@@ -81,7 +81,11 @@ export class SpanBridge {
     }
     if (m.event === 'writer-verified') {
       const search = this.#searches.get(m.clusterId);
-      search?.span.addEvent('writer-verified', { 'aurora_ha.writer': m.writer, 'aurora_ha.search_ms': m.searchMs }, m.at);
+      search?.span.addEvent(
+        'writer-verified',
+        { 'aurora_ha.writer': m.writer, 'aurora_ha.search_ms': m.searchMs },
+        m.at,
+      );
       search?.span.setAttribute('aurora_ha.writer', m.writer);
       return;
     }

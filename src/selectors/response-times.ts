@@ -12,7 +12,7 @@ import { RefCountedRegistry } from '../core/refcounted-registry.js';
 import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
 import { hostKey, type HostInfo } from '../drivers/host-info.js';
 import { acquireTopology, releaseTopology, type ClusterTopology } from '../topology/topology-cache.js';
-import { runInternal } from '../core/internal-work.js';
+import { runInternal } from '../observe/internal-work.js';
 
 /** How a monitor opens its measuring connections (taken from the first connection that needs it). */
 export interface MeasurementTarget {

@@ -32,7 +32,7 @@ import { backoffMs, withTimeout } from '../core/time.js';
 import { closeQuietly } from '../drivers/close-quietly.js';
 import { acquireTopology, releaseTopology, type ClusterTopology } from './topology-cache.js';
 import { WriterSearch } from './writer-search.js';
-import { runInternal } from '../core/internal-work.js';
+import { runInternal } from '../observe/internal-work.js';
 
 /** How long topology is refreshed at the high rate after a writer was verified (AWS's failover v2 uses 30 s). */
 export const HIGH_RATE_WINDOW_MS = 30_000;

@@ -80,7 +80,7 @@ interface Report {
     sample: unknown;
   };
   metrics: { aurora: Record<string, { unit: string; points: Point[] }>; allNames: string[] };
-  mysql2Channel: { total: number; user: number; other: string[] };
+  mysql2Channel: { total: number; user: number; other: string[]; connects: number };
 }
 
 const procs: ChildProcessByStdio<Writable, Readable, Readable>[] = [];
@@ -164,6 +164,10 @@ function check(r: Report, plugin: string): void {
   // Our own queries: no driver span, no mysql2 channel event.
   expect(r.spans.internal, 'driver spans outside any user statement (aurora-ha internal work)').toEqual([]);
   expect(r.mysql2Channel.other, 'mysql2:query events of aurora-ha statements').toEqual([]);
+  expect(
+    r.spans.connects.otherNames,
+    'driver connect spans outside the user calls (monitor, probes)',
+  ).toEqual({});
   // Exactly one driver span per successful user statement, before and after; on the right host.
   for (const [key, dist] of Object.entries(r.spans.perStatement)) {
     if (key.endsWith('/ok')) expect(Object.keys(dist), `spans per statement, ${key}`).toEqual(['1']);
@@ -242,6 +246,7 @@ function summary(r: Report): Record<string, unknown> {
       total: r.mysql2Channel.total,
       user: r.mysql2Channel.user,
       other: r.mysql2Channel.other.length,
+      connects: r.mysql2Channel.connects,
     },
     failoverSpans: r.spans.failovers.map((f) => ({
       parent: f.parent,

@@ -1,7 +1,7 @@
-// core/internal-work.ts: a pass-through without a runner; a runner wraps our work; a runner that
+// observe/internal-work.ts: a pass-through without a runner; a runner wraps our work; a runner that
 // fails before running the work is bypassed; an error of the work itself propagates once.
 import { afterEach, describe, expect, it } from 'vitest';
-import { runInternal, setInternalRunner } from '../../src/core/internal-work.js';
+import { runInternal, setInternalRunner } from '../../src/observe/internal-work.js';
 
 afterEach(() => setInternalRunner(undefined));
 

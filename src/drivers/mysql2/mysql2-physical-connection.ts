@@ -6,7 +6,7 @@ import type { Connection } from 'mysql2';
 import type { PhysicalConnection, SessionState } from '../driver.js';
 import type { HostInfo } from '../host-info.js';
 import { hostKey } from '../host-info.js';
-import { runInternal } from '../../core/internal-work.js';
+import { runInternal } from '../../observe/internal-work.js';
 import { markConnectionLost, notifyLoss, timeoutError } from '../connection-lost.js';
 import {
   SERVER_STATUS_AUTOCOMMIT,

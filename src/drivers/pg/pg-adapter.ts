@@ -9,7 +9,7 @@ import type { HostInfo } from '../host-info.js';
 import { hostKey } from '../host-info.js';
 import { abortError } from '../connection-lost.js';
 import { connectBounded } from '../bounded-connect.js';
-import { runInternal } from '../../core/internal-work.js';
+import { runInternal } from '../../observe/internal-work.js';
 import { pgConfigForHost } from './pg-config.js';
 import { classifyPgError } from './pg-errors.js';
 import { PgPhysicalConnection } from './pg-physical-connection.js';

@@ -8,7 +8,7 @@ import type { PhysicalConnection, SessionState } from '../driver.js';
 import type { HostInfo } from '../host-info.js';
 import { hostKey } from '../host-info.js';
 import { markConnectionLost, notifyLoss, settleWithin, timeoutError } from '../connection-lost.js';
-import { runInternal } from '../../core/internal-work.js';
+import { runInternal } from '../../observe/internal-work.js';
 
 /**
  * Settings PostgreSQL reports (GUC_REPORT) that a session may change and a new session can
@@ -148,7 +148,7 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
   }
 
   async queryWithColumns(sql: string, timeoutMs?: number): Promise<{ columns: string[]; rows: unknown[][] }> {
-    // Ours, not the user's: out of their telemetry (core/internal-work.ts).
+    // Ours, not the user's: out of their telemetry (observe/internal-work.ts).
     const run = runInternal(() => this.native.query<unknown[]>({ text: sql, rowMode: 'array' })).then(
       (r) => ({
         columns: r.fields.map((f) => f.name),

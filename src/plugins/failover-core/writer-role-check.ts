@@ -12,7 +12,7 @@ import type { PhysicalConnection } from '../../drivers/driver.js';
 import type { HostInfo, HostRole } from '../../drivers/host-info.js';
 import { withTimeout } from '../../core/time.js';
 import { closeQuietly } from '../../drivers/close-quietly.js';
-import { runInternal } from '../../core/internal-work.js';
+import { runInternal } from '../../observe/internal-work.js';
 
 /**
  * Resolves true only when the instance behind `conn` answered that it is not the writer.

@@ -14,7 +14,7 @@ import { isIP } from 'node:net';
 import { errorCode, isCertificateError, originalErrorCode } from '../../drivers/connection-lost.js';
 import type { DriverAdapter, PhysicalConnection } from '../../drivers/driver.js';
 import type { HostInfo } from '../../drivers/host-info.js';
-import { runInternal } from '../../core/internal-work.js';
+import { runInternal } from '../../observe/internal-work.js';
 
 const PROBE_SQL = 'SELECT 1';
 

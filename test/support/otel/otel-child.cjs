@@ -5,6 +5,8 @@
 // by the parent after the DNS switch), counts what the application saw, and on `stop` prints one
 // `@@{json}` report: spans, metrics, mysql2 channel events and the application's own numbers.
 // Commands on stdin: `failover`, `names <json>`, `stop`.
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS application, on purpose (require hooks) */
+/* global setTimeout */
 'use strict';
 const dns = require('node:dns');
 const path = require('node:path');
@@ -92,6 +94,15 @@ async function statement(worker, kind, conn, run) {
   });
 }
 
+/** A user's connect (Client.connect, pool checkout) inside its own span, so every driver connect span of the user has an app parent. */
+function userConnect(fn) {
+  return tracer.startActiveSpan('app.connect', (span) =>
+    Promise.resolve()
+      .then(fn)
+      .finally(() => span.end()),
+  );
+}
+
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 let stopping = false;
 const opts = { plugins: [settings.plugin], failoverTimeoutMs: 30_000 };
@@ -114,7 +125,7 @@ function pgWorkers() {
           client.on('error', () => undefined);
           watch(client);
           clients.push(client);
-          await client.connect();
+          await userConnect(() => client.connect());
         }
         while (!stopping) {
           if (kind === 'client') await statement(w, kind, client, () => client.query(SQL));
@@ -122,7 +133,7 @@ function pgWorkers() {
           else {
             let c;
             try {
-              c = await pool.connect();
+              c = await userConnect(() => pool.connect());
             } catch {
               await pause(20);
               continue;
@@ -157,13 +168,15 @@ function mysqlWorkers() {
           conn.on('error', () => undefined);
           watch(conn);
           conns.push(conn);
-          await new Promise((res, rej) => conn.connect((err) => (err ? rej(err) : res())));
+          await userConnect(() => new Promise((res, rej) => conn.connect((err) => (err ? rej(err) : res()))));
         }
         while (!stopping) {
           if (kind === 'connection') await statement(w, kind, conn, () => cbQuery(conn));
           else if (kind === 'pool.query') await statement(w, kind, undefined, () => cbQuery(pool));
           else {
-            const c = await new Promise((res) => pool.getConnection((err, got) => res(err ? undefined : got)));
+            const c = await userConnect(
+              () => new Promise((res) => pool.getConnection((err, got) => res(err ? undefined : got))),
+            );
             if (c === undefined) {
               await pause(20);
               continue;
@@ -215,7 +228,7 @@ function spanReport(finished) {
   const connects = { underApp: 0, other: 0, otherNames: {} };
   for (const c of dbSpans.filter(isConnect)) {
     const parent = byId.get(parentOf(c));
-    if (parent?.name === 'app.statement') connects.underApp++;
+    if (parent?.name === 'app.statement' || parent?.name === 'app.connect') connects.underApp++;
     else {
       connects.other++;
       connects.otherNames[c.name] = (connects.otherNames[c.name] ?? 0) + 1;
@@ -293,7 +306,12 @@ async function main() {
       app,
       spans: spanReport(spans.getFinishedSpans()),
       metrics: metricReport(collected),
-      mysql2Channel: { total: mysql2Events.length, user: userEvents, other: mysql2Events.filter((e) => e.query !== SQL).map((e) => e.query).slice(0, 20) },
+      mysql2Channel: {
+        total: mysql2Events.length,
+        user: userEvents,
+        other: mysql2Events.filter((e) => e.channel !== 'mysql2:connect' && e.query !== SQL).map((e) => e.query).slice(0, 20),
+        connects: mysql2Events.filter((e) => e.channel === 'mysql2:connect').length,
+      },
     },
   });
 }

@@ -24,9 +24,9 @@ const meterProvider = new MeterProvider({ readers: [reader] });
 metrics.setGlobalMeterProvider(meterProvider);
 registerInstrumentations({ instrumentations: [new PgInstrumentation(), new MySQL2Instrumentation()] });
 
-/** Every `mysql2:query` / `mysql2:execute` start, with its SQL (the user's and, if any leaked, ours). */
+/** Every `mysql2:query` / `mysql2:execute` / `mysql2:connect` start, with its SQL (the user's and, if any leaked, ours). */
 const mysql2Events = [];
-for (const name of ['mysql2:query', 'mysql2:execute']) {
+for (const name of ['mysql2:query', 'mysql2:execute', 'mysql2:connect']) {
   dc.tracingChannel(name).subscribe({
     start(ctx) {
       mysql2Events.push({ channel: name, query: String(ctx.query ?? '') });

@@ -6,7 +6,7 @@
  *
  * A pass-through (one `undefined` test) until a telemetry bridge installs a runner: the
  * OpenTelemetry bridge (src/otel/) installs one that runs `fn` in a context with tracing
- * suppressed. It lives in core/ because the driver adapters, the lowest users, call it.
+ * suppressed. It lives in observe/ (importable from drivers/ up) because the driver adapters, its lowest users, call it.
  */
 
 /** Runs `fn` synchronously in whatever context the bridge needs, returning what `fn` returns. */
