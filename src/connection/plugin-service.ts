@@ -26,6 +26,7 @@ import { TopologyHostListProvider } from '../topology/topology-host-list-provide
 import { withTimeout } from '../core/time.js';
 import { ConfigurationError, ConnectionClosedError } from '../core/errors.js';
 import type { ConnectNext, Plugin, PluginService } from './plugin.js';
+import { runInternal } from '../observe/internal-work.js';
 
 /** Host list providers we create all support shared availability marks. */
 type MarkingHostListProvider = HostListProvider & {
@@ -274,9 +275,9 @@ export class ConnectionPluginService implements PluginService {
     host: HostInfo,
     roleOf: (c: PhysicalConnection) => Promise<HostRole>,
   ): Promise<HostRole> {
-    const conn = await this.forceConnect(host, {
-      timeoutMs: this.config.options.failoverReaderConnectTimeoutMs,
-    });
+    const conn = await runInternal(() =>
+      this.forceConnect(host, { timeoutMs: this.config.options.failoverReaderConnectTimeoutMs }),
+    );
     try {
       const bound = this.config.options.failoverReaderConnectTimeoutMs;
       return await withTimeout(roleOf(conn), bound, 'role query', undefined, () => conn.abort());
