@@ -69,7 +69,7 @@ const LAYERS = {
   ],
   plugins: ['core', 'observe', 'drivers', 'dialects', 'topology', 'selectors', 'connection', 'plugins/*'],
   // The OpenTelemetry bridge: a subscriber of observe/'s channels; only the entry points import it.
-  otel: ['core', 'observe', 'drivers', 'selectors'],
+  otel: ['core', 'observe'],
   emulator: ['core'],
   cli: ['core', 'emulator'],
 };

@@ -17,12 +17,12 @@ interface ChannelInternals {
   name: string | symbol;
 }
 
-let warned = false;
+const warned = new Set<string>();
 
-/** Report a subscriber's (or logger's) failure once per process; never throws. */
+/** Report a failure once per process and code (a subscriber's, a logger's); never throws. */
 export function warnOnce(code: string, text: string): void {
-  if (warned) return;
-  warned = true;
+  if (warned.has(code)) return;
+  warned.add(code);
   try {
     process.emitWarning(text, { code });
   } catch {

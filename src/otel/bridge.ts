@@ -3,7 +3,7 @@
  * one source of what happened, turned into the metrics of instruments.ts and the spans of
  * spans.ts. Every handler is wrapped: telemetry that fails is reported once as a warning and
  * never reaches a query. `aurora_ha.connection.open` is an observable up-down counter read at
- * collection time from the per-host connection counts (selectors/connection-counts.ts) and the
+ * collection time from the per-instance open counts (observe/open-connections.ts) and the
  * roles the topology channel reported, so nothing is counted per connect or close.
  */
 import { subscribe } from 'node:diagnostics_channel';
@@ -18,7 +18,7 @@ import {
   type MonitorMessage,
   type TopologyMessage,
 } from '../observe/channels.js';
-import { countedConnections } from '../selectors/connection-counts.js';
+import { openConnectionCounts } from '../observe/open-connections.js';
 import { InstrumentSet } from './instruments.js';
 import type { Api } from './load-api.js';
 import { SpanBridge } from './spans.js';
@@ -120,7 +120,7 @@ export class OtelBridge {
     });
     gauge.addCallback(
       guarded('connection.open', (result: { observe(v: number, a: Attributes): void }) => {
-        for (const [instance, n] of countedConnections()) {
+        for (const [instance, n] of openConnectionCounts()) {
           result.observe(n, { instance, role: this.#roles.get(instance) ?? 'unknown' });
         }
       }),

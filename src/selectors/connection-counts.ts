@@ -45,8 +45,3 @@ export class ConnectionTally {
     return this.key;
   }
 }
-
-/** `host:port` → open aurora-ha connections counted there (a snapshot, for telemetry). */
-export function countedConnections(): [string, number][] {
-  return [...counts];
-}

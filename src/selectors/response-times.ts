@@ -12,7 +12,6 @@ import { RefCountedRegistry } from '../core/refcounted-registry.js';
 import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
 import { hostKey, type HostInfo } from '../drivers/host-info.js';
 import { acquireTopology, releaseTopology, type ClusterTopology } from '../topology/topology-cache.js';
-import { runInternal } from '../observe/internal-work.js';
 
 /** How a monitor opens its measuring connections (taken from the first connection that needs it). */
 export interface MeasurementTarget {
@@ -82,9 +81,11 @@ class ResponseTimeMonitor {
     const onStop = (): void => conn?.abort();
     signal.addEventListener('abort', onStop, { once: true });
     try {
-      conn = await runInternal(() =>
-        this.target.driver.connect(host, this.target.driverConfig, { timeoutMs: bound, signal }),
-      );
+      conn = await this.target.driver.connect(host, this.target.driverConfig, {
+        timeoutMs: bound,
+        signal,
+        purpose: 'probe',
+      });
       const left = Math.max(1, bound - (performance.now() - started));
       await conn.queryRows('SELECT 1', left);
       if (!signal.aborted) this.times.set(hostKey(host), performance.now() - started);

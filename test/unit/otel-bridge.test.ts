@@ -22,7 +22,7 @@ import {
   type FailoverMessage,
 } from '../../src/observe/channels.js';
 import { runInternal } from '../../src/observe/internal-work.js';
-import { ConnectionTally } from '../../src/selectors/connection-counts.js';
+import { moveOpenCount } from '../../src/observe/open-connections.js';
 import { installOpenTelemetry } from '../../src/otel/install.js';
 
 class ManualReader extends MetricReader {
@@ -139,8 +139,7 @@ describe('OpenTelemetry bridge', () => {
       after: 'b:5432',
       at: Date.now(),
     }));
-    const tally = new ConnectionTally();
-    tally.moveTo({ host: 'b', port: 5432 } as never);
+    moveOpenCount(undefined, 'b:5432');
     publishMonitor(() => ({
       event: 'mode',
       clusterId: 'cluster-x',
@@ -170,7 +169,7 @@ describe('OpenTelemetry bridge', () => {
       at: Date.now(),
     }));
     const got = await collected();
-    tally.moveTo(undefined);
+    moveOpenCount('b:5432', undefined);
     expect(got.get('aurora_ha.connection.opens')?.points).toEqual([
       { attributes: { purpose: 'monitor', outcome: 'ok' }, value: 1 },
       { attributes: { purpose: 'failover', outcome: 'Error' }, value: 1 },

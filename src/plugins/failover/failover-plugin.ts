@@ -14,7 +14,6 @@ import { withTimeout, type Deadline } from '../../core/time.js';
 import { closeQuietly } from '../../drivers/close-quietly.js';
 import { readerFailover } from '../failover-core/reader-failover.js';
 import { writerFailover } from './writer-failover.js';
-import { runInternal } from '../../observe/internal-work.js';
 
 /** Bound on the topology refresh done on the new connection. */
 const AFTER_FAILOVER_STEP_MS = 2000;
@@ -74,7 +73,7 @@ export class FailoverPlugin extends FailoverPluginBase {
     const s = this.service;
     if (s.dialect?.topologyAware !== true || s.hosts().length > 0) return;
     const bound = this.internalQueryBoundMs();
-    const conn = await runInternal(() => s.forceConnect(s.initialHost, { timeoutMs: bound }));
+    const conn = await s.forceConnect(s.initialHost, { timeoutMs: bound, purpose: 'probe' });
     try {
       await s.forceRefreshHostList(conn, bound);
     } finally {

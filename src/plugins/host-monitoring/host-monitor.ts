@@ -15,6 +15,7 @@
  */
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import type { MonitorSettings } from './monitor-settings.js';
+import { publishMonitor } from '../../observe/channels.js';
 
 /** Probes start up to this fraction of the interval early (jitter that never widens the bound). */
 const PROBE_JITTER = 0.1;
@@ -196,6 +197,15 @@ export class HostMonitor {
     this.lastDetectionMs = oldest === undefined ? undefined : performance.now() - oldest.startedAt;
     const aborted = [...this.calls];
     this.calls.clear();
+    // The probe knows the address it watches (HostProbe.host); the key is the registry's.
+    const probed = (this.probe as { readonly host?: { readonly host: string; readonly port: number } }).host;
+    publishMonitor(() => ({
+      event: 'host-monitoring-abort',
+      host: probed === undefined ? this.key : `${probed.host}:${probed.port}`,
+      callsAborted: aborted.length,
+      detectionMs: this.lastDetectionMs,
+      at: Date.now(),
+    }));
     for (const call of aborted) {
       call.conn.abort();
       try {

@@ -14,7 +14,6 @@ import { isIP } from 'node:net';
 import { errorCode, isCertificateError, originalErrorCode } from '../../drivers/connection-lost.js';
 import type { DriverAdapter, PhysicalConnection } from '../../drivers/driver.js';
 import type { HostInfo } from '../../drivers/host-info.js';
-import { runInternal } from '../../observe/internal-work.js';
 
 const PROBE_SQL = 'SELECT 1';
 
@@ -52,13 +51,12 @@ export class HostProbe {
         const ctl = new AbortController();
         this.opening = ctl;
         try {
-          conn = await runInternal(() =>
-            this.driver.connect(this.host, this.driverConfig, {
-              timeoutMs: boundMs,
-              signal: ctl.signal,
-              ...(this.serverName !== undefined ? { tlsServerName: this.serverName } : {}),
-            }),
-          );
+          conn = await this.driver.connect(this.host, this.driverConfig, {
+            timeoutMs: boundMs,
+            signal: ctl.signal,
+            purpose: 'probe',
+            ...(this.serverName !== undefined ? { tlsServerName: this.serverName } : {}),
+          });
         } finally {
           if (this.opening === ctl) this.opening = undefined;
         }
