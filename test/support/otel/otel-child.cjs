@@ -227,11 +227,14 @@ function spanReport(finished) {
   }
   const connects = { underApp: 0, other: 0, otherNames: {} };
   for (const c of dbSpans.filter(isConnect)) {
-    const parent = byId.get(parentOf(c));
-    if (parent?.name === 'app.statement' || parent?.name === 'app.connect') connects.underApp++;
+    // Under a user call when any ancestor is (pg-pool.connect spans sit in between).
+    let parent = byId.get(parentOf(c));
+    while (parent !== undefined && !parent.name.startsWith('app.')) parent = byId.get(parentOf(parent));
+    if (parent !== undefined) connects.underApp++;
     else {
       connects.other++;
-      connects.otherNames[c.name] = (connects.otherNames[c.name] ?? 0) + 1;
+      const key = `${c.name} <- ${byId.get(parentOf(c))?.name ?? 'root'}`;
+      connects.otherNames[key] = (connects.otherNames[key] ?? 0) + 1;
     }
   }
   const failovers = finished.filter((s) => s.name === 'aurora_ha.failover').map((s) => ({
