@@ -32,3 +32,5 @@ export type {
   MonitorMessage,
   TopologyMessage,
 } from './observe/channels.js';
+export { getClusterStatus } from './topology/cluster-status.js';
+export type { ClusterStatus, ClusterStatusTarget, InstanceStatus } from './topology/cluster-status.js';

@@ -5,7 +5,7 @@
  * level. Nothing is logged without either. A logger that throws (or returns a rejected promise)
  * loses that line: aurora-ha goes on and says so once with a process warning
  * (`AURORA_HA_LOGGER`). Lines are built by the callers from host names, ids, durations and
- * error names / codes, never from credentials; `redactUrl` is applied on top of every line.
+ * error names / codes, never from credentials; `redactUrl` is applied on top to every URL in a line.
  */
 import { debuglog } from 'node:util';
 import { redactUrl } from '../core/redact.js';
@@ -43,13 +43,18 @@ export function callLogger(logger: AuroraLogger, level: LogLevel, line: string):
   }
 }
 
+/** Every connection string inside a line, its password hidden (core/redact.ts). */
+function redactUrls(text: string): string {
+  return text.includes('://') ? text.replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, (url) => redactUrl(url)) : text;
+}
+
 /** One line to NODE_DEBUG (when on, once) and to each logger given. */
 export function writeLine(
   to: AuroraLogger | Iterable<AuroraLogger> | undefined,
   level: LogLevel,
   text: string,
 ): void {
-  const line = redactUrl(text);
+  const line = redactUrls(text);
   if (debugLine.enabled) debugLine('%s %s', level, line);
   if (to === undefined) return;
   if (isLogger(to)) callLogger(to, level, line);

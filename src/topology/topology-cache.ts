@@ -146,6 +146,11 @@ export function releaseTopology(entry: ClusterTopology): void {
   clusters.release(entry.clusterId, entry);
 }
 
+/** The shared topologies alive now (getClusterStatus). */
+export function liveTopologies(): ClusterTopology[] {
+  return clusters.values();
+}
+
 /** Number of clusters with live connections (for leak tests). */
 export function liveClusterCount(): number {
   return clusters.size;
