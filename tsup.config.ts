@@ -16,7 +16,10 @@ export default defineConfig([
     clean: true,
     target: 'node20',
     platform: 'node',
-    external: ['pg', 'mysql2'],
+    // The optional peer stays the user's copy; shims give the CommonJS build an import.meta.url
+    // (src/otel/load-api.ts resolves the peer from its own file in both builds).
+    external: ['pg', 'mysql2', '@opentelemetry/api'],
+    shims: true,
     splitting: true,
   },
   {

@@ -1,4 +1,5 @@
 // Entry point of `aurora-ha`: errors, option types and the plugin API.
+import './otel/install.js';
 export * from './core/errors.js';
 export type * from './core/wrapper-options.js';
 export type * from './connection/plugin.js';
@@ -19,3 +20,17 @@ export {
   MAX_WRAPPER_DEPTH,
   WRAPPED_ERROR_KEYS,
 } from './core/failover-error-lookup.js';
+export { FAILOVER_CHANNEL, CONNECT_CHANNEL, TOPOLOGY_CHANNEL, MONITOR_CHANNEL } from './observe/channels.js';
+export type {
+  ConnectMessage,
+  ConnectPurpose,
+  FailoverMessage,
+  FailoverOutcome,
+  FailoverPhase,
+  FailoverPhaseName,
+  FailoverTrigger,
+  MonitorMessage,
+  TopologyMessage,
+} from './observe/channels.js';
+export { getClusterStatus } from './topology/cluster-status.js';
+export type { ClusterStatus, ClusterStatusTarget, InstanceStatus } from './topology/cluster-status.js';

@@ -1,6 +1,7 @@
 // Entry point `aurora-ha/mysql2/promise`: a drop-in for `mysql2/promise` (every export of the
 // module). Connections and pools are aurora-ha's; pools and pool clusters are wrapped by
 // mysql2/promise's own promise classes.
+import './otel/install.js';
 import mysql from 'mysql2';
 import type { WrapperOptions } from './core/wrapper-options.js';
 import { bindMysql2Module } from './facades/mysql2/bound-module.js';

@@ -1,5 +1,6 @@
 // Entry point `aurora-ha/mysql2`: a drop-in for `mysql2` (every export of the module; connections
 // and pools are aurora-ha's, everything else is mysql2's own).
+import './otel/install.js';
 import mysql from 'mysql2';
 import type { WrapperOptions } from './core/wrapper-options.js';
 import { bindMysql2Module } from './facades/mysql2/bound-module.js';

@@ -13,6 +13,8 @@
  * Clients connect straight to each engine's address, bypassing the emulator's proxy.
  * Last, the TLS row (tls.ts): raw against aurora-ha on clusters serving TLS only.
  */
+// First: with BENCH_OTEL=1 the OpenTelemetry SDK and channel subscribers exist before the package loads.
+import { OTEL_OBSERVED } from './otel-env.js';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { EmulatedCluster } from '../../src/emulator.js';
@@ -234,6 +236,11 @@ async function main(): Promise<void> {
     }
     // BENCH_PARTS=throughput,cpu,dispatch,heap,tls (default: all) selects the parts to run.
     const parts = process.env.BENCH_PARTS ?? 'throughput,cpu,dispatch,heap,tls';
+    if (OTEL_OBSERVED) {
+      console.log(
+        'BENCH_OTEL=1: OpenTelemetry SDK registered (metrics + traces), every aurora-ha channel subscribed',
+      );
+    }
     if (parts.includes('throughput')) {
       await benchEngine('postgres', pgVariants, pgPools);
       await benchEngine('mysql', myVariants, myPools);

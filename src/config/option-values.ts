@@ -181,6 +181,19 @@ function hostList(spec: OptionSpec, src: ValueSource, value: unknown): HostAddre
   });
 }
 
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** An object with the four log methods, given in a config object (never in a connection string). */
+function logger(spec: OptionSpec, src: ValueSource, value: unknown): unknown {
+  if (src.fromUrl) throw invalid(spec, src, value, 'a logger cannot be given in a connection string');
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+    throw invalid(spec, src, value, 'expected an object with debug, info, warn and error methods');
+  }
+  const missing = LOG_LEVELS.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function');
+  if (missing.length > 0) throw invalid(spec, src, value, `it has no ${missing.join(', ')} method`);
+  return value;
+}
+
 /** The checked, converted value of one option. Throws ConfigurationError naming the option. */
 export function parseOptionValue(spec: OptionSpec, src: ValueSource, value: unknown): unknown {
   switch (spec.kind) {
@@ -209,5 +222,7 @@ export function parseOptionValue(spec: OptionSpec, src: ValueSource, value: unkn
       return value.trim();
     case 'hostWeights':
       return hostWeights(spec, src, value);
+    case 'logger':
+      return logger(spec, src, value);
   }
 }

@@ -18,7 +18,8 @@ export type OptionKind =
   | 'strategy'
   | 'hostList'
   | 'string'
-  | 'hostWeights';
+  | 'hostWeights'
+  | 'logger';
 
 export interface OptionAlias {
   name: string;
@@ -306,6 +307,18 @@ export const OPTIONS: readonly OptionSpec[] = [
     30_000,
     'How often the `fastestResponse` selector measures connect + `SELECT 1` time per instance.',
   ),
+  {
+    name: 'logger',
+    aliases: [],
+    kind: 'logger',
+    default: undefined,
+    defaultText: 'none (nothing logged; `NODE_DEBUG=aurora-ha` prints debug lines)',
+    accepted: [
+      'an object with debug, info, warn and error methods (console, pino, winston); not in a connection string',
+    ],
+    description:
+      'Where aurora-ha logs: one info line per failover, topology and monitor changes, connects at debug (docs/observability.md).',
+  },
 ];
 
 /** Every accepted spelling (canonical, field name and alias) → its spec and scale. */

@@ -13,6 +13,7 @@ import type { Pipelines } from './pipeline.js';
 import { composePipelines } from './pipeline.js';
 import type { ConnectionObserver } from './plugin-service.js';
 import { ConnectionPluginService } from './plugin-service.js';
+import { useLogger } from '../observe/log-taps.js';
 
 const NO_PLUGINS: readonly Plugin[] = Object.freeze([]);
 
@@ -22,6 +23,8 @@ export class LogicalConnection<TNative = unknown> {
   readonly pipelines: Pipelines;
   private opening: Promise<void> | undefined;
   private ending: Promise<void> | undefined;
+  /** Lets go of the `logger` option's process-wide lines (log-taps.ts); set while open. */
+  private releaseLogger: (() => void) | undefined;
 
   /**
    * @param factories plugin factories in pipeline order (the facade resolves `config.options.plugins`
@@ -79,6 +82,7 @@ export class LogicalConnection<TNative = unknown> {
 
   private async doOpen(): Promise<void> {
     const s = this.service;
+    if (s.config.options.logger !== undefined) this.releaseLogger = useLogger(s.config.options.logger);
     let conn: PhysicalConnection;
     try {
       conn = await s.connect(s.initialHost, true);
@@ -145,5 +149,7 @@ export class LogicalConnection<TNative = unknown> {
       else await conn.close();
     }
     s.releaseProvider();
+    this.releaseLogger?.();
+    this.releaseLogger = undefined;
   }
 }

@@ -26,6 +26,9 @@ import { TopologyHostListProvider } from '../topology/topology-host-list-provide
 import { withTimeout } from '../core/time.js';
 import { ConfigurationError, ConnectionClosedError } from '../core/errors.js';
 import type { ConnectNext, Plugin, PluginService } from './plugin.js';
+import type { ConnectPurpose } from '../observe/channels.js';
+import { nextConnectionId } from '../observe/connection-ids.js';
+import { moveOpenCount } from '../observe/open-connections.js';
 
 /** Host list providers we create all support shared availability marks. */
 type MarkingHostListProvider = HostListProvider & {
@@ -48,6 +51,8 @@ export class ConnectionPluginService implements PluginService {
   readonly driver: DriverAdapter;
   readonly initialHost: HostInfo;
   readonly initialUrlType: RdsUrlType;
+  /** Process-unique id of this logical connection (channels, log lines). */
+  readonly connectionId: number = nextConnectionId();
   current: PhysicalConnection | undefined;
   currentHost: HostInfo | undefined;
   dialect: Dialect | undefined;
@@ -64,6 +69,12 @@ export class ConnectionPluginService implements PluginService {
   private readonly detect: boolean;
   /** The loss the driver reported for the current connection (noted, recovered on next use: ARCHITECTURE.md › Idle loss). */
   private loss: { readonly conn: PhysicalConnection; readonly err: Error } | undefined;
+  /** How this logical connection's own connects are published (`user`, or `pool` when a pool opened it). */
+  private ownConnect: ConnectOptions;
+  /** Where this connection is counted in open-connections.ts (`host:port`). */
+  private countedOn: string | undefined;
+  /** The instance a plugin identified a new physical connection as (before it is put in place). */
+  private identified: { readonly conn: PhysicalConnection; readonly key: string } | undefined;
 
   constructor(config: ResolvedConfig, driver: DriverAdapter, detect: boolean) {
     this.config = config;
@@ -75,6 +86,24 @@ export class ConnectionPluginService implements PluginService {
       throw new ConfigurationError('host', 'No host to connect to: set host (or hosts).');
     this.initialHost = makeHost(first.host, first.port);
     this.initialUrlType = classifyHost(first.host);
+    this.ownConnect = { purpose: 'user', connectionId: this.connectionId };
+  }
+
+  /** A pool opened this logical connection: its own connects are published as `pool`. */
+  set purpose(purpose: ConnectPurpose) {
+    this.ownConnect = { purpose, connectionId: this.connectionId };
+  }
+
+  /**
+   * A plugin learnt which instance `conn` (a new physical connection, e.g. to a cluster
+   * endpoint) is on: it is counted there once in place (open-connections.ts).
+   */
+  identifiedAs(conn: PhysicalConnection, instance: HostInfo): void {
+    if (this.current === conn) {
+      const key = hostKey(instance);
+      moveOpenCount(this.countedOn, key);
+      this.countedOn = key;
+    } else this.identified = { conn, key: hostKey(instance) };
   }
 
   /** Wire the plugins and the composed connect pipeline (done once by the logical connection). */
@@ -135,13 +164,18 @@ export class ConnectionPluginService implements PluginService {
     return this.connectPipeline(host, isInitial);
   }
 
+  /** Published as `failover` unless the caller says otherwise (ConnectOptions.purpose). */
   forceConnect(host: HostInfo, options?: ConnectOptions): Promise<PhysicalConnection> {
-    return this.driver.connect(host, this.connectConfig, options);
+    return this.driver.connect(host, this.connectConfig, {
+      purpose: 'failover',
+      ...options,
+      connectionId: this.connectionId,
+    });
   }
 
   /** The bottom of the connect pipeline: the driver, then (first time only) dialect detection. */
   readonly driverConnect = async (host: HostInfo, _isInitial: boolean): Promise<PhysicalConnection> => {
-    const conn = await this.driver.connect(host, this.connectConfig);
+    const conn = await this.driver.connect(host, this.connectConfig, this.ownConnect);
     if (this.detect && this.dialect === undefined) {
       try {
         this.adoptDialect(await detectDialect(conn, this.driver.engine));
@@ -161,6 +195,11 @@ export class ConnectionPluginService implements PluginService {
     }
     this.current = conn;
     this.currentHost = host;
+    const identified = this.identified;
+    this.identified = undefined;
+    const counted = identified !== undefined && identified.conn === conn ? identified.key : hostKey(host);
+    moveOpenCount(this.countedOn, counted);
+    this.countedOn = counted;
     if (previous !== conn) {
       this.loss = undefined;
       // Note (do not act on) a loss while idle: the next call recovers (failover plugins).
@@ -236,6 +275,9 @@ export class ConnectionPluginService implements PluginService {
   detachCurrent(): PhysicalConnection | undefined {
     const conn = this.current;
     this.current = undefined;
+    this.identified = undefined;
+    moveOpenCount(this.countedOn, undefined);
+    this.countedOn = undefined;
     return conn;
   }
 
@@ -276,6 +318,7 @@ export class ConnectionPluginService implements PluginService {
   ): Promise<HostRole> {
     const conn = await this.forceConnect(host, {
       timeoutMs: this.config.options.failoverReaderConnectTimeoutMs,
+      purpose: 'probe',
     });
     try {
       const bound = this.config.options.failoverReaderConnectTimeoutMs;

@@ -100,6 +100,8 @@ export interface PluginFactory {
 export interface PluginService {
   readonly config: ResolvedConfig;
   readonly driver: DriverAdapter;
+  /** Process-unique id of the logical connection (channels, log lines). Optional for hand-built services. */
+  readonly connectionId?: number;
   /** The current physical connection (undefined before connect and after end). */
   readonly current: PhysicalConnection | undefined;
   /** The host of the current physical connection. */
@@ -121,7 +123,10 @@ export interface PluginService {
   forceRefreshHostList(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]>;
   /** Open a physical connection through the connect pipeline (plugins may intervene). */
   connect(host: HostInfo, isInitial?: boolean): Promise<PhysicalConnection>;
-  /** Open a physical connection directly with the driver (no plugin), e.g. from failover itself. */
+  /**
+   * Open a physical connection directly with the driver (no plugin), e.g. from failover itself;
+   * published on `aurora-ha:connect` as `failover` unless `options.purpose` says otherwise.
+   */
   forceConnect(host: HostInfo, options?: ConnectOptions): Promise<PhysicalConnection>;
   /** Replace the current physical connection; the previous one is aborted; plugins are notified. */
   setCurrentConnection(conn: PhysicalConnection, host: HostInfo): Promise<void>;
@@ -139,6 +144,11 @@ export interface PluginService {
    * in use afterwards. Optional: a service that cannot tell returns false or omits it.
    */
   adoptKnownDialect?(): boolean;
+  /**
+   * A plugin learnt which instance a new physical connection (to a cluster endpoint) is on:
+   * the process's per-instance connection counts use it. Optional.
+   */
+  identifiedAs?(conn: PhysicalConnection, instance: HostInfo): void;
   /** A failover of this logical connection failed (the facade emits `'failover'`). Optional. */
   notifyFailoverFailed?(from: PhysicalConnection | undefined, error: Error): void;
   /** True when the shared topology is older than `topologyRefreshMs` (no I/O). Optional. */

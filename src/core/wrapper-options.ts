@@ -15,6 +15,17 @@ export type HostSelectorStrategy =
 export type PluginCode = string;
 
 /**
+ * Where aurora-ha logs (option `logger`): any object with these four methods taking one
+ * string — `console`, a pino or winston logger. docs/observability.md › Logging.
+ */
+export interface AuroraLogger {
+  debug(message: string): unknown;
+  info(message: string): unknown;
+  warn(message: string): unknown;
+  error(message: string): unknown;
+}
+
+/**
  * Keys of AWS's Node wrapper accepted as written (their dispositions: docs/configuration.md ›
  * AWS Node wrapper keys). Keys whose disposition is `error` (IAM, Secrets Manager, federated
  * authentication, `profileName`) are left out, so TypeScript flags them before run time does.
@@ -121,6 +132,8 @@ export interface WrapperOptions extends AwsWrapperOptions {
   failureDetectionCount?: number;
   /** Measurement interval of the `fastestResponse` selector (ms). */
   responseMeasurementIntervalMs?: number;
+  /** Where aurora-ha logs (debug / info / warn / error); nothing is logged without it (or NODE_DEBUG=aurora-ha). */
+  logger?: AuroraLogger;
 }
 
 /** Options after defaults and validation. */
@@ -155,6 +168,8 @@ export interface ResolvedOptions {
   weightedRandomHostWeightPairs?: Readonly<Record<string, number>>;
   /** Always set by resolveConfig; optional so hand-built options stay valid (default 30000). */
   responseMeasurementIntervalMs?: number;
+  /** The `logger` option; undefined when not given. */
+  logger?: AuroraLogger | undefined;
 }
 
 /**

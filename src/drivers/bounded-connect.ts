@@ -1,13 +1,28 @@
 /**
  * The connect step both driver adapters share: run the driver's own handshake, bounded by
  * `timeoutMs` and cancellable by `signal`; on any failure the half-open socket is destroyed,
- * and a code-less error raised after the socket ended is marked as a lost connection.
+ * and a code-less error raised after the socket ended is marked as a lost connection. Every
+ * connect of both adapters is traced here on `aurora-ha:connect` with its purpose (free when
+ * nobody listens: observe/channels.ts). Monitor and probe connections connect through
+ * `runInternal`, out of the user's telemetry.
  */
 import type { ConnectOptions, PhysicalConnection } from './driver.js';
 import { hostKey } from './host-info.js';
 import { abortError, errorCode, markConnectionLost, timeoutError } from './connection-lost.js';
+import { traceConnect } from '../observe/channels.js';
+import { runInternal } from '../observe/internal-work.js';
 
-export async function connectBounded<C extends PhysicalConnection>(
+export function connectBounded<C extends PhysicalConnection>(
+  conn: C,
+  handshake: () => Promise<unknown>,
+  options: ConnectOptions = {},
+): Promise<C> {
+  return traceConnect(options.purpose ?? 'user', conn.host, options.connectionId, () =>
+    connectUntraced(conn, handshake, options),
+  );
+}
+
+async function connectUntraced<C extends PhysicalConnection>(
   conn: C,
   handshake: () => Promise<unknown>,
   options: ConnectOptions = {},
@@ -32,7 +47,10 @@ export async function connectBounded<C extends PhysicalConnection>(
       signal.addEventListener('abort', onAbort, { once: true });
     }
   });
-  const connecting = handshake();
+  // A connection that exists only for aurora-ha's own queries connects out of the user's
+  // telemetry (observe/internal-work.ts); the user's, the pool's and failover's do not.
+  const connecting =
+    options.purpose === 'monitor' || options.purpose === 'probe' ? runInternal(handshake) : handshake();
   connecting.catch(() => undefined); // reported through the race; may settle after a timeout
   try {
     await Promise.race([connecting, cancelled]);

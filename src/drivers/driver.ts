@@ -2,6 +2,7 @@
  * The driver-adapter contract: the only boundary between aurora-ha and a database driver
  * (`pg`, `mysql2`). Plugins, dialects and host providers see these interfaces, never a driver.
  */
+import type { ConnectPurpose } from '../observe/channels.js';
 import type { HostInfo } from './host-info.js';
 
 export type Engine = 'postgres' | 'mysql';
@@ -95,6 +96,13 @@ export interface ConnectOptions {
    * without the user's `ssl` option. docs/tls.md.
    */
   tlsServerName?: string;
+  /**
+   * Why aurora-ha opens it, as published on `aurora-ha:connect` (docs/observability.md);
+   * `user` when absent.
+   */
+  purpose?: ConnectPurpose;
+  /** The logical connection it is for, when there is one (published with the purpose). */
+  connectionId?: number;
 }
 
 /** Engine-specific glue; one instance per driver module, stateless. */

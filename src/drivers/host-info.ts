@@ -18,6 +18,8 @@ export interface HostInfo {
   readonly instanceId?: string;
   /** Topology row timestamp (ms since epoch), when known. */
   readonly lastUpdate?: number;
+  /** Replica lag the topology reported (ms), when known. */
+  readonly lagMs?: number;
 }
 
 export const DEFAULT_WEIGHT = 100;
@@ -39,6 +41,7 @@ export function makeHost(
     weight: fields.weight ?? DEFAULT_WEIGHT,
     ...(fields.instanceId !== undefined ? { instanceId: fields.instanceId } : {}),
     ...(fields.lastUpdate !== undefined ? { lastUpdate: fields.lastUpdate } : {}),
+    ...(fields.lagMs !== undefined ? { lagMs: fields.lagMs } : {}),
   };
 }
 

@@ -81,7 +81,11 @@ class ResponseTimeMonitor {
     const onStop = (): void => conn?.abort();
     signal.addEventListener('abort', onStop, { once: true });
     try {
-      conn = await this.target.driver.connect(host, this.target.driverConfig, { timeoutMs: bound, signal });
+      conn = await this.target.driver.connect(host, this.target.driverConfig, {
+        timeoutMs: bound,
+        signal,
+        purpose: 'probe',
+      });
       const left = Math.max(1, bound - (performance.now() - started));
       await conn.queryRows('SELECT 1', left);
       if (!signal.aborted) this.times.set(hostKey(host), performance.now() - started);

@@ -1,4 +1,7 @@
 /**
+ * DEPRECATED alias, kept for one release (removed in the release after 0.2): new code subscribes
+ * to `aurora-ha:monitor` and `aurora-ha:failover` (observe/channels.ts, docs/observability.md).
+ *
  * Diagnostics of failover v2 on `node:diagnostics_channel` (`aurora-ha:failover2`): the
  * monitor publishes when it verified a writer, connections publish when they start their
  * reconnect. Nothing is built unless someone subscribes (the bench does, to measure the
@@ -23,6 +26,7 @@ export type MonitorEvent =
       readonly at: number;
     };
 
+/** @deprecated use `aurora-ha:monitor` / `aurora-ha:failover` (docs/observability.md). */
 export const FAILOVER2_CHANNEL = 'aurora-ha:failover2';
 
 const events = channel(FAILOVER2_CHANNEL);

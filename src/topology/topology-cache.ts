@@ -3,10 +3,14 @@
  * the last host list, when it was fetched, availability marks, the refresh in flight and
  * the connections to notify of changes. Entries are reference-counted and dropped when the
  * last connection releases theirs, so nothing here grows with connections or queries.
+ * Every accepted topology and every change is published on `aurora-ha:topology` (nothing is
+ * compared or built while nobody observes: observe/channels.ts).
  */
 import type { HostAvailability, HostInfo } from '../drivers/host-info.js';
 import { hostKey, withAvailability } from '../drivers/host-info.js';
 import { RefCountedRegistry } from '../core/refcounted-registry.js';
+import { publishTopology, topologyObserved } from '../observe/channels.js';
+import { topologyChanges } from './topology-changes.js';
 
 export type TopologyListener = (hosts: readonly HostInfo[]) => void;
 
@@ -37,9 +41,19 @@ export class ClusterTopology {
   /** Replace the host list (from a fresh query); listeners hear about it when it changed. */
   update(hosts: readonly HostInfo[], now = Date.now()): readonly HostInfo[] {
     const marked = hosts.map((h) => this.applyMarks(h));
-    const changed = !sameHosts(this.hosts, marked);
+    const before = this.hosts;
+    const changed = !sameHosts(before, marked);
     this.hosts = marked;
     this.fetchedAt = now;
+    if (topologyObserved()) {
+      publishTopology(() => ({
+        event: 'refreshed',
+        clusterId: this.clusterId,
+        hosts: marked.length,
+        at: now,
+      }));
+      if (changed) this.announce(before, marked);
+    }
     if (changed) this.notify();
     return marked;
   }
@@ -69,9 +83,16 @@ export class ClusterTopology {
   private reapply(): void {
     const marked = this.hosts.map((h) => this.applyMarks(h));
     if (!sameHosts(this.hosts, marked)) {
+      const before = this.hosts;
       this.hosts = marked;
+      if (topologyObserved()) this.announce(before, marked);
       this.notify();
     }
+  }
+
+  /** Publish what changed (aurora-ha:topology); only called when someone observes. */
+  private announce(before: readonly HostInfo[], after: readonly HostInfo[]): void {
+    for (const m of topologyChanges(this.clusterId, before, after, Date.now())) publishTopology(() => m);
   }
 
   subscribe(listener: TopologyListener): void {
@@ -123,6 +144,11 @@ export function acquireTopology(clusterId: string): ClusterTopology {
 /** Give a reference back; the entry is dropped with the last one. */
 export function releaseTopology(entry: ClusterTopology): void {
   clusters.release(entry.clusterId, entry);
+}
+
+/** The shared topologies alive now (getClusterStatus). */
+export function liveTopologies(): ClusterTopology[] {
+  return clusters.values();
 }
 
 /** Number of clusters with live connections (for leak tests). */

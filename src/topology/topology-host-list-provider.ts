@@ -56,6 +56,7 @@ export function hostsFromTopology(
       role: r.isWriter ? 'writer' : 'reader',
       weight: topologyWeight(r),
       instanceId: r.instanceId,
+      ...(Number.isFinite(r.lagMs) ? { lagMs: r.lagMs } : {}),
       ...(r.lastUpdate !== undefined ? { lastUpdate: r.lastUpdate } : {}),
     });
   });

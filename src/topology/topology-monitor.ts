@@ -22,12 +22,15 @@
  *   for one read now (`refreshNow`); without any topology the search probes the initial hosts.
  *
  * Every timer is unref()'d; close() ends the timers, the search and the own connection.
+ * Mode changes and verified writers are published on `aurora-ha:monitor` (and, deprecated,
+ * `aurora-ha:failover2`).
  */
 import { isCertificateError } from '../drivers/connection-lost.js';
 import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { hostKey, sameInstance, withRole, type HostInfo } from '../drivers/host-info.js';
 import { publishMonitorEvent } from './monitor-events.js';
+import { publishMonitor } from '../observe/channels.js';
 import { backoffMs, withTimeout } from '../core/time.js';
 import { closeQuietly } from '../drivers/close-quietly.js';
 import { acquireTopology, releaseTopology, type ClusterTopology } from './topology-cache.js';
@@ -101,6 +104,8 @@ export class TopologyMonitor {
   private searchTimer: NodeJS.Timeout | undefined;
   /** Whether connections asked for the current search (it then stops when they all left). */
   private searchForWaiters = false;
+  /** When the current search started (ms since epoch). */
+  private searchStartedAt = 0;
   private waiters = 0;
   private wake: Wake | undefined;
   /** The normal-mode refresh running now (shared with refreshNow callers). */
@@ -147,6 +152,11 @@ export class TopologyMonitor {
   /** True while panic mode is probing. */
   get searching(): boolean {
     return this.search !== undefined;
+  }
+
+  /** `panic` while a writer search runs, else `normal` (getClusterStatus). */
+  get mode(): 'normal' | 'panic' {
+    return this.search !== undefined ? 'panic' : 'normal';
   }
 
   /** Keep the connections' topology cache `cacheKey` up to date too (once per key). */
@@ -274,6 +284,7 @@ export class TopologyMonitor {
           return this.o.driver.connect(host, this.o.driverConfig, {
             timeoutMs: this.o.connectTimeoutMs,
             signal,
+            purpose: 'monitor',
           });
         },
         isWriter: (conn) => this.isWriter(conn),
@@ -310,7 +321,15 @@ export class TopologyMonitor {
       discard(this.own.conn);
       this.own = undefined;
     }
-    publishMonitorEvent(() => ({ event: 'panic-start', cluster: this.key, at: Date.now() }));
+    this.searchStartedAt = Date.now();
+    publishMonitorEvent(() => ({ event: 'panic-start', cluster: this.key, at: this.searchStartedAt }));
+    publishMonitor(() => ({
+      event: 'mode',
+      clusterId: this.key,
+      mode: 'panic',
+      reason: forWaiters ? 'waiters' : 'own-connection-lost',
+      at: this.searchStartedAt,
+    }));
     search.probeAll(this.probeTargets());
   }
 
@@ -330,6 +349,13 @@ export class TopologyMonitor {
     search.stop();
     const wake = this.wake;
     this.wake = undefined;
+    publishMonitor(() => ({
+      event: 'mode',
+      clusterId: this.key,
+      mode: 'normal',
+      reason: 'search-ended',
+      at: Date.now(),
+    }));
     wake?.reject(reason);
   }
 
@@ -353,6 +379,20 @@ export class TopologyMonitor {
     const wake = this.wake;
     this.wake = undefined;
     publishMonitorEvent(() => ({ event: 'writer-verified', cluster: this.key, writer: hostKey(writer), at }));
+    publishMonitor(() => ({
+      event: 'writer-verified',
+      clusterId: this.key,
+      writer: hostKey(writer),
+      searchMs: at - this.searchStartedAt,
+      at,
+    }));
+    publishMonitor(() => ({
+      event: 'mode',
+      clusterId: this.key,
+      mode: 'normal',
+      reason: 'writer-verified',
+      at,
+    }));
     // Every waiter at once; the bookkeeping below runs after they resumed.
     wake?.resolve(writer);
     setImmediate(() => {
@@ -469,7 +509,10 @@ export class TopologyMonitor {
       let conn: PhysicalConnection;
       try {
         this.connectAttempts++;
-        conn = await this.o.driver.connect(host, this.o.driverConfig, { timeoutMs: this.o.connectTimeoutMs });
+        conn = await this.o.driver.connect(host, this.o.driverConfig, {
+          timeoutMs: this.o.connectTimeoutMs,
+          purpose: 'monitor',
+        });
       } catch (err) {
         // A refused certificate is no sign the writer is down: never a reason to search.
         if (isCertificateError(err)) continue;

@@ -41,6 +41,11 @@ export function liveMonitorKeys(): string[] {
   return monitors.keys();
 }
 
+/** Every live monitor (getClusterStatus). */
+export function liveMonitors(): TopologyMonitor[] {
+  return monitors.values();
+}
+
 /** The live monitor of `key`, if any (for tests and diagnostics). */
 export function monitorOf(key: string): TopologyMonitor | undefined {
   return monitors.get(key);

@@ -43,6 +43,8 @@ function sampleFor(spec: OptionSpec): { value: unknown; parsed: unknown } {
       return { value: 'instance-1:2', parsed: { 'instance-1': 2 } };
     case 'plugins':
       return { value: 'failover2', parsed: ['failover2'] };
+    case 'logger':
+      return { value: console, parsed: console };
     case 'hostList':
       return { value: ['a:5432'], parsed: [{ host: 'a', port: 5432 }] };
   }

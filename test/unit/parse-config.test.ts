@@ -129,6 +129,9 @@ function valueOf(
           return { objValue: asString ? text : rec, urlValue: text, expected: rec };
         }),
       );
+    case 'logger':
+      // Not in `settings` (no connection-string form): see 'logger option' below.
+      return fc.constant({ objValue: console, urlValue: '', expected: console });
   }
 }
 
@@ -137,7 +140,7 @@ function setting(spec: OptionSpec): fc.Arbitrary<Setting> {
 }
 
 const settings: fc.Arbitrary<Setting[]> = fc
-  .subarray([...OPTIONS])
+  .subarray(OPTIONS.filter((s) => s.kind !== 'logger'))
   .chain((specs) => (specs.length === 0 ? fc.constant([]) : fc.tuple(...specs.map(setting))));
 
 function expectedOptions(list: readonly Setting[]): Record<string, unknown> {
@@ -293,6 +296,8 @@ function invalidObjectValues(spec: OptionSpec, scale: number): unknown[] {
         : [0, -1, 3_000_000, '10', false, Number.NaN];
     case 'positiveInt':
       return [0, -3, 2.5, '3', 1_000_001];
+    case 'logger':
+      return ['console', 42, null, { info: () => undefined }, []];
     case 'boolean':
       return ['true', 1, 0, null, 'yes'];
     case 'strategy':
@@ -319,6 +324,25 @@ function invalidObjectValues(spec: OptionSpec, scale: number): unknown[] {
       return [{ a: 0 }, { a: 1.5 }, 'a', 5, 'a:x', ['a']];
   }
 }
+
+describe('resolveConfig: logger option', () => {
+  it('takes any object with debug / info / warn / error, by identity, never shared with another config', () => {
+    const a = { debug: () => 1, info: () => 1, warn: () => 1, error: () => 1 };
+    const b = { debug: () => 2, info: () => 2, warn: () => 2, error: () => 2 };
+    expect(resolveConfig('postgres', { host: 'h', logger: a }).options.logger).toBe(a);
+    expect(resolveConfig('postgres', { host: 'h', logger: b }).options.logger).toBe(b);
+    expect(resolveConfig('mysql', { host: 'h', logger: console }).options.logger).toBe(console);
+    expect(resolveConfig('postgres', { host: 'h' }).options.logger).toBeUndefined();
+  });
+
+  it('is refused in a connection string and without its four methods', () => {
+    expect(configError(() => resolveConfig('postgres', 'postgres://h/db?logger=console')).option).toBe(
+      'logger',
+    );
+    const err = configError(() => resolveConfig('postgres', { host: 'h', logger: { info: () => 1 } }));
+    expect(err.message).toContain('it has no debug, warn, error method');
+  });
+});
 
 describe('resolveConfig: invalid values', () => {
   it('any single wrong-type or out-of-range value is rejected, naming the canonical option and the accepted values', () => {

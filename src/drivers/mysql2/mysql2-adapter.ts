@@ -12,7 +12,7 @@ import { ConfigurationError } from '../../core/errors.js';
 import { abortError } from '../connection-lost.js';
 import { connectBounded } from '../bounded-connect.js';
 import { classifyMysql2Error } from './mysql2-errors.js';
-import { Mysql2PhysicalConnection } from './mysql2-physical-connection.js';
+import { Mysql2PhysicalConnection, submitInternal } from './mysql2-physical-connection.js';
 import { keepTlsErrorCodes } from './mysql2-tls.js';
 import {
   parseSessionRow,
@@ -92,7 +92,9 @@ function nativeOf(conn: PhysicalConnection<Connection>): Mysql2PhysicalConnectio
 
 function query(conn: PhysicalConnection<Connection>, sql: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    conn.native.query(sql, (err: unknown) => (err !== null && err !== undefined ? reject(err) : resolve()));
+    submitInternal(conn.native, { sql }, (err: unknown) =>
+      err !== null && err !== undefined ? reject(err) : resolve(),
+    );
   });
 }
 

@@ -6,6 +6,7 @@ import type { Connection } from 'mysql2';
 import type { PhysicalConnection, SessionState } from '../driver.js';
 import type { HostInfo } from '../host-info.js';
 import { hostKey } from '../host-info.js';
+import { runInternal } from '../../observe/internal-work.js';
 import { markConnectionLost, notifyLoss, timeoutError } from '../connection-lost.js';
 import { activeCommandOf } from './internals.js';
 import {
@@ -37,6 +38,42 @@ interface Mysql2Internals extends Mysql2PacketSource {
     remotePort?: number;
   };
   _handshakePacket?: { serverVersion?: string } | null;
+}
+
+type QueryCallback = (err: unknown, rows?: unknown, fields?: unknown) => void;
+
+/** mysql2 internals that submit a command without `Connection.prototype.query`. */
+interface Mysql2Submit {
+  addCommand?: (cmd: unknown) => unknown;
+  config?: unknown;
+  constructor: {
+    createQuery?: (sql: unknown, values: unknown, cb: QueryCallback, config: unknown) => unknown;
+  };
+}
+
+/**
+ * Send one of aurora-ha's own statements (topology, role check, probe, dialect, rollback, session
+ * restore). It is built and queued the way `query()` queues it when nobody traces, but without
+ * going through `Connection.prototype.query`: recent mysql2 (3.24 here) publishes every `query()` on the
+ * `mysql2:query` TracingChannel (no way to opt a statement out), `@opentelemetry/instrumentation-
+ * mysql2` patches that method, and a user's `queryFormat` would rewrite our SQL. Our statements
+ * carry no values, so skipping the formatting changes nothing. Run in `runInternal` too, for
+ * any other instrumentation of the driver. Falls back to `query()` where the internals differ.
+ */
+export function submitInternal(
+  native: Connection,
+  options: { sql: string; rowsAsArray?: boolean },
+  cb: QueryCallback,
+): void {
+  const internals = native as unknown as Mysql2Submit;
+  const createQuery = internals.constructor.createQuery;
+  runInternal(() => {
+    if (typeof internals.addCommand === 'function' && typeof createQuery === 'function') {
+      internals.addCommand(createQuery(options, undefined, cb, internals.config));
+    } else {
+      native.query(options, cb);
+    }
+  });
 }
 
 export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> {
@@ -130,17 +167,21 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
         timer.unref();
       }
       try {
-        this.native.query({ sql, rowsAsArray: true }, (err: unknown, rows: unknown, fields: unknown) => {
-          clearTimeout(timer);
-          if (err !== null && err !== undefined) {
-            reject(err);
-            return;
-          }
-          resolve({
-            columns: Array.isArray(fields) ? fields.map((f: { name?: unknown }) => String(f.name)) : [],
-            rows: Array.isArray(rows) ? rows.filter((r): r is unknown[] => Array.isArray(r)) : [],
-          });
-        });
+        submitInternal(
+          this.native,
+          { sql, rowsAsArray: true },
+          (err: unknown, rows: unknown, fields: unknown) => {
+            clearTimeout(timer);
+            if (err !== null && err !== undefined) {
+              reject(err);
+              return;
+            }
+            resolve({
+              columns: Array.isArray(fields) ? fields.map((f: { name?: unknown }) => String(f.name)) : [],
+              rows: Array.isArray(rows) ? rows.filter((r): r is unknown[] => Array.isArray(r)) : [],
+            });
+          },
+        );
       } catch (err) {
         clearTimeout(timer);
         reject(err);

@@ -9,6 +9,7 @@ import type { HostInfo } from '../host-info.js';
 import { hostKey } from '../host-info.js';
 import { abortError } from '../connection-lost.js';
 import { connectBounded } from '../bounded-connect.js';
+import { runInternal } from '../../observe/internal-work.js';
 import { pgConfigForHost } from './pg-config.js';
 import { classifyPgError } from './pg-errors.js';
 import { PgPhysicalConnection } from './pg-physical-connection.js';
@@ -38,7 +39,7 @@ export const pgAdapter: DriverAdapter<ClientConfig, Client> = {
   },
   async restoreSessionState(conn: PhysicalConnection<Client>, state) {
     const sql = restoreSessionSql(state);
-    if (sql !== '') await conn.native.query(sql);
+    if (sql !== '') await runInternal(() => conn.native.query(sql));
   },
 };
 

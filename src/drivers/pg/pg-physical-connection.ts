@@ -9,6 +9,7 @@ import type { HostInfo } from '../host-info.js';
 import { hostKey } from '../host-info.js';
 import { activeQueryOf } from './internals.js';
 import { markConnectionLost, notifyLoss, settleWithin, timeoutError } from '../connection-lost.js';
+import { runInternal } from '../../observe/internal-work.js';
 
 /**
  * Settings PostgreSQL reports (GUC_REPORT) that a session may change and a new session can
@@ -148,9 +149,13 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
   }
 
   async queryWithColumns(sql: string, timeoutMs?: number): Promise<{ columns: string[]; rows: unknown[][] }> {
-    const run = this.native
-      .query<unknown[]>({ text: sql, rowMode: 'array' })
-      .then((r) => ({ columns: r.fields.map((f) => f.name), rows: r.rows }));
+    // Ours, not the user's: out of their telemetry (observe/internal-work.ts).
+    const run = runInternal(() => this.native.query<unknown[]>({ text: sql, rowMode: 'array' })).then(
+      (r) => ({
+        columns: r.fields.map((f) => f.name),
+        rows: r.rows,
+      }),
+    );
     if (timeoutMs === undefined || timeoutMs <= 0) return run;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -97,9 +97,17 @@ function callNative(invoke: (cb: NativeCallback) => unknown): Promise<unknown[]>
 export class Connection extends EventEmitter {
   private readonly [STATE]: ConnectionState;
 
-  constructor(config: string | AuroraConnectionOptions, factories?: readonly PluginFactory[]) {
+  /**
+   * @param factories for tests and embedding: the plugin factories to use instead of `plugins`.
+   * @param purpose internal: `pool` for a pool's connection (published on `aurora-ha:connect`).
+   */
+  constructor(
+    config: string | AuroraConnectionOptions,
+    factories?: readonly PluginFactory[],
+    purpose: 'user' | 'pool' = 'user',
+  ) {
     super();
-    const logical = createMysqlLogical(config, factories);
+    const logical = createMysqlLogical(config, factories, purpose);
     this[STATE] = { logical, endEmitted: false };
     logical.lc.observe(this);
     logical.lc.open().then(

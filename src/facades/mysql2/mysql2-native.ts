@@ -3,6 +3,7 @@
  * call, the logical connection they are built on, and forwarding of the native
  * connection's events (re-attached whenever the physical connection changes).
  */
+import type { ConnectPurpose } from '../../observe/channels.js';
 import type { EventEmitter } from 'node:events';
 import type { ConnectionOptions } from 'mysql2';
 import { resolveConfig } from '../../config/parse-config.js';
@@ -69,6 +70,7 @@ export function ownConfig(config: string | AuroraConnectionOptions): string | Re
 export function createMysqlLogical(
   config: string | AuroraConnectionOptions,
   factories?: readonly PluginFactory[],
+  purpose: ConnectPurpose = 'user',
 ): MysqlLogical {
   const resolved = resolveConfig('mysql', ownConfig(config));
   const lc = new LogicalConnection<NativeMysqlConnection>(
@@ -76,6 +78,7 @@ export function createMysqlLogical(
     mysql2Adapter,
     factories ?? resolvePluginFactories(resolved.options.plugins),
   );
+  if (purpose !== 'user') lc.service.purpose = purpose;
   const bare = {} as Record<NetworkMethod, boolean>;
   for (const m of [
     'query',

@@ -128,7 +128,7 @@ export class PoolConnection extends Connection {
   declare _removeFromPool: () => void;
 
   constructor(pool: Pool, config: string | AuroraConnectionOptions, factories?: readonly PluginFactory[]) {
-    super(config, factories);
+    super(config, factories, 'pool');
     this._pool = pool;
     this.once('end', () => this._removeFromPool());
     this.once('error', () => this._removeFromPool());

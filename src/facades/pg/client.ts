@@ -6,6 +6,7 @@
  * native client. The rest of pg's Client surface is delegated (see delegate-members.ts): before
  * connect to an unconnected pg.Client built from the same config, then to the current native.
  */
+import { isPooled } from '../pooled.js';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type {
@@ -286,6 +287,7 @@ export class Client extends EventEmitter {
       factories ?? resolvePluginFactories(resolved.options.plugins),
     );
     this.#lc = lc;
+    if (isPooled(input)) lc.service.purpose = 'pool';
     this.#bare = lc.pipelineFor('query') === undefined;
     lc.observe(this);
   }

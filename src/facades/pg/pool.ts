@@ -13,6 +13,7 @@ import type { WrapperOptions } from '../../core/wrapper-options.js';
 import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../core/errors.js';
 import { assertPgSupported } from '../../drivers/pg/pg-driver-support.js';
 import { Client } from './client.js';
+import { markPooled } from '../pooled.js';
 
 export type AuroraPoolConfig = PoolConfig & WrapperOptions;
 
@@ -56,6 +57,8 @@ export class Pool extends BasePool {
     // pg's Pool takes its Client from options.Client first, then the one pg bound it to.
     const custom = (options as { Client?: unknown } | undefined)?.Client;
     this.Client = custom ?? Client;
+    // pg-pool creates each client from its own copy of the options: mark it (connects: `pool`).
+    markPooled((this as unknown as { options: object }).options);
   }
 
   /** pg-pool's release: our failover outcomes do not make a client invalid. */

@@ -19,6 +19,11 @@ export interface FailoverContext {
   readonly signal: AbortSignal;
   /** Order of readers (`failoverReaderHostSelectorStrategy`); random when undefined. */
   readonly readerSelector: HostSelector | undefined;
+  /**
+   * Present only when the failover is observed (aurora-ha:failover, a logger, NODE_DEBUG): the
+   * search says when it moves from finding a host to connecting to the chosen one, and back.
+   */
+  readonly phase?: (name: 'search' | 'reconnect') => void;
 }
 
 /** A verified physical connection the logical connection can switch to. */

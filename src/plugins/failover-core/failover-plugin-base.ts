@@ -39,6 +39,9 @@ import { outcomeError, rollbackQuietly, ROLLBACK_TIMEOUT_MS } from './failover-o
 import { FailoverBudget } from './failover-budget.js';
 import { restoreSession, RESTORE_TIMEOUT_MS } from './session-restore.js';
 import { confirmedNotWriter } from './writer-role-check.js';
+import { failoverTraced, traceFailover, type FailoverTrigger } from '../../observe/channels.js';
+import { FailoverRecord, failoverLine } from '../../observe/failover-record.js';
+import { logs, writeLine } from '../../observe/log.js';
 
 const SUBSCRIBES: readonly PipelineMethod[] = ['connect', ...NETWORK_METHODS];
 
@@ -53,6 +56,15 @@ interface Outcome {
 }
 
 const raw = (error: unknown): Outcome => ({ error, resend: false });
+
+/**
+ * `performance.now()` when a failing call's error arrives, only when failovers are observed
+ * (a subscriber on aurora-ha:failover, the connection's logger, NODE_DEBUG); else undefined and
+ * nothing is recorded. Runs on failed calls only, never on the query path.
+ */
+function failedAt(service: PluginService): number | undefined {
+  return failoverTraced() || logs(service.config.options.logger) ? performance.now() : undefined;
+}
 
 /** `next(method, run)`, a synchronous throw turned into a rejection. */
 function send<T>(next: ExecuteNext, method: NetworkMethod, run: () => Promise<T>): Promise<T> {
@@ -165,19 +177,9 @@ export abstract class FailoverPluginBase implements Plugin {
       s.adoptKnownDialect?.();
       this.beforeConnectFailover();
       if (!this.mayFailOver('network')) throw err;
-      const budget = this.startBudget();
-      let result: FailoverResult;
-      try {
-        result = await budget.settle(
-          this.findReplacement(this.connectFailoverOrigin(host), 'network', err, budget),
-          (late) => late.conn.abort(),
-        );
-      } catch (e) {
-        throw this.asFailed(this.stoppedBy(budget, e, err), err);
-      } finally {
-        budget.dispose();
-      }
-      budget.commit();
+      const origin = this.connectFailoverOrigin(host);
+      const record = this.startRecord('connect', origin ?? host, failedAt(this.service));
+      const result = await this.recorded(record, false, () => this.connectFailover(origin, err, record));
       this.known = { conn: result.conn, host: result.host };
       return result.conn;
     }
@@ -188,7 +190,10 @@ export abstract class FailoverPluginBase implements Plugin {
     }
     try {
       const instance = await this.learnTopology(conn);
-      if (instance !== undefined) this.known = { conn, host: instance };
+      if (instance !== undefined) {
+        this.known = { conn, host: instance };
+        s.identifiedAs?.(conn, instance);
+      }
     } catch {
       // Topology stays unknown; a later refresh (after a failover, by another connection) may fill it.
     }
@@ -264,6 +269,87 @@ export abstract class FailoverPluginBase implements Plugin {
 
   // ---- shared machinery ----
 
+  /** The failover of a failed initial connect, bounded by its own budget. */
+  private async connectFailover(
+    origin: HostInfo | undefined,
+    err: unknown,
+    record: FailoverRecord | undefined,
+  ): Promise<FailoverResult> {
+    const budget = this.startBudget();
+    let result: FailoverResult;
+    try {
+      result = await budget.settle(this.findReplacement(origin, 'network', err, budget, record), (late) =>
+        late.conn.abort(),
+      );
+    } catch (e) {
+      throw this.asFailed(this.stoppedBy(budget, e, err), err);
+    } finally {
+      budget.dispose();
+    }
+    budget.commit();
+    return result;
+  }
+
+  /**
+   * The record of a failover starting now, or undefined when nobody observes failovers (no
+   * subscriber on aurora-ha:failover, no logger, no NODE_DEBUG): then nothing is timed.
+   */
+  private startRecord(
+    trigger: FailoverTrigger,
+    old: HostInfo | undefined,
+    at: number | undefined,
+  ): FailoverRecord | undefined {
+    const s = this.service;
+    if (at === undefined) return undefined;
+    return new FailoverRecord(
+      {
+        connectionId: s.connectionId ?? 0,
+        clusterId: s.hostListProvider.clusterId,
+        plugin: this.code,
+        mode: this.mode,
+        trigger,
+        oldHost: old === undefined ? undefined : hostKey(old),
+      },
+      at,
+    );
+  }
+
+  /**
+   * Run one failover (`run`), recorded when `record` is given: traced on aurora-ha:failover
+   * when someone subscribes, summed up in one log line (info; warn when it failed).
+   */
+  private recorded(
+    record: FailoverRecord | undefined,
+    inTx: boolean,
+    run: () => Promise<FailoverResult>,
+  ): Promise<FailoverResult> {
+    if (record === undefined) return run();
+    let result: FailoverResult | undefined;
+    const body = async (): Promise<void> => {
+      try {
+        result = await run();
+        record.finish(
+          inTx ? 'TransactionResolutionUnknownError' : 'FailoverSuccessError',
+          hostKey(result.host),
+        );
+      } catch (e) {
+        record.finish(
+          e instanceof ConfigurationError ? 'ConfigurationError' : 'FailoverFailedError',
+          undefined,
+        );
+        throw e;
+      } finally {
+        const logger = this.service.config.options.logger;
+        if (logs(logger)) {
+          const failed = record.message.outcome === 'FailoverFailedError';
+          writeLine(logger, failed ? 'warn' : 'info', failoverLine(record.message));
+        }
+      }
+    };
+    const done = failoverTraced() ? traceFailover(record.message, body) : body();
+    return done.then(() => result as FailoverResult);
+  }
+
   /** Bound on every query the plugin sends on its own (topology, instance id, role). */
   protected internalQueryBoundMs(): number {
     const o = this.service.config.options;
@@ -320,6 +406,7 @@ export abstract class FailoverPluginBase implements Plugin {
     sent: boolean,
     knownKind?: ErrorKind,
     learnt = false,
+    at: number | undefined = failedAt(this.service),
   ): Promise<Outcome> {
     const joined = this.inFlight.joinable(conn);
     const joinable = joined !== undefined;
@@ -335,7 +422,7 @@ export abstract class FailoverPluginBase implements Plugin {
       // then (calls failing together must still join one failover; nothing here may await
       // between seeing no failover in flight and starting one).
       if (joinable || learnt || !(await this.mayFailOverLearning(kind))) return raw(err);
-      return this.errorFor(err, conn, inTx, sent, kind, true);
+      return this.errorFor(err, conn, inTx, sent, kind, true, at);
     }
     if (this.failure !== undefined) return raw(this.unusable());
     let pending = joined;
@@ -359,7 +446,8 @@ export abstract class FailoverPluginBase implements Plugin {
       }
     }
     // Held alive while the failing call awaits it: a failover's pauses are unref'd timers.
-    pending ??= this.inFlight.run(conn, () => keepAlive(this.failOver(conn, kind, err, inTx)));
+    const trigger: FailoverTrigger = !sent ? 'idle-loss' : kind === 'read-only' ? 'read-only' : 'network';
+    pending ??= this.inFlight.run(conn, () => keepAlive(this.failOver(conn, kind, err, inTx, trigger, at)));
     try {
       const result = await pending;
       return { error: outcomeError(result.host, inTx, err, sent), resend };
@@ -397,16 +485,32 @@ export abstract class FailoverPluginBase implements Plugin {
    * failoverTimeoutMs from this moment (failover-budget.ts): the call settles by then even when
    * a step overruns; a replacement found later is closed, never switched to.
    */
-  private async failOver(
+  private failOver(
     failedConn: PhysicalConnection | undefined,
     kind: ErrorKind,
     cause: unknown,
     inTx: boolean,
+    trigger: FailoverTrigger,
+    at: number | undefined,
+  ): Promise<FailoverResult> {
+    const record = this.startRecord(trigger, this.instanceOf(failedConn) ?? this.service.currentHost, at);
+    return this.recorded(record, inTx, () => this.runFailover(failedConn, kind, cause, inTx, record));
+  }
+
+  private async runFailover(
+    failedConn: PhysicalConnection | undefined,
+    kind: ErrorKind,
+    cause: unknown,
+    inTx: boolean,
+    record: FailoverRecord | undefined,
   ): Promise<FailoverResult> {
     const s = this.service;
     const budget = this.startBudget();
     try {
-      return await budget.settle(this.replace(budget, failedConn, kind, cause, inTx), () => undefined);
+      return await budget.settle(
+        this.replace(budget, failedConn, kind, cause, inTx, record),
+        () => undefined,
+      );
     } catch (e) {
       if (e instanceof ConfigurationError) throw e;
       const failed = this.asFailed(this.stoppedBy(budget, e, cause), cause);
@@ -426,9 +530,11 @@ export abstract class FailoverPluginBase implements Plugin {
     kind: ErrorKind,
     cause: unknown,
     inTx: boolean,
+    record: FailoverRecord | undefined,
   ): Promise<FailoverResult> {
     const s = this.service;
     if (failedConn !== undefined && (inTx || failedConn.inTransaction())) {
+      record?.enter('rollback');
       await rollbackQuietly(failedConn, budget.deadline.cap(ROLLBACK_TIMEOUT_MS));
     }
     const result = await this.findReplacement(
@@ -436,10 +542,12 @@ export abstract class FailoverPluginBase implements Plugin {
       kind,
       cause,
       budget,
+      record,
     );
     try {
       s.setAvailability(availabilityKeys(result.host), 'available');
       await this.afterFound(result, budget.deadline);
+      record?.enter('restore');
       // Restored last, so no internal query runs inside the user's session settings.
       await restoreSession(s, result.conn, failedConn, budget.deadline.cap(RESTORE_TIMEOUT_MS));
       // Past the deadline the caller has been answered already: never switch behind its back.
@@ -462,8 +570,10 @@ export abstract class FailoverPluginBase implements Plugin {
     kind: ErrorKind,
     cause: unknown,
     budget: FailoverBudget,
+    record: FailoverRecord | undefined,
   ): Promise<FailoverResult> {
     const s = this.service;
+    record?.enter('search');
     const problem = hostPatternProblem(s, s.dialect);
     if (problem !== undefined) throw problem;
     const onWriter = this.mode === 'strict-writer' || current?.role === 'writer';
@@ -479,8 +589,12 @@ export abstract class FailoverPluginBase implements Plugin {
       deadline: budget.deadline,
       signal: budget.signal,
       readerSelector: this.readerSelector,
+      ...(record !== undefined ? { phase: (name: 'search' | 'reconnect') => record.enter(name) } : {}),
     };
-    return this.search(ctx);
+    const result = await this.search(ctx);
+    // What follows the search (v1's topology refresh through the new connection) is the reconnect's.
+    record?.enter('reconnect');
+    return result;
   }
 
   private asFailed(e: unknown, cause: unknown): FailoverFailedError | ConfigurationError {

@@ -12,6 +12,7 @@ import type { PhysicalConnection } from '../../drivers/driver.js';
 import type { HostInfo, HostRole } from '../../drivers/host-info.js';
 import { withTimeout } from '../../core/time.js';
 import { closeQuietly } from '../../drivers/close-quietly.js';
+import { runInternal } from '../../observe/internal-work.js';
 
 /**
  * Resolves true only when the instance behind `conn` answered that it is not the writer.
@@ -46,7 +47,7 @@ async function roleOf(
   if (conn.acceptsQueries?.() === true && !conn.inTransaction()) {
     return withTimeout(service.hostRole(conn), timeoutMs, 'role check');
   }
-  const probe = await service.forceConnect(instance ?? conn.host, { timeoutMs });
+  const probe = await runInternal(() => service.forceConnect(instance ?? conn.host, { timeoutMs }));
   try {
     return await withTimeout(service.hostRole(probe), timeoutMs, 'role check', undefined, () =>
       probe.abort(),

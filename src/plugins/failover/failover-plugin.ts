@@ -73,7 +73,7 @@ export class FailoverPlugin extends FailoverPluginBase {
     const s = this.service;
     if (s.dialect?.topologyAware !== true || s.hosts().length > 0) return;
     const bound = this.internalQueryBoundMs();
-    const conn = await s.forceConnect(s.initialHost, { timeoutMs: bound });
+    const conn = await s.forceConnect(s.initialHost, { timeoutMs: bound, purpose: 'probe' });
     try {
       await s.forceRefreshHostList(conn, bound);
     } finally {

@@ -239,6 +239,7 @@ async function connectNewWriter(
   refreshRate: number,
 ): Promise<FailoverResult | undefined> {
   const { service, deadline } = ctx;
+  ctx.phase?.('reconnect');
   if (reader !== undefined && sameInstance(reader.host, writer) && !reader.conn.closed) {
     try {
       const role = await verifiedRole(service, reader.conn, deadline.cap(refreshRate + 1000), signal);
@@ -258,5 +259,6 @@ async function connectNewWriter(
     }
     await sleep(deadline.cap(jittered(NEW_WRITER_RETRY_MS, 0.5, 1.5)), signal);
   } while (Date.now() < retryUntil && !deadline.passed());
+  ctx.phase?.('search');
   return undefined;
 }

@@ -52,6 +52,7 @@ export async function reconnectToVerifiedWriter(
         monitor.reportFailure(ctx.failedHost);
         continue;
       }
+      ctx.phase?.('reconnect');
       publishMonitorEvent(() => ({
         event: 'reconnect-start',
         cluster: monitor.key,
@@ -78,13 +79,17 @@ export async function reconnectToVerifiedWriter(
         if (ctx.deadline.passed()) break;
         const current = monitor.writer();
         // The monitor moved on to another writer: wait for (or take) that one instead.
-        if (current === undefined || !sameInstance(current, writer)) continue outer;
+        if (current === undefined || !sameInstance(current, writer)) {
+          ctx.phase?.('search');
+          continue outer;
+        }
         // A writer the monitor is still connected to is alive, only slow to take us (a queue of
         // logins on a loaded instance): keep trying it rather than start another search.
         if (Date.now() >= giveUpAt && !monitor.connected) break;
         await sleep(ctx.deadline.cap(backoffMs(attempt, RETRY_BASE_MS, RETRY_MAX_MS)), ctx.signal);
       }
       // The verified writer does not take us and the monitor lost it too: it may have failed.
+      ctx.phase?.('search');
       monitor.reportFailure(writer);
     }
     throw lastError instanceof Error ? lastError : new Error('no verified writer before failoverTimeoutMs');

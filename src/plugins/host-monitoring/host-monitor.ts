@@ -16,6 +16,7 @@
  */
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import { sampleMsOf, type MonitorSettings } from './monitor-settings.js';
+import { publishMonitor } from '../../observe/channels.js';
 
 /** Probes start up to this fraction of the interval early (jitter that never widens the bound). */
 const PROBE_JITTER = 0.1;
@@ -232,6 +233,15 @@ export class HostMonitor {
     for (const w of this.watched.values()) {
       if (commandOf(w.conn) !== undefined) aborted.push(w);
     }
+    // The probe knows the address it watches (HostProbe.host); the key is the registry's.
+    const probed = (this.probe as { readonly host?: { readonly host: string; readonly port: number } }).host;
+    publishMonitor(() => ({
+      event: 'host-monitoring-abort',
+      host: probed === undefined ? this.key : `${probed.host}:${probed.port}`,
+      callsAborted: aborted.length,
+      detectionMs: this.lastDetectionMs,
+      at: Date.now(),
+    }));
     for (const w of aborted) {
       w.seen = undefined;
       w.conn.abort();

@@ -54,6 +54,7 @@ export class HostProbe {
           conn = await this.driver.connect(this.host, this.driverConfig, {
             timeoutMs: boundMs,
             signal: ctl.signal,
+            purpose: 'probe',
             ...(this.serverName !== undefined ? { tlsServerName: this.serverName } : {}),
           });
         } finally {

@@ -13,7 +13,7 @@ import { stepMs, type OpenContext } from './open-context.js';
 
 /** Open a physical connection to `host` directly with the driver, bounded and abortable. */
 export function connectHost(ctx: OpenContext, host: HostInfo): Promise<PhysicalConnection> {
-  return ctx.service.forceConnect(host, { timeoutMs: stepMs(ctx), signal: ctx.signal });
+  return ctx.service.forceConnect(host, { timeoutMs: stepMs(ctx), signal: ctx.signal, purpose: 'initial' });
 }
 
 /** The topology of this process for the cluster, when known (a topology-aware dialect and a writer row). */

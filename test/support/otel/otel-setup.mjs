@@ -1,0 +1,41 @@
+// Preloaded with `node --import` by the OpenTelemetry test's child (test/integration/otel-*.test.ts):
+// the real SDK with in-memory exporters, instrumentation-pg and instrumentation-mysql2 registered
+// before the application loads pg / mysql2 (require hooks), and a counter of mysql2's own
+// `mysql2:query` tracing-channel events. The child reads them through globalThis.__otelTest.
+import dc from 'node:diagnostics_channel';
+import { metrics } from '@opentelemetry/api';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
+
+class ManualReader extends MetricReader {
+  async onForceFlush() {}
+  async onShutdown() {}
+}
+
+const spans = new InMemorySpanExporter();
+const tracerProvider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+tracerProvider.register();
+const reader = new ManualReader();
+const meterProvider = new MeterProvider({ readers: [reader] });
+metrics.setGlobalMeterProvider(meterProvider);
+registerInstrumentations({ instrumentations: [new PgInstrumentation(), new MySQL2Instrumentation()] });
+
+/** Every `mysql2:query` / `mysql2:execute` / `mysql2:connect` start, with its SQL (the user's and, if any leaked, ours). */
+const mysql2Events = [];
+for (const name of ['mysql2:query', 'mysql2:execute', 'mysql2:connect']) {
+  dc.tracingChannel(name).subscribe({
+    start(ctx) {
+      mysql2Events.push({ channel: name, query: String(ctx.query ?? '') });
+    },
+    end() {},
+    asyncStart() {},
+    asyncEnd() {},
+    error() {},
+  });
+}
+
+globalThis.__otelTest = { spans, reader, mysql2Events };
