@@ -186,7 +186,7 @@ export function observabilitySuite<C extends ObsClient>(ops: ObsOps<C>): void {
     expect(lines.some((l) => l.level === 'debug' && l.line.startsWith('connect '))).toBe(true);
 
     // The throwing logger and the throwing subscriber: said once each, nothing failed.
-    const codes = warnings.mock.calls.map((call) => (call[1])?.code);
+    const codes = warnings.mock.calls.map((call) => call[1]?.code);
     expect(codes.filter((x) => x === 'AURORA_HA_LOGGER').length).toBeLessThanOrEqual(1);
     expect(codes).toContain('AURORA_HA_SUBSCRIBER');
     expect(uncaught).not.toHaveBeenCalled();
