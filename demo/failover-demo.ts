@@ -24,6 +24,7 @@ import { auroraPg, plainPg, writeClient } from '../bench/failover/write-clients.
 import { prepareWritesTable } from '../bench/failover/writes-table.js';
 import { ProgressLine } from './progress-line.js';
 import { timelineChartHtml } from './timeline-chart.js';
+import { ClusterStatusLog } from './cluster-status-log.js';
 
 const DEFAULT_OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'out');
 
@@ -92,6 +93,7 @@ async function demo(config: DemoConfig, signal: AbortSignal): Promise<void> {
     const startedAt = now();
     let progress: ProgressLine | undefined;
     const live = cluster;
+    const status = new ClusterStatusLog(cluster.writerEndpoint, now);
     const run = await runFailover({
       cluster,
       target,
@@ -107,6 +109,7 @@ async function demo(config: DemoConfig, signal: AbortSignal): Promise<void> {
       maxAfterFaultMs: config.dnsLagMs + 10_000,
       signal,
       onSecond: (at, records) => {
+        status.sample();
         progress ??= new ProgressLine(records, startedAt);
         console.log(
           progress.next(
@@ -116,8 +119,9 @@ async function demo(config: DemoConfig, signal: AbortSignal): Promise<void> {
         );
       },
     });
+    status.stop();
     if (signal.aborted) return;
-    report(run, startedAt, config);
+    report(run, startedAt, config, status.changes);
   } finally {
     if (cluster !== undefined) {
       console.log('\nStopping the cluster…');
@@ -126,7 +130,12 @@ async function demo(config: DemoConfig, signal: AbortSignal): Promise<void> {
   }
 }
 
-function report(run: FailoverRunResult, startedAt: number, config: DemoConfig): void {
+function report(
+  run: FailoverRunResult,
+  startedAt: number,
+  config: DemoConfig,
+  status: readonly { at: number; text: string }[],
+): void {
   const outages = [...run.records].map(([group, records]) =>
     groupOutage(group, records, run.faultAt, run.promotedAt),
   );
@@ -157,6 +166,8 @@ function report(run: FailoverRunResult, startedAt: number, config: DemoConfig): 
       `  ${signedMs(e.at - run.faultAt).padStart(10)}  ${e.kind}${e.instanceId === undefined ? '' : ` ${e.instanceId}`}${e.detail === undefined ? '' : ` (${e.detail})`}`,
     );
   if (run.failoverError !== undefined) console.log(`  failover() reported: ${run.failoverError}`);
+  console.log("\naurora-ha's view (getClusterStatus, relative to the fault):");
+  for (const s of status) console.log(`  ${signedMs(s.at - run.faultAt).padStart(10)}  ${s.text}`);
   mkdirSync(config.outDir, { recursive: true });
   const chartFile = join(config.outDir, 'failover-timeline.html');
   writeFileSync(
@@ -169,6 +180,7 @@ function report(run: FailoverRunResult, startedAt: number, config: DemoConfig): 
       faultAt: run.faultAt,
       from: startedAt,
       to: run.endedAt,
+      status,
     }),
   );
   const summary = {
@@ -177,6 +189,7 @@ function report(run: FailoverRunResult, startedAt: number, config: DemoConfig): 
     newWriter: run.newWriter,
     groups: outages.map(({ perWorker: _perWorker, ...o }) => o),
     timeline: run.timeline.map(({ at, ...e }) => ({ ...e, atMs: Math.round(at - run.faultAt) })),
+    clusterStatus: status.map(({ at, text }) => ({ atMs: Math.round(at - run.faultAt), text })),
   };
   writeFileSync(join(config.outDir, 'failover-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   console.log(`\nTimeline chart: ${relative(process.cwd(), chartFile)}`);

@@ -18,6 +18,8 @@ export interface ChartInput {
   faultAt: number;
   from: number;
   to: number;
+  /** aurora-ha's own view over the same time (getClusterStatus), when sampled. */
+  status?: readonly { at: number; text: string }[];
 }
 
 const BUCKET_MS = 250;
@@ -138,6 +140,16 @@ function timelineList(timeline: readonly TimelineEvent[], faultAt: number): stri
   return `<ul>${items}</ul>`;
 }
 
+function statusList(status: readonly { at: number; text: string }[], faultAt: number): string {
+  const items = status
+    .map((s) => {
+      const rel = Math.round(s.at - faultAt);
+      return `<li>${rel >= 0 ? '+' : ''}${rel} ms: ${escapeHtml(s.text)}</li>`;
+    })
+    .join('');
+  return `<ul>${items}</ul>`;
+}
+
 export function timelineChartHtml(input: ChartInput): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title>
@@ -149,6 +161,7 @@ ${svg(input)}
 <p>Downtime: per worker, last successful write before the fault → first successful write after it.
 First write after promotion: that first write minus the emulator's <code>promoted</code> event.</p>
 <h2>Emulator timeline (relative to the fault)</h2>${timelineList(input.timeline, input.faultAt)}
+${input.status === undefined ? '' : `<h2>aurora-ha's view: <code>getClusterStatus()</code> (relative to the fault)</h2>${statusList(input.status, input.faultAt)}`}
 </body></html>
 `;
 }
