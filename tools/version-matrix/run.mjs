@@ -127,6 +127,7 @@ function runCell(bin, version, suite) {
   const logFd = fs.openSync(log, 'w');
   const binDir = path.dirname(bin);
   const childEnv = { ...env, PATH: `${binDir}${path.delimiter}${env.PATH ?? ''}`, NODE: bin };
+  if (suite === 'package') childEnv.AURORA_HA_PACKED_TARBALL = tarball;
   // npm run sets these to the Node that ran npm; a child npm must not pick them up.
   delete childEnv.npm_node_execpath;
   delete childEnv.npm_execpath;
@@ -206,6 +207,19 @@ say(
     `${((performance.now() - fetchStarted) / 1000).toFixed(1)} s; logs in ${LOGS_DIR}`,
 );
 
+// The package check's tarball, built and packed once: what a user installs does not depend on the
+// Node that runs the check (test/package/ packs it itself when run alone).
+let tarball = '';
+const packDir = fs.mkdtempSync(path.join(TMP, 'aurora-ha-matrix-pack-'));
+process.on('exit', () => fs.rmSync(packDir, { recursive: true, force: true }));
+if (SUITES.includes('package')) {
+  const packStarted = performance.now();
+  npm(['run', 'build']);
+  const packed = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', packDir]));
+  tarball = path.join(packDir, packed[0].filename);
+  say(`built and packed ${path.basename(tarball)} in ${((performance.now() - packStarted) / 1000).toFixed(1)} s`);
+}
+
 const results = [];
 for (const { version, bin } of nodes) {
   for (const suite of SUITES) {
@@ -227,6 +241,6 @@ const failed = results.filter((r) => !r.ok);
 const total = results.reduce((s, r) => s + r.seconds, 0);
 console.log(
   `version matrix: ${results.length - failed.length}/${results.length} cells passed in ${total.toFixed(1)} s` +
-    ` (+ ${((performance.now() - fetchStarted) / 1000 - total).toFixed(1)} s fetching Node)`,
+    ` (+ ${((performance.now() - fetchStarted) / 1000 - total).toFixed(1)} s fetching Node and packing)`,
 );
 process.exitCode = failed.length ? 1 : 0;
