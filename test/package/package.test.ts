@@ -261,7 +261,7 @@ describe('the packed package, installed into a fresh project', () => {
   it.each(['pg', 'mysql2'] as const)(
     'fails over the writer through the %s pool with the lockfile driver',
     async (driver) => {
-      const versions =
+      const versions: Record<string, string> =
         driver === 'pg'
           ? { pg: await versionOf('pg'), 'pg-pool': await versionOf('pg-pool') }
           : { mysql2: await versionOf('mysql2') };
@@ -386,7 +386,7 @@ describe('the packed package with the oldest pg and mysql2 its peer ranges allow
   it.each(['pg', 'mysql2'] as const)(
     'fails over the writer through the %s pool with the oldest driver',
     async (driver) => {
-      const versions =
+      const versions: Record<string, string> =
         driver === 'pg'
           ? { pg: expected.pg!, 'pg-pool': expected['pg-pool']! }
           : { mysql2: expected.mysql2! };
