@@ -6,10 +6,13 @@
  * wrong `exports` entry, types that do not resolve and a bin without its shebang. A second project
  * installs the oldest pg (with the oldest pg-pool it allows) and mysql2 that the peer ranges
  * accept and runs a connect + query through each facade against emulated clusters: a range that
- * promises a driver version aurora-ha cannot drive fails here.
+ * promises a driver version aurora-ha cannot drive fails here. In both projects, each driver also
+ * runs `driver-smoke.mjs`: a writer failover through aurora-ha's pool (`Pool`, `createPool`) with
+ * the documented outcome. The Node that runs this file runs every child (tools/version-matrix/
+ * runs it with Node 22, 24 and 26).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -101,6 +104,18 @@ let tarballPath = '';
 let packed: string[] = [];
 
 beforeAll(async () => {
+  // tools/version-matrix/ packs once and runs this file with several Nodes: the tarball a user
+  // installs is the same whichever Node runs it.
+  const prebuilt = process.env.AURORA_HA_PACKED_TARBALL;
+  if (prebuilt) {
+    const { stdout } = await exec('tar', ['-tzf', prebuilt], { maxBuffer: 16 * 1024 * 1024 });
+    packed = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    tarballPath = prebuilt;
+    return;
+  }
   packDir = await mkdtemp(path.join(tmpdir(), 'aurora-ha-tarball-'));
   // Build as `prepack` would, then pack without scripts so that stdout is npm's JSON alone
   // (the build's own output changes with the environment, e.g. CI=true).
@@ -144,13 +159,53 @@ async function installProject(
   return dir;
 }
 
+/** What `driver-smoke.mjs` prints when every step went as documented. */
+function smokeExpected(driver: 'pg' | 'mysql2', versions: Record<string, string>): Record<string, unknown> {
+  return {
+    driver,
+    query: 1,
+    onWriter: true,
+    newWriter: true,
+    inFlight: 'FailoverSuccessError',
+    heldMoved: true,
+    poolMoved: true,
+    write: 42,
+    // Both pooled connections kept across the failover: none dropped, none opened.
+    connections: 2,
+    poolErrors: [],
+    versions,
+    node: process.version,
+  };
+}
+
+/**
+ * Runs the failover smoke for `driver` in `project` and returns its JSON line. Bound: two cluster
+ * starts and stops and one failover (seconds each on an idle machine, tens under load) and the
+ * 30 s failover budget the script sets.
+ */
+async function smoke(project: string, driver: 'pg' | 'mysql2'): Promise<unknown> {
+  await copyFile(path.join(import.meta.dirname, 'driver-smoke.mjs'), path.join(project, 'driver-smoke.mjs'));
+  const { stdout } = await exec(
+    process.execPath,
+    ['--unhandled-rejections=strict', 'driver-smoke.mjs', driver],
+    {
+      cwd: project,
+      timeout: 180_000,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] ?? '{}');
+}
+
 describe('the packed package, installed into a fresh project', () => {
   let project = '';
 
   beforeAll(async () => {
-    // Same versions as this repo's lockfile, so the npm cache filled by `npm ci` answers.
+    // Same versions as this repo's lockfile, so the npm cache filled by `npm ci` answers (pg-pool
+    // too: the smoke below expects the lockfile's).
     const deps = await Promise.all(
-      ['pg', 'mysql2', 'typescript', '@types/node', '@types/pg'].map(
+      ['pg', 'pg-pool', 'mysql2', 'typescript', '@types/node', '@types/pg'].map(
         async (p) => `${p}@${await versionOf(p)}`,
       ),
     );
@@ -199,6 +254,18 @@ describe('the packed package, installed into a fresh project', () => {
       );
       expect(result).toBe('ok');
       // A cold tsc over @types/node takes ~10 s alone; on a loaded 2-core runner far longer.
+    },
+    240_000,
+  );
+
+  it.each(['pg', 'mysql2'] as const)(
+    'fails over the writer through the %s pool with the lockfile driver',
+    async (driver) => {
+      const versions: Record<string, string> =
+        driver === 'pg'
+          ? { pg: await versionOf('pg'), 'pg-pool': await versionOf('pg-pool') }
+          : { mysql2: await versionOf('mysql2') };
+      expect(await smoke(project, driver)).toEqual(smokeExpected(driver, versions));
     },
     240_000,
   );
@@ -315,4 +382,16 @@ describe('the packed package with the oldest pg and mysql2 its peer ranges allow
       versions: expected,
     });
   }, 240_000);
+
+  it.each(['pg', 'mysql2'] as const)(
+    'fails over the writer through the %s pool with the oldest driver',
+    async (driver) => {
+      const versions: Record<string, string> =
+        driver === 'pg'
+          ? { pg: expected.pg!, 'pg-pool': expected['pg-pool']! }
+          : { mysql2: expected.mysql2! };
+      expect(await smoke(project, driver)).toEqual(smokeExpected(driver, versions));
+    },
+    240_000,
+  );
 });

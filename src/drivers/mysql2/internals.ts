@@ -1,6 +1,6 @@
 /**
  * mysql2's private members that aurora-ha reads for host monitoring, with why and the mysql2
- * versions they were checked against (the peer range starts at 3.9.0). Other mysql2 internals
+ * versions they were checked against (the peer range starts at 3.22.2). Other mysql2 internals
  * still live beside their users (mysql2-physical-connection.ts, facades/mysql2/).
  */
 import type { Connection } from 'mysql2';
