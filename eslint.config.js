@@ -6,6 +6,11 @@ import tseslint from 'typescript-eslint';
  * The layer map of ARCHITECTURE.md › Layer map, enforced: each folder of src/ and the folders of
  * src/ it may import. Anything else is an upward (or sideways) import and fails `npm run lint`.
  */
+/** What every plugin folder may import (below plugins/ in the layer map). */
+const BELOW_PLUGINS = ['core', 'observe', 'drivers', 'dialects', 'topology', 'selectors', 'connection'];
+/** ... and the plugins that share failover-core. */
+const FAILOVER_CORE_USER = [...BELOW_PLUGINS, 'plugins/failover-core'];
+
 const LAYERS = {
   core: [],
   // Observability (channels, logging): every layer above core may publish; the emulator may not.
@@ -15,59 +20,14 @@ const LAYERS = {
   topology: ['core', 'observe', 'drivers', 'dialects'],
   selectors: ['core', 'observe', 'drivers', 'dialects', 'topology'],
   connection: ['core', 'observe', 'drivers', 'dialects', 'topology', 'selectors'],
-  'plugins/failover-core': ['core', 'observe', 'drivers', 'dialects', 'topology', 'selectors', 'connection'],
-  'plugins/failover': [
-    'core',
-    'observe',
-    'drivers',
-    'dialects',
-    'topology',
-    'selectors',
-    'connection',
-    'plugins/failover-core',
-  ],
-  'plugins/failover2': [
-    'core',
-    'observe',
-    'drivers',
-    'dialects',
-    'topology',
-    'selectors',
-    'connection',
-    'plugins/failover-core',
-  ],
-  'plugins/initial-connection': [
-    'core',
-    'observe',
-    'drivers',
-    'dialects',
-    'topology',
-    'selectors',
-    'connection',
-    'plugins/failover-core',
-  ],
-  'plugins/host-monitoring': [
-    'core',
-    'observe',
-    'drivers',
-    'dialects',
-    'topology',
-    'selectors',
-    'connection',
-  ],
-  config: ['core', 'observe', 'drivers', 'dialects', 'topology', 'selectors', 'connection', 'plugins'],
-  facades: [
-    'core',
-    'observe',
-    'drivers',
-    'dialects',
-    'topology',
-    'selectors',
-    'connection',
-    'plugins',
-    'config',
-  ],
-  plugins: ['core', 'observe', 'drivers', 'dialects', 'topology', 'selectors', 'connection', 'plugins/*'],
+  'plugins/failover-core': BELOW_PLUGINS,
+  'plugins/failover': FAILOVER_CORE_USER,
+  'plugins/failover2': FAILOVER_CORE_USER,
+  'plugins/initial-connection': FAILOVER_CORE_USER,
+  'plugins/host-monitoring': BELOW_PLUGINS,
+  config: [...BELOW_PLUGINS, 'plugins'],
+  facades: [...BELOW_PLUGINS, 'plugins', 'config'],
+  plugins: [...BELOW_PLUGINS, 'plugins/*'],
   // The OpenTelemetry bridge: a subscriber of observe/'s channels; only the entry points import it.
   otel: ['core', 'observe'],
   emulator: ['core'],

@@ -13,33 +13,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { scriptCli } from '../lib/script-cli.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 // the aurora-ha checkout this file belongs to (tools/peer-suites/ -> the repository root)
 const AH_DIR = fs.realpathSync(path.resolve(HERE, '..', '..'));
 const { ahEntry, ENTRIES } = createRequire(import.meta.url)('./lib/ah-entry.cjs');
 
-const say = (msg) => console.error(`peer-suites: ${msg}`);
-const fail = (msg, code = 2) => {
-  say(msg);
-  process.exit(code);
-};
-
-const args = process.argv.slice(2);
-if (args.includes('-h') || args.includes('--help')) {
-  const header = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
-  console.log(
-    header
-      .slice(
-        0,
-        header.findIndex((l) => !l.startsWith('//')),
-      )
-      .map((l) => l.replace(/^\/\/ ?/, ''))
-      .join('\n'),
-  );
-  process.exit(0);
-}
-if (args.length) fail(`takes no arguments, only environment variables (got ${args.join(' ')}); see --help`);
+const { say, fail } = scriptCli('peer-suites', import.meta.url);
 
 // --- options ---
 const env = process.env;

@@ -18,29 +18,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
+import { scriptCli } from '../lib/script-cli.mjs';
 
 const ROOT = fs.realpathSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'));
-const say = (msg) => console.error(`version-matrix: ${msg}`);
-const fail = (msg) => {
-  say(msg);
-  process.exit(2);
-};
-
-const args = process.argv.slice(2);
-if (args.includes('-h') || args.includes('--help')) {
-  const header = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
-  console.log(
-    header
-      .slice(
-        0,
-        header.findIndex((l) => !l.startsWith('//')),
-      )
-      .map((l) => l.replace(/^\/\/ ?/, ''))
-      .join('\n'),
-  );
-  process.exit(0);
-}
-if (args.length) fail(`takes no arguments, only environment variables (got ${args.join(' ')}); see --help`);
+const { say, fail } = scriptCli('version-matrix', import.meta.url);
 
 const env = process.env;
 const TMP = env.TMPDIR || os.tmpdir();
