@@ -23,7 +23,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { MONITOR_LINGER_MS } from '../../src/topology/topology-monitors.js';
 import { Client } from '../../src/pg.js';
-import { pgConfig, useCluster } from '../support/cluster.js';
+import { namesOf, pgConfig, useCluster } from '../support/cluster.js';
 import type { ChildSettings, ChildSummary, OrmName } from '../support/orm-pg-failover-child.js';
 
 /**
@@ -85,18 +85,6 @@ async function concurrentLogins(c: EmulatedCluster, host: string, n: number): Pr
 const STOP_WITHIN_MS = 20_000;
 /** After printing `ended`, the child must be gone within the monitor's linger plus this. */
 const EXIT_MARGIN_MS = 4_000;
-
-/** Name → loopback address of every name of the cluster, as it resolves now. */
-function namesOf(c: EmulatedCluster): Record<string, string> {
-  const out: Record<string, string> = {};
-  const instances = c.instances();
-  const writer = instances.find((i) => i.role === 'writer') ?? instances[0]!;
-  const reader = instances.find((i) => i.role === 'reader') ?? writer;
-  for (const i of instances) out[i.host.toLowerCase()] = i.address;
-  out[c.writerEndpoint.host.toLowerCase()] = writer.address;
-  out[c.readerEndpoint.host.toLowerCase()] = reader.address;
-  return out;
-}
 
 interface Child {
   orm: OrmName;

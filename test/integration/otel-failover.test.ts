@@ -22,7 +22,7 @@ import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatedCluster } from '../../src/emulator.js';
-import { mysqlConfig, pgConfig, useCluster } from '../support/cluster.js';
+import { mysqlConfig, namesOf, pgConfig, useCluster } from '../support/cluster.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SETUP = resolve(ROOT, 'test/support/otel/otel-setup.mjs');
@@ -33,17 +33,6 @@ beforeAll(async () => {
   if (process.env.OTEL_TEST_SKIP_BUILD === '1') return;
   await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
 }, 180_000);
-
-function namesOf(c: EmulatedCluster): Record<string, string> {
-  const out: Record<string, string> = {};
-  const instances = c.instances();
-  const writer = instances.find((i) => i.role === 'writer') ?? instances[0]!;
-  const reader = instances.find((i) => i.role === 'reader') ?? writer;
-  for (const i of instances) out[i.host.toLowerCase()] = i.address;
-  out[c.writerEndpoint.host.toLowerCase()] = writer.address;
-  out[c.readerEndpoint.host.toLowerCase()] = reader.address;
-  return out;
-}
 
 interface Point {
   attributes: Record<string, string | number>;

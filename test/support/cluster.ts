@@ -75,3 +75,15 @@ export function mysqlConfig(
   const ssl = cluster.tls ? { ssl: { ca: cluster.tls.ca } } : {};
   return { host, port: cluster.writerEndpoint.port, user, password, database, connectTimeout: 5000, ...ssl };
 }
+
+/** Name → loopback address of every name of the cluster, as it resolves now (for a child process's DNS map). */
+export function namesOf(c: EmulatedCluster): Record<string, string> {
+  const out: Record<string, string> = {};
+  const instances = c.instances();
+  const writer = instances.find((i) => i.role === 'writer') ?? instances[0]!;
+  const reader = instances.find((i) => i.role === 'reader') ?? writer;
+  for (const i of instances) out[i.host.toLowerCase()] = i.address;
+  out[c.writerEndpoint.host.toLowerCase()] = writer.address;
+  out[c.readerEndpoint.host.toLowerCase()] = reader.address;
+  return out;
+}
