@@ -122,7 +122,10 @@ async function run(engine: 'postgres' | 'mysql', c: EmulatedCluster, plugin: str
   };
   expect(await said('ready', 30_000), `child never ready:\n${output}`).toBeDefined();
   const failoverAt = Date.now();
+  // The child notes the command time when it reads this line: crash the writer only once it has
+  // (its workers may notice the crash before a busy event loop reads its stdin).
   proc.stdin.write('failover\n');
+  expect(await said('armed', 30_000), `child never armed:\n${output}`).toBeDefined();
   const failover = c.failover();
   let dnsSent = false;
   const until = Date.now() + 30_000;

@@ -293,7 +293,10 @@ async function main() {
   out({ ready: true });
   const rl = createInterface({ input: process.stdin });
   for await (const line of rl) {
-    if (line === 'failover') app.failoverCommandAt = Date.now();
+    if (line === 'failover') {
+      app.failoverCommandAt = Date.now();
+      out({ armed: true });
+    }
     else if (line.startsWith('names ')) names = JSON.parse(line.slice(6));
     else if (line === 'stop') break;
   }
