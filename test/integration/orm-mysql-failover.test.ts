@@ -151,7 +151,10 @@ describe('MySQL ORMs on aurora-ha/mysql2 through one writer failover under load'
     { timeout: 180_000 },
     async () => {
       expect(
-        await expectFailoverCriteria({ ORM_MYSQL_OPTIONS: 'none', ORM_MYSQL_DNS_LAG_MS: '5000' }, INSTANCES + 1),
+        await expectFailoverCriteria(
+          { ORM_MYSQL_OPTIONS: 'none', ORM_MYSQL_DNS_LAG_MS: '5000' },
+          INSTANCES + 1,
+        ),
       ).toEqual([...MYSQL_ORMS]);
     },
   );
