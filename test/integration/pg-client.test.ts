@@ -116,6 +116,42 @@ describe.each([
     expect((err as pg.DatabaseError).code).toBe('42601');
   });
 
+  it("hears 'drain' from a listener added in the query's callback, as pg does", async () => {
+    // node-postgres' error-handling test "cannot pass non-string values to query as text" adds
+    // its 'drain' listener in a callback; pg calls that callback before it drains, the pipeline
+    // calls it after. A drain nobody heard is passed to the listener added before the next call.
+    interface Drains {
+      query(sql: string, cb: () => void): unknown;
+      once(event: 'drain', listener: () => void): unknown;
+    }
+    const hears = (c: Drains): Promise<string> =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => resolve('no drain within 2 s'), 2000);
+        c.query('SELECT 1', () => {
+          c.once('drain', () => {
+            clearTimeout(timer);
+            resolve('drain');
+          });
+        });
+      });
+    expect(await hears(raw)).toBe('drain');
+    expect(await hears(client)).toBe('drain');
+    // pg's own test: a rejected query config, then an invalid one, then the listener.
+    const invalid = await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('no drain within 2 s'), 2000);
+      client.query({ text: {} as unknown as string }, () => {
+        client.query({} as unknown as string, () => {
+          client.on('drain', function once(this: Client) {
+            clearTimeout(timer);
+            this.off('drain', once);
+            resolve('drain');
+          });
+        });
+      });
+    });
+    expect(invalid).toBe('drain');
+  });
+
   it('keeps transactions on one physical connection', async () => {
     await client.query('CREATE TEMP TABLE IF NOT EXISTS tx_probe (v int)');
     await client.query('BEGIN');

@@ -236,6 +236,12 @@ export class Client extends EventEmitter {
   #inflight = 0;
   /** The native client drained while calls through the pipeline were settling. */
   #drainPending = false;
+  /**
+   * pg drained while a call through the pipeline was still settling and nobody listened for
+   * 'drain': the caller's callback, which runs later than pg would run it, may be what adds the
+   * listener (node-postgres' own error-handling test does).
+   */
+  #drainUnheard = false;
   readonly #whenIdle: (() => void)[] = [];
   /** Calls made before connect() finished, not yet handed to the driver. */
   #undispatched = 0;
@@ -667,9 +673,42 @@ export class Client extends EventEmitter {
     }
     // As pg's own 'drain': heard by the listeners there are when pg emits it (deferring it
     // for nobody would cost an event-loop turn per call).
-    if (this.listenerCount('drain') === 0) return;
+    if (this.listenerCount('drain') === 0) {
+      if (this.#inflight > 0) this.#drainUnheard = true;
+      return;
+    }
     this.#drainPending = true;
     if (this.#inflight === 0) this.#idle();
+  }
+
+  override on(...args: Parameters<EventEmitter['on']>): this {
+    if (args[0] === 'drain') this.#drainListenerAdded();
+    return super.on(...args);
+  }
+
+  override addListener(...args: Parameters<EventEmitter['addListener']>): this {
+    if (args[0] === 'drain') this.#drainListenerAdded();
+    return super.addListener(...args);
+  }
+
+  override prependListener(...args: Parameters<EventEmitter['prependListener']>): this {
+    if (args[0] === 'drain') this.#drainListenerAdded();
+    return super.prependListener(...args);
+  }
+
+  /**
+   * A 'drain' listener added after pg drained unheard, while idle: it hears that drain on the
+   * next turn, as it would have with pg calling the settled call's callback first. (`once` and
+   * `prependOnceListener` go through `on` / `prependListener`.) When pg or the pipeline is busy,
+   * the drain that follows is heard as usual.
+   */
+  #drainListenerAdded(): void {
+    if (!this.#drainUnheard) return;
+    this.#drainUnheard = false;
+    setImmediate(() => {
+      const n = this.nativeClient;
+      if (this.#inflight === 0 && n !== undefined && !pgBusy(n)) this.emit('drain');
+    }).unref();
   }
 
   /** @internal The physical connection ended without end(): with no plugin to replace it, the Client is over. */
