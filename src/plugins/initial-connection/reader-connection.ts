@@ -22,7 +22,7 @@ import {
   sameHost,
   writerOf,
 } from './connect-steps.js';
-import { coldStartOnce } from './cold-start.js';
+import { discoverOnce } from './shared-discovery.js';
 import type { OpenContext } from './open-context.js';
 import { retryable, retryUntilDeadline, type AttemptResult } from './retry-loop.js';
 
@@ -50,7 +50,7 @@ async function readerAttempt(open: ReaderOpen): Promise<AttemptResult> {
   let hosts = open.relearn ? undefined : knownHosts(ctx);
   if (hosts === undefined) {
     // Learn the topology through DNS (the reader endpoint), then pick with the strategy.
-    const learnt = await coldStartOnce(ctx, () => learnThroughDns(open));
+    const learnt = await discoverOnce(ctx, () => learnThroughDns(open));
     if (learnt !== undefined) return learnt;
     hosts = knownHosts(ctx);
     if (hosts === undefined) return undefined;

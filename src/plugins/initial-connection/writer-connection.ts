@@ -21,7 +21,7 @@ import {
   sameHost,
   writerOf,
 } from './connect-steps.js';
-import { coldStartOnce } from './cold-start.js';
+import { discoverOnce, joinedDiscovery } from './shared-discovery.js';
 import type { OpenContext } from './open-context.js';
 import { retryable, retryUntilDeadline, type AttemptResult } from './retry-loop.js';
 
@@ -30,9 +30,11 @@ export function openWriter(ctx: OpenContext): Promise<PhysicalConnection> {
 }
 
 async function writerAttempt(ctx: OpenContext): Promise<AttemptResult> {
+  // Another open is finding the writer: its answer, not the topology it is correcting.
+  if (await joinedDiscovery(ctx)) return 'again';
   const hosts = knownHosts(ctx);
   const writer = hosts === undefined ? undefined : writerOf(hosts);
-  return writer === undefined ? coldStartOnce(ctx, () => throughDns(ctx)) : topologyWriter(ctx, writer);
+  return writer === undefined ? discoverOnce(ctx, () => throughDns(ctx)) : topologyWriter(ctx, writer);
 }
 
 /**
@@ -112,24 +114,54 @@ async function verifiedWriter(
 }
 
 /**
- * The topology names `writer`. Connect to it; if it refuses or is a reader now, ask the other
- * instances in turn: one that says it is the writer is kept, another's topology may name a
- * writer not tried yet. Nothing found → undefined (the loop pauses and starts over).
+ * The topology names `writer`: connect to it. If it refuses or is a reader now, the topology is
+ * stale: search the other instances — one open of the endpoint at a time (shared-discovery.ts).
  */
 async function topologyWriter(ctx: OpenContext, writer: HostInfo): Promise<AttemptResult> {
-  const tried: HostInfo[] = [];
-  let candidate: HostInfo | undefined = writer;
-  let hops = 0;
+  let hosts: readonly HostInfo[] = ctx.service.hosts();
   let lastErr: unknown;
+  try {
+    const result = await verifiedWriter(ctx, writer);
+    if ('conn' in result) {
+      await learnTopologyQuietly(ctx, result.conn, false);
+      return result.conn;
+    }
+    hosts = result.notWriter;
+  } catch (err) {
+    if (!retryable(ctx, err)) throw err;
+    lastErr = err;
+    mark(ctx, writer, false);
+  }
+  // Another open found the writer while this one waited for `writer` (connects to a refusing
+  // host wait their turn: failover-core/host-connect-gate.ts): go there instead.
+  const now = writerOf(ctx.service.hosts());
+  if (now !== undefined && !sameHost(now, writer)) return 'again';
+  return discoverOnce(ctx, () => searchWriter(ctx, writer, hosts, lastErr));
+}
+
+/**
+ * Ask the instances in turn, after `first` failed: one that says it is the writer is kept,
+ * another's topology may name a writer not tried yet. Nothing found → undefined (the loop
+ * pauses and starts over).
+ */
+async function searchWriter(
+  ctx: OpenContext,
+  first: HostInfo,
+  learnt: readonly HostInfo[],
+  firstErr: unknown,
+): Promise<AttemptResult> {
+  const tried: HostInfo[] = [first];
+  let lastErr = firstErr;
+  let hosts = learnt;
+  let candidate = nextCandidate(ctx, hosts, tried);
   while (candidate !== undefined && !ctx.signal.aborted) {
     tried.push(candidate);
-    let hosts: readonly HostInfo[] = ctx.service.hosts();
+    hosts = ctx.service.hosts();
     try {
       const result = await verifiedWriter(ctx, candidate);
       if ('conn' in result) {
-        // Learnt on the way: read the truth from the writer itself so the next connection goes straight.
-        if (hops > 0) await learnTopologyQuietly(ctx, result.conn, true);
-        else await learnTopologyQuietly(ctx, result.conn, false);
+        // Read the truth from the writer itself so the next connections go straight.
+        await learnTopologyQuietly(ctx, result.conn, true);
         return result.conn;
       }
       hosts = result.notWriter;
@@ -138,15 +170,22 @@ async function topologyWriter(ctx: OpenContext, writer: HostInfo): Promise<Attem
       lastErr = err;
       mark(ctx, candidate, false);
     }
-    hops++;
-    const named = writerOf(hosts);
-    candidate =
-      named !== undefined && !tried.some((t) => sameHost(t, named))
-        ? named
-        : nextToAsk(ctx.service.hosts(), tried);
+    candidate = nextCandidate(ctx, hosts, tried);
   }
   if (lastErr !== undefined) throw lastErr;
   return undefined;
+}
+
+/** The writer `hosts` name if not tried yet, else another instance not tried yet. */
+function nextCandidate(
+  ctx: OpenContext,
+  hosts: readonly HostInfo[],
+  tried: readonly HostInfo[],
+): HostInfo | undefined {
+  const named = writerOf(hosts);
+  return named !== undefined && !tried.some((t) => sameHost(t, named))
+    ? named
+    : nextToAsk(ctx.service.hosts(), tried);
 }
 
 /** Another instance of the topology not tried yet: available readers first, then the rest. */
