@@ -113,64 +113,60 @@ async function verifiedWriter(
   }
 }
 
+/** One candidate asked: the writer's connection, or what it taught (its topology, or its error). */
+type Asked = { conn: PhysicalConnection } | { hosts: readonly HostInfo[]; err?: unknown };
+
+/**
+ * Connect to `host` and keep it if it says it is the writer (then read the topology through it:
+ * now when `refresh`, else through the TTL cache). A reader → its topology; a retryable failure
+ * → the host is marked down and the error kept.
+ */
+async function ask(ctx: OpenContext, host: HostInfo, refresh: boolean): Promise<Asked> {
+  try {
+    const result = await verifiedWriter(ctx, host);
+    if ('notWriter' in result) return { hosts: result.notWriter };
+    await learnTopologyQuietly(ctx, result.conn, refresh);
+    return result;
+  } catch (err) {
+    if (!retryable(ctx, err)) throw err;
+    mark(ctx, host, false);
+    return { hosts: ctx.service.hosts(), err };
+  }
+}
+
 /**
  * The topology names `writer`: connect to it. If it refuses or is a reader now, the topology is
  * stale: search the other instances — one open of the endpoint at a time (shared-discovery.ts).
  */
 async function topologyWriter(ctx: OpenContext, writer: HostInfo): Promise<AttemptResult> {
-  let hosts: readonly HostInfo[] = ctx.service.hosts();
-  let lastErr: unknown;
-  try {
-    const result = await verifiedWriter(ctx, writer);
-    if ('conn' in result) {
-      await learnTopologyQuietly(ctx, result.conn, false);
-      return result.conn;
-    }
-    hosts = result.notWriter;
-  } catch (err) {
-    if (!retryable(ctx, err)) throw err;
-    lastErr = err;
-    mark(ctx, writer, false);
-  }
+  const first = await ask(ctx, writer, false);
+  if ('conn' in first) return first.conn;
   // Another open found the writer while this one waited for `writer` (connects to a refusing
   // host wait their turn: failover-core/host-connect-gate.ts): go there instead.
   const now = writerOf(ctx.service.hosts());
   if (now !== undefined && !sameHost(now, writer)) return 'again';
-  return discoverOnce(ctx, () => searchWriter(ctx, writer, hosts, lastErr));
+  return discoverOnce(ctx, () => searchWriter(ctx, writer, first));
 }
 
 /**
- * Ask the instances in turn, after `first` failed: one that says it is the writer is kept,
- * another's topology may name a writer not tried yet. Nothing found → undefined (the loop
- * pauses and starts over).
+ * Ask the instances in turn, after `first` failed: one that says it is the writer is kept (and
+ * the truth read from it, so the next connections go straight), another's topology may name a
+ * writer not tried yet. Nothing found → undefined (the loop pauses and starts over).
  */
 async function searchWriter(
   ctx: OpenContext,
   first: HostInfo,
-  learnt: readonly HostInfo[],
-  firstErr: unknown,
+  firstAnswer: Exclude<Asked, { conn: PhysicalConnection }>,
 ): Promise<AttemptResult> {
   const tried: HostInfo[] = [first];
-  let lastErr = firstErr;
-  let hosts = learnt;
-  let candidate = nextCandidate(ctx, hosts, tried);
+  let lastErr = firstAnswer.err;
+  let candidate = nextCandidate(ctx, firstAnswer.hosts, tried);
   while (candidate !== undefined && !ctx.signal.aborted) {
     tried.push(candidate);
-    hosts = ctx.service.hosts();
-    try {
-      const result = await verifiedWriter(ctx, candidate);
-      if ('conn' in result) {
-        // Read the truth from the writer itself so the next connections go straight.
-        await learnTopologyQuietly(ctx, result.conn, true);
-        return result.conn;
-      }
-      hosts = result.notWriter;
-    } catch (err) {
-      if (!retryable(ctx, err)) throw err;
-      lastErr = err;
-      mark(ctx, candidate, false);
-    }
-    candidate = nextCandidate(ctx, hosts, tried);
+    const answer = await ask(ctx, candidate, true);
+    if ('conn' in answer) return answer.conn;
+    if (answer.err !== undefined) lastErr = answer.err;
+    candidate = nextCandidate(ctx, answer.hosts, tried);
   }
   if (lastErr !== undefined) throw lastErr;
   return undefined;
