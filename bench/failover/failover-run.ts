@@ -27,6 +27,12 @@ export interface FailoverRunOptions {
   warmUpMs?: number;
   /** Spread the workers' starts evenly over this many ms (default 0: all at once). */
   rampMs?: number;
+  /**
+   * Start the workers of each group this many at a time: the next batch starts once every
+   * worker of the previous one has written once (bounded by the warm-up). 0: all at once. A
+   * start-up that converges: 1,000 simultaneous logins on a small machine time out and retry.
+   */
+  connectBatch?: number;
   /** Keep writing this long after the last worker recovered. */
   settleMs: number;
   /** Also keep going until the cluster endpoint switched (plus settleMs): the demo shows it. */
@@ -55,6 +61,8 @@ export interface FailoverRunResult {
   /** Timeline events from the trigger on. */
   timeline: TimelineEvent[];
   endedAt: number;
+  /** From the first worker's start until every worker had written once; undefined if some never did. */
+  readyMs: number | undefined;
 }
 
 const WARM_UP_BOUND_MS = 15_000;
@@ -80,6 +88,7 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
   const onAbort = (): void => stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const workers: Promise<void>[] = [];
+  const pending: { group: GroupSpec; record: WorkerRecord; delay: number }[] = [];
   for (const group of options.groups) {
     const list: WorkerRecord[] = [];
     records.set(group.name, list);
@@ -87,17 +96,20 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
       const record = new WorkerRecord(group.name, i);
       list.push(record);
       const delay = options.rampMs === undefined ? 0 : (options.rampMs * i) / group.workers;
-      workers.push(
-        delay === 0
-          ? runWorker(group.client, options.target, record, options.pacing, stop.signal)
-          : sleep(delay, stop.signal).then(() =>
-              stop.signal.aborted
-                ? undefined
-                : runWorker(group.client, options.target, record, options.pacing, stop.signal),
-            ),
-      );
+      pending.push({ group, record, delay });
     }
   }
+  const start = ({ group, record, delay }: (typeof pending)[number]): void => {
+    workers.push(
+      delay === 0
+        ? runWorker(group.client, options.target, record, options.pacing, stop.signal)
+        : sleep(delay, stop.signal).then(() =>
+            stop.signal.aborted
+              ? undefined
+              : runWorker(group.client, options.target, record, options.pacing, stop.signal),
+          ),
+    );
+  };
   const all = [...records.values()].flat();
   let nextSecond = now() + 1000;
   const tick = (): void => {
@@ -115,8 +127,17 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
   };
 
   try {
-    const warmUpUntil = now() + (options.warmUpMs ?? WARM_UP_BOUND_MS);
+    const startedAt = now();
+    const warmUpUntil = startedAt + (options.warmUpMs ?? WARM_UP_BOUND_MS);
+    const batch =
+      options.connectBatch !== undefined && options.connectBatch > 0 ? options.connectBatch : pending.length;
+    for (let i = 0; i < pending.length && !stop.signal.aborted; i += batch) {
+      const wave = pending.slice(i, i + batch);
+      wave.forEach(start);
+      await waitWhile(() => now() < warmUpUntil && wave.some((w) => w.record.successes.length === 0));
+    }
     await waitWhile(() => now() < warmUpUntil && all.some((r) => r.successes.length === 0));
+    const readyMs = all.every((r) => r.successes.length > 0) ? now() - startedAt : undefined;
     const steadyUntil = now() + options.steadyMs;
     await waitWhile(() => now() < steadyUntil);
 
@@ -173,6 +194,7 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
       failoverError,
       timeline,
       endedAt: now(),
+      readyMs,
     };
   } finally {
     stop.abort();

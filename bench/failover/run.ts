@@ -49,6 +49,10 @@ const USAGE = `usage: npm run bench:failover -- [options]
   --steady-ms N                   steady state before the fault (default 3000)
   --warm-up-ms N                  longest wait for every connection to write once before that (default 15000)
   --ramp-ms N                     spread the connections' opens over N ms (default 0: all at once)
+  --connect-batch N               open the connections N at a time, each batch once the previous
+                                  one has written (default 50; 0: all at once)
+  --allow-partial                 report a scenario even when some connections never wrote before
+                                  the fault (default: refused, exit 1)
   --out FILE                      JSON output (default bench/results/failover-<date>.json)`;
 
 interface BenchConfig {
@@ -62,8 +66,11 @@ interface BenchConfig {
   backoffMs: number;
   backoffMaxMs: number;
   steadyMs: number;
-  warmUpMs: number;
+  /** Bound on the start-up; undefined: 15 s or 100 ms per connection, whichever is longer. */
+  warmUpMs: number | undefined;
   rampMs: number;
+  connectBatch: number;
+  allowPartial: boolean;
   out: string;
 }
 
@@ -73,6 +80,9 @@ interface ScenarioResult {
   family: ClientFamily;
   connections: number;
   writeIntervalMs: number;
+  /** Start-up: from the first open until every connection had written once (undefined: some never did). */
+  readyMs: number | undefined;
+  connectBatch: number;
   newWriter: string | undefined;
   failoverError: string | undefined;
   /** Timeline events relative to the fault (failover() called), ms. */
@@ -134,6 +144,8 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
       'steady-ms': { type: 'string' },
       'warm-up-ms': { type: 'string' },
       'ramp-ms': { type: 'string' },
+      'connect-batch': { type: 'string' },
+      'allow-partial': { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -167,8 +179,11 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
     backoffMs: positiveInt('backoff-ms', values['backoff-ms'], 100),
     backoffMaxMs: positiveInt('backoff-max-ms', values['backoff-max-ms'], 1000),
     steadyMs: positiveInt('steady-ms', values['steady-ms'], 3000),
-    warmUpMs: positiveInt('warm-up-ms', values['warm-up-ms'], 15_000),
+    warmUpMs:
+      values['warm-up-ms'] === undefined ? undefined : positiveInt('warm-up-ms', values['warm-up-ms'], 0),
     rampMs: positiveInt('ramp-ms', values['ramp-ms'], 0),
+    connectBatch: positiveInt('connect-batch', values['connect-batch'], 50),
+    allowPartial: values['allow-partial'] === true,
     out: values.out ?? join(here, '..', 'results', `failover-${stamp}.json`),
   };
 }
@@ -224,8 +239,9 @@ async function runScenario(
           reconnectBackoffMaxMs: config.backoffMaxMs,
         },
         steadyMs: config.steadyMs,
-        warmUpMs: config.warmUpMs,
+        warmUpMs: config.warmUpMs ?? Math.max(15_000, 100 * connections),
         rampMs: config.rampMs,
+        connectBatch: config.connectBatch,
         settleMs: 1000,
         untilDnsSwitched: false,
         maxAfterFaultMs: config.dnsLagMs + config.promotionDelayMs + 30_000,
@@ -262,6 +278,8 @@ async function runScenario(
       family,
       connections,
       writeIntervalMs,
+      readyMs: run.readyMs === undefined ? undefined : Math.round(run.readyMs),
+      connectBatch: config.connectBatch,
       newWriter: run.newWriter,
       failoverError: run.failoverError,
       timeline: run.timeline.map(({ at, ...e }) => ({ ...e, atMs: at - run.faultAt })),
@@ -372,6 +390,7 @@ async function main(): Promise<number> {
   }
   const interrupt = listenForInterrupt('bench:failover');
   const results: ScenarioResult[] = [];
+  let refused = 0;
   try {
     for (const engine of config.engines)
       for (const connections of config.connections)
@@ -380,6 +399,19 @@ async function main(): Promise<number> {
           const label = `${engine} ${writeClient(engine, family, auroraOptions(config)).label} ×${connections}`;
           console.log(`running ${label} (DNS lag ${config.dnsLagMs} ms)…`);
           const result = await runScenario(config, engine, family, connections, interrupt.signal);
+          const batches = result.connectBatch > 0 ? `batches of ${result.connectBatch}` : 'all at once';
+          console.log(
+            result.readyMs === undefined
+              ? `  start-up (${batches}): ${connections - result.outage.notReady} of ${connections} ready when the warm-up bound ran out`
+              : `  start-up (${batches}): ${connections} of ${connections} ready in ${result.readyMs} ms`,
+          );
+          if (result.outage.notReady > 0 && !config.allowPartial) {
+            refused++;
+            console.log(
+              `  refused: ${result.outage.notReady} of ${connections} connections never wrote before the fault (errors: ${formatErrors(result.outage.errors)}); no figures reported for this scenario (--allow-partial reports them for the others only)`,
+            );
+            continue;
+          }
           results.push(result);
           console.log(
             `  downtime p50/p95/max ${formatSummary(result.outage.downtime)} ms, after promotion ${formatSummary(result.outage.afterPromotion)} ms, unrecovered ${result.outage.unrecovered}`,
@@ -409,6 +441,12 @@ async function main(): Promise<number> {
     `${JSON.stringify({ date: new Date().toISOString(), node: process.version, settings, targetAfterPromotionP95Ms: TARGET_AFTER_PROMOTION_P95_MS, results }, null, 2)}\n`,
   );
   console.log(`\nresults: ${relative(process.cwd(), out)}`);
+  if (refused > 0) {
+    console.error(
+      `bench:failover: ${refused} scenario(s) refused: not every connection was ready before the fault`,
+    );
+    return 1;
+  }
   return 0;
 }
 
