@@ -8,7 +8,7 @@ import type { HostInfo } from '../host-info.js';
 import { hostKey } from '../host-info.js';
 import { runInternal } from '../../observe/internal-work.js';
 import { markConnectionLost, notifyLoss, timeoutError } from '../connection-lost.js';
-import { activeCommandOf } from './internals.js';
+import { activeCommandOf, handshakeServerVersionOf } from './internals.js';
 import {
   SERVER_STATUS_AUTOCOMMIT,
   SERVER_STATUS_IN_TRANS,
@@ -37,7 +37,6 @@ interface Mysql2Internals extends Mysql2PacketSource {
     remoteAddress?: string;
     remotePort?: number;
   };
-  _handshakePacket?: { serverVersion?: string } | null;
 }
 
 type QueryCallback = (err: unknown, rows?: unknown, fields?: unknown) => void;
@@ -118,7 +117,8 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
 
   /** The server's version string from the handshake (e.g. `10.11.6-MariaDB-...`). */
   get serverVersion(): string {
-    return (this.native as unknown as Mysql2Internals)._handshakePacket?.serverVersion ?? '';
+    const version = handshakeServerVersionOf(this.native);
+    return typeof version === 'string' ? version : '';
   }
 
   /**
@@ -240,9 +240,8 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
         finish();
         return;
       }
-      const internals = this.native as unknown as { _command?: unknown };
       const cmd = quit as { start?: (...args: unknown[]) => unknown } | undefined;
-      if (cmd === undefined || typeof cmd.start !== 'function' || internals._command === quit) {
+      if (cmd === undefined || typeof cmd.start !== 'function' || activeCommandOf(this.native) === quit) {
         arm();
         return;
       }

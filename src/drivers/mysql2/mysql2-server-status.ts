@@ -5,6 +5,7 @@
  * `handlePacket`, using the command's protocol state to tell an OK / EOF packet from a
  * row that happens to start with the same byte.
  */
+import { activeCommandOf } from './internals.js';
 
 export const SERVER_STATUS_IN_TRANS = 0x0001;
 export const SERVER_STATUS_AUTOCOMMIT = 0x0002;
@@ -36,9 +37,8 @@ interface Mysql2Command {
   fieldsEOF?: unknown;
 }
 
-/** The parts of mysql2's internal Connection we hook. */
+/** The parts of mysql2's internal Connection we hook (its command in flight: internals.ts). */
 export interface Mysql2PacketSource {
-  _command?: Mysql2Command | null;
   handlePacket(packet: Mysql2Packet | null): void;
 }
 
@@ -138,7 +138,7 @@ export function watchServerStatus(
     let flags: number | undefined;
     let changes: SessionChanges | undefined;
     try {
-      flags = statusOfPacket(source._command, packet);
+      flags = statusOfPacket(activeCommandOf(source) as Mysql2Command | undefined, packet);
       if (flags !== undefined && (flags & SERVER_SESSION_STATE_CHANGED) !== 0 && packet !== null) {
         if (packet.peekByte() === 0x00) changes = okSessionChanges(packet.buffer, packet.offset, packet.end);
       }
