@@ -26,9 +26,7 @@ interface Mysql2ConnectionInternals {
 }
 
 function internals(connection: unknown): Mysql2ConnectionInternals | undefined {
-  return typeof connection === 'object' && connection !== null
-    ? (connection as Mysql2ConnectionInternals)
-    : undefined;
+  return typeof connection === 'object' && connection !== null ? connection : undefined;
 }
 
 /**
