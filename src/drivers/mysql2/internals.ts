@@ -40,6 +40,53 @@ export function activeCommandOf(connection: Connection | object): object | undef
 }
 
 /**
+ * Runs `before(command, packet)` for every packet mysql2's connection receives, before mysql2
+ * handles it (`handlePacket`, wrapped), with the command the packet belongs to (`_command`).
+ * Why: mysql2 reads the server-status flags of OK / EOF packets but does not keep them; the
+ * adapter reads them there (mysql2-server-status.ts). Checked: mysql2 3.22.2, 3.24.6.
+ */
+export function beforeEachPacket<P>(
+  connection: object,
+  before: (command: object | undefined, packet: P | null) => void,
+): void {
+  const c = connection as { handlePacket(packet: P | null): void };
+  const original = c.handlePacket.bind(c);
+  c.handlePacket = (packet) => {
+    before(activeCommandOf(c), packet);
+    original(packet);
+  };
+}
+
+type QueryCallback = (err: unknown, rows?: unknown, fields?: unknown) => void;
+
+/** mysql2 internals that queue a command without `Connection.prototype.query`. */
+interface Mysql2Submit {
+  addCommand?: (cmd: unknown) => unknown;
+  config?: unknown;
+  constructor: {
+    createQuery?: (sql: unknown, values: unknown, cb: QueryCallback, config: unknown) => unknown;
+  };
+}
+
+/**
+ * Queues a query command built as `query()` builds one (`Connection.createQuery`, `addCommand`),
+ * without `Connection.prototype.query` (traced and patched by instrumentation, and formatted with
+ * the user's `queryFormat`). False, doing nothing, where these internals differ. Why: aurora-ha's
+ * own statements (mysql2-physical-connection.ts `submitInternal`). Checked: mysql2 3.22.2, 3.24.6.
+ */
+export function queueQueryCommand(
+  connection: object,
+  options: { sql: string; rowsAsArray?: boolean },
+  cb: QueryCallback,
+): boolean {
+  const internals = connection as Mysql2Submit;
+  const createQuery = internals.constructor.createQuery;
+  if (typeof internals.addCommand !== 'function' || typeof createQuery !== 'function') return false;
+  internals.addCommand(createQuery(options, undefined, cb, internals.config));
+  return true;
+}
+
+/**
  * mysql2's handshake packet of `connection` (undefined before the handshake, or for an object
  * that is no mysql2 connection). Why: mysql2's 'connect' event and connect() callback carry it,
  * and ours must too. Checked: mysql2 3.22.2, 3.24.6.
