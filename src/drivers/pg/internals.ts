@@ -2,15 +2,13 @@
  * pg's and pg-pool's private members that aurora-ha reads, writes or calls, in one place, each
  * with why and the versions it was checked against (peer range pg ^8.15.5 with its pg-pool
  * ^3.9.5; lockfile pg 8.23.1 / pg-pool 3.14.0). Nothing else in src/ reaches into an
- * underscore member of pg (eslint.config.js › driver internals fails on one).
- *
- * Deliberate exceptions (on the lint rule's allow-list, with the reason there):
- * - none in the pg facade: facades/pg/pool.ts overrides pg-pool's `_release` and
- *   `_acquireClient` (method definitions, which the rule allows) and calls pg-pool's own through
- *   the functions below;
- * - facades/pg/client.ts *defines* `_ending`, `_queryable`, `_checkedOut`, `_lostWhileIdle` on
- *   our Client: the first two are what pg-pool reads on any client, the last two are our own
- *   pool hooks (read by facades/pg/pool.ts under those names, allowed by name in the rule).
+ * underscore member of pg or pg-pool (eslint.config.js › driver internals fails on one); no pg
+ * file is on that rule's list of exceptions. What the rule does allow, on purpose:
+ * - facades/pg/pool.ts *overrides* pg-pool's `_release` and `_acquireClient` (method
+ *   definitions); it calls pg-pool's own, and `_remove` / `_pulseQueue`, through the functions below;
+ * - facades/pg/client.ts *defines* `_ending` and `_queryable` (what pg-pool reads on any client)
+ *   and our own pool hooks `_checkedOut` / `_lostWhileIdle` (no pg member: facades/pg/pool.ts
+ *   calls them, allowed by name in the rule).
  */
 import pg from 'pg';
 import type { Client } from 'pg';
