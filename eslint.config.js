@@ -68,6 +68,45 @@ function layerRules(layer, allowed) {
   };
 }
 
+/**
+ * Driver internals (issue 19): a driver's private member (an underscore name) is read, written or
+ * called only in src/drivers/<driver>/internals.ts, one small named function each with why and the
+ * versions checked. Elsewhere in src/ a member access `x._name`, `x['_name']`, `'_name' in x` or `{ _name } = x`
+ * fails `npm run lint`, except in these files, each for its reason:
+ */
+const DRIVER_INTERNALS_EXCEPTIONS = [
+  // Our mysql2 Pool / PoolConnection run on mysql2's own PoolConnection.prototype (release,
+  // _removeFromPool, _realEnd), which uses the pool's and the connection's fields by mysql2's
+  // names: those fields are ours, named as mysql2 names them (see drivers/mysql2/internals.ts).
+  'src/facades/mysql2/pool.ts',
+  // Node's diagnostics_channel `_subscribers` (no driver): observe/ guards a throwing subscriber.
+  'src/observe/guarded-channel.ts',
+];
+/** Our own underscore members (no driver's): the pg Client's pool hooks, read by facades/pg/pool.ts. */
+const OWN_UNDERSCORE_MEMBERS = ['_checkedOut', '_lostWhileIdle'];
+const UNDERSCORE = `/^_(?!(${OWN_UNDERSCORE_MEMBERS.map((m) => m.slice(1)).join('|')})$)/`;
+const DRIVER_INTERNALS_MESSAGE =
+  "A driver's private member is touched only in src/drivers/<driver>/internals.ts (issue 19): add a named function there, with why and the versions checked.";
+
+function driverInternalsRule() {
+  const restricted = [
+    `MemberExpression[computed=false][property.name=${UNDERSCORE}]`,
+    `MemberExpression[computed=true][property.type='Literal'][property.value=${UNDERSCORE}]`,
+    `BinaryExpression[operator='in'][left.type='Literal'][left.value=${UNDERSCORE}]`,
+    `ObjectPattern > Property[computed=false][key.name=${UNDERSCORE}]`,
+  ];
+  return {
+    files: ['src/**/*.ts'],
+    ignores: ['src/drivers/*/internals.ts', 'src/emulator/**', ...DRIVER_INTERNALS_EXCEPTIONS],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...restricted.map((selector) => ({ selector, message: DRIVER_INTERNALS_MESSAGE })),
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.config.*', 'eslint.config.js'] },
   js.configs.recommended,
@@ -102,6 +141,7 @@ export default tseslint.config(
     },
   },
   ...Object.entries(LAYERS).map(([layer, allowed]) => layerRules(layer, allowed)),
+  driverInternalsRule(),
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'demo/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

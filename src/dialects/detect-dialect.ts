@@ -14,6 +14,7 @@ import type { Engine, PhysicalConnection } from '../drivers/driver.js';
 import { markConnectionLost } from '../drivers/connection-lost.js';
 import { UnavailableHostError } from '../core/errors.js';
 import { hostKey } from '../drivers/host-info.js';
+import { handshakeServerVersionOf } from '../drivers/mysql2/internals.js';
 import type { Dialect, DialectName } from './dialect.js';
 import { dialectByName, plainDialect } from './dialects.js';
 
@@ -119,8 +120,7 @@ export function skippedBackendKeyData(conn: PhysicalConnection, engine: Engine):
  */
 export function oddMysqlHandshake(conn: PhysicalConnection, engine: Engine): boolean {
   if (engine !== 'mysql') return false;
-  const native = conn.native as { _handshakePacket?: { serverVersion?: unknown } | null } | null | undefined;
-  const version = native?._handshakePacket?.serverVersion;
+  const version = handshakeServerVersionOf(conn.native);
   return typeof version === 'string' && !/^\d+\.\d+/.test(version);
 }
 

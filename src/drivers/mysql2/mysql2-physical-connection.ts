@@ -8,13 +8,13 @@ import type { HostInfo } from '../host-info.js';
 import { hostKey } from '../host-info.js';
 import { runInternal } from '../../observe/internal-work.js';
 import { markConnectionLost, notifyLoss, timeoutError } from '../connection-lost.js';
-import { activeCommandOf } from './internals.js';
+import { activeCommandOf, handshakeServerVersionOf, queueQueryCommand } from './internals.js';
 import {
   SERVER_STATUS_AUTOCOMMIT,
   SERVER_STATUS_IN_TRANS,
   watchServerStatus,
 } from './mysql2-server-status.js';
-import type { Mysql2PacketSource, SessionChanges } from './mysql2-server-status.js';
+import type { SessionChanges } from './mysql2-server-status.js';
 
 /**
  * Tracked variables we do not restore: the character set is the driver's business (mysql2
@@ -29,27 +29,17 @@ const TRACKED_NOT_RESTORED: ReadonlySet<string> = new Set([
 
 export const CLOSE_GRACE_MS = 1000;
 
-/** mysql2 internals we use: the socket, the handshake (server version), the packet entry point. */
-interface Mysql2Internals extends Mysql2PacketSource {
+/** mysql2's socket (its private members: internals.ts). */
+interface Mysql2Internals {
   stream?: {
     destroy(): void;
     on(event: 'close', listener: () => void): void;
     remoteAddress?: string;
     remotePort?: number;
   };
-  _handshakePacket?: { serverVersion?: string } | null;
 }
 
 type QueryCallback = (err: unknown, rows?: unknown, fields?: unknown) => void;
-
-/** mysql2 internals that submit a command without `Connection.prototype.query`. */
-interface Mysql2Submit {
-  addCommand?: (cmd: unknown) => unknown;
-  config?: unknown;
-  constructor: {
-    createQuery?: (sql: unknown, values: unknown, cb: QueryCallback, config: unknown) => unknown;
-  };
-}
 
 /**
  * Send one of aurora-ha's own statements (topology, role check, probe, dialect, rollback, session
@@ -65,14 +55,8 @@ export function submitInternal(
   options: { sql: string; rowsAsArray?: boolean },
   cb: QueryCallback,
 ): void {
-  const internals = native as unknown as Mysql2Submit;
-  const createQuery = internals.constructor.createQuery;
   runInternal(() => {
-    if (typeof internals.addCommand === 'function' && typeof createQuery === 'function') {
-      internals.addCommand(createQuery(options, undefined, cb, internals.config));
-    } else {
-      native.query(options, cb);
-    }
+    if (!queueQueryCommand(native, options, cb)) native.query(options, cb);
   });
 }
 
@@ -118,7 +102,8 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
 
   /** The server's version string from the handshake (e.g. `10.11.6-MariaDB-...`). */
   get serverVersion(): string {
-    return (this.native as unknown as Mysql2Internals)._handshakePacket?.serverVersion ?? '';
+    const version = handshakeServerVersionOf(this.native);
+    return typeof version === 'string' ? version : '';
   }
 
   /**
@@ -240,9 +225,8 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
         finish();
         return;
       }
-      const internals = this.native as unknown as { _command?: unknown };
       const cmd = quit as { start?: (...args: unknown[]) => unknown } | undefined;
-      if (cmd === undefined || typeof cmd.start !== 'function' || internals._command === quit) {
+      if (cmd === undefined || typeof cmd.start !== 'function' || activeCommandOf(this.native) === quit) {
         arm();
         return;
       }

@@ -5,6 +5,7 @@
  * `handlePacket`, using the command's protocol state to tell an OK / EOF packet from a
  * row that happens to start with the same byte.
  */
+import { beforeEachPacket } from './internals.js';
 
 export const SERVER_STATUS_IN_TRANS = 0x0001;
 export const SERVER_STATUS_AUTOCOMMIT = 0x0002;
@@ -34,12 +35,6 @@ interface Mysql2Command {
   resultsetHeader?: unknown;
   row?: unknown;
   fieldsEOF?: unknown;
-}
-
-/** The parts of mysql2's internal Connection we hook. */
-export interface Mysql2PacketSource {
-  _command?: Mysql2Command | null;
-  handlePacket(packet: Mysql2Packet | null): void;
 }
 
 /** Skip a length-encoded integer at `pos`, returning the position after it. */
@@ -130,15 +125,14 @@ export function statusOfPacket(
  * the session-state changes an OK packet carries (when the server tracks them).
  */
 export function watchServerStatus(
-  source: Mysql2PacketSource,
+  source: object,
   onStatus: (flags: number, changes: SessionChanges | undefined) => void,
 ): void {
-  const original = source.handlePacket.bind(source);
-  source.handlePacket = (packet) => {
+  beforeEachPacket<Mysql2Packet>(source, (command, packet) => {
     let flags: number | undefined;
     let changes: SessionChanges | undefined;
     try {
-      flags = statusOfPacket(source._command, packet);
+      flags = statusOfPacket(command as Mysql2Command | undefined, packet);
       if (flags !== undefined && (flags & SERVER_SESSION_STATE_CHANGED) !== 0 && packet !== null) {
         if (packet.peekByte() === 0x00) changes = okSessionChanges(packet.buffer, packet.offset, packet.end);
       }
@@ -147,6 +141,5 @@ export function watchServerStatus(
     }
     // Before the driver handles it: the user's callback must already see the new state.
     if (flags !== undefined) onStatus(flags, changes);
-    original(packet);
-  };
+  });
 }

@@ -9,12 +9,7 @@ import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
 import type { PluginFactory, NetworkMethod } from '../../connection/plugin.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
-import type {
-  AuroraConnectionOptions,
-  MysqlLogical,
-  NativeCallback,
-  NativeMysqlConnection,
-} from './mysql2-native.js';
+import type { AuroraConnectionOptions, NativeCallback, NativeMysqlConnection } from './mysql2-native.js';
 import {
   createMysqlLogical,
   emitFailover,
@@ -24,68 +19,25 @@ import {
   runOnNative,
 } from './mysql2-native.js';
 import { failedEvent, movedEvent } from '../../connection/failover-event.js';
-import {
-  ConnectionClosedError,
-  FailoverSuccessError,
-  TransactionResolutionUnknownError,
-} from '../../core/errors.js';
-import { LateCommand, isNativeCommand } from './query-command.js';
 import type { NativeCommand } from './query-command.js';
 import { MysqlPromiseConnection } from './mysql2-promise-classes.js';
-import { delegateNativeMembers } from './delegate-members.js';
 import { PreparedStatement, prepareOptions } from './prepared-statement.js';
 import type { NativeStatement } from './prepared-statement.js';
-import { holdErrors } from './held-errors.js';
-import type { HeldEvents } from './held-errors.js';
+import { STATE } from './connection-state.js';
+import type { ConnectionState } from './connection-state.js';
+import { statementDispatch } from './statement.js';
+import type { NotSentHook, StatementExtras, StatementHost } from './statement.js';
+import { rewireConnectionPrototype } from './connection-prototype.js';
+import { fatalErrorOf, handshakePacketOf, mysql2Closing } from '../../drivers/mysql2/internals.js';
+
+export { isNotSent } from './statement.js';
+export type { NotSentHook } from './statement.js';
+export { connectionMembersOver } from './connection-prototype.js';
 
 type Callback = (err: Error | null, ...results: unknown[]) => void;
 
-/** Called with aurora-ha's error when a call was rejected before it reached any server. */
-export type NotSentHook = (err: Error) => void;
-
-/** Our failover error saying the statement never reached a server (ARCHITECTURE.md › Idle loss). */
-export function isNotSent(err: unknown): err is Error {
-  return (
-    (err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError) &&
-    err.statementSent === false
-  );
-}
-
-/** A command that never reached mysql2 fails as mysql2 fails one: `'error'` (when heard), then `'end'`. */
-function failCommand(cmd: NativeCommand, err: unknown): void {
-  if (cmd instanceof LateCommand) {
-    cmd.fail(err);
-    return;
-  }
-  if (cmd.listenerCount('error') > 0) cmd.emit('error', err);
-  cmd.emit('end');
-}
-
 /** Callback of query/execute: mysql2 passes the result and the field packets. */
 export type QueryCallback<T = unknown> = (err: Error | null, result?: T, fields?: unknown) => void;
-
-const STATE = Symbol('aurora-ha.mysql2.connection');
-
-interface ConnectionState {
-  readonly logical: MysqlLogical;
-  endEmitted: boolean;
-  closeCalled?: boolean;
-  pendingConfig?: Record<string, unknown>;
-  /** The last mysql2 connection used (kept after it closed, as mysql2's state is read from it). */
-  lastNative?: NativeMysqlConnection;
-  /** Our handle of each mysql2 prepared statement (mysql2 hands out its cached one again). */
-  handles?: WeakMap<NativeStatement, PreparedStatement>;
-}
-
-/** What pools and prepared statement handles add to a statement call. */
-interface StatementExtras {
-  /** Pools: called instead of the callback when aurora-ha rejected the call before it reached a server. */
-  notSent?: NotSentHook;
-  /** Pools: called once the call is over, before the callback. */
-  settled?: (err?: unknown) => void;
-  /** A prepared statement handle's execute(). */
-  prepared?: PreparedStatement;
-}
 
 /** Promise of a native callback call, resolving to its result list. */
 function callNative(invoke: (cb: NativeCallback) => unknown): Promise<unknown[]> {
@@ -170,16 +122,14 @@ export class Connection extends EventEmitter {
 
   /** The handshake packet of the mysql2 connection in use (mysql2's 'connect' argument). */
   private handshake(): unknown {
-    return (this.nativeConnection as { _handshakePacket?: unknown } | undefined)?._handshakePacket;
+    return handshakePacketOf(this.nativeConnection);
   }
 
   /** mysql2's fatal / protocol error of the last connection, when nothing will replace it. */
   private fatalError(): Error | undefined {
     const s = this[STATE];
     if (s.logical.lc.recoversFromLoss()) return undefined;
-    const native = (this.nativeConnection ?? s.lastNative) as
-      { _fatalError?: Error | null; _protocolError?: Error | null } | undefined;
-    return native?._fatalError ?? native?._protocolError ?? undefined;
+    return fatalErrorOf(this.nativeConnection ?? s.lastNative);
   }
 
   query<T = unknown>(sql: unknown, values?: unknown, callback?: QueryCallback<T>): NativeCommand {
@@ -199,185 +149,25 @@ export class Connection extends EventEmitter {
     return new MysqlPromiseConnection(this, promiseImpl);
   }
 
-  /**
-   * query / execute / prepare: the native mysql2 command is returned whenever the call reaches
-   * mysql2 at once (a `LateCommand` stands in otherwise). With a callback, the callback gets
-   * aurora-ha's outcome (failover errors included). Without one (event / stream mode), the
-   * command's `'error'` is held until the pipeline decided, then the command emits aurora-ha's
-   * outcome (a failover error after a loss, the driver's error otherwise) and `'end'`; a call
-   * that never reached mysql2 fails the command the same way.
-   */
+  /** query / execute / prepare (statement.ts: `statementDispatch.statement`). */
   private statement(
     method: 'query' | 'execute' | 'prepare',
     sql: unknown,
     values: unknown,
     callback: Callback | undefined,
-    extra: StatementExtras = {},
+    extra?: StatementExtras,
   ): NativeCommand {
-    const { notSent, settled, prepared } = extra;
-    const logical = this[STATE].logical;
-    const conn = logical.lc.current;
-    if (logical.bare[method] && conn !== undefined && !logical.lc.closing && notSent === undefined) {
-      if (prepared !== undefined) {
-        const info = prepared.on(conn.native);
-        if (!(info instanceof Promise)) return info.execute(values, callback) as NativeCommand;
-      } else if (method === 'prepare') {
-        return conn.native.prepare(sql, values ?? callback) as NativeCommand;
-      } else {
-        return (
-          values === undefined
-            ? conn.native[method](sql, callback)
-            : conn.native[method](sql, values, callback)
-        ) as NativeCommand;
-      }
-    }
-    if (logical.bare[method] && conn === undefined && !logical.lc.closing && notSent === undefined) {
-      return this.afterOpen(method, sql, values, callback, prepared);
-    }
-    let cb = callback;
-    let vals = values;
-    if (typeof values === 'function') {
-      cb = values as Callback;
-      vals = undefined;
-    }
-    // A command object (mysql.createQuery) carries its own callback: aurora-ha settles it.
-    const given = method === 'query' && isNativeCommand(sql) ? sql : undefined;
-    if (given !== undefined) {
-      cb ??= given.onResult;
-      given.onResult = undefined;
-    }
-    // mysql2 formats a command's SQL in place and keeps its state machine: a command sent again
-    // (a resend after a failover, only with a callback) starts from what the caller gave.
-    const givenSql = given?.sql;
-    const givenValues = given?.values;
-    let cmd: NativeCommand | undefined;
-    let thrown: { err: unknown } | undefined;
-    let held: HeldEvents | undefined;
-    const body = (native: NativeMysqlConnection): Promise<unknown[]> => {
-      let resolveRun!: (r: unknown[]) => void;
-      let rejectRun!: (e: unknown) => void;
-      const done = new Promise<unknown[]>((resolve, reject) => {
-        resolveRun = resolve;
-        rejectRun = reject;
-      });
-      // A result reaches the callback from mysql2's own callback, as with mysql2 (no plugin
-      // changes a result; they only act on failures): same timing relative to the
-      // connection's events and the next packets.
-      const settle: NativeCallback = (err, ...results) => {
-        if (err) {
-          rejectRun(err);
-          return;
-        }
-        try {
-          deliver(results);
-        } finally {
-          resolveRun(results);
-        }
-      };
-      try {
-        if (given !== undefined) {
-          if (cmd !== undefined) {
-            given.sql = givenSql;
-            given.values = givenValues;
-            (given as { next?: unknown }).next = null;
-          }
-          if (cb !== undefined) given.onResult = settle;
-          cmd = native.query(given) as NativeCommand;
-        } else if (prepared !== undefined) {
-          const info = prepared.on(native) as NativeStatement;
-          cmd = (cb !== undefined ? info.execute(vals, settle) : info.execute(vals)) as NativeCommand;
-        } else if (method === 'prepare') {
-          cmd = native.prepare(sql, settle) as NativeCommand;
-        } else if (cb !== undefined) {
-          cmd = (
-            vals === undefined ? native[method](sql, settle) : native[method](sql, vals, settle)
-          ) as NativeCommand;
-        } else {
-          cmd = (vals === undefined ? native[method](sql) : native[method](sql, vals)) as NativeCommand;
-        }
-      } catch (err) {
-        thrown = { err };
-        throw err;
-      }
-      // mysql2 returns no command from a closed connection (prepare, a statement's execute): it
-      // already failed the call through its callback, or through the connection's 'error'.
-      if (cmd !== undefined && cb === undefined && method !== 'prepare') {
-        // Emitter mode: the command's 'error' (and the 'end' after it) wait for the pipeline's
-        // outcome. A lost socket fails a callback-less command only through the connection's
-        // 'error' (mysql2 emits nothing on the command then): follow that too.
-        held = holdErrors(cmd, resolveRun, rejectRun);
-        const h = held;
-        const onLost = (err: unknown): void => h.lose(err);
-        native.once('error', onLost);
-        const detach = (): void => {
-          native.off('error', onLost);
-        };
-        done.then(detach, detach);
-      }
-      if (cmd === undefined && cb === undefined) {
-        // Nothing will report this call's end: fail it here.
-        rejectRun(new ConnectionClosedError(`${method}() was refused: the mysql2 connection is closed.`));
-      }
-      if (cmd !== undefined) late?.attach(cmd);
-      return done;
-    };
-    // A statement prepared on a connection a failover replaced is prepared again first.
-    const run = (native: NativeMysqlConnection): Promise<unknown[]> => {
-      const ready = prepared?.on(native);
-      return ready instanceof Promise ? ready.then(() => body(native)) : body(native);
-    };
-    let delivered = false;
-    const deliver = (results: unknown[]): void => {
-      if (delivered) return;
-      delivered = true;
-      settled?.();
-      // With a pipeline (failover possible) the handle is one that survives a failover.
-      if (method === 'prepare' && !logical.bare.prepare && results[0] !== undefined) {
-        results[0] = this.statementHandle(results[0] as NativeStatement, sql);
-      }
-      if (cb !== undefined) cb(null, ...results);
-    };
-    let late: LateCommand | undefined;
-    // Emitter mode listens on the first native command: a resend after a failover would go
-    // unheard, so it is never resent (a command object of the caller's with a callback may be).
-    const p = runOnNative(logical, prepared !== undefined ? 'execute' : method, run, cb === undefined);
-    if (thrown !== undefined) {
-      // mysql2 throws some argument errors synchronously (execute with undefined values): so do we.
-      p.catch(noop);
-      throw thrown.err;
-    }
-    const reached = cmd;
-    const handle: NativeCommand = reached ?? given ?? (late = new LateCommand());
-    p.then(
-      (results) => deliver(results),
-      (err: unknown) => {
-        if (delivered) return;
-        if (cmd === undefined && notSent !== undefined && isNotSent(err)) {
-          notSent(err);
-          return;
-        }
-        // As mysql2: an error reaches the callback before the command ends (and a pool
-        // releases the connection); a result after it.
-        if (cb !== undefined) {
-          cb(err as Error);
-          settled?.(err);
-          // mysql2 ends a command after its callback; one that never reached it ends here.
-          if (cmd === undefined) handle.emit('end');
-          return;
-        }
-        settled?.(err);
-        if (cmd === undefined || held === undefined) failCommand(handle, err);
-        else held.release(err);
-      },
+    return statementDispatch.statement.call(
+      this as unknown as StatementHost,
+      method,
+      sql,
+      values,
+      callback,
+      extra,
     );
-    return handle;
   }
 
-  /**
-   * A call with no plugin on its method, made while the connection is still opening: once open,
-   * it is handed to mysql2 as it is (the fast path), so its callback runs inside mysql2's own,
-   * as with mysql2. A stand-in command forwards the native command's events meanwhile.
-   */
+  /** A call made while the connection is still opening (statement.ts: `statementDispatch.afterOpen`). */
   private afterOpen(
     method: 'query' | 'execute' | 'prepare',
     sql: unknown,
@@ -385,33 +175,14 @@ export class Connection extends EventEmitter {
     callback: Callback | undefined,
     prepared: PreparedStatement | undefined,
   ): NativeCommand {
-    const late = new LateCommand();
-    let cb = callback;
-    let vals = values;
-    if (typeof values === 'function') {
-      cb = values as Callback;
-      vals = undefined;
-    }
-    const lc = this[STATE].logical.lc;
-    lc.ready().then(
-      () => {
-        if (lc.current === undefined) {
-          failLate(late, cb, new ConnectionClosedError());
-          return;
-        }
-        let cmd: NativeCommand;
-        try {
-          cmd = this.statement(method, sql, vals, cb, { prepared });
-        } catch (err) {
-          // mysql2 throws argument errors synchronously: the call is over, as it would be.
-          failLate(late, cb, err);
-          return;
-        }
-        late.attach(cmd);
-      },
-      (err: unknown) => failLate(late, cb, err),
+    return statementDispatch.afterOpen.call(
+      this as unknown as StatementHost,
+      method,
+      sql,
+      values,
+      callback,
+      prepared,
     );
-    return late;
   }
 
   /** The handle given for a statement mysql2 prepared: one that survives a failover. */
@@ -507,8 +278,7 @@ export class Connection extends EventEmitter {
 
   /** mysql2's closing flag: true from the moment end() / destroy() is called. */
   get _closing(): boolean {
-    const native = this.nativeConnection as unknown as { _closing?: boolean } | undefined;
-    return this[STATE].logical.lc.closing || this[STATE].closeCalled || native?._closing === true;
+    return this[STATE].logical.lc.closing || this[STATE].closeCalled || mysql2Closing(this.nativeConnection);
   }
 
   end(callback?: (err?: Error | null) => void): void {
@@ -594,16 +364,6 @@ export class Connection extends EventEmitter {
 
 function noop(): void {}
 
-/** A call that never reached mysql2: the callback gets the error (else the command's 'error'), then 'end'. */
-function failLate(late: LateCommand, callback: Callback | undefined, err: unknown): void {
-  if (callback !== undefined) {
-    callback(err as Error);
-    late.emit('end');
-  } else {
-    late.fail(err);
-  }
-}
-
 /** Where each connection goes is aurora-ha's business: these keys of an early `config` are not copied. */
 const ROUTING_KEYS: ReadonlySet<string> = new Set(['host', 'port', 'uri', 'socketPath', 'pool']);
 
@@ -621,58 +381,7 @@ function applyPendingConfig(state: ConnectionState, native: { config?: Record<st
   }
 }
 
-// mysql2's formatting members read nothing but `this.config` (and call each other): ours are
-// mysql2's own functions, so they behave as mysql2's with the config in use, also before connect.
-{
-  const nativeProto = (mysql as unknown as { Connection: { prototype: Record<string, unknown> } }).Connection
-    .prototype;
-  for (const key of ['format', 'escape', 'escapeId', '_resolveNamedPlaceholders']) {
-    Object.defineProperty(Connection.prototype, key, {
-      configurable: true,
-      writable: true,
-      value: nativeProto[key],
-    });
-  }
-}
-delegateNativeMembers(Connection.prototype, (self) => (self as Connection).nativeConnection);
-// `instanceof` mysql2's Connection (and its BaseConnection) holds, as code written for mysql2
-// checks it. Every mysql2 member is defined on our prototype above (ours or a forwarder), so
-// nothing of mysql2's prototype runs on this object.
-Object.setPrototypeOf(
-  Connection.prototype,
-  (mysql as unknown as { Connection: { prototype: object } }).Connection.prototype,
-);
-
-/** Objects holding a copy of Connection.prototype's members (see connectionMembersOver). */
-const memberCopies = new Set<object>();
-
-/**
- * A copy of every member of Connection.prototype, on top of `base`: how a subclass gets our
- * connection's members over another prototype chain (the pool's, over mysql2's own
- * PoolConnection.prototype). `instanceof Connection` still holds for its instances.
- */
-export function connectionMembersOver(base: object): object {
-  const copy = Object.create(base) as object;
-  for (const key of Reflect.ownKeys(Connection.prototype)) {
-    if (key === 'constructor') continue;
-    const d = Object.getOwnPropertyDescriptor(Connection.prototype, key);
-    if (d !== undefined) Object.defineProperty(copy, key, d);
-  }
-  Object.defineProperty(copy, 'constructor', { configurable: true, writable: true, value: Connection });
-  memberCopies.add(copy);
-  return copy;
-}
-
-Object.defineProperty(Connection, Symbol.hasInstance, {
-  configurable: true,
-  value: function hasInstance(this: unknown, x: unknown): boolean {
-    if (typeof this !== 'function') return false;
-    if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
-    if (this !== Connection || typeof x !== 'object' || x === null) return false;
-    for (const copy of memberCopies) if (Object.prototype.isPrototypeOf.call(copy, x)) return true;
-    return false;
-  },
-});
+rewireConnectionPrototype(Connection);
 
 /** Like mysql2's `createConnection`: connects at once; calls made meanwhile wait. */
 export function createConnection(config: string | AuroraConnectionOptions): Connection {

@@ -9,21 +9,7 @@ import mysqlPromise from 'mysql2/promise';
 import type { PoolCluster as NativePoolClusterType, PoolClusterOptions } from 'mysql2';
 import { Pool, PoolConfig } from './pool.js';
 import type { AuroraPoolOptions } from './pool.js';
-
-interface ClusterNode {
-  id: string;
-  errorCount: number;
-  pool: Pool;
-  _offlineUntil: number;
-}
-
-/** mysql2's PoolCluster internals that `add()` maintains. */
-interface PoolClusterInternals {
-  _lastId: number;
-  _nodes: Record<string, ClusterNode>;
-  _serviceableNodeIds: string[];
-  _clearFindCaches(): void;
-}
+import { addPoolClusterNode } from '../../drivers/mysql2/internals.js';
 
 type PoolClusterClass = new (config?: PoolClusterOptions) => Omit<NativePoolClusterType, 'add'>;
 
@@ -32,24 +18,15 @@ const NativePoolCluster = (mysql as unknown as { PoolCluster: PoolClusterClass }
 export class PoolCluster extends NativePoolCluster {
   /** As mysql2's `add(id?, config)`, with an aurora-ha pool as the node. */
   add(id: string | AuroraPoolOptions, config?: string | AuroraPoolOptions): void {
-    const self = this as unknown as PoolClusterInternals;
-    let nodeId: string;
+    let nodeId: string | undefined;
     let nodeConfig: string | AuroraPoolOptions | undefined = config;
     if (typeof id === 'object') {
       nodeConfig = id;
-      nodeId = `CLUSTER::${++self._lastId}`;
+      nodeId = undefined; // mysql2 numbers it
     } else {
       nodeId = id;
     }
-    if (self._nodes[nodeId] !== undefined) return;
-    self._nodes[nodeId] = {
-      id: nodeId,
-      errorCount: 0,
-      pool: new Pool({ config: new PoolConfig(nodeConfig ?? {}) }),
-      _offlineUntil: 0,
-    };
-    self._serviceableNodeIds.push(nodeId);
-    self._clearFindCaches();
+    addPoolClusterNode(this, nodeId, () => new Pool({ config: new PoolConfig(nodeConfig ?? {}) }));
   }
 }
 

@@ -7,6 +7,7 @@
  * use, preparing the statement again there first when it was prepared on another one.
  */
 import type { NativeCallback, NativeMysqlConnection } from './mysql2-native.js';
+import { statementConnectionOf } from '../../drivers/mysql2/internals.js';
 
 /** mysql2's PreparedStatementInfo, as the facades use it. */
 export interface NativeStatement {
@@ -15,7 +16,6 @@ export interface NativeStatement {
   columns: unknown[];
   parameters: unknown[];
   rowParser: unknown;
-  _connection: NativeMysqlConnection;
   execute(parameters: unknown, callback?: NativeCallback): unknown;
   close(): unknown;
 }
@@ -85,7 +85,7 @@ export class PreparedStatement {
   /** mysql2's statement on `native`: this one when prepared there, else prepared again there first. */
   on(native: NativeMysqlConnection): NativeStatement | Promise<NativeStatement> {
     const current = this.#native;
-    if (current._connection === native) return current;
+    if (statementConnectionOf(current) === native) return current;
     return new Promise((resolve, reject) => {
       native.prepare(this.#options, (err: Error | null, info?: unknown) => {
         if (err) {
@@ -115,7 +115,7 @@ export class PreparedStatement {
    */
   close(): unknown {
     const native = this.#native;
-    if (native._connection !== this.#owner.nativeConnection) return undefined;
+    if (statementConnectionOf(native) !== this.#owner.nativeConnection) return undefined;
     return native.close();
   }
 }

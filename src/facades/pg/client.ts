@@ -20,11 +20,7 @@ import type {
 } from 'pg';
 import { resolveConfig } from '../../config/parse-config.js';
 import type { WrapperOptions } from '../../core/wrapper-options.js';
-import {
-  ConnectionClosedError,
-  FailoverSuccessError,
-  TransactionResolutionUnknownError,
-} from '../../core/errors.js';
+import { ConnectionClosedError } from '../../core/errors.js';
 import { resolvePluginFactories } from '../../plugins/registry.js';
 import { LogicalConnection } from '../../connection/logical-connection.js';
 import type { PluginFactory } from '../../connection/plugin.js';
@@ -36,19 +32,18 @@ import { assertPgSupported } from '../../drivers/pg/pg-driver-support.js';
 import { pgBusy } from '../../drivers/pg/internals.js';
 import { failedEvent, movedEvent } from '../../connection/failover-event.js';
 import { installDelegates } from './delegate-members.js';
+import { ConnectionListeners } from './connection-listeners.js';
+import { PreConnectGate } from './pre-connect-gate.js';
+import { forwardEvents, stopForwardingEvents } from './native-events.js';
+import { isSubmittable, leftConnectionMoved, markNeverSent, opensTransactionOnly } from './dispatch-rules.js';
+import type { Submittable } from './dispatch-rules.js';
+import { endingForPool, idleLossRecovered, lostWhileIdle, queryableForPool } from './pool-hooks.js';
 
 export type AuroraClientConfig = ClientConfig & WrapperOptions & { Promise?: PromiseConstructorLike };
 
+export type { Submittable } from './dispatch-rules.js';
+
 type QueryCallback<R extends QueryResultRow> = (err: Error | null, result?: QueryResult<R>) => void;
-
-/** What pg accepts as a submittable (pg.Query, pg-cursor, pg-query-stream). */
-export interface Submittable {
-  submit(connection: unknown): void;
-}
-
-function isSubmittable(x: unknown): x is Submittable {
-  return typeof x === 'object' && x !== null && typeof (x as { submit?: unknown }).submit === 'function';
-}
 
 /** pg's message for a query on an ended client (some callers match on it). */
 const CLOSED_MESSAGE = 'Client was closed and is not queryable';
@@ -65,33 +60,6 @@ const TypeOverrides = (pg as unknown as { TypeOverrides: new (types?: unknown) =
   .TypeOverrides;
 
 /**
- * Which facade a native pg.Client forwards its events to. A WeakMap, not a property on the
- * native client: adding a property would reshape pg's objects (and cost memory per connection).
- */
-const facadeOf = new WeakMap<pg.Client, Client>();
-
-// Event forwarders shared by every Client (no closure per connection): `this` is the native client.
-function forwardNotice(this: pg.Client, msg: unknown): void {
-  facadeOf.get(this)?.emit('notice', msg);
-}
-
-function forwardNotification(this: pg.Client, msg: unknown): void {
-  facadeOf.get(this)?.emit('notification', msg);
-}
-
-function forwardDrain(this: pg.Client): void {
-  facadeOf.get(this)?.nativeDrain();
-}
-
-function forwardError(this: pg.Client, err: Error): void {
-  facadeOf.get(this)?.nativeError(err);
-}
-
-function forwardEnd(this: pg.Client): void {
-  facadeOf.get(this)?.physicalEnded();
-}
-
-/**
  * Re-issue LISTEN for each channel on a new session (notifications sent during the move are
  * lost: the `'failover'` event tells the application to resynchronise). Errors are ignored.
  */
@@ -99,35 +67,6 @@ function relisten(native: pg.Client, channels: readonly string[]): void {
   for (const channel of channels) {
     native.query(`LISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
   }
-}
-
-/** A lone `BEGIN` / `START TRANSACTION` (with its modes), nothing else in the text. */
-const TRANSACTION_START = /^\s*(?:begin|start\s+transaction)\b[^;]*;?\s*$/i;
-
-function opensTransactionOnly(config: unknown): boolean {
-  const text =
-    typeof config === 'string'
-      ? config
-      : typeof config === 'object' && config !== null
-        ? (config as { text?: unknown }).text
-        : undefined;
-  return typeof text === 'string' && TRANSACTION_START.test(text);
-}
-
-/** A failover outcome after which the client works on a new connection. */
-function leftConnectionMoved(err: unknown): boolean {
-  return err instanceof FailoverSuccessError || err instanceof TransactionResolutionUnknownError;
-}
-
-/** The same failover outcome, saying that the statement never reached a server. */
-function markNeverSent(err: unknown): never {
-  if (err instanceof FailoverSuccessError && err.statementSent) {
-    throw new FailoverSuccessError(err.newHost, { cause: err.cause, statementSent: false });
-  }
-  if (err instanceof TransactionResolutionUnknownError && err.statementSent) {
-    throw new TransactionResolutionUnknownError(err.newHost, { cause: err.cause, statementSent: false });
-  }
-  throw err;
 }
 
 /** Emit without letting a throwing listener break the failover that is reporting. */
@@ -149,68 +88,6 @@ function namesNoHost(config: Record<string, unknown>): boolean {
   );
 }
 
-/**
- * The first pg.Client opened for this Client uses the template's Connection object, so that
- * `client.connection` (read by pg-pool's connect timeout and by tests before connect) is the
- * connection that will carry the session. One-shot: later connects (failover, monitors) get
- * their own; a Connection that already started connecting is never handed out again.
- */
-function handOverConnection(
-  driverConfig: Record<string, unknown>,
-  template: pg.Client,
-  handedOut: (connection: EventEmitter) => void,
-): void {
-  let first: { _connecting?: boolean } | undefined = template.connection as unknown as {
-    _connecting?: boolean;
-  };
-  Object.defineProperty(driverConfig, 'connection', {
-    configurable: true,
-    enumerable: true,
-    get(): unknown {
-      const c = first;
-      first = undefined;
-      if (c !== undefined) handedOut(c as unknown as EventEmitter);
-      return c !== undefined && c._connecting !== true ? c : undefined;
-    },
-  });
-}
-
-/**
- * Listeners on `client.connection` (pg's Connection) that are the application's, not pg's:
- * Sequelize listens for `parameterStatus` there. pg attaches its own only when it connects a
- * Connection, so what is on one when it becomes current (or before pg connects it) is known
- * to be pg's (or already the user's); whatever is added later is the user's and follows the
- * session to the next physical connection. `end` listeners stay: they are about that socket
- * (pg's own end() adds one).
- */
-const pgListenersOf = new WeakMap<EventEmitter, ReadonlySet<unknown>>();
-
-type Listener = (...args: unknown[]) => void;
-type Registered = [event: string | symbol, listener: Listener];
-
-/** Every listener of `emitter` as registered (once-wrappers included), by event. */
-function rawListenersOf(emitter: EventEmitter): Registered[] {
-  const out: Registered[] = [];
-  for (const event of emitter.eventNames()) {
-    for (const fn of emitter.rawListeners(event)) out.push([event, fn as Listener]);
-  }
-  return out;
-}
-
-/** Move `listeners` from `from` to `to`, keeping once-listeners once (and the order). */
-function moveListeners(from: EventEmitter, to: EventEmitter, listeners: readonly Registered[]): void {
-  for (const [event, raw] of listeners) {
-    const original = (raw as { listener?: unknown }).listener;
-    if (typeof original === 'function') {
-      from.removeListener(event, original as Listener);
-      to.once(event, original as Listener);
-    } else {
-      from.removeListener(event, raw);
-      to.on(event, raw);
-    }
-  }
-}
-
 // The interface below types the members installed by delegation (declaration merging is the point).
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Client extends EventEmitter {
@@ -230,7 +107,7 @@ export class Client extends EventEmitter {
   readonly #types: TypeOverridesLike;
   readonly #Promise: PromiseConstructorLike | undefined;
   #endEmitted = false;
-  #connectCalled = false;
+  readonly #gate = new PreConnectGate();
   #userEnded = false;
   /** Calls through the pipeline not yet settled, and what waits for them to be done. */
   #inflight = 0;
@@ -248,12 +125,8 @@ export class Client extends EventEmitter {
   readonly #whenDispatched: (() => void)[] = [];
   /** Set by the pool when it hands the client out; cleared by the next call. */
   #firstAfterCheckout = false;
-  /** `client.connection` before connect: the Connection the first session was offered. */
-  #firstConnection: EventEmitter | undefined;
-  /** The user's listeners on #firstConnection when pg was handed it (before pg added its own). */
-  #preConnectListeners: Registered[] = [];
-  /** Calls made before connect() wait here (as pg queues them). */
-  #connectGate: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** The application's listeners on `client.connection`, following the session. */
+  readonly #connectionListeners: ConnectionListeners;
 
   /**
    * @param config pg's ClientConfig (or a connection string) plus aurora-ha's options.
@@ -281,12 +154,11 @@ export class Client extends EventEmitter {
       typeof customPromise === 'function' && customPromise !== Promise
         ? (customPromise as PromiseConstructorLike)
         : undefined;
-    this.#firstConnection = this.#template.connection;
-    if (typeof input === 'string' || (input.stream === undefined && input.connection === undefined)) {
-      handOverConnection(resolved.driverConfig, this.#template, (c) => {
-        this.#preConnectListeners = rawListenersOf(c);
-      });
-    }
+    this.#connectionListeners = new ConnectionListeners(
+      this.#template,
+      resolved.driverConfig,
+      typeof input === 'string' || (input.stream === undefined && input.connection === undefined),
+    );
     const lc = new LogicalConnection<pg.Client>(
       resolved,
       pgAdapter,
@@ -316,20 +188,14 @@ export class Client extends EventEmitter {
     return this.#lc.service.currentHost?.port ?? this.#lc.service.initialHost.port;
   }
 
-  /** pg-pool reads it when a client is released: true once end() was called. */
+  /** pg-pool reads it when a client is released (pool-hooks.ts). */
   get _ending(): boolean {
-    return this.#userEnded || this.#lc.closing;
+    return endingForPool(this.#lc, this.#userEnded);
   }
 
-  /**
-   * pg-pool reads it when a client is released: false when the connection is dead and no
-   * plugin will recover it (a recovered loss leaves the client usable).
-   */
+  /** pg-pool reads it when a client is released (pool-hooks.ts). */
   get _queryable(): boolean {
-    if (this.#lc.closing) return false;
-    const native = this.nativeClient as { _queryable?: boolean } | undefined;
-    if (native === undefined || native._queryable !== false) return true;
-    return this.#lc.recoversFromLoss();
+    return queryableForPool(this.#lc);
   }
 
   /**
@@ -342,13 +208,9 @@ export class Client extends EventEmitter {
     this.#firstAfterCheckout = true;
   }
 
-  /**
-   * @internal For the pool: the socket was lost while the client sat idle, and a plugin will
-   * move it on its next call (ARCHITECTURE.md › Idle loss).
-   */
+  /** @internal For the pool: lost while idle, moved on the next call (pool-hooks.ts). */
   get _lostWhileIdle(): boolean {
-    const lc = this.#lc;
-    return !this.#userEnded && !lc.closing && lc.current?.closed === true && lc.recoversFromLoss();
+    return lostWhileIdle(this.#lc, this.#userEnded);
   }
 
   /**
@@ -359,13 +221,7 @@ export class Client extends EventEmitter {
    */
   recoverIdleLoss(): Promise<void> {
     if (!this._lostWhileIdle) return Promise.resolve();
-    return this.#track(this.#runQuery('SELECT 1', undefined)).then(
-      () => undefined,
-      (err: unknown) => {
-        if (err instanceof FailoverSuccessError && !err.statementSent) return;
-        throw err;
-      },
-    );
+    return idleLossRecovered(this.#track(this.#runQuery('SELECT 1', undefined)));
   }
 
   setTypeParser(oid: number, format: unknown, parse?: unknown): void {
@@ -391,32 +247,22 @@ export class Client extends EventEmitter {
 
   /** Resolves once connect() was called (now when it already was); rejects if end() comes first. */
   #afterConnectCalled(): Promise<void> {
-    if (this.#connectCalled) return Promise.resolve();
-    if (this.#connectGate === undefined) {
-      let resolve!: () => void;
-      let reject!: (e: Error) => void;
-      const promise = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      this.#connectGate = { promise, resolve, reject };
-    }
-    return this.#connectGate.promise;
+    return this.#gate.afterConnectCalled();
   }
 
   connect(): Promise<this>;
   connect(callback: (err: Error | null, client?: this) => void): void;
   connect(callback?: (err: Error | null, client?: this) => void): Promise<this> | void {
     let p: Promise<this>;
-    if (this.#connectCalled) {
+    if (this.#gate.called) {
       p = Promise.reject(new Error('Client has already been connected. You cannot reuse a client.'));
     } else {
-      this.#connectCalled = true;
+      this.#gate.markCalled();
       p = this.#lc.open().then(() => {
         this.emit('connect');
         return this;
       });
-      this.#connectGate?.resolve();
+      this.#gate.open();
     }
     if (callback === undefined) return this.#wrap(p);
     p.then(
@@ -614,10 +460,9 @@ export class Client extends EventEmitter {
   end(callback?: (err?: Error) => void): Promise<void> | void {
     this.#userEnded = true;
     let p: Promise<void>;
-    if (!this.#connectCalled) {
+    if (!this.#gate.called) {
       // As pg: ending a client never connected is a no-op (it may still connect later).
-      this.#connectGate?.reject(this.#closedError());
-      this.#connectGate = undefined;
+      this.#gate.cancel(this.#closedError());
       p = Promise.resolve();
     } else {
       // With nothing left to hand over, pg's own end() runs now, as in pg: a dead socket or an
@@ -721,70 +566,16 @@ export class Client extends EventEmitter {
   /** @internal Move event forwarding to the new physical connection. */
   connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
     const prev = previous?.native as pg.Client | undefined;
-    if (prev !== undefined) {
-      facadeOf.delete(prev);
-      prev.off('notice', forwardNotice);
-      prev.off('notification', forwardNotification);
-      prev.off('drain', forwardDrain);
-      prev.off('error', forwardError);
-      prev.off('end', forwardEnd);
-    }
+    if (prev !== undefined) stopForwardingEvents(prev);
     const next = conn.native as pg.Client;
-    this.#followConnectionListeners(prev, next);
+    this.#connectionListeners.follow(prev, next);
     this.#template = next;
-    facadeOf.set(next, this);
-    next.on('notice', forwardNotice);
-    next.on('notification', forwardNotification);
-    next.on('drain', forwardDrain);
-    next.on('error', forwardError);
-    next.on('end', forwardEnd);
+    forwardEvents(next, this);
     if (previous !== undefined) {
       // Queued before any later call of the user: the new session listens on the same channels.
       if (previous instanceof PgPhysicalConnection) relisten(next, previous.listeningChannels());
       emitQuietly(this, 'failover', movedEvent(conn, previous));
     }
-  }
-
-  /**
-   * The application's listeners on `client.connection` follow the session to `next`'s
-   * Connection (see pgListenersOf). On the first connection: those added before connect, when
-   * the session did not start on the Connection they were added to.
-   */
-  #followConnectionListeners(prev: pg.Client | undefined, next: pg.Client): void {
-    const to = next.connection as unknown as EventEmitter | undefined;
-    if (to === undefined) return;
-    let moving: Registered[] = [];
-    let from: EventEmitter | undefined;
-    if (prev === undefined) {
-      from = this.#firstConnection;
-      const before = this.#preConnectListeners;
-      this.#firstConnection = undefined;
-      this.#preConnectListeners = [];
-      if (from !== undefined) {
-        const still = new Set(rawListenersOf(from).map(([, fn]) => fn));
-        moving = before.filter(([, fn]) => still.has(fn));
-      }
-      if (from === to) {
-        const users = new Set(moving.map(([, fn]) => fn));
-        pgListenersOf.set(
-          to,
-          new Set(
-            rawListenersOf(to)
-              .map(([, fn]) => fn)
-              .filter((fn) => !users.has(fn)),
-          ),
-        );
-        return;
-      }
-    } else {
-      from = prev.connection;
-      const own = from === undefined ? undefined : pgListenersOf.get(from);
-      if (from !== undefined && own !== undefined) {
-        moving = rawListenersOf(from).filter(([event, fn]) => event !== 'end' && !own.has(fn));
-      }
-    }
-    pgListenersOf.set(to, new Set(rawListenersOf(to).map(([, fn]) => fn)));
-    if (from !== undefined && from !== to && moving.length > 0) moveListeners(from, to, moving);
   }
 
   /** @internal A failover failed: the Client is unusable from now on. */

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { Client } from './client.js';
 import { Pool } from './pool.js';
 import { bindPgModule } from './bound-module.js';
+import { pgModulePools } from '../../drivers/pg/internals.js';
 import type { BoundPgModule } from './bound-module.js';
 import type { WrapperOptions } from '../../core/wrapper-options.js';
 
@@ -30,7 +31,7 @@ export const TypeOverrides = pgModule.TypeOverrides as new (types?: unknown) => 
 export const Connection = pgModule.Connection as new (config?: unknown) => NodeJS.EventEmitter;
 export const Result = pgModule.Result as new (rowMode?: unknown, types?: unknown) => unknown;
 export const utils = pgModule.utils;
-export const _pools = pgModule._pools as unknown[];
+export const _pools = pgModulePools(pgModule);
 
 /** The default export: pg's module members (enumerable ones, as pg lists them), ours for Client and Pool. */
 export interface AuroraPgModule {

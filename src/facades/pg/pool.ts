@@ -12,6 +12,8 @@ import type { PoolConfig } from 'pg';
 import type { WrapperOptions } from '../../core/wrapper-options.js';
 import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../core/errors.js';
 import { assertPgSupported } from '../../drivers/pg/pg-driver-support.js';
+import { pgPoolAcquireClient, pgPoolPulse, pgPoolRelease, pgPoolRemove } from '../../drivers/pg/internals.js';
+import type { PgPoolInternals } from '../../drivers/pg/internals.js';
 import { Client } from './client.js';
 import { markPooled } from '../pooled.js';
 
@@ -35,19 +37,17 @@ interface PendingItem {
   callback(err: Error | undefined, client?: unknown, release?: unknown): void;
 }
 
-/** pg-pool's internals this class hooks (not in @types/pg). */
-interface PgPoolInternals {
+/** pg-pool's members this class sets (not in @types/pg); its private ones: drivers/pg/internals.ts. */
+interface PgPoolMembers {
   Client: unknown;
   Promise: PromiseConstructorLike;
-  _release(client: unknown, idleListener: unknown, err?: unknown): void;
-  _acquireClient(client: unknown, pendingItem: PendingItem, idleListener: unknown, isNew: boolean): void;
-  _remove(client: unknown): void;
-  _pulseQueue(): void;
 }
 
 const NOOP = (): void => undefined;
 
-const BasePool = pg.Pool as unknown as new (options?: AuroraPoolConfig) => pg.Pool & PgPoolInternals;
+const BasePool = pg.Pool as unknown as new (
+  options?: AuroraPoolConfig,
+) => pg.Pool & PgPoolMembers & PgPoolInternals;
 
 export class Pool extends BasePool {
   constructor(options?: AuroraPoolConfig) {
@@ -63,7 +63,7 @@ export class Pool extends BasePool {
 
   /** pg-pool's release: our failover outcomes do not make a client invalid. */
   override _release(client: unknown, idleListener: unknown, err?: unknown): void {
-    super._release(client, idleListener, leavesClientValid(err) ? undefined : err);
+    pgPoolRelease(this, client, idleListener, leavesClientValid(err) ? undefined : err);
   }
 
   /**
@@ -83,16 +83,16 @@ export class Pool extends BasePool {
   ): void {
     if (client instanceof Client) client._checkedOut();
     if (isNew || !(client instanceof Client) || !client._lostWhileIdle) {
-      super._acquireClient(client, pendingItem, idleListener, isNew);
+      pgPoolAcquireClient(this, client, pendingItem, idleListener, isNew);
       return;
     }
     client.recoverIdleLoss().then(
-      () => super._acquireClient(client, pendingItem, idleListener, false),
+      () => pgPoolAcquireClient(this, client, pendingItem, idleListener, false),
       (err: unknown) => {
         client.removeListener('error', idleListener as (...a: unknown[]) => void);
-        this._remove(client);
+        pgPoolRemove(this, client);
         if (!pendingItem.timedOut) pendingItem.callback(err as Error, undefined, NOOP);
-        this._pulseQueue();
+        pgPoolPulse(this);
       },
     );
   }
