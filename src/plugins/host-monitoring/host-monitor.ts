@@ -30,6 +30,8 @@ export interface Prober {
   readonly connected: boolean;
   /** Probes refused for the server's certificate (counted as answering); HostProbe keeps it. */
   readonly certificateErrors?: number;
+  /** The address probed (HostProbe's host): named by the `host-monitoring-abort` message; else the monitor's key. */
+  readonly host?: { readonly host: string; readonly port: number };
 }
 
 /** Told when the host was declared unavailable, for each aborted connection. */
@@ -234,7 +236,7 @@ export class HostMonitor {
       if (commandOf(w.conn) !== undefined) aborted.push(w);
     }
     // The probe knows the address it watches (HostProbe.host); the key is the registry's.
-    const probed = (this.probe as { readonly host?: { readonly host: string; readonly port: number } }).host;
+    const probed = this.probe.host;
     publishMonitor(() => ({
       event: 'host-monitoring-abort',
       host: probed === undefined ? this.key : `${probed.host}:${probed.port}`,
