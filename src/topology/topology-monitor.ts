@@ -423,13 +423,21 @@ export class TopologyMonitor {
     try {
       // A silent instance is cut, as by every query of the monitor (the waiters then reconnect by name).
       const cut = (): void => conn.abort();
-      const id = await withTimeout(this.o.dialect.instanceId(conn), QUERY_BOUND_MS, 'instance id', undefined, cut);
+      const id = await withTimeout(
+        this.o.dialect.instanceId(conn),
+        QUERY_BOUND_MS,
+        'instance id',
+        undefined,
+        cut,
+      );
       if (id === undefined) return host;
       const byId = (hosts: readonly HostInfo[] | undefined): HostInfo | undefined =>
         hosts?.find((h) => h.instanceId === id);
       return (
         byId(this.list) ??
-        byId(await withTimeout(this.o.readTopology(conn), QUERY_BOUND_MS, 'topology query', undefined, cut)) ??
+        byId(
+          await withTimeout(this.o.readTopology(conn), QUERY_BOUND_MS, 'topology query', undefined, cut),
+        ) ??
         host
       );
     } catch {
