@@ -92,7 +92,7 @@ describe('host-monitoring-abort names the host', () => {
   function busyOn(host: HostInfo): PhysicalConnection {
     const command = {};
     let closed = false;
-    const conn = {
+    const conn: PhysicalConnection = {
       host,
       native: undefined,
       get closed() {
@@ -107,7 +107,7 @@ describe('host-monitoring-abort names the host', () => {
       close: () => Promise.resolve(),
       onError: () => undefined,
     };
-    return conn as unknown as PhysicalConnection;
+    return conn;
   }
 
   async function abortOf(prober: Prober, hosts: readonly HostInfo[]): Promise<MonitorMessage | undefined> {
