@@ -13,6 +13,7 @@ import { afterEach, expect, it } from 'vitest';
 import { FailoverFailedError, FailoverSuccessError } from '../../src/core/errors.js';
 import type { EmulatedCluster } from '../../src/emulator.js';
 import type { FailoverMessage } from '../../src/observe/channels.js';
+import { getClusterStatus } from '../../src/topology/cluster-status.js';
 import { useCluster } from './cluster.js';
 import { FAST_FAILOVER, rejection } from './failover-harness.js';
 import { DETECTION } from './host-monitoring-suite.js';
@@ -103,6 +104,11 @@ export function observabilityCoverageSuite<C extends ObsClient>(ops: ObsOps<C>):
         new RegExp(`^connect initial conn ${initial[0]!.connectionId} ${escaped(endpoint)}: ok in \\d+ ms$`),
       ),
     });
+
+    // Counted on the instance it was identified as, not on the endpoint (open-connections.ts).
+    const status = getClusterStatus({ host: c.writerEndpoint.host, port: c.writerEndpoint.port });
+    expect(status.writer).toMatchObject({ host: hostOf(c, oldWriter.host), openConnections: 1 });
+    expect(status.openConnectionsOnTarget).toBe(0);
 
     const { newWriter } = await c.failover();
     const newHost = hostOf(c, c.instances().find((i) => i.id === newWriter)!.host);
