@@ -566,13 +566,17 @@ export class TopologyMonitor {
         discard(conn);
         continue;
       }
-      if (this.closed || this.search !== undefined) {
+      // A writer reached through the cluster endpoint (no topology yet) is named by its instance,
+      // as a search names it: writer() and a waiter arriving now must not get the endpoint.
+      const named = isWriter ? await this.identify(host, conn) : host;
+      if (this.closed || this.search !== undefined || conn.closed) {
         discard(conn);
-        return;
+        if (this.closed || this.search !== undefined) return;
+        continue;
       }
       if (this.own !== undefined) discard(this.own.conn);
-      this.own = { conn, host, isWriter };
-      if (isWriter) this.writerHost = withRole(host, 'writer');
+      this.own = { conn, host: named, isWriter };
+      if (isWriter) this.writerHost = withRole(named, 'writer');
       if (isWriter || this.writerHost === undefined) return;
     }
   }

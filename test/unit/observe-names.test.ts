@@ -68,6 +68,18 @@ describe('the failover2 monitor names the instance that verified itself', () => 
     ]);
   });
 
+  it('normal mode through the endpoint: the writer is the instance at once, no second connection to reach it by name', async () => {
+    const cluster = new MemoryCluster();
+    const monitor = endpointMonitor(cluster, true);
+    for (let i = 0; i < 200 && !(monitor.connected && monitor.hosts().length > 0); i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(monitor.connected).toBe(true);
+    expect(hostKey(monitor.writer()!)).toBe(`instance-1.${cluster.dnsId}.${cluster.domain}:${cluster.port}`);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(monitor.connectAttempts).toBe(1);
+    expect(monitor.searches).toBe(0);
+  });
+
   it('the endpoint only when the instance cannot be told (here: its topology names nobody)', async () => {
     const cluster = new MemoryCluster();
     const seen = monitorMessages();
