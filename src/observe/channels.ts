@@ -72,8 +72,9 @@ const connectChannel: TracingChannel<unknown, ConnectMessage> =
 export type FailoverPhaseName = 'detect' | 'rollback' | 'search' | 'reconnect' | 'restore';
 
 /**
- * One step of a failover; each name appears at most once, in the order first entered, its `ms`
- * the total time spent in it:
+ * One step of a failover: one entry per time the failover entered it, in order, so the entries
+ * tile the failover (v2 may list `search, reconnect, search, reconnect` when its verified writer
+ * did not take the connection and it waited for another); `ms` is that entry's time:
  * - `detect`: from the failing call's error (or the call that found the connection lost) to
  *   the failover's start (classification, the role check after a read-only error);
  * - `rollback`: the bounded ROLLBACK on the failed connection (inside a transaction only);
@@ -113,7 +114,7 @@ export interface FailoverMessage {
    * `ConfigurationError` (a host pattern is missing); set before asyncStart / error.
    */
   outcome: FailoverOutcome | undefined;
-  /** The steps so far; complete at asyncStart / error. */
+  /** The steps so far, one entry per phase entered, in order; complete at asyncStart / error. */
   readonly phases: FailoverPhase[];
   /** From the failing call's error to the end (all phases), ms; set with `outcome`. */
   durationMs: number | undefined;

@@ -2,8 +2,11 @@
  * The record of one failover while it runs: the `aurora-ha:failover` message, its phases timed
  * with `performance.now()` (only for a failover someone observes: a subscriber, a logger or
  * NODE_DEBUG), and the one summary line logged for it. The failover base creates it when the
- * failover starts and moves it from phase to phase; each phase name is kept once, its time
- * summed (v2 may go back from reconnect to search when its writer does not take it).
+ * failover starts and moves it from phase to phase. Each entry into a phase is one entry of
+ * `phases`, in order (v2 goes back from reconnect to search when its verified writer does not
+ * take the connection: `search, reconnect, search, reconnect`), so the entries tile the
+ * failover as a timeline (each one starts where the one before ended; the OpenTelemetry bridge
+ * stamps its span events that way); entering the phase it is already in changes nothing.
  */
 import type { FailoverMode } from '../core/wrapper-options.js';
 import type { FailoverMessage, FailoverOutcome, FailoverPhaseName, FailoverTrigger } from './channels.js';
@@ -38,8 +41,9 @@ export class FailoverRecord {
     this.current = 'detect';
   }
 
-  /** Leave the current phase (its time is added) and enter `name`. */
+  /** Leave the current phase (one entry with its time) and enter `name`; no-op when already in it. */
   enter(name: FailoverPhaseName, now = performance.now()): void {
+    if (name === this.current) return;
     this.close(now);
     this.current = name;
   }
@@ -58,9 +62,7 @@ export class FailoverRecord {
     if (name === undefined) return;
     const ms = Math.max(0, now - this.since);
     this.since = now;
-    const phase = this.message.phases.find((p) => p.name === name);
-    if (phase !== undefined) phase.ms += ms;
-    else this.message.phases.push({ name, ms });
+    this.message.phases.push({ name, ms });
   }
 }
 

@@ -288,6 +288,7 @@ export class TopologyMonitor {
           });
         },
         isWriter: (conn) => this.isWriter(conn),
+        identify: (host, conn) => this.identify(host, conn),
         readTopology: (conn) =>
           withTimeout(this.o.readTopology(conn), QUERY_BOUND_MS, 'topology query', undefined, () =>
             conn.abort(),
@@ -407,6 +408,41 @@ export class TopologyMonitor {
       }
       this.schedule(0);
     });
+  }
+
+  /**
+   * The instance behind a probe of `host`: `host` when it is an instance the monitor knows (no
+   * I/O). Otherwise (the cluster endpoint probed before any topology was known) the instance
+   * asks itself which instance it is (the dialect's instance-id query) and is looked up in the
+   * topology, read through `conn` when the monitor has none; `host` as it is when the flavour
+   * has no instance id, the query fails or the topology cannot name it (no instance host pattern).
+   */
+  private async identify(host: HostInfo, conn: PhysicalConnection): Promise<HostInfo> {
+    const known = this.list.find((h) => sameInstance(h, host));
+    if (known !== undefined || !this.o.dialect.topologyAware) return known ?? host;
+    try {
+      // A silent instance is cut, as by every query of the monitor (the waiters then reconnect by name).
+      const cut = (): void => conn.abort();
+      const id = await withTimeout(
+        this.o.dialect.instanceId(conn),
+        QUERY_BOUND_MS,
+        'instance id',
+        undefined,
+        cut,
+      );
+      if (id === undefined) return host;
+      const byId = (hosts: readonly HostInfo[] | undefined): HostInfo | undefined =>
+        hosts?.find((h) => h.instanceId === id);
+      return (
+        byId(this.list) ??
+        byId(
+          await withTimeout(this.o.readTopology(conn), QUERY_BOUND_MS, 'topology query', undefined, cut),
+        ) ??
+        host
+      );
+    } catch {
+      return host;
+    }
   }
 
   private isWriter(conn: PhysicalConnection): Promise<boolean> {
@@ -530,13 +566,17 @@ export class TopologyMonitor {
         discard(conn);
         continue;
       }
-      if (this.closed || this.search !== undefined) {
+      // A writer reached through the cluster endpoint (no topology yet) is named by its instance,
+      // as a search names it: writer() and a waiter arriving now must not get the endpoint.
+      const named = isWriter ? await this.identify(host, conn) : host;
+      if (this.closed || this.search !== undefined || conn.closed) {
         discard(conn);
-        return;
+        if (this.closed || this.search !== undefined) return;
+        continue;
       }
       if (this.own !== undefined) discard(this.own.conn);
-      this.own = { conn, host, isWriter };
-      if (isWriter) this.writerHost = withRole(host, 'writer');
+      this.own = { conn, host: named, isWriter };
+      if (isWriter) this.writerHost = withRole(named, 'writer');
       if (isWriter || this.writerHost === undefined) return;
     }
   }

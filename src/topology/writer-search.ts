@@ -7,7 +7,10 @@
  * hint: that writer gets a probe (or its probe is woken) and must confirm it by itself.
  * Network errors are retried with backoff and jitter; a refused certificate is not retried:
  * it ends the search (`refused`). The first verified writer ends the search: every other
- * probe stops and closes its connection.
+ * probe stops and closes its connection. A probed name that is no instance of the topology (the
+ * cluster endpoint the connections were given, when no topology was known yet) is reported as
+ * the instance that answered (`identify`), so the verified writer is always named by instance
+ * when that can be known.
  */
 import { isCertificateError } from '../drivers/connection-lost.js';
 import type { PhysicalConnection } from '../drivers/driver.js';
@@ -30,6 +33,11 @@ export interface WriterSearchDeps {
   readTopology(conn: PhysicalConnection): Promise<readonly HostInfo[] | undefined>;
   /** Close a connection without waiting on a dead socket; never rejects. */
   discard(conn: PhysicalConnection): void;
+  /**
+   * The instance that answered on `conn` to a probe of `host` (bounded; `host` itself when it is
+   * an instance of the topology, or when the instance cannot be told); never rejects.
+   */
+  identify(host: HostInfo, conn: PhysicalConnection): Promise<HostInfo>;
   /** A writer verified itself: the search is over, `conn` is handed over. */
   found(host: HostInfo, conn: PhysicalConnection): void;
   /** `host`'s certificate was refused: no retry fixes that, the search is over (docs/tls.md). */
@@ -132,12 +140,14 @@ export class WriterSearch {
           if (!this.active()) break;
           if (await deps.isWriter(conn)) {
             if (!this.active()) break;
+            const writer = await deps.identify(probe.host, conn);
+            if (!this.active()) break;
             const won = conn;
             this.held.delete(won);
             conn = undefined;
             this.settled = true;
             // Waiters first; closing the other probes' connections can wait a turn.
-            deps.found(probe.host, won);
+            deps.found(writer, won);
             this.stop();
             return;
           }

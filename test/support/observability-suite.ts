@@ -9,58 +9,12 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { inspect } from 'node:util';
 import { afterEach, expect, it, vi } from 'vitest';
-import type { EmulatedCluster } from '../../src/emulator.js';
 import { FailoverSuccessError } from '../../src/core/errors.js';
-import {
-  CONNECT_CHANNEL,
-  FAILOVER_CHANNEL,
-  MONITOR_CHANNEL,
-  TOPOLOGY_CHANNEL,
-  type ConnectMessage,
-  type FailoverMessage,
-  type MonitorMessage,
-  type TopologyMessage,
-} from '../../src/observe/channels.js';
+import { MONITOR_CHANNEL } from '../../src/observe/channels.js';
 import { getClusterStatus } from '../../src/topology/cluster-status.js';
 import { FAST_FAILOVER, rejection } from './failover-harness.js';
 import { useCluster } from './cluster.js';
-
-export interface ObsClient {
-  connect(): Promise<unknown>;
-  end(): Promise<unknown>;
-}
-
-export interface ObsOps<C extends ObsClient> {
-  readonly engine: 'postgres' | 'mysql';
-  make(cluster: EmulatedCluster, options: Record<string, unknown>): C;
-  run(c: C, sql: string): Promise<unknown>;
-}
-
-interface Traced<M> {
-  start: M[];
-  asyncEnd: M[];
-}
-
-function traced<M>(name: string, cleanups: (() => void)[]): Traced<M> {
-  const t: Traced<M> = { start: [], asyncEnd: [] };
-  const onStart = (m: unknown): void => void t.start.push(m as M);
-  const onEnd = (m: unknown): void => void t.asyncEnd.push(m as M);
-  subscribe(`tracing:${name}:start`, onStart);
-  subscribe(`tracing:${name}:asyncEnd`, onEnd);
-  cleanups.push(() => {
-    unsubscribe(`tracing:${name}:start`, onStart);
-    unsubscribe(`tracing:${name}:asyncEnd`, onEnd);
-  });
-  return t;
-}
-
-function plain<M>(name: string, cleanups: (() => void)[]): M[] {
-  const out: M[] = [];
-  const on = (m: unknown): void => void out.push(m as M);
-  subscribe(name, on);
-  cleanups.push(() => unsubscribe(name, on));
-  return out;
-}
+import { captureAll, collectingLogger, type ObsClient, type ObsOps } from './observability-capture.js';
 
 export function observabilitySuite<C extends ObsClient>(ops: ObsOps<C>): void {
   const cluster = useCluster({ engine: ops.engine, instances: 3 });
@@ -81,22 +35,13 @@ export function observabilitySuite<C extends ObsClient>(ops: ObsOps<C>): void {
       const uncaught = vi.fn();
       process.on('uncaughtException', uncaught);
       cleanups.push(() => process.off('uncaughtException', uncaught));
-      const failovers = traced<FailoverMessage>(FAILOVER_CHANNEL, cleanups);
-      const connects = traced<ConnectMessage>(CONNECT_CHANNEL, cleanups);
-      const topology = plain<TopologyMessage>(TOPOLOGY_CHANNEL, cleanups);
-      const monitor = plain<MonitorMessage>(MONITOR_CHANNEL, cleanups);
+      const { failovers, connects, topology, monitor } = captureAll(cleanups);
       const boom = (): void => {
         throw new Error('subscriber bug');
       };
       subscribe(MONITOR_CHANNEL, boom);
       cleanups.push(() => unsubscribe(MONITOR_CHANNEL, boom));
-      const lines: { level: string; line: string }[] = [];
-      const logger = {
-        debug: (line: string) => void lines.push({ level: 'debug', line }),
-        info: (line: string) => void lines.push({ level: 'info', line }),
-        warn: (line: string) => void lines.push({ level: 'warn', line }),
-        error: (line: string) => void lines.push({ level: 'error', line }),
-      };
+      const { logger, lines } = collectingLogger();
       const throwing = {
         debug: () => {
           throw new Error('logger bug');

@@ -37,7 +37,7 @@ describe('NODE_DEBUG=aurora-ha', () => {
 });
 
 describe('failover record', () => {
-  it('sums each phase once, in first-entered order, and tiles the duration', () => {
+  it('lists each entry into a phase in order (a phase entered again is a new entry), tiling the duration', () => {
     const r = new FailoverRecord(
       {
         connectionId: 17,
@@ -53,17 +53,22 @@ describe('failover record', () => {
     r.enter('reconnect', 1500);
     r.enter('search', 1520);
     r.enter('reconnect', 1583);
+    // The base enters reconnect again after v2's search returned from its reconnect: no new entry.
+    r.enter('reconnect', 1590);
     r.enter('restore', 1600);
     r.finish('FailoverSuccessError', 'b:1', 1612);
     expect(r.message.phases).toEqual([
       { name: 'detect', ms: 3 },
-      { name: 'search', ms: 560 },
-      { name: 'reconnect', ms: 37 },
+      { name: 'search', ms: 497 },
+      { name: 'reconnect', ms: 20 },
+      { name: 'search', ms: 63 },
+      { name: 'reconnect', ms: 17 },
       { name: 'restore', ms: 12 },
     ]);
     expect(r.message.durationMs).toBe(612);
+    expect(r.message.phases.reduce((n, p) => n + p.ms, 0)).toBe(612);
     expect(failoverLine(r.message)).toBe(
-      'failover conn 17 cluster X: writer a:1 → b:1 in 612 ms (detect 3, search 560, reconnect 37, restore 12); FailoverSuccessError',
+      'failover conn 17 cluster X: writer a:1 → b:1 in 612 ms (detect 3, search 497, reconnect 20, search 63, reconnect 17, restore 12); FailoverSuccessError',
     );
   });
 });

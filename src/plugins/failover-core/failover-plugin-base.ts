@@ -163,6 +163,25 @@ export abstract class FailoverPluginBase implements Plugin {
   /** Count this connection on its host (leastConnections) and start response-time measurement. */
   notifyConnectionChanged(host: HostInfo): void {
     readerSelection(this.service).connectionChanged(host);
+    this.noteInstance(host);
+  }
+
+  /**
+   * A connection another plugin opened (initialConnection, through a cluster endpoint) skipped
+   * this plugin's connect hook: name its instance from the topology as it is now, by the rule
+   * a failover names the failed host (failover-hosts.ts `topologyEntryFor`: the host itself when
+   * it is an instance; for a connection meant for the writer, whose role initialConnection
+   * verified, the topology's writer). Taken now, not at the failover: by then another
+   * connection's failover may have named the next writer. Unknown otherwise (a reader endpoint).
+   */
+  private noteInstance(host: HostInfo): void {
+    const conn = this.service.current;
+    if (conn === undefined || this.known?.conn === conn) return;
+    const hosts = this.clusterHosts();
+    const entry = topologyEntryFor(host, hosts, this.mode === 'strict-writer');
+    if (entry === undefined || !hosts.includes(entry)) return;
+    this.known = { conn, host: entry };
+    this.service.identifiedAs?.(conn, entry);
   }
 
   async connect(host: HostInfo, isInitial: boolean, next: ConnectNext): Promise<PhysicalConnection> {

@@ -17,6 +17,8 @@
 import type { PhysicalConnection } from '../../drivers/driver.js';
 import { sampleMsOf, type MonitorSettings } from './monitor-settings.js';
 import { publishMonitor } from '../../observe/channels.js';
+import { hostKey } from '../../drivers/host-info.js';
+import { classifyHost } from '../../topology/rds-url.js';
 
 /** Probes start up to this fraction of the interval early (jitter that never widens the bound). */
 const PROBE_JITTER = 0.1;
@@ -30,6 +32,8 @@ export interface Prober {
   readonly connected: boolean;
   /** Probes refused for the server's certificate (counted as answering); HostProbe keeps it. */
   readonly certificateErrors?: number;
+  /** The address probed (HostProbe's host): named by the `host-monitoring-abort` message; else the monitor's key. */
+  readonly host?: { readonly host: string; readonly port: number };
 }
 
 /** Told when the host was declared unavailable, for each aborted connection. */
@@ -233,11 +237,9 @@ export class HostMonitor {
     for (const w of this.watched.values()) {
       if (commandOf(w.conn) !== undefined) aborted.push(w);
     }
-    // The probe knows the address it watches (HostProbe.host); the key is the registry's.
-    const probed = (this.probe as { readonly host?: { readonly host: string; readonly port: number } }).host;
     publishMonitor(() => ({
       event: 'host-monitoring-abort',
-      host: probed === undefined ? this.key : `${probed.host}:${probed.port}`,
+      host: this.nameOf(aborted),
       callsAborted: aborted.length,
       detectionMs: this.lastDetectionMs,
       at: Date.now(),
@@ -251,6 +253,22 @@ export class HostMonitor {
         // one owner's failure must not keep the others' calls hanging
       }
     }
+  }
+
+  /**
+   * How the abort names the host: the monitor watches an address (a cluster endpoint's DNS may
+   * have moved), so the name is the instance name a connection on it was opened with (an aborted
+   * one first), else another name that is no cluster endpoint (a self-managed host), else the
+   * address the probe watches (HostProbe.host), else the registry's key.
+   */
+  private nameOf(aborted: readonly Watched[]): string {
+    const conns = [...aborted, ...this.watched.values()].map((w) => w.conn.host);
+    const named =
+      conns.find((h) => classifyHost(h.host) === 'instance') ??
+      conns.find((h) => classifyHost(h.host) === 'other');
+    if (named !== undefined) return hostKey(named);
+    const probed = this.probe.host;
+    return probed === undefined ? this.key : `${probed.host}:${probed.port}`;
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,0 +1,8 @@
+/** Issue 21 on PostgreSQL: test/support/observability-coverage-suite.ts (reader modes, a failed failover, connect purposes, host monitoring, instance names). */
+import { describe } from 'vitest';
+import { pgOps } from '../support/observability-capture.js';
+import { observabilityCoverageSuite } from '../support/observability-coverage-suite.js';
+
+describe('observability coverage on PostgreSQL', () => {
+  observabilityCoverageSuite(pgOps);
+});
