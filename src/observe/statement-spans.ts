@@ -7,7 +7,7 @@
  * `noteStartedSpan`, which keeps the first one started while a native call of ours is open.
  *
  * Nothing is wrapped and nothing runs per query unless such a processor exists when the physical
- * connection is opened: then its native `query` / `execute` get an own wrapper (two assignments
+ * connection is opened: then its native `query` / `execute` get an own wrapper (three assignments
  * around the call, one small object per statement). The open slot lives on `globalThis`, shared
  * by the ESM and the CommonJS build (the processor may come from the other one).
  */
@@ -31,8 +31,13 @@ const state: SharedState = ((globalThis as { [STATE_KEY]?: SharedState })[STATE_
   open: undefined,
 });
 
-/** physical connection → the last statement sent on it that started a span. */
-const last = new WeakMap<object, NotedStatement>();
+/** What is kept per wrapped physical connection: its last statement that started a span. */
+interface Holder {
+  last: NotedStatement | undefined;
+}
+
+/** physical connection → its holder (set once, when wrapped). */
+const holders = new WeakMap<object, Holder>();
 
 /** From now on, physical connections opened note their statements' spans. */
 export function listenForStatementSpans(): void {
@@ -59,6 +64,8 @@ export function noteStatementSpans(conn: object, native: object, methods: readon
   if (!state.listening) return;
   const own = native as Record<string, unknown>;
   const proto = Object.getPrototypeOf(native) as Record<string, unknown> | null;
+  const holder: Holder = { last: undefined };
+  holders.set(conn, holder);
   for (const name of methods) {
     if (proto === null || typeof proto[name] !== 'function') continue;
     own[name] = function noted(this: unknown, ...args: unknown[]): unknown {
@@ -69,7 +76,7 @@ export function noteStatementSpans(conn: object, native: object, methods: readon
         return (proto[name] as Method).apply(this, args);
       } finally {
         state.open = outer;
-        if (slot.span !== undefined) last.set(conn, slot);
+        if (slot.span !== undefined) holder.last = slot;
       }
     };
   }
@@ -77,8 +84,8 @@ export function noteStatementSpans(conn: object, native: object, methods: readon
 
 /** The last statement sent on `conn` that started a span, forgotten once asked for. */
 export function takeLastStatement(conn: object | undefined): NotedStatement | undefined {
-  if (conn === undefined) return undefined;
-  const noted = last.get(conn);
-  if (noted !== undefined) last.delete(conn);
+  const holder = conn === undefined ? undefined : holders.get(conn);
+  const noted = holder?.last;
+  if (holder !== undefined) holder.last = undefined;
   return noted;
 }

@@ -66,8 +66,8 @@ export class SpanBridge {
   around<T>(noted: NotedStatement | undefined, fn: () => T): T {
     const api = this.api;
     const statement = noted?.span as Span | undefined;
-    let ctx =
-      statement !== undefined ? (noted?.parent as Context) : this.#pastDriverSpan(api.context.active());
+    const parent = statement !== undefined ? (noted?.parent as Context | undefined) : undefined;
+    let ctx = parent ?? this.#pastDriverSpan(api.context.active());
     if (statement !== undefined) ctx = ctx.setValue(this.#linkKey, statement.spanContext());
     return api.context.with(ctx, fn);
   }
