@@ -2,8 +2,9 @@
  * Issue 21 "Done means", OpenTelemetry: the real SDK (in-memory exporters) with
  * instrumentation-pg and instrumentation-mysql2 and aurora-ha's AuroraHaSpanProcessor,
  * registered by `node --import` in a child that runs the application against dist/ — the
- * CommonJS build (the instrumentations' require hooks) and the ESM build (their ESM loader hook,
- * registered by the same setup); the instrumentations do not attach under the test runner.
+ * CommonJS build (the instrumentations' require hooks) and the ESM build, with their ESM loader
+ * hook registered by the same setup and without it (pg and mysql2 are CommonJS packages: the
+ * require hooks patch them even under an ESM import); they do not attach under the test runner.
  * 10 workers run statements through aurora-ha/pg's Client and Pool (failover v2) or
  * aurora-ha/mysql2's connection and pool (failover v1) while the parent fails the writer over;
  * the child reports spans, metrics and what the application saw. Checked
@@ -41,7 +42,7 @@ beforeAll(async () => {
 
 afterAll(killChildren);
 
-const MODULES: readonly ModuleKind[] = ['cjs', 'esm'];
+const MODULES: readonly ModuleKind[] = ['cjs', 'esm', 'esm-no-hook'];
 
 for (const module of MODULES) {
   describe(`OpenTelemetry through a writer failover: PostgreSQL (failover2), ${module} build`, () => {

@@ -77,8 +77,11 @@ export function killChildren(): void {
   for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
 }
 
-/** The application's module system: the CommonJS build (require hooks) or the ESM one (loader hook). */
-export type ModuleKind = 'cjs' | 'esm';
+/**
+ * The application's module system: the CommonJS build (require hooks), the ESM one with the
+ * instrumentations' ESM loader hook registered, or the ESM one without it.
+ */
+export type ModuleKind = 'cjs' | 'esm' | 'esm-no-hook';
 
 /** Run the child on `c` through one writer failover; its report. */
 export async function runChild(
@@ -101,7 +104,7 @@ export async function runChild(
     password: cfg.password,
     database: cfg.database,
   };
-  const child = resolve(ROOT, `test/support/otel/otel-child.${module === 'esm' ? 'mjs' : 'cjs'}`);
+  const child = resolve(ROOT, `test/support/otel/otel-child.${module === 'cjs' ? 'cjs' : 'mjs'}`);
   const proc = spawn(process.execPath, ['--import', SETUP, child], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, OTEL_CHILD: JSON.stringify(settings) },

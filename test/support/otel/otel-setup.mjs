@@ -3,7 +3,7 @@
 // child uses), instrumentation-pg and instrumentation-mysql2 registered before the application
 // loads pg / mysql2 — through the require hooks, and for the ESM child (`OTEL_CHILD.module =
 // 'esm'`) also through the instrumentations' ESM loader hook (import-in-the-middle, registered
-// with `module.register` as @opentelemetry/instrumentation documents for `--import`) — and a
+// with `module.register`; 'esm-no-hook' leaves it out) — and a
 // counter of mysql2's own `mysql2:query` tracing-channel events. The child reads them through
 // globalThis.__otelTest.
 import dc from 'node:diagnostics_channel';
@@ -24,8 +24,10 @@ class ManualReader extends MetricReader {
 }
 
 const settings = JSON.parse(process.env.OTEL_CHILD ?? '{}');
-const esm = settings.module === 'esm';
-if (esm) register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+const esm = settings.module !== 'cjs';
+// 'esm-no-hook': pg and mysql2 are CommonJS packages, loaded by the CommonJS loader even from an
+// ESM import, so the require hooks alone patch them; the test shows it.
+if (settings.module === 'esm') register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 // From the build the application uses (its module state is shared by both builds anyway).
 const { AuroraHaSpanProcessor } = esm
   ? await import(pathToFileURL(path.join(settings.root, 'dist/index.js')).href)
