@@ -32,5 +32,6 @@ export type {
   MonitorMessage,
   TopologyMessage,
 } from './observe/channels.js';
+export { AuroraHaSpanProcessor } from './otel/span-processor.js';
 export { getClusterStatus } from './topology/cluster-status.js';
 export type { ClusterStatus, ClusterStatusTarget, InstanceStatus } from './topology/cluster-status.js';

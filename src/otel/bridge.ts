@@ -50,6 +50,11 @@ export class OtelBridge {
     this.#spans = new SpanBridge(api, version);
   }
 
+  /** The span side, for the failover hooks of every build copy (failover-hooks.ts). */
+  get spans(): SpanBridge {
+    return this.#spans;
+  }
+
   /** Subscribe to every channel. Subscribers stay for the life of the process. */
   start(): void {
     subscribe(

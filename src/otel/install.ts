@@ -6,11 +6,14 @@
  *   without subscribers, so nothing is built); whether one got registered is asked again right
  *   after the importing module ran, and on each internal query until one is;
  * - a meter or tracer provider registered: the bridge subscribes to the channels (once per
- *   process, even with both the ESM and the CommonJS build loaded) and internal work runs with
- *   tracing suppressed (suppress.ts).
+ *   process, even with both the ESM and the CommonJS build loaded), internal work runs with
+ *   tracing suppressed (suppress.ts) and a traced failover in the user's context, its own work
+ *   under its span (failover-hooks.ts).
  */
 import { runInternal, setInternalRunner } from '../observe/internal-work.js';
+import { setFailoverHooks } from '../observe/failover-work.js';
 import { OtelBridge } from './bridge.js';
+import { failoverHooks } from './failover-hooks.js';
 import { isNoopMeter, METER_NAME, tracingRegistered } from './instruments.js';
 import { loadOtelApi, type Api } from './load-api.js';
 import { installSuppression } from './suppress.js';
@@ -33,12 +36,14 @@ function activate(api: Api): boolean {
     active = true;
     installSuppression(api);
     const g = globalThis as { [BRIDGE_KEY]?: OtelBridge };
-    if (g[BRIDGE_KEY] === undefined) {
-      const bridge = new OtelBridge(api, SCOPE_VERSION);
+    let bridge = g[BRIDGE_KEY];
+    if (bridge === undefined) {
+      bridge = new OtelBridge(api, SCOPE_VERSION);
       g[BRIDGE_KEY] = bridge;
       bridge.start();
       bridge.warm();
     }
+    setFailoverHooks(failoverHooks(bridge.spans));
     return true;
   } catch {
     return active;

@@ -1,253 +1,65 @@
 /**
  * Issue 21 "Done means", OpenTelemetry: the real SDK (in-memory exporters) with
- * instrumentation-pg and instrumentation-mysql2, registered by `node --import` in a child that
- * runs the application against the CommonJS build in dist/ (the instrumentations' require hooks
- * do not attach under the test runner). 10 workers run statements through aurora-ha/pg's Client
- * and Pool (failover v2) or aurora-ha/mysql2's connection and pool (failover v1) while the
- * parent fails the writer over; the child reports spans, metrics and what the application saw.
- * Checked:
+ * instrumentation-pg and instrumentation-mysql2 and aurora-ha's AuroraHaSpanProcessor,
+ * registered by `node --import` in a child that runs the application against dist/ — the
+ * CommonJS build (the instrumentations' require hooks) and the ESM build, with their ESM loader
+ * hook registered by the same setup and without it (pg and mysql2 are CommonJS packages: the
+ * require hooks patch them even under an ESM import); they do not attach under the test runner.
+ * 10 workers run statements through aurora-ha/pg's Client and Pool (failover v2) or
+ * aurora-ha/mysql2's connection and pool (failover v1) while the parent fails the writer over;
+ * the child reports spans, metrics and what the application saw. Checked
+ * (test/support/otel/otel-checks.ts):
  * - every user statement that succeeded yields exactly one driver span, before and after the
  *   failover, on the host the application's connection is on (server.address);
  * - aurora-ha's own queries (topology, role checks, dialect, monitor / writer-search probes) yield
  *   no driver span and no `mysql2:query` event (counted: must be 0);
  * - `aurora_ha.failover.count` by outcome equals the 'failover' events the application got;
  *   the duration histogram's count and sum match the `aurora_ha.failover` spans, each span lies
- *   within the failover the application measured and is a child of the user's statement span;
+ *   within the failover the application measured;
+ * - each failover span's parent is the user's span; one started by a failed statement links to
+ *   exactly that statement's span (driver span, error status, the connection's old host, the
+ *   same user span as parent); one found at idle loss links to nothing; the failover's own
+ *   driver connect spans are its children, none sits directly under the user's statement;
  * - the other metrics are there; no `db.client.connection.*` from aurora-ha.
  */
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcessByStdio } from 'node:child_process';
-import { resolve } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmulatedCluster } from '../../src/emulator.js';
-import { mysqlConfig, namesOf, pgConfig, useCluster } from '../support/cluster.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const SETUP = resolve(ROOT, 'test/support/otel/otel-setup.mjs');
-const CHILD = resolve(ROOT, 'test/support/otel/otel-child.cjs');
-const WORKERS = 10;
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { useCluster } from '../support/cluster.js';
+import {
+  check,
+  killChildren,
+  ROOT,
+  runChild,
+  summary,
+  type ModuleKind,
+} from '../support/otel/otel-checks.js';
 
 beforeAll(async () => {
   if (process.env.OTEL_TEST_SKIP_BUILD === '1') return;
   await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
 }, 180_000);
 
-interface Point {
-  attributes: Record<string, string | number>;
-  value: number | { count: number; sum: number; min?: number; max?: number };
-}
-interface Report {
-  app: {
-    statements: number;
-    ok: number;
-    errors: Record<string, number>;
-    failoverEvents: { success: number; failed: number };
-    failoverCommandAt: number;
-    lastOutcomeAt: number;
-    recoveredAt: number;
-  };
-  spans: {
-    total: number;
-    appStatements: number;
-    dbQuerySpans: number;
-    internal: { name: string; text: string; parent: string | null }[];
-    wrongHost: unknown[];
-    perStatement: Record<string, Record<string, number>>;
-    connects: { underApp: number; other: number; otherNames: Record<string, number> };
-    failovers: {
-      parent: string | null;
-      start: number;
-      end: number;
-      durationMs: number;
-      attributes: Record<string, unknown>;
-      events: { name: string; at: number; ms: number }[];
-      status: number;
-    }[];
-    searches: { root: boolean; durationMs: number; attributes: Record<string, unknown>; events: string[] }[];
-    sample: unknown;
-  };
-  metrics: { aurora: Record<string, { unit: string; points: Point[] }>; allNames: string[] };
-  mysql2Channel: { total: number; user: number; other: string[]; connects: number };
-}
+afterAll(killChildren);
 
-const procs: ChildProcessByStdio<Writable, Readable, Readable>[] = [];
-afterAll(() => {
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
-});
+const MODULES: readonly ModuleKind[] = ['cjs', 'esm', 'esm-no-hook'];
 
-async function run(engine: 'postgres' | 'mysql', c: EmulatedCluster, plugin: string): Promise<Report> {
-  const cfg = engine === 'mysql' ? mysqlConfig(c) : pgConfig(c);
-  const settings = {
-    root: ROOT,
-    engine,
-    plugin,
-    workers: WORKERS,
-    names: namesOf(c),
-    host: cfg.host,
-    port: cfg.port,
-    user: cfg.user,
-    password: cfg.password,
-    database: cfg.database,
-  };
-  const proc = spawn(process.execPath, ['--import', SETUP, CHILD], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, OTEL_CHILD: JSON.stringify(settings) },
+for (const module of MODULES) {
+  describe(`OpenTelemetry through a writer failover: PostgreSQL (failover2), ${module} build`, () => {
+    const cluster = useCluster({ engine: 'postgres', instances: 2 });
+    it('metrics and spans match what the application saw; the failover links its failed statement; our queries produce no span', async () => {
+      const r = await runChild('postgres', cluster(), 'failover2', module);
+      console.log(JSON.stringify({ engine: 'postgres', module, ...summary(r) }, null, 1));
+      check(r, 'failover2');
+    }, 120_000);
   });
-  procs.push(proc);
-  let output = '';
-  const messages: Record<string, unknown>[] = [];
-  let pending = '';
-  proc.stdout.on('data', (d: Buffer) => {
-    output += d.toString();
-    pending += d.toString();
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      if (line.startsWith('@@')) messages.push(JSON.parse(line.slice(2)) as Record<string, unknown>);
-    }
+
+  describe(`OpenTelemetry through a writer failover: MySQL (failover), ${module} build`, () => {
+    const cluster = useCluster({ engine: 'mysql', instances: 2 });
+    it('metrics and spans match what the application saw; the failover links its failed statement; our queries produce no span or mysql2:query event', async () => {
+      const r = await runChild('mysql', cluster(), 'failover', module);
+      console.log(JSON.stringify({ engine: 'mysql', module, ...summary(r) }, null, 1));
+      check(r, 'failover');
+    }, 120_000);
   });
-  proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const said = async (key: string, ms: number): Promise<Record<string, unknown> | undefined> => {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      const m = messages.find((x) => key in x);
-      if (m !== undefined) return m;
-      if (messages.some((x) => 'fatal' in x) || proc.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return messages.find((x) => key in x);
-  };
-  expect(await said('ready', 30_000), `child never ready:\n${output}`).toBeDefined();
-  const failoverAt = Date.now();
-  // The child notes the command time when it reads this line: crash the writer only once it has
-  // (its workers may notice the crash before a busy event loop reads its stdin).
-  proc.stdin.write('failover\n');
-  expect(await said('armed', 30_000), `child never armed:\n${output}`).toBeDefined();
-  const failover = c.failover();
-  let dnsSent = false;
-  const until = Date.now() + 30_000;
-  while (Date.now() < until && !dnsSent) {
-    if (c.timeline().some((e) => e.at >= failoverAt && e.kind === 'dns-switched')) {
-      dnsSent = true;
-      proc.stdin.write(`names ${JSON.stringify(namesOf(c))}\n`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  expect(await said('recovered', 30_000), `workers never recovered:\n${output}`).toBeDefined();
-  await failover;
-  await new Promise((r) => setTimeout(r, 1500)); // statements after the failover
-  proc.stdin.write('stop\n');
-  const report = (await said('report', 30_000))?.report as Report | undefined;
-  expect(report, `no report:\n${output}`).toBeDefined();
-  return report!;
-}
-
-function pointsOf(r: Report, name: string): Point[] {
-  return r.metrics.aurora[name]?.points ?? [];
-}
-function sum(points: Point[], pick: (p: Point) => boolean = () => true): number {
-  return points.filter(pick).reduce((n, p) => n + (typeof p.value === 'number' ? p.value : p.value.count), 0);
-}
-
-function check(r: Report, plugin: string): void {
-  // Our own queries: no driver span, no mysql2 channel event.
-  expect(r.spans.internal, 'driver spans outside any user statement (aurora-ha internal work)').toEqual([]);
-  expect(r.mysql2Channel.other, 'mysql2:query events of aurora-ha statements').toEqual([]);
-  expect(
-    r.spans.connects.otherNames,
-    'driver connect spans outside the user calls (monitor, probes)',
-  ).toEqual({});
-  // Exactly one driver span per successful user statement, before and after; on the right host.
-  for (const [key, dist] of Object.entries(r.spans.perStatement)) {
-    if (key.endsWith('/ok')) expect(Object.keys(dist), `spans per statement, ${key}`).toEqual(['1']);
-    else
-      for (const n of Object.keys(dist))
-        expect(Number(n), `spans per failed statement, ${key}`).toBeLessThanOrEqual(1);
-  }
-  expect(Object.keys(r.spans.perStatement).some((k) => k.startsWith('before/'))).toBe(true);
-  expect(Object.keys(r.spans.perStatement).some((k) => k.startsWith('after/'))).toBe(true);
-  expect(r.spans.wrongHost).toEqual([]);
-  // Failover metrics = what the application saw.
-  const count = pointsOf(r, 'aurora_ha.failover.count');
-  const ok = sum(count, (p) => p.attributes.outcome !== 'FailoverFailedError');
-  const failed = sum(count, (p) => p.attributes.outcome === 'FailoverFailedError');
-  expect(ok).toBe(r.app.failoverEvents.success);
-  expect(failed).toBe(r.app.failoverEvents.failed);
-  expect(ok).toBeGreaterThan(0);
-  for (const p of count) {
-    expect(p.attributes.plugin).toBe(plugin);
-    expect(p.attributes.mode).toBe('strict-writer');
-    expect(typeof p.attributes.cluster).toBe('string');
-  }
-  const hist = pointsOf(r, 'aurora_ha.failover.duration');
-  expect(r.metrics.aurora['aurora_ha.failover.duration']?.unit).toBe('s');
-  const histCount = sum(hist);
-  const histSum = hist.reduce((n, p) => n + (typeof p.value === 'number' ? 0 : p.value.sum), 0);
-  expect(histCount).toBe(ok + failed);
-  expect(r.spans.failovers.length).toBe(ok + failed);
-  const spanSumS = r.spans.failovers.reduce((n, f) => n + f.durationMs, 0) / 1000;
-  expect(Math.abs(histSum - spanSumS)).toBeLessThan(0.01 * r.spans.failovers.length + 0.001);
-  for (const f of r.spans.failovers) {
-    expect(f.start).toBeGreaterThanOrEqual(r.app.failoverCommandAt - 5);
-    expect(f.end).toBeLessThanOrEqual(r.app.lastOutcomeAt + 50);
-    expect(f.events.length).toBeGreaterThan(0);
-  }
-  // In the context of the user's call (idle-loss moves at pool hand-out have none of their own).
-  expect(r.spans.failovers.filter((f) => f.parent === 'app.statement').length).toBeGreaterThan(0);
-  expect(sum(pointsOf(r, 'aurora_ha.connection.opens'))).toBeGreaterThan(0);
-  expect(sum(pointsOf(r, 'aurora_ha.topology.refreshes'))).toBeGreaterThan(0);
-  expect(pointsOf(r, 'aurora_ha.connection.open').length).toBeGreaterThan(0);
-  expect(r.metrics.allNames.filter((n) => n.startsWith('aurora_ha.') && n.includes('db.client'))).toEqual([]);
-  if (plugin === 'failover2') {
-    expect(sum(pointsOf(r, 'aurora_ha.monitor.panics'))).toBeGreaterThan(0);
-    expect(r.spans.searches.length).toBeGreaterThan(0);
-    for (const s of r.spans.searches) expect(s.root).toBe(true);
-  }
-}
-
-describe('OpenTelemetry through a writer failover: PostgreSQL (failover2)', () => {
-  const cluster = useCluster({ engine: 'postgres', instances: 2 });
-  it('metrics and spans match what the application saw; our queries produce no span', async () => {
-    const r = await run('postgres', cluster(), 'failover2');
-    console.log(JSON.stringify({ engine: 'postgres', ...summary(r) }, null, 1));
-    check(r, 'failover2');
-  }, 120_000);
-});
-
-describe('OpenTelemetry through a writer failover: MySQL (failover)', () => {
-  const cluster = useCluster({ engine: 'mysql', instances: 2 });
-  it('metrics and spans match what the application saw; our queries produce no span or mysql2:query event', async () => {
-    const r = await run('mysql', cluster(), 'failover');
-    console.log(JSON.stringify({ engine: 'mysql', ...summary(r) }, null, 1));
-    check(r, 'failover');
-    expect(r.mysql2Channel.user).toBeGreaterThan(0);
-  }, 120_000);
-});
-
-function summary(r: Report): Record<string, unknown> {
-  return {
-    app: r.app,
-    perStatement: r.spans.perStatement,
-    internalSpans: r.spans.internal.length,
-    dbQuerySpans: r.spans.dbQuerySpans,
-    connects: r.spans.connects,
-    mysql2Channel: {
-      total: r.mysql2Channel.total,
-      user: r.mysql2Channel.user,
-      other: r.mysql2Channel.other.length,
-      connects: r.mysql2Channel.connects,
-    },
-    failoverSpans: r.spans.failovers.map((f) => ({
-      parent: f.parent,
-      ms: Math.round(f.durationMs),
-      events: f.events,
-      attrs: f.attributes,
-    })),
-    searches: r.spans.searches,
-    metrics: r.metrics.aurora,
-    sample: r.spans.sample,
-  };
 }

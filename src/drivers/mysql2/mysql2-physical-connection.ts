@@ -15,6 +15,7 @@ import {
   watchServerStatus,
 } from './mysql2-server-status.js';
 import type { SessionChanges } from './mysql2-server-status.js';
+import { noteStatementSpans } from '../../observe/statement-spans.js';
 
 /**
  * Tracked variables we do not restore: the character set is the driver's business (mysql2
@@ -76,6 +77,8 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
   constructor(host: HostInfo, native: Connection) {
     this.host = host;
     this.native = native;
+    // Only with AuroraHaSpanProcessor in the SDK: the failover span's link to the failed statement.
+    noteStatementSpans(this, native, ['query', 'execute']);
     const internals = native as unknown as Mysql2Internals;
     native.on('error', (err: Error) => this.#onDriverError(err));
     native.on('end', () => {

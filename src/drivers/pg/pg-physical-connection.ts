@@ -10,6 +10,7 @@ import { hostKey } from '../host-info.js';
 import { activeQueryOf } from './internals.js';
 import { markConnectionLost, notifyLoss, settleWithin, timeoutError } from '../connection-lost.js';
 import { runInternal } from '../../observe/internal-work.js';
+import { noteStatementSpans } from '../../observe/statement-spans.js';
 
 /**
  * Settings PostgreSQL reports (GUC_REPORT) that a session may change and a new session can
@@ -55,6 +56,8 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
   constructor(host: HostInfo, native: Client) {
     this.host = host;
     this.native = native;
+    // Only with AuroraHaSpanProcessor in the SDK: the failover span's link to the failed statement.
+    noteStatementSpans(this, native, ['query']);
     native.on('error', (err: Error) => this.#onDriverError(err));
     // Registered before pg's own `end` handler (added by connect()), so `closed` is already
     // true when pg turns the socket's end into "Connection terminated" errors.

@@ -41,6 +41,7 @@ import { restoreSession, RESTORE_TIMEOUT_MS } from './session-restore.js';
 import { confirmedNotWriter } from './writer-role-check.js';
 import { failoverTraced, traceFailover, type FailoverTrigger } from '../../observe/channels.js';
 import { FailoverRecord, failoverLine } from '../../observe/failover-record.js';
+import { aroundFailover, inFailover } from '../../observe/failover-work.js';
 import { logs, writeLine } from '../../observe/log.js';
 
 const SUBSCRIBES: readonly PipelineMethod[] = ['connect', ...NETWORK_METHODS];
@@ -341,6 +342,7 @@ export abstract class FailoverPluginBase implements Plugin {
     record: FailoverRecord | undefined,
     inTx: boolean,
     run: () => Promise<FailoverResult>,
+    failedConn?: PhysicalConnection,
   ): Promise<FailoverResult> {
     if (record === undefined) return run();
     let result: FailoverResult | undefined;
@@ -365,7 +367,12 @@ export abstract class FailoverPluginBase implements Plugin {
         }
       }
     };
-    const done = failoverTraced() ? traceFailover(record.message, body) : body();
+    // Traced: in the context the bridge gives (the user's, a link to the failed statement), the
+    // failover's own work in the failover's (observe/failover-work.ts).
+    const m = record.message;
+    const done = failoverTraced()
+      ? aroundFailover(m, failedConn, () => traceFailover(m, () => inFailover(m, body)))
+      : body();
     return done.then(() => result as FailoverResult);
   }
 
@@ -513,7 +520,12 @@ export abstract class FailoverPluginBase implements Plugin {
     at: number | undefined,
   ): Promise<FailoverResult> {
     const record = this.startRecord(trigger, this.instanceOf(failedConn) ?? this.service.currentHost, at);
-    return this.recorded(record, inTx, () => this.runFailover(failedConn, kind, cause, inTx, record));
+    return this.recorded(
+      record,
+      inTx,
+      () => this.runFailover(failedConn, kind, cause, inTx, record),
+      failedConn,
+    );
   }
 
   private async runFailover(
