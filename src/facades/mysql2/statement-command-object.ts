@@ -6,8 +6,7 @@
 import type { NativeMysqlConnection } from './mysql2-native.js';
 import { isNativeCommand } from './query-command.js';
 import type { NativeCommand } from './query-command.js';
-
-type Callback = (err: Error | null, ...results: unknown[]) => void;
+import type { Callback } from './statement-call.js';
 
 /** The caller's command object and its SQL and values as given. */
 export interface GivenCommand {

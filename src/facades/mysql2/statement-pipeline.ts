@@ -107,6 +107,7 @@ function send(
   native: NativeMysqlConnection,
   settle: NativeCallback,
 ): NativeCommand | undefined {
+  // The callback form gives mysql2 `settle`; the emitter form gives it no callback.
   const withCallback = call.callback !== undefined ? settle : undefined;
   if (call.given !== undefined) {
     return sendCommandObject(call.given, native, call.cmd !== undefined, withCallback);
