@@ -1,6 +1,6 @@
 /**
  * The state of one callback-style mysql2 Connection, under a symbol key: shared by connection.ts
- * and its statement dispatch (statement.ts), invisible to code enumerating string keys.
+ * and its statement dispatch (statement*.ts), invisible to code enumerating string keys.
  */
 import type { MysqlLogical, NativeMysqlConnection } from './mysql2-native.js';
 import type { NativeStatement, PreparedStatement } from './prepared-statement.js';
