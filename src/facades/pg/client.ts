@@ -36,6 +36,7 @@ import { assertPgSupported } from '../../drivers/pg/pg-driver-support.js';
 import { pgBusy } from '../../drivers/pg/internals.js';
 import { failedEvent, movedEvent } from '../../connection/failover-event.js';
 import { installDelegates } from './delegate-members.js';
+import { queryOnce } from './query-once.js';
 
 export type AuroraClientConfig = ClientConfig & WrapperOptions & { Promise?: PromiseConstructorLike };
 
@@ -553,7 +554,7 @@ export class Client extends EventEmitter {
 
   #runQuery(config: unknown, values: unknown): Promise<QueryResult> {
     const lc = this.#lc;
-    const run = (): Promise<QueryResult> => lc.native().query(config as QueryConfig, values as unknown[]);
+    const run = (): Promise<QueryResult> => queryOnce(lc.native(), config, values);
     if (lc.current === undefined && !lc.closing) {
       this.#undispatched++;
       const dispatched = (): void => {
