@@ -9,7 +9,8 @@
  * with the median ops/s. Then client CPU time per sequential `SELECT 1` (cpu.ts: raw, `plugins: []`,
  * `['failover']`, `['initialConnection','failover2','hostMonitoring']`, interleaved), the
  * pipeline's dispatch cost per call without network (dispatch.ts), and heap bytes per open
- * connection (median of interleaved runs).
+ * connection (median of interleaved runs), and the instructions per query counted by
+ * callgrind (instructions.ts, deterministic where the CPU-time row is noise-bound).
  * Clients connect straight to each engine's address, bypassing the emulator's proxy.
  * Last, the TLS row (tls.ts): raw against aurora-ha on clusters serving TLS only.
  */
@@ -21,6 +22,7 @@ import type { EmulatedCluster } from '../../src/emulator.js';
 import { startClusterOrExplain, EngineMissingError } from '../failover/start-cluster.js';
 import { benchCpu } from './cpu.js';
 import { dispatchCost } from './dispatch.js';
+import { benchInstructions } from './instructions.js';
 import { HEAP_WARM_CONNECTIONS, median, throughput, type HeapPerConnection } from './measure.js';
 import { benchTls } from './tls.js';
 import type { BenchClient, Target, Variant, VariantKind } from './variants.js';
@@ -234,8 +236,8 @@ async function main(): Promise<void> {
       pgPools[kind] = pgPoolVariant(pgCluster, pgAt, kind, CONCURRENCY);
       myPools[kind] = mysqlPoolVariant(mysqlCluster, myAt, kind, CONCURRENCY);
     }
-    // BENCH_PARTS=throughput,cpu,dispatch,heap,tls (default: all) selects the parts to run.
-    const parts = process.env.BENCH_PARTS ?? 'throughput,cpu,dispatch,heap,tls';
+    // BENCH_PARTS=throughput,cpu,dispatch,instructions,heap,tls (default: all) selects the parts to run.
+    const parts = process.env.BENCH_PARTS ?? 'throughput,cpu,dispatch,instructions,heap,tls';
     if (OTEL_OBSERVED) {
       console.log(
         'BENCH_OTEL=1: OpenTelemetry SDK registered (metrics + traces), every aurora-ha channel subscribed',
@@ -264,6 +266,13 @@ async function main(): Promise<void> {
           .map(([k, v]) => `${k} ${v.toFixed(0)} ns`)
           .join(' | ')}`,
       );
+    }
+    if (parts.includes('instructions')) {
+      // BENCH_INSTR_ENGINES=postgres (or mysql) counts one engine only (default: both).
+      const engines = process.env.BENCH_INSTR_ENGINES ?? 'postgres,mysql';
+      if (engines.includes('postgres'))
+        await benchInstructions('postgres', pgAt, pgCluster.instanceHostPattern);
+      if (engines.includes('mysql')) await benchInstructions('mysql', myAt, mysqlCluster.instanceHostPattern);
     }
     if (parts.includes('heap')) {
       await benchHeap('postgres', pgAt, pgCluster.instanceHostPattern);

@@ -38,6 +38,7 @@ import { forwardEvents, stopForwardingEvents } from './native-events.js';
 import { isSubmittable, leftConnectionMoved, markNeverSent, opensTransactionOnly } from './dispatch-rules.js';
 import type { Submittable } from './dispatch-rules.js';
 import { endingForPool, idleLossRecovered, lostWhileIdle, queryableForPool } from './pool-hooks.js';
+import { queryOnce } from './query-once.js';
 
 export type AuroraClientConfig = ClientConfig & WrapperOptions & { Promise?: PromiseConstructorLike };
 
@@ -405,7 +406,7 @@ export class Client extends EventEmitter {
 
   #runQuery(config: unknown, values: unknown): Promise<QueryResult> {
     const lc = this.#lc;
-    const run = (): Promise<QueryResult> => lc.native().query(config as QueryConfig, values as unknown[]);
+    const run = (): Promise<QueryResult> => queryOnce(lc.native(), config, values);
     if (lc.current === undefined && !lc.closing) {
       this.#undispatched++;
       const dispatched = (): void => {

@@ -12,14 +12,13 @@ import type { PhysicalConnection } from '../../drivers/driver.js';
 import { hostKey } from '../../drivers/host-info.js';
 import type { CallOwner, HostMonitor } from './host-monitor.js';
 import { acquireMonitor, releaseMonitor } from './monitor-registry.js';
-import { monitorSettingsOf, type MonitorSettings } from './monitor-settings.js';
+import { monitorSettingsOf } from './monitor-settings.js';
 
 export class HostMonitoringPlugin implements Plugin, CallOwner {
   readonly code = 'hostMonitoring';
   /** No method: nothing per call (the monitor samples; see the module comment). */
   readonly subscribes: readonly PipelineMethod[] = [];
   private readonly enabled: boolean;
-  private readonly settings: MonitorSettings;
   /** The physical connection whose host's monitor this connection holds. */
   private watchedConn: PhysicalConnection | undefined;
   private monitor: HostMonitor | undefined;
@@ -27,7 +26,6 @@ export class HostMonitoringPlugin implements Plugin, CallOwner {
 
   constructor(private readonly service: PluginService) {
     this.enabled = service.config.options.failureDetectionEnabled ?? true;
-    this.settings = monitorSettingsOf(service.config.options);
   }
 
   notifyConnectionChanged(): void {
@@ -58,7 +56,9 @@ export class HostMonitoringPlugin implements Plugin, CallOwner {
       port: remote?.port ?? conn.host.port,
       // Under TLS the probe's certificate check needs the name, not the address.
       serverName: conn.host.host,
-      settings: this.settings,
+      // Read when a connection is watched, not kept per connection (heap per idle connection
+      // matters): the host's monitor keeps the settings it was created with.
+      settings: monitorSettingsOf(this.service.config.options),
     });
     monitor.watch(conn, this);
     this.watchedConn = conn;
