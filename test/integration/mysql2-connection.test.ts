@@ -72,6 +72,26 @@ describe.each([
     expect(prepared).toEqual([{ v: 42 }]);
   });
 
+  it('treats a null callback as none, as mysql2 does: the command emits its rows and end', async () => {
+    type Emitting = { on(event: string, fn: (x?: unknown) => void): unknown };
+    const rowsOf = (c: { query(sql: string, values: unknown[], cb: null): unknown }): Promise<unknown[]> =>
+      new Promise((resolve, reject) => {
+        const rows: unknown[] = [];
+        const q = c.query('SELECT ? AS v', [7], null) as Emitting;
+        q.on('result', (row) => rows.push(row));
+        q.on('error', (err) => reject(err as Error));
+        q.on('end', () => resolve(rows));
+      });
+    const theirs = await rowsOf(
+      raw as unknown as { query(sql: string, values: unknown[], cb: null): unknown },
+    );
+    const ours = await rowsOf(
+      conn as unknown as { query(sql: string, values: unknown[], cb: null): unknown },
+    );
+    expect(theirs).toEqual([{ v: 7 }]);
+    expect(ours).toEqual(theirs);
+  });
+
   it('passes query options through (rowsAsArray, typeCast)', async () => {
     const [arr] = await cb((d) => conn.query({ sql: 'SELECT 1 AS a, ? AS b', rowsAsArray: true }, ['z'], d));
     expect(arr).toEqual([[1, 'z']]);

@@ -35,17 +35,19 @@ export const statementDispatch = {
     callback: Callback | undefined,
     extra: StatementExtras = {},
   ): NativeCommand {
+    // A callback that is not a function (a JavaScript caller's `null`) is no callback, as for mysql2.
+    const cb = typeof callback === 'function' ? callback : undefined;
     const logical = this[STATE].logical;
     const conn = logical.lc.current;
     // No plugin on the method and no pool hook: mysql2 itself runs the call, once open.
     const bare = logical.bare[method] && !logical.lc.closing && extra.notSent === undefined;
     if (bare && conn !== undefined) {
-      const sent = sendBare(conn.native, method, sql, values, callback, extra.prepared);
+      const sent = sendBare(conn.native, method, sql, values, cb, extra.prepared);
       if (sent !== PREPARE_FIRST) return sent;
     } else if (bare) {
-      return this.afterOpen(method, sql, values, callback, extra.prepared);
+      return this.afterOpen(method, sql, values, cb, extra.prepared);
     }
-    return sendPipelined(this, method, sql, values, callback, extra);
+    return sendPipelined(this, method, sql, values, cb, extra);
   },
 
   /** A call with no plugin on its method, made while the connection is still opening (statement-late.ts). */
