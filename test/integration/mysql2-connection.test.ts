@@ -79,7 +79,7 @@ describe.each([
         const rows: unknown[] = [];
         const q = c.query('SELECT ? AS v', [7], null) as Emitting;
         q.on('result', (row) => rows.push(row));
-        q.on('error', (err) => reject(err as Error));
+        q.on('error', (err) => reject(err));
         q.on('end', () => resolve(rows));
       });
     const theirs = await rowsOf(
