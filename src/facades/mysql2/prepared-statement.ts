@@ -45,6 +45,8 @@ export class PreparedStatement {
   readonly #owner: StatementOwner;
   readonly #options: PrepareOptions;
   #native: NativeStatement;
+  /** A PREPARE of this statement running on another connection (after a failover). */
+  #preparing: { native: NativeMysqlConnection; done: Promise<NativeStatement> } | undefined;
 
   constructor(owner: StatementOwner, native: NativeStatement, options: PrepareOptions) {
     this.#owner = owner;
@@ -82,12 +84,30 @@ export class PreparedStatement {
     return this.#owner;
   }
 
-  /** mysql2's statement on `native`: this one when prepared there, else prepared again there first. */
+  /**
+   * mysql2's statement on `native`: this one when prepared there, else prepared again there
+   * first — once: a second call while that PREPARE runs gets the same promise (the fast path
+   * and the pipeline may both ask for one execute).
+   */
   on(native: NativeMysqlConnection): NativeStatement | Promise<NativeStatement> {
     const current = this.#native;
     if (statementConnectionOf(current) === native) return current;
-    return new Promise((resolve, reject) => {
+    const pending = this.#preparing;
+    if (pending !== undefined && pending.native === native) return pending.done;
+    let resolve!: (statement: NativeStatement) => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<NativeStatement>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Set before mysql2 runs the PREPARE: a cached statement answers synchronously.
+    this.#preparing = { native, done };
+    const settled = (): void => {
+      if (this.#preparing?.done === done) this.#preparing = undefined;
+    };
+    try {
       native.prepare(this.#options, (err: Error | null, info?: unknown) => {
+        settled();
         if (err) {
           reject(err);
           return;
@@ -95,7 +115,12 @@ export class PreparedStatement {
         this.#native = info as NativeStatement;
         resolve(this.#native);
       });
-    });
+    } catch (err) {
+      // As before, when the executor threw: a rejected promise, not a throw.
+      settled();
+      reject(err as Error);
+    }
+    return done;
   }
 
   /** As mysql2: `execute(values?, callback)`, on the connection in use. */
