@@ -94,6 +94,14 @@ export class PromiseConnection extends EventEmitter {
     sql: string | QueryOptions,
     values?: unknown,
   ): Promise<[T, FieldPacket[]]> {
+    // No plugin on query: mysql2's own promise wrapper, called from here rather than through
+    // call() — its `new Error()` per call captures the stack, and each frame of ours in it costs
+    // (an optimized frame is translated to be summarised): one frame fewer, ~2,700 instructions.
+    const s = this[STATE];
+    const w = s.wrapper;
+    if (s.logical.bare.query && w !== undefined && !s.logical.lc.closing) {
+      return (values === undefined ? w.query(sql) : w.query(sql, values)) as Promise<[T, FieldPacket[]]>;
+    }
     return this.call('query', sql, values) as Promise<[T, FieldPacket[]]>;
   }
 
@@ -102,6 +110,12 @@ export class PromiseConnection extends EventEmitter {
     sql: string | QueryOptions,
     values?: unknown,
   ): Promise<[T, FieldPacket[]]> {
+    // As query(): mysql2's wrapper straight from here when no plugin is on execute.
+    const s = this[STATE];
+    const w = s.wrapper;
+    if (s.logical.bare.execute && w !== undefined && !s.logical.lc.closing) {
+      return (values === undefined ? w.execute(sql) : w.execute(sql, values)) as Promise<[T, FieldPacket[]]>;
+    }
     return this.call('execute', sql, values) as Promise<[T, FieldPacket[]]>;
   }
 
