@@ -83,7 +83,7 @@ const DRIVER_INTERNALS_EXCEPTIONS = [
   'src/observe/guarded-channel.ts',
 ];
 /** Our own underscore members (no driver's): the pg Client's pool hooks, read by facades/pg/pool.ts. */
-const OWN_UNDERSCORE_MEMBERS = ['_checkedOut', '_lostWhileIdle'];
+const OWN_UNDERSCORE_MEMBERS = ['_checkedOut', '_lostWhileIdle', '_wantsToMove', '_moveNow'];
 const UNDERSCORE = `/^_(?!(${OWN_UNDERSCORE_MEMBERS.map((m) => m.slice(1)).join('|')})$)/`;
 const DRIVER_INTERNALS_MESSAGE =
   "A driver's private member is touched only in src/drivers/<driver>/internals.ts (issue 19): add a named function there, with why and the versions checked.";

@@ -18,7 +18,13 @@ export default defineConfig([
     platform: 'node',
     // The optional peer stays the user's copy; shims give the CommonJS build an import.meta.url
     // (src/otel/load-api.ts resolves the peer from its own file in both builds).
-    external: ['pg', 'mysql2', '@opentelemetry/api'],
+    external: [
+      'pg',
+      'mysql2',
+      '@opentelemetry/api',
+      '@aws-sdk/rds-signer',
+      '@aws-sdk/client-secrets-manager',
+    ],
     shims: true,
     splitting: true,
   },

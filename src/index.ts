@@ -1,6 +1,13 @@
 // Entry point of `aurora-ha`: errors, option types and the plugin API.
 import './otel/install.js';
 export * from './core/errors.js';
+export { CredentialsUnavailableError } from './connection/credentials-aws.js';
+export type {
+  CredentialRequest,
+  CredentialSource,
+  Credentials,
+  LoginRetryPolicy,
+} from './connection/credentials.js';
 export type * from './core/wrapper-options.js';
 export type * from './connection/plugin.js';
 export { NETWORK_METHODS } from './connection/plugin.js';

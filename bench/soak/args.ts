@@ -2,12 +2,13 @@
  * Command line of the chaos soak:
  *   npm run soak -- --engine postgres|mysql --minutes M --connections N --plugins failover,hostMonitoring
  *                   [--report path.json] [--fault-every-ms 8000] [--faults silent-failover,failover,...]
- *                   [--pool-size 10] [--pool-workers 10]
+ *                   [--pool-size 10] [--pool-workers 10] [--auth password|iam|secrets] [--rotate-every-ms 120000]
  * Without --report the report goes to defaultReportPath(), outside the checkout, so a run leaves
  * no untracked files; the committed 10-minute reports in bench/soak/results are written with --report.
  */
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { AUTH_MODES, ROTATE_EVERY_MS, type SoakAuth } from './auth.js';
 
 export interface SoakArgs {
   engine: 'postgres' | 'mysql';
@@ -23,11 +24,23 @@ export interface SoakArgs {
   poolSize: number;
   /** Workers sharing that pool (checkouts and pool.query), besides the `connections` workers; 0 = no pool. */
   poolWorkers: number;
+  /** How every soak connection logs in (auth.ts); default `password`, the test user's. */
+  auth: SoakAuth;
+  /** `--auth secrets`: time between two rotations of the cluster's secret. */
+  rotateEveryMs: number;
 }
 
-/** Where a run without --report writes: `<os tmpdir>/aurora-ha-soak/latest-<engine>-<plugins>.json`. */
-export function defaultReportPath(engine: string, plugins: readonly string[]): string {
-  return path.join(tmpdir(), 'aurora-ha-soak', `latest-${engine}-${plugins.join('+') || 'none'}.json`);
+/**
+ * Where a run without --report writes: `<os tmpdir>/aurora-ha-soak/latest-<engine>-<plugins>.json`,
+ * `…-<plugins>-<auth>.json` with `--auth iam|secrets`.
+ */
+export function defaultReportPath(
+  engine: string,
+  plugins: readonly string[],
+  auth: SoakAuth = 'password',
+): string {
+  const mode = auth === 'password' ? '' : `-${auth}`;
+  return path.join(tmpdir(), 'aurora-ha-soak', `latest-${engine}-${plugins.join('+') || 'none'}${mode}.json`);
 }
 
 function fail(message: string): never {
@@ -54,6 +67,8 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
     'faults',
     'pool-size',
     'pool-workers',
+    'auth',
+    'rotate-every-ms',
   ]);
   for (const k of values.keys()) if (!known.has(k)) fail(`unknown option --${k}`);
   const engine = values.get('engine') ?? 'postgres';
@@ -75,10 +90,34 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '');
-  const report = values.get('report') ?? defaultReportPath(engine, plugins);
+  const auth = values.get('auth') ?? 'password';
+  if (!isAuth(auth)) fail(`--auth must be one of ${AUTH_MODES.join(', ')}`);
+  const rotateEveryMs = Number(values.get('rotate-every-ms') ?? String(ROTATE_EVERY_MS));
+  if (!(rotateEveryMs >= 10_000)) fail('--rotate-every-ms must be ≥ 10000');
+  if (values.has('rotate-every-ms') && auth !== 'secrets')
+    fail('--rotate-every-ms applies only with --auth secrets');
+  for (const p of ['iam', 'secretsManager'])
+    if (plugins.includes(p)) fail(`--plugins: ${p} is added by --auth (iam, secrets), not listed`);
+  const report = values.get('report') ?? defaultReportPath(engine, plugins, auth);
   const faults = values
     .get('faults')
     ?.split(',')
     .map((f) => f.trim());
-  return { engine, minutes, connections, plugins, report, faultEveryMs, faults, poolSize, poolWorkers };
+  return {
+    engine,
+    minutes,
+    connections,
+    plugins,
+    report,
+    faultEveryMs,
+    faults,
+    poolSize,
+    poolWorkers,
+    auth,
+    rotateEveryMs,
+  };
+}
+
+function isAuth(value: string): value is SoakAuth {
+  return (AUTH_MODES as readonly string[]).includes(value);
 }

@@ -2,11 +2,12 @@
  * The soak's end-of-run checks, each a number that must be 0: acknowledged writes missing
  * from the ledger, calls past their bound, errors outside the documented set, unhandled
  * errors / rejections, client sockets to the cluster left open after end(), host monitors
- * still running, server sessions of the soak's user left on any instance.
+ * still running, server sessions of the soak's user (the workload's login) left on any instance.
  */
 import net from 'node:net';
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { hostMonitorStats } from '../../src/plugins/host-monitoring/monitor-registry.js';
+import type { SoakLogin } from './auth.js';
 import { ledgerKeys, sessionsOn } from './ledger.js';
 import type { WorkloadTally } from './workload.js';
 
@@ -56,6 +57,7 @@ export async function runChecks(
   cluster: EmulatedCluster,
   tally: WorkloadTally,
   unhandled: number,
+  login?: SoakLogin,
 ): Promise<CheckResults> {
   const keys = await ledgerKeys(cluster);
   const missing = tally.acknowledged.filter((k) => !keys.has(k));
@@ -71,7 +73,8 @@ export async function runChecks(
   );
   const sessions = async (): Promise<Record<string, number>> => {
     const out: Record<string, number> = {};
-    for (const i of cluster.instances()) if (i.role !== 'down') out[i.id] = await sessionsOn(cluster, i.host);
+    for (const i of cluster.instances())
+      if (i.role !== 'down') out[i.id] = await sessionsOn(cluster, i.host, login);
     return out;
   };
   const sessionsLeft = await settle(sessions, (s) => Object.values(s).every((n) => n === 0), 10_000);

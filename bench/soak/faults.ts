@@ -2,7 +2,8 @@
  * The soak's fault injector: one fault at a time, picked at random, with the cluster left
  * to settle after each: failover, silent failover (the old writer mute until healed), switchover, a reader crash (and its reboot), a reboot,
  * blackhole / reset / refuse partitions of the writer or a reader healed after a few
- * seconds, latency spikes. Every fault is logged with its time for the report.
+ * seconds, latency spikes. Every fault is logged with its time for the report. With
+ * `--auth secrets`, a rotation of the cluster's secret on its own clock beside them.
  */
 import type { EmulatedCluster, PartitionMode } from '../../src/emulator.js';
 
@@ -121,5 +122,51 @@ export async function injectFaults(
     }
     await cluster.settled();
     await pause(between(0.5, 1.5) * everyMs, signal);
+  }
+}
+
+/** Rotations of the cluster's secret (`--auth secrets`), for the report. */
+export interface RotationTally {
+  everyMs: number;
+  done: number;
+  errors: number;
+}
+
+/** After a rotation that could not start (e.g. no writer in a failover), the next try. */
+const ROTATION_RETRY_MS = 10_000;
+
+/**
+ * Rotate the cluster's secret every `everyMs` until `signal` aborts, beside the random faults
+ * (a rotation may overlap a failover, as in production): the new password is set on every
+ * instance, AWSCURRENT moves after the emulator's window. Each rotation is a fault event
+ * (`rotate-secret`); one that fails is logged with its error and tried again sooner.
+ */
+export async function rotateSecrets(
+  cluster: EmulatedCluster,
+  everyMs: number,
+  signal: AbortSignal,
+  log: FaultEvent[],
+  tally: RotationTally,
+): Promise<void> {
+  await pause(everyMs, signal);
+  while (!signal.aborted) {
+    const at = Date.now();
+    let next = everyMs;
+    try {
+      const rotation = await cluster.rotateSecret();
+      const applied = Date.now();
+      await rotation.completed();
+      tally.done++;
+      log.push({
+        at,
+        kind: 'rotate-secret',
+        detail: `new password on every instance after ${applied - at} ms, AWSCURRENT moved ${rotation.currentAt - applied} ms later`,
+      });
+    } catch (err) {
+      tally.errors++;
+      next = ROTATION_RETRY_MS;
+      log.push({ at, kind: 'rotate-secret', error: err instanceof Error ? err.message : String(err) });
+    }
+    await pause(next, signal);
   }
 }

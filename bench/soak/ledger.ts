@@ -1,11 +1,16 @@
 /**
  * The ledger: a table of uniquely keyed writes. Workers record every key whose write was
  * acknowledged (autocommit insert resolved, or COMMIT resolved); at the end every one of them
- * must be in the table on the writer. Setup and the final read use the plain driver.
+ * must be in the table on the writer. Setup and the final read use the plain driver as the test
+ * user (TLS with the cluster's CA when it serves TLS only); the sessions left are counted as the
+ * workload's own login (auth.ts), through aurora-ha with only its auth plugin when there is one.
  */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { EmulatedCluster } from '../../src/emulator.js';
+import { PromiseConnection } from '../../src/mysql2-promise.js';
+import { Client } from '../../src/pg.js';
+import type { SoakLogin } from './auth.js';
 
 export const LEDGER_TABLE = 'soak_ledger';
 
@@ -22,8 +27,17 @@ async function withPlain<T>(
 ): Promise<T> {
   const { user, password, database } = cluster.credentials;
   const port = cluster.writerEndpoint.port;
+  const ssl = cluster.tls ? { ssl: { ca: cluster.tls.ca } } : {};
   if (cluster.engine === 'postgres') {
-    const client = new pg.Client({ host, port, user, password, database, connectionTimeoutMillis: 5000 });
+    const client = new pg.Client({
+      host,
+      port,
+      user,
+      password,
+      database,
+      connectionTimeoutMillis: 5000,
+      ...ssl,
+    });
     client.on('error', () => undefined);
     await client.connect();
     try {
@@ -32,7 +46,15 @@ async function withPlain<T>(
       await client.end();
     }
   }
-  const conn = await mysql.createConnection({ host, port, user, password, database, connectTimeout: 5000 });
+  const conn = await mysql.createConnection({
+    host,
+    port,
+    user,
+    password,
+    database,
+    connectTimeout: 5000,
+    ...ssl,
+  });
   conn.on('error', () => undefined);
   try {
     return await work(async (sql) => ((await conn.query(sql)) as [Record<string, unknown>[], unknown])[0]);
@@ -59,11 +81,47 @@ export async function ledgerKeys(cluster: EmulatedCluster): Promise<Set<string>>
   });
 }
 
-/** Sessions of the soak's user on one instance, not counting the asking session. */
-export async function sessionsOn(cluster: EmulatedCluster, host: string): Promise<number> {
+/** As the workload's login (its auth plugin only: no failover, no monitor) on one instance. */
+async function withLogin<T>(
+  cluster: EmulatedCluster,
+  host: string,
+  login: SoakLogin,
+  work: (query: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>,
+): Promise<T> {
+  const options = { ...login.options, host, plugins: login.plugin === undefined ? [] : [login.plugin] };
+  if (cluster.engine === 'postgres') {
+    const client = new Client({ connectionTimeoutMillis: 5000, ...options });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return await work(async (sql) => (await client.query<Record<string, unknown>>(sql)).rows);
+    } finally {
+      await client.end();
+    }
+  }
+  const conn = new PromiseConnection({ connectTimeout: 5000, ...options });
+  conn.on('error', () => undefined);
+  await conn.connect();
+  try {
+    return await work(async (sql) => ((await conn.query(sql)) as [Record<string, unknown>[], unknown])[0]);
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * Sessions of the soak's user on one instance, not counting the asking session. With `login`
+ * (a user other than the test user: `--auth iam|secrets`) the asking session is that user's own
+ * (MySQL shows a user without PROCESS only its own sessions).
+ */
+export async function sessionsOn(cluster: EmulatedCluster, host: string, login?: SoakLogin): Promise<number> {
   const sql =
     cluster.engine === 'postgres'
       ? "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = current_user AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
       : "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE user = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND id <> CONNECTION_ID()";
-  return withPlain(cluster, host, async (q) => Number((await q(sql))[0]?.n ?? 0));
+  const count = async (q: (sql: string) => Promise<Record<string, unknown>[]>): Promise<number> =>
+    Number((await q(sql))[0]?.n ?? 0);
+  return login === undefined || login.plugin === undefined
+    ? withPlain(cluster, host, count)
+    : withLogin(cluster, host, login, count);
 }

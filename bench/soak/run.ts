@@ -2,9 +2,12 @@
  * The chaos soak: an emulated cluster, N aurora-ha connections and a pool of aurora-ha
  * connections (checkouts and pool.query, pool-workload.ts) writing uniquely keyed rows into a
  * ledger through random faults, then the checks of checks.ts, a summary on stdout and a JSON
- * report. Exit code 0 only when every check is 0.
+ * report. Exit code 0 only when every check is 0. `--auth iam|secrets` logs every soak
+ * connection in with the `iam` plugin (30 s tokens) or the `secretsManager` plugin (a rotation
+ * every 2 minutes beside the faults) instead of the test user's password (auth.ts).
  *
  *   npm run soak -- --engine postgres --minutes 1 --connections 20 --plugins failover,hostMonitoring
+ *   npm run soak -- --engine mysql --minutes 10 --connections 100 --auth iam
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,8 +18,9 @@ import { hostMonitorTotals } from '../../src/plugins/host-monitoring/monitor-reg
 import { resolveConfig } from '../../src/config/parse-config.js';
 import { resolvePluginFactories } from '../../src/plugins/registry.js';
 import { parseSoakArgs } from './args.js';
+import { authStats, clusterOptionsFor, describeAuthStats, soakLogin } from './auth.js';
 import { allPassed, runChecks } from './checks.js';
-import { injectFaults, type FaultEvent } from './faults.js';
+import { injectFaults, rotateSecrets, type FaultEvent, type RotationTally } from './faults.js';
 import { createLedger } from './ledger.js';
 import { runPoolWorkers } from './pool-workload.js';
 import { emptyTally, runWorkers } from './workload.js';
@@ -64,25 +68,49 @@ async function main(): Promise<number> {
   // delay tells how much of a call's time was this process waiting for the CPU.
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
   loopDelay.enable();
-  say(`soak: starting a 3-instance ${args.engine} cluster`);
-  const cluster: EmulatedCluster = await startCluster({ engine: args.engine, instances: 3 });
+  say(`soak: starting a 3-instance ${args.engine} cluster (auth ${args.auth})`);
+  const cluster: EmulatedCluster = await startCluster({
+    engine: args.engine,
+    instances: 3,
+    ...clusterOptionsFor(args.auth),
+  });
   const started = Date.now();
   const faults: FaultEvent[] = [];
   const tally = emptyTally();
+  const rotation: RotationTally = { everyMs: args.rotateEveryMs, done: 0, errors: 0 };
   let checks;
+  let auth;
   try {
+    const login = soakLogin(cluster, args.auth);
+    const connectionOptions = {
+      ...login.options,
+      ...options,
+      plugins: login.plugin === undefined ? options.plugins : [...options.plugins, login.plugin],
+    };
     await createLedger(cluster);
     const stop = new AbortController();
     const runId = `${args.engine[0]}${started.toString(36)}`;
     say(
       `soak: ${args.connections} connections + a pool of ${args.poolSize} (${args.poolWorkers} workers), plugins [${args.plugins.join(', ')}], ${args.minutes} min, call bound ${callBoundMs} ms`,
     );
-    const settings = { cluster, options, runId, callBoundMs, signal: stop.signal, tally };
+    const settings = {
+      cluster,
+      options: connectionOptions,
+      runId,
+      callBoundMs,
+      signal: stop.signal,
+      tally,
+    };
     const workers = Promise.all([
       runWorkers(args.connections, settings),
       runPoolWorkers(args.poolWorkers, args.poolSize, settings),
     ]);
-    const injector = injectFaults(cluster, args.faultEveryMs, stop.signal, faults, args.faults);
+    const injector = Promise.all([
+      injectFaults(cluster, args.faultEveryMs, stop.signal, faults, args.faults),
+      args.auth === 'secrets'
+        ? rotateSecrets(cluster, args.rotateEveryMs, stop.signal, faults, rotation)
+        : undefined,
+    ]);
     const progress = setInterval(() => {
       say(
         `soak: ${Math.round((Date.now() - started) / 1000)} s, ${tally.calls} calls, ${tally.acknowledged.length} acknowledged, ${faults.length} faults`,
@@ -96,7 +124,8 @@ async function main(): Promise<number> {
     await cluster.settled();
     for (const i of cluster.instances()) cluster.heal(i.id);
     await workers;
-    checks = await runChecks(cluster, tally, unhandled);
+    checks = await runChecks(cluster, tally, unhandled, login);
+    auth = authStats(cluster, args.auth, rotation);
   } finally {
     await cluster.stop();
   }
@@ -105,6 +134,7 @@ async function main(): Promise<number> {
   const report = {
     engine: args.engine,
     plugins: args.plugins,
+    auth,
     minutes: args.minutes,
     connections: args.connections,
     pool: { size: args.poolSize, workers: args.poolWorkers },
@@ -149,6 +179,7 @@ async function main(): Promise<number> {
   say(
     `  faults injected:            ${faults.length} (${[...new Set(faults.map((f) => f.kind))].join(', ')})`,
   );
+  say(`  auth:                       ${describeAuthStats(auth)}`);
   say(`  calls:                      ${tally.calls} (${JSON.stringify(tally.outcomes)} failover outcomes)`);
   say(`  acknowledged writes:        ${checks.acknowledgedWrites}`);
   say(

@@ -1,7 +1,8 @@
 /**
  * One soak worker's connection, engine-agnostic: aurora-ha's pg `Client` or mysql2/promise
  * connection, reduced to the statements the workload runs (a ledger insert, a read,
- * transaction begin / commit / rollback) and a bounded end.
+ * transaction begin / commit / rollback) and a bounded end. Host, port, database and the login
+ * (auth.ts: password, `iam` or `secretsManager`) come in `options`.
  */
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { PromiseConnection } from '../../src/mysql2-promise.js';
@@ -24,16 +25,8 @@ export function openSoakConnection(
   cluster: EmulatedCluster,
   options: Record<string, unknown>,
 ): SoakConnection {
-  const { user, password, database } = cluster.credentials;
-  const base = {
-    host: cluster.writerEndpoint.host,
-    port: cluster.writerEndpoint.port,
-    user,
-    password,
-    database,
-  };
   if (cluster.engine === 'postgres') {
-    const client = new Client({ ...base, connectionTimeoutMillis: 5000, ...options });
+    const client = new Client({ connectionTimeoutMillis: 5000, ...options });
     const conn: SoakConnection = {
       idleErrors: 0,
       connect: async () => {
@@ -47,7 +40,7 @@ export function openSoakConnection(
     });
     return conn;
   }
-  const mc = new PromiseConnection({ ...base, connectTimeout: 5000, ...options });
+  const mc = new PromiseConnection({ connectTimeout: 5000, ...options });
   const conn: SoakConnection = {
     idleErrors: 0,
     connect: () => mc.connect(),

@@ -4,7 +4,8 @@
  * a read, transaction begin / commit / rollback), give it back (removed from the pool when its
  * failover failed), a one-statement `pool.query` insert, and `end()`. Errors of the pool's own
  * checkout (opening a new connection failed) are remembered, so a `pool.query` that failed
- * before any statement ran is told apart from one whose statement failed.
+ * before any statement ran is told apart from one whose statement failed. Host, port, database
+ * and the login (auth.ts) come in `options`.
  */
 import { FailoverFailedError } from '../../src/core/errors.js';
 import type { EmulatedCluster } from '../../src/emulator.js';
@@ -92,16 +93,8 @@ export function openSoakPool(
   options: Record<string, unknown>,
   size: number,
 ): SoakPool {
-  const { user, password, database } = cluster.credentials;
-  const base = {
-    host: cluster.writerEndpoint.host,
-    port: cluster.writerEndpoint.port,
-    user,
-    password,
-    database,
-  };
   if (cluster.engine === 'postgres') {
-    const pool = new Pool({ ...base, max: size, connectionTimeoutMillis: 5000, ...options });
+    const pool = new Pool({ max: size, connectionTimeoutMillis: 5000, ...options });
     tagCheckouts(pool, 'connect');
     const soak: SoakPool = {
       errors: 0,
@@ -126,7 +119,6 @@ export function openSoakPool(
     return soak;
   }
   const pool = createMysqlPool({
-    ...base,
     connectionLimit: size,
     connectTimeout: 5000,
     ...options,

@@ -36,6 +36,8 @@ const COMMANDS = `commands (instances by number or id):
   add-reader | remove-reader N
   bad-cert N [unknown-ca|wrong-name] | good-cert N
                           (--tls) N serves a certificate clients must refuse / the good one
+  rotate-secret [MS]      (--secrets-manager) new password on every instance now, the
+                          secret's AWSCURRENT moved MS later (default 5000)
   topology | timeline | help | quit`;
 
 class UsageError extends Error {}
@@ -74,6 +76,10 @@ function describe(cluster: EmulatedCluster, caFile: string | undefined): string 
         '                   (by address: set servername / the instance name for hostname checks)',
       ]
     : [];
+  const iam =
+    cluster.iamUser !== undefined
+      ? [`  iam user         ${cluster.iamUser} (IAM tokens only, signed with the aws keys above)`]
+      : [];
   return [
     `emulated ${cluster.engine} cluster (${cluster.flavor})`,
     `  writer endpoint  ${cluster.writerEndpoint.host}:${cluster.writerEndpoint.port}`,
@@ -81,9 +87,21 @@ function describe(cluster: EmulatedCluster, caFile: string | undefined): string 
     `  host pattern     ${cluster.instanceHostPattern}`,
     `  credentials      user=${user} password=${password} database=${database}`,
     ...tls,
+    ...awsLines(cluster),
+    ...iam,
     'instances (names resolve inside this process only; other processes use the addresses):',
     table(cluster.instances()),
   ].join('\n');
+}
+
+function awsLines(cluster: EmulatedCluster): string[] {
+  const { aws, secret } = cluster;
+  if (!aws) return [];
+  return [
+    `  aws              endpoint=${aws.endpoint} region=${aws.region}`,
+    `                   accessKeyId=${aws.accessKeyId} secretAccessKey=${aws.secretAccessKey} (valid here only)`,
+    ...(secret ? [`  secret           secretId=${secret.secretId}`] : []),
+  ];
 }
 
 function instanceId(cluster: EmulatedCluster, arg: string | undefined): string {
@@ -178,6 +196,13 @@ async function runCommand(cluster: EmulatedCluster, line: string): Promise<'quit
     case 'good-cert':
       await tlsOf(cluster).serveGoodCertificate(instanceId(cluster, a));
       break;
+    case 'rotate-secret': {
+      const rotation = await cluster.rotateSecret({ windowMs: intOption(a, 'ms', 5_000) });
+      console.log(
+        `rotate-secret: new password live on every instance; AWSCURRENT moves to ${rotation.versionId} in ${Math.max(0, rotation.currentAt - Date.now())} ms`,
+      );
+      return undefined;
+    }
     case 'topology':
       console.log(table(cluster.topology()));
       return undefined;

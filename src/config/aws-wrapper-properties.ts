@@ -104,9 +104,7 @@ const warnPrefix = (name: string, note: string): AwsPropertyRow => ({
   note,
 });
 
-const IAM = 'IAM authentication is not supported yet';
 const FEDERATED = 'federated / Okta authentication is not supported yet';
-const SECRETS = 'AWS Secrets Manager credentials are not supported yet';
 const TELEMETRY = 'telemetry is not implemented';
 const LIMITLESS =
   'tuning of the limitless plugin, which is not supported (plugin code `limitless` is an error)';
@@ -167,12 +165,12 @@ export const AWS_PROPERTIES: readonly AwsPropertyRow[] = [
     'a host that failed is tried last for 30 s and retried with backoff',
   ),
   alias('responseMeasurementIntervalMs', 'responseMeasurementIntervalMs', 'same name and meaning'),
-  error('iamHost', IAM),
-  error('iamDefaultPort', IAM),
-  error('iamRegion', IAM),
-  error('iamRoleArn', IAM),
-  error('iamIdpArn', IAM),
-  error('iamTokenExpiration', IAM),
+  alias('iamHost', 'iamHost', 'plugin `iam`: same name and meaning (docs/iam.md)'),
+  alias('iamDefaultPort', 'iamDefaultPort', 'plugin `iam`: same name and meaning'),
+  alias('iamRegion', 'iamRegion', 'plugin `iam`: same name and meaning'),
+  error('iamRoleArn', FEDERATED),
+  error('iamIdpArn', FEDERATED),
+  alias('iamTokenExpiration', 'iamTokenExpirationMs', 'plugin `iam`: same meaning (seconds)'),
   error('idpUsername', FEDERATED),
   error('idpPassword', FEDERATED),
   error('idpEndpoint', FEDERATED),
@@ -181,12 +179,12 @@ export const AWS_PROPERTIES: readonly AwsPropertyRow[] = [
   error('rpIdentifier', FEDERATED),
   error('dbUser', FEDERATED),
   error('httpsAgentOptions', FEDERATED),
-  error('secretId', SECRETS),
-  error('secretRegion', SECRETS),
-  error('secretEndpoint', SECRETS),
-  error('secretExpirationSec', SECRETS),
-  error('secretUsernameProperty', SECRETS),
-  error('secretPasswordProperty', SECRETS),
+  alias('secretId', 'secretId', 'plugin `secretsManager`: same name and meaning (docs/secrets-manager.md)'),
+  alias('secretRegion', 'secretRegion', 'plugin `secretsManager`: same name and meaning'),
+  alias('secretEndpoint', 'secretEndpoint', 'plugin `secretsManager`: same name and meaning'),
+  alias('secretExpirationSec', 'secretExpirationMs', 'plugin `secretsManager`: same meaning (seconds)'),
+  alias('secretUsernameProperty', 'secretUsernameProperty', 'plugin `secretsManager`: same name and meaning'),
+  alias('secretPasswordProperty', 'secretPasswordProperty', 'plugin `secretsManager`: same name and meaning'),
   alias(
     'failoverClusterTopologyRefreshRateMs',
     'failoverClusterTopologyRefreshRateMs',
@@ -244,8 +242,15 @@ export const AWS_PROPERTIES: readonly AwsPropertyRow[] = [
     note: "AWS copies keepAlive / keepAliveInitialDelayMillis into pg's config; mysql2 gets its own names",
   },
   warn('customDatabaseDialect', 'the dialect is detected; a custom dialect object is not supported'),
-  error('customAwsCredentialProviderHandler', 'AWS credentials (IAM, Secrets Manager) are not supported yet'),
-  error('awsProfile', 'AWS credentials (IAM, Secrets Manager) are not supported yet'),
+  error(
+    'customAwsCredentialProviderHandler',
+    "AWS's process-wide credentials handler is not supported: pass the credentials (or an AWS SDK provider) in `awsCredentialsProvider`",
+  ),
+  alias(
+    'awsProfile',
+    'awsProfile',
+    'plugins `iam` / `secretsManager`: the profile of the default credential chain',
+  ),
   error(
     'profileName',
     'configuration profiles (presets) are not supported yet: they choose plugins and timeouts; write the options out instead',

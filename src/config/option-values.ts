@@ -194,6 +194,25 @@ function logger(spec: OptionSpec, src: ValueSource, value: unknown): unknown {
   return value;
 }
 
+/** AWS credentials: fixed keys or a provider function (never in a connection string). */
+function awsCredentials(spec: OptionSpec, src: ValueSource, value: unknown): unknown {
+  if (src.fromUrl) {
+    // The value is never shown: it may be a secret key.
+    const name = canonicalName(spec);
+    throw new ConfigurationError(
+      name,
+      `Option \`${name}\` cannot be given in a connection string: pass it in the config object. Accepted: ${spec.accepted.join(', ')}.`,
+      spec.accepted,
+    );
+  }
+  if (typeof value === 'function') return value;
+  if (value !== null && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if (typeof v.accessKeyId === 'string' && typeof v.secretAccessKey === 'string') return value;
+  }
+  throw invalid(spec, src, value, 'expected { accessKeyId, secretAccessKey } or a provider function');
+}
+
 /** The checked, converted value of one option. Throws ConfigurationError naming the option. */
 export function parseOptionValue(spec: OptionSpec, src: ValueSource, value: unknown): unknown {
   switch (spec.kind) {
@@ -224,5 +243,9 @@ export function parseOptionValue(spec: OptionSpec, src: ValueSource, value: unkn
       return hostWeights(spec, src, value);
     case 'logger':
       return logger(spec, src, value);
+    case 'port':
+      return integer(spec, src, value, 1, 65_535);
+    case 'awsCredentials':
+      return awsCredentials(spec, src, value);
   }
 }

@@ -19,7 +19,9 @@ export type OptionKind =
   | 'hostList'
   | 'string'
   | 'hostWeights'
-  | 'logger';
+  | 'logger'
+  | 'port'
+  | 'awsCredentials';
 
 export interface OptionAlias {
   name: string;
@@ -171,6 +173,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     ),
     'transferSessionStateOnSwitch',
   ),
+  bool(
+    'retryReadsOnFailover',
+    'retry_reads_on_failover',
+    true,
+    'On a reader connection, a statement outside a transaction whose reader failed is sent again on the replacement reader (when nothing of its result reached the caller and the session holds no state of its own); the caller gets its result instead of FailoverSuccessError. Never on writer connections. docs/read-scaling.md.',
+  ),
   // `clusterTopologyRefreshRateMs` is AWS Node's name (AWS Node's names win): there it is the
   // topology cache lifetime and failover2's monitor period, which is what this option is. (The
   // .NET wrapper means the failover refresh rate by it: `failoverClusterTopologyRefreshRateMs`.)
@@ -184,6 +192,16 @@ export const OPTIONS: readonly OptionSpec[] = [
     100,
     'Topology refresh interval of the monitor right after a failover (failover2).',
   ),
+  {
+    name: 'maxReplicaLagMs',
+    aliases: [],
+    kind: 'durationMs',
+    default: undefined,
+    defaultText: 'off',
+    accepted: DURATION,
+    description:
+      "New reader connections (reader cluster endpoint, reader failover) skip readers whose lag in the topology exceeds this; when every reader does, they go as if the cluster had no reader (the writer; in `strict-reader` failover, with no other reader available, the lagging readers after all). Lag is as fresh as the topology: failover2's monitor refreshes it every `topologyRefreshMs`, failover v1 caches it for `topologyRefreshMs`. Unknown lag is never skipped.",
+  },
   strategy(
     'failoverReaderHostSelectorStrategy',
     'failover_reader_host_selector_strategy',
@@ -318,6 +336,122 @@ export const OPTIONS: readonly OptionSpec[] = [
     ],
     description:
       'Where aurora-ha logs: one info line per failover, topology and monitor changes, connects at debug (docs/observability.md).',
+  },
+  // Plugins `iam` and `secretsManager` (docs/iam.md, docs/secrets-manager.md): AWS Node's names
+  // (canonical where they carry no unit) and JDBC's `secretsManager*` spellings as aliases.
+  {
+    name: 'iamRegion',
+    aliases: [],
+    kind: 'string',
+    default: undefined,
+    defaultText: 'parsed from an RDS host name',
+    accepted: ['an AWS region, e.g. us-east-1'],
+    description: 'iam: the region the token is signed for.',
+  },
+  {
+    name: 'iamHost',
+    aliases: [],
+    kind: 'string',
+    default: undefined,
+    defaultText: 'the host connected to',
+    accepted: ['a host name'],
+    description:
+      'iam: sign every token for this host name instead of the host actually connected to (only with one instance or a proxy).',
+  },
+  {
+    name: 'iamDefaultPort',
+    aliases: [],
+    kind: 'port',
+    default: undefined,
+    defaultText: 'the port connected to',
+    accepted: ['integer 1..65535'],
+    description: 'iam: sign every token for this port instead of the port connected to.',
+  },
+  {
+    ...ms(
+      'iamTokenExpirationMs',
+      'iamTokenExpiration_sec',
+      870_000,
+      'iam: how long a token is reused for new connections (capped at 840 s: tokens live 900 s).',
+    ),
+    aliases: [{ name: 'iamTokenExpiration', scale: 1000 }],
+  },
+  {
+    name: 'secretId',
+    aliases: [{ name: 'secretsManagerSecretId' }],
+    kind: 'string',
+    default: undefined,
+    defaultText: 'none (required by secretsManager)',
+    accepted: ['a secret name or ARN'],
+    description: 'secretsManager: the secret holding the database user and password.',
+  },
+  {
+    name: 'secretRegion',
+    aliases: [{ name: 'secretsManagerRegion' }],
+    kind: 'string',
+    default: undefined,
+    defaultText: "the ARN's region",
+    accepted: ['an AWS region, e.g. us-east-1'],
+    description: 'secretsManager: the region of the secret.',
+  },
+  {
+    name: 'secretEndpoint',
+    aliases: [{ name: 'secretsManagerEndpoint' }],
+    kind: 'string',
+    default: undefined,
+    defaultText: "the region's public endpoint",
+    accepted: ['an http(s) URL'],
+    description: 'secretsManager: Secrets Manager endpoint (a VPC endpoint, or the emulator).',
+  },
+  {
+    ...ms(
+      'secretExpirationMs',
+      'secretExpirationSec',
+      870_000,
+      'secretsManager: how long a secret read is reused; a refused login re-reads it earlier.',
+    ),
+    aliases: [
+      { name: 'secretExpirationSec', scale: 1000 },
+      { name: 'secretsManagerExpirationSec', scale: 1000 },
+    ],
+  },
+  {
+    name: 'secretUsernameProperty',
+    aliases: [{ name: 'secretsManagerSecretUsernameProperty' }],
+    kind: 'string',
+    default: 'username',
+    defaultText: 'username',
+    accepted: ['a JSON key of the secret'],
+    description: "secretsManager: the secret's key holding the user.",
+  },
+  {
+    name: 'secretPasswordProperty',
+    aliases: [{ name: 'secretsManagerSecretPasswordProperty' }],
+    kind: 'string',
+    default: 'password',
+    defaultText: 'password',
+    accepted: ['a JSON key of the secret'],
+    description: "secretsManager: the secret's key holding the password.",
+  },
+  {
+    name: 'awsCredentialsProvider',
+    aliases: [],
+    kind: 'awsCredentials',
+    default: undefined,
+    defaultText: "the AWS SDK's default provider chain",
+    accepted: [
+      '{ accessKeyId, secretAccessKey, sessionToken? } or an AWS SDK v3 credentials provider function; not in a connection string',
+    ],
+    description: 'iam / secretsManager: the AWS credentials that sign tokens and read secrets.',
+  },
+  {
+    name: 'awsProfile',
+    aliases: [],
+    kind: 'string',
+    default: undefined,
+    defaultText: 'AWS_PROFILE, else default',
+    accepted: ['a profile name of the shared AWS config files'],
+    description: "iam / secretsManager: the profile the SDK's default chain reads.",
   },
 ];
 

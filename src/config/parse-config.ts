@@ -179,7 +179,9 @@ const INTERNED_OPTIONS_LIMIT = 64;
 function internOptions(values: Record<string, unknown>): ResolvedOptions {
   // A logger is compared by identity, not by its JSON (two loggers may serialise alike, and a
   // logger may not serialise at all): options with one are not shared.
-  if (values.logger !== undefined) return Object.freeze(values) as unknown as ResolvedOptions;
+  if (values.logger !== undefined || values.awsCredentialsProvider !== undefined) {
+    return Object.freeze(values) as unknown as ResolvedOptions;
+  }
   const key = JSON.stringify(values);
   let shared = INTERNED_OPTIONS.get(key);
   if (shared === undefined) {

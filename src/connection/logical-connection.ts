@@ -14,6 +14,7 @@ import { composePipelines } from './pipeline.js';
 import type { ConnectionObserver } from './plugin-service.js';
 import { ConnectionPluginService } from './plugin-service.js';
 import { useLogger } from '../observe/log-taps.js';
+import { withCredentialSource } from './credentials.js';
 
 const NO_PLUGINS: readonly Plugin[] = Object.freeze([]);
 
@@ -25,13 +26,24 @@ export class LogicalConnection<TNative = unknown> {
   private ending: Promise<void> | undefined;
   /** Lets go of the `logger` option's process-wide lines (log-taps.ts); set while open. */
   private releaseLogger: (() => void) | undefined;
+  private endAnnounced = false;
 
   /**
    * @param factories plugin factories in pipeline order (the facade resolves `config.options.plugins`
    *   through the plugin registry, which sits above this layer).
    */
   constructor(config: ResolvedConfig, driver: DriverAdapter, factories: readonly PluginFactory[]) {
-    this.service = new ConnectionPluginService(config, driver, factories.length > 0);
+    // A credential plugin wraps the driver once: every connect through this service, and the
+    // monitors it creates (which keep this driver), takes fresh credentials (credentials.ts).
+    let source: ReturnType<NonNullable<PluginFactory['credentials']>> | undefined;
+    let others = 0;
+    for (const f of factories) {
+      if (f.credentials !== undefined) source ??= f.credentials(config, driver);
+      else others++;
+    }
+    const used = source === undefined ? driver : withCredentialSource(driver, source);
+    // Credential plugins need no dialect: detection runs only for the plugins that read it.
+    this.service = new ConnectionPluginService(config, used, others > 0);
     this.plugins = factories.length === 0 ? NO_PLUGINS : factories.map((f) => f.create(this.service));
     this.pipelines = composePipelines(this.plugins, this.service.driverConnect);
     this.service.attach(this.plugins, this.pipelines.connect);
@@ -126,14 +138,41 @@ export class LogicalConnection<TNative = unknown> {
 
   /** Release plugins, close the physical connection, release the host list provider. Idempotent. */
   end(): Promise<void> {
+    this.announceEnd();
     this.ending ??= this.doEnd(false, true);
     return this.ending;
   }
 
   /** Like end() but the physical connection is aborted, not closed gracefully. */
   destroy(): Promise<void> {
+    this.announceEnd();
     this.ending ??= this.doEnd(true, true);
     return this.ending;
+  }
+
+  /** Whether some plugin wants the idle connection moved before it is handed out (no I/O). */
+  wantsToMove(): boolean {
+    if (this.service.closing || this.endAnnounced) return false;
+    for (const p of this.plugins) if (p.wantsToMove?.() === true) return true;
+    return false;
+  }
+
+  /** Move the idle connection (the first plugin that wants to); true when it moved; never rejects. */
+  async moveNow(): Promise<boolean> {
+    for (const p of this.plugins) {
+      if (p.wantsToMove?.() === true && p.moveNow !== undefined) return p.moveNow().catch(() => false);
+    }
+    return false;
+  }
+
+  /**
+   * The user is ending this connection (facades call it as end() / destroy() is called, before
+   * handing over what is in flight): plugins' `ending` hooks run now, once.
+   */
+  announceEnd(): void {
+    if (this.endAnnounced) return;
+    this.endAnnounced = true;
+    for (const p of this.plugins) p.ending?.();
   }
 
   private async doEnd(abort: boolean, waitOpen: boolean): Promise<void> {

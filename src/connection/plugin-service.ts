@@ -4,6 +4,7 @@
  * (detected once on the first physical connection), forced driver connects, availability
  * marks, and the session state the user set through our API.
  */
+import type { ConnectionCounts } from '../selectors/connection-counts.js';
 import type { ResolvedConfig } from '../core/wrapper-options.js';
 import { cachedDialect, detectDialect } from '../dialects/detect-dialect.js';
 import type { Dialect } from '../dialects/dialect.js';
@@ -53,6 +54,8 @@ export class ConnectionPluginService implements PluginService {
   readonly initialUrlType: RdsUrlType;
   /** Process-unique id of this logical connection (channels, log lines). */
   readonly connectionId: number = nextConnectionId();
+  /** Its aurora-ha pool's `leastConnections` counts (set by the pool facade before it opens). */
+  connectionCounts: ConnectionCounts | undefined = undefined;
   current: PhysicalConnection | undefined;
   currentHost: HostInfo | undefined;
   dialect: Dialect | undefined;

@@ -6,6 +6,7 @@
  * plugins in weight order, each receiving a precomposed `next`. A call allocates one
  * closure (the `run` thunk), never one per plugin.
  */
+import type { ConnectionCounts } from '../selectors/connection-counts.js';
 import type { ResolvedConfig } from '../core/wrapper-options.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type {
@@ -18,6 +19,7 @@ import type {
 import type { HostAvailability, HostInfo, HostRole } from '../drivers/host-info.js';
 import type { HostListProvider } from '../topology/host-list-provider.js';
 import type { RdsUrlType } from '../topology/rds-url.js';
+import type { CredentialSourceMaker } from './credentials.js';
 
 /** Network-bound methods of a logical connection; each goes through the `execute` pipeline. */
 export type NetworkMethod =
@@ -71,6 +73,19 @@ export interface Plugin {
   /** The logical connection is ending: stop timers, close anything opened. */
   release?(): Promise<void>;
   /**
+   * The user called end() / destroy(): synchronously, before calls in flight drain and
+   * release() runs. Let go at once of what other connections read (leastConnections counts:
+   * a pool replacing this connection must not see it). Optional; never throws.
+   */
+  ending?(): void;
+  /**
+   * Whether the idle connection should move before the pool hands it out (its reader lags past
+   * `maxReplicaLagMs`; docs/read-scaling.md). No I/O. Optional.
+   */
+  wantsToMove?(): boolean;
+  /** Move the idle connection now (see `wantsToMove`); resolves true when it moved; never rejects. Optional. */
+  moveNow?(): Promise<boolean>;
+  /**
    * True when this plugin will recover the logical connection from a lost socket on its next
    * use (failover enabled and applicable). Facades then do not emit `'error'` for that loss
    * (ARCHITECTURE.md › Idle loss: a loss we recover from is not an `'error'` event; pools discard on `'error'`).
@@ -92,6 +107,12 @@ export interface PluginFactory {
   /** Order in every pipeline: lower weight = outer (called first). Documented in docs/plugins.md. */
   readonly weight: number;
   create(service: PluginService): Plugin;
+  /**
+   * A credential plugin (`iam`, `secretsManager`): the source every connect of the logical
+   * connection asks for credentials (src/connection/credentials.ts). Called once per logical
+   * connection, before `create`; may throw a ConfigurationError. At most one per connection.
+   */
+  readonly credentials?: CredentialSourceMaker;
 }
 
 /**
@@ -100,6 +121,11 @@ export interface PluginFactory {
 export interface PluginService {
   readonly config: ResolvedConfig;
   readonly driver: DriverAdapter;
+  /**
+   * The `leastConnections` counts this connection belongs to: its aurora-ha pool's (set by the
+   * pool before the connection opens), else undefined (the process's). Optional.
+   */
+  readonly connectionCounts?: ConnectionCounts | undefined;
   /** Process-unique id of the logical connection (channels, log lines). Optional for hand-built services. */
   readonly connectionId?: number;
   /** The current physical connection (undefined before connect and after end). */

@@ -8,8 +8,30 @@ export const REDACTED = '***';
 /** Keys whose values are secrets wherever they appear (config objects, URL query parameters). */
 const SECRET_KEY = /pass(word)?|pwd|secret|token|credential|private.?key|api.?key/i;
 
+/**
+ * Options of the `iam` / `secretsManager` plugins whose names match SECRET_KEY but that only say
+ * where a secret is or how long it lives (a secret's id, region, endpoint, JSON keys).
+ */
+const NOT_SECRET = new Set([
+  'secretId',
+  'secretRegion',
+  'secretEndpoint',
+  'secretExpirationSec',
+  'secretExpirationMs',
+  'secretUsernameProperty',
+  'secretPasswordProperty',
+  'secretsManagerSecretId',
+  'secretsManagerRegion',
+  'secretsManagerEndpoint',
+  'secretsManagerExpirationSec',
+  'secretsManagerSecretUsernameProperty',
+  'secretsManagerSecretPasswordProperty',
+  'iamTokenExpiration',
+  'iamTokenExpirationMs',
+]);
+
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
+  return SECRET_KEY.test(key) && !NOT_SECRET.has(key);
 }
 
 /**

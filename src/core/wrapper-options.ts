@@ -95,6 +95,19 @@ export interface AwsWrapperOptions {
   [key: `limitless_router_monitor_${string}`]: unknown;
 }
 
+/**
+ * AWS credentials for the `iam` and `secretsManager` plugins (option `awsCredentialsProvider`):
+ * fixed keys, or a provider function as the AWS SDK v3 takes (`fromIni()`, `fromEnv()`, …).
+ * Structurally the SDK's `AwsCredentialIdentity | AwsCredentialIdentityProvider`.
+ */
+export interface AwsCredentialIdentityLike {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+export type AwsCredentialsOption = AwsCredentialIdentityLike | (() => Promise<AwsCredentialIdentityLike>);
+
 /** What users may pass (in the config object, or as connection-string query parameters). */
 export interface WrapperOptions extends AwsWrapperOptions {
   plugins?: readonly string[] | string;
@@ -106,11 +119,14 @@ export interface WrapperOptions extends AwsWrapperOptions {
   failoverReaderConnectTimeoutMs?: number;
   failoverWriterReconnectIntervalMs?: number;
   keepSessionStateOnFailover?: boolean;
+  retryReadsOnFailover?: boolean;
   topologyRefreshMs?: number;
   clusterTopologyHighRefreshRateMs?: number;
   failoverReaderHostSelectorStrategy?: HostSelectorStrategy;
   enableConnectFailover?: boolean;
   readerInitialConnectionHostSelectorStrategy?: HostSelectorStrategy;
+  /** New reader connections skip readers whose topology lag exceeds this (ms); off when not given. */
+  maxReplicaLagMs?: number;
   openConnectionRetryTimeoutMs?: number;
   openConnectionRetryIntervalMs?: number;
   /** Explicit host list for a self-managed primary/standby cluster: `['a:5432', 'b:5432']`. */
@@ -134,6 +150,29 @@ export interface WrapperOptions extends AwsWrapperOptions {
   responseMeasurementIntervalMs?: number;
   /** Where aurora-ha logs (debug / info / warn / error); nothing is logged without it (or NODE_DEBUG=aurora-ha). */
   logger?: AuroraLogger;
+  /** Plugin `iam` (docs/iam.md): region of the token; default parsed from an RDS host name. */
+  iamRegion?: string;
+  /** Plugin `iam`: host name the token is signed for instead of the host connected to. */
+  iamHost?: string;
+  /** Plugin `iam`: port the token is signed for instead of the port connected to. */
+  iamDefaultPort?: number;
+  /** Plugin `iam`: how long a token is reused, ms (AWS's `iamTokenExpiration` is in seconds). */
+  iamTokenExpirationMs?: number;
+  iamTokenExpiration?: number;
+  /** Plugin `secretsManager` (docs/secrets-manager.md): secret name or ARN. */
+  secretId?: string;
+  secretRegion?: string;
+  /** Plugin `secretsManager`: Secrets Manager endpoint URL (VPC endpoint, or the emulator's). */
+  secretEndpoint?: string;
+  /** Plugin `secretsManager`: how long a secret read is reused, ms (AWS's `secretExpirationSec` is in seconds). */
+  secretExpirationMs?: number;
+  secretExpirationSec?: number;
+  secretUsernameProperty?: string;
+  secretPasswordProperty?: string;
+  /** `iam` / `secretsManager`: AWS credentials; default the SDK's default provider chain. */
+  awsCredentialsProvider?: AwsCredentialsOption;
+  /** `iam` / `secretsManager`: profile of the shared AWS config files for the default chain. */
+  awsProfile?: string;
 }
 
 /** Options after defaults and validation. */
@@ -148,6 +187,7 @@ export interface ResolvedOptions {
   failoverReaderConnectTimeoutMs: number;
   failoverWriterReconnectIntervalMs: number;
   keepSessionStateOnFailover: boolean;
+  retryReadsOnFailover: boolean;
   topologyRefreshMs: number;
   clusterTopologyHighRefreshRateMs: number;
   failoverReaderHostSelectorStrategy: HostSelectorStrategy;
@@ -168,8 +208,23 @@ export interface ResolvedOptions {
   weightedRandomHostWeightPairs?: Readonly<Record<string, number>>;
   /** Always set by resolveConfig; optional so hand-built options stay valid (default 30000). */
   responseMeasurementIntervalMs?: number;
+  /** undefined: readers are chosen whatever their lag. */
+  maxReplicaLagMs?: number | undefined;
   /** The `logger` option; undefined when not given. */
   logger?: AuroraLogger | undefined;
+  /** Plugins `iam` and `secretsManager`; always set by resolveConfig (undefined when not given). */
+  iamRegion?: string | undefined;
+  iamHost?: string | undefined;
+  iamDefaultPort?: number | undefined;
+  iamTokenExpirationMs?: number;
+  secretId?: string | undefined;
+  secretRegion?: string | undefined;
+  secretEndpoint?: string | undefined;
+  secretExpirationMs?: number;
+  secretUsernameProperty?: string;
+  secretPasswordProperty?: string;
+  awsCredentialsProvider?: AwsCredentialsOption | undefined;
+  awsProfile?: string | undefined;
 }
 
 /**

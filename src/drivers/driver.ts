@@ -66,6 +66,17 @@ export interface PhysicalConnection<TNative = unknown> {
   /** Session state this connection learned from the protocol (no I/O); optional. */
   reportedSessionState?(): SessionState;
   /**
+   * Set by the failover plugin on a connection to a reader when `retryReadsOnFailover` applies:
+   * the facades then note the statements that change or bind the session
+   * (connection/session-statements.ts). Optional.
+   */
+  watchSession?: boolean;
+  /**
+   * A statement on this session changed or bound its state (SET, USE, a lock, LISTEN, a
+   * cursor, …): a read that fails on it is never sent again on another connection. Optional.
+   */
+  sessionTouched?: boolean;
+  /**
    * The driver's own object for the command it is running now (pg's Query, mysql2's Command),
    * undefined when idle: identity only, read by host monitoring's sampler. Optional; both
    * built-in adapters have it.

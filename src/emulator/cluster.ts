@@ -9,6 +9,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuroraHaError } from '../core/errors.js';
+import { redactSecrets } from '../core/redact.js';
 import { MAX_INSTANCES, type AddressPlan } from './addresses.js';
 import { ClusterNames } from './cluster-names.js';
 import {
@@ -18,26 +19,44 @@ import {
   type EngineBackend,
   type TopologyRecord,
 } from './engine.js';
+import { ClusterAwsSide, randomPassword, SECRET_USER } from './aws/cluster-aws.js';
 import { FaultProxy } from './fault-proxy.js';
+import { ReplicaLag } from './replica-lag.js';
+import type { ClusterIam } from './iam/cluster-iam.js';
+import { NO_IAM_STATS } from './iam/iam-gate.js';
 import { keepAlive } from '../core/keep-alive.js';
-import { FAILOVER_OPTIONS, LATENCY_MS, PARTITION_OPTIONS, SWITCHOVER_OPTIONS } from './option-table.js';
+import {
+  DEFAULT_ROTATION_WINDOW_MS,
+  FAILOVER_OPTIONS,
+  LATENCY_MS,
+  PARTITION_OPTIONS,
+  ROTATE_SECRET_OPTIONS,
+  SWITCHOVER_OPTIONS,
+} from './option-table.js';
 import { checkInteger, checkOptions, type ResolvedStartOptions } from './options.js';
 import { chownTree, startWatchdog, untrackDir } from './processes.js';
 import { ClusterTlsFiles } from './tls/cluster-tls.js';
 import type {
+  ClusterAws,
+  ClusterSecret,
   ClusterTls,
   Credentials,
   EmulatedCluster,
   Endpoint,
   FailoverOptions,
+  IamStats,
   InstanceEndpoint,
   PartitionMode,
+  SecretRotation,
   TimelineEvent,
   TimelineEventKind,
 } from './types.js';
 
 const CLUSTER_NAME = 'mydb';
 const TOPOLOGY_REFRESH_MS = 1000;
+/** A replica applies a password change within this (it replays continuously; seconds under load). */
+const PASSWORD_REPLAY_TIMEOUT_MS = 30_000;
+const PASSWORD_REPLAY_POLL_MS = 50;
 
 export const DEFAULT_CREDENTIALS: Credentials = {
   user: 'aurora_test',
@@ -66,6 +85,19 @@ interface Node {
 const sleep = (ms: number): Promise<void> =>
   ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
 
+/**
+ * Runs `work`; a failure becomes an error naming `what`, its message with `secret` redacted and
+ * no cause (a driver error can carry the statement, password included: mysql2's `sql`).
+ */
+async function withoutSecret<T>(what: string, secret: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new AuroraHaError('EMULATOR_SECRET', `${what} failed: ${redactSecrets(message, [secret])}`);
+  }
+}
+
 /** One running cluster (created and started by startCluster, start-cluster.ts). */
 export class Cluster implements EmulatedCluster {
   readonly writerEndpoint: Endpoint;
@@ -84,6 +116,9 @@ export class Cluster implements EmulatedCluster {
   private stopped = false;
   private topologyWrites: Promise<void> = Promise.resolve();
   private tlsFiles: ClusterTlsFiles | undefined;
+  private awsSide: ClusterAwsSide | undefined;
+  /** Measured replica lag (Aurora flavour, when the backend can heartbeat). */
+  private readonly lag: ReplicaLag | undefined;
 
   constructor(
     readonly engine: EmulatedEngine,
@@ -92,6 +127,7 @@ export class Cluster implements EmulatedCluster {
     private readonly plan: AddressPlan,
     private readonly workDir: string,
     private readonly opts: ResolvedStartOptions & { clusterId: string },
+    private readonly iam?: ClusterIam,
   ) {
     this.domain = `${opts.clusterId}.${opts.region}.rds.amazonaws.com`;
     this.writerEndpoint = { host: `${CLUSTER_NAME}.cluster-${this.domain}`, port: plan.port };
@@ -118,12 +154,54 @@ export class Cluster implements EmulatedCluster {
         },
       },
     );
+    this.iam?.attach({
+      port: plan.port,
+      hostNames: () => [
+        this.writerEndpoint.host,
+        this.readerEndpoint.host,
+        ...[...this.nodes.values()].map((n) => n.host),
+      ],
+      hasInstance: (id) => this.nodes.has(id),
+    });
+    this.lag = this.createReplicaLag();
+  }
+
+  /** Only the Aurora flavour's metadata carries lag (Multi-AZ and replica clusters read none). */
+  private createReplicaLag(): ReplicaLag | undefined {
+    const { backend } = this;
+    if (this.flavor !== 'aurora' || !backend.writeHeartbeat || !backend.replayedHeartbeat) return undefined;
+    return new ReplicaLag({
+      backend: {
+        writeHeartbeat: backend.writeHeartbeat.bind(backend),
+        replayedHeartbeat: backend.replayedHeartbeat.bind(backend),
+      },
+      writer: () => (this.stopped ? undefined : this.currentWriter()?.inst),
+      readers: () => (this.stopped ? [] : this.liveReaders().map((n) => n.inst)),
+    });
+  }
+
+  // ---- IAM ---------------------------------------------------------------------------
+
+  get iamUser(): string | undefined {
+    return this.iam?.user;
+  }
+
+  iamStats(): IamStats {
+    return this.iam?.stats() ?? NO_IAM_STATS;
   }
 
   // ---- start -------------------------------------------------------------------------
 
   get tls(): ClusterTls | undefined {
     return this.tlsFiles;
+  }
+
+  get aws(): ClusterAws | undefined {
+    return this.awsSide?.aws;
+  }
+
+  get secret(): ClusterSecret | undefined {
+    return this.awsSide?.secret;
   }
 
   async start(count: number): Promise<void> {
@@ -150,6 +228,9 @@ export class Cluster implements EmulatedCluster {
     ]);
     await this.syncSynchronous();
     await this.writeTopologyNow();
+    // one AWS-API server for iam and secretsManager (interfaces.md)
+    if (this.iam) await this.ensureAwsSide();
+    if (this.opts.secretsManager) await this.startSecretsManager(writer);
     this.names.followNow();
     let refreshing = false;
     this.refreshTimer = setInterval(() => {
@@ -161,6 +242,7 @@ export class Cluster implements EmulatedCluster {
         .finally(() => (refreshing = false));
     }, TOPOLOGY_REFRESH_MS);
     this.refreshTimer.unref();
+    this.lag?.start();
     this.record(
       'cluster-started',
       undefined,
@@ -224,7 +306,7 @@ export class Cluster implements EmulatedCluster {
         endpoint: n.host,
         port: this.plan.port,
         cpu: 0,
-        lagMs: 0,
+        lagMs: n.role === 'reader' ? (this.lag?.lagOf(n.inst.id) ?? 0) : 0,
       }));
   }
 
@@ -233,7 +315,9 @@ export class Cluster implements EmulatedCluster {
     const next = this.topologyWrites.then(async () => {
       const writer = this.currentWriter();
       if (!writer || this.stopped) return;
-      await this.backend.writeTopology(writer.inst, this.topologyRecords());
+      const records = this.topologyRecords();
+      await this.backend.writeTopology(writer.inst, records);
+      this.lag?.noteWritten(new Map(records.filter((r) => !r.isWriter).map((r) => [r.instanceId, r.lagMs])));
     });
     this.topologyWrites = next.catch(() => undefined);
     return next;
@@ -600,6 +684,103 @@ export class Cluster implements EmulatedCluster {
     });
   }
 
+  // ---- Secrets Manager (issue 22) -----------------------------------------------------
+
+  /**
+   * The AWS-API server and the secret of a dedicated user (SECRET_USER, the test user's
+   * privileges): rotating it leaves `credentials` and the emulator's own admin sessions alone.
+   */
+  private async startSecretsManager(writer: Node): Promise<void> {
+    const side = await this.ensureAwsSide();
+    const createUser = this.backend.createLoginUser?.bind(this.backend);
+    if (!createUser)
+      throw new AuroraHaError('EMULATOR_UNSUPPORTED', `the ${this.engine} backend cannot create users`);
+    const password = randomPassword();
+    await withoutSecret(`creating ${SECRET_USER} on ${writer.inst.id}`, password, () =>
+      createUser(writer.inst, SECRET_USER, password),
+    );
+    await this.awaitPasswordOnReaders(writer);
+    side.createSecret(
+      this.opts.clusterId,
+      {
+        username: SECRET_USER,
+        engine: this.engine === 'postgres' ? 'postgres' : 'mysql',
+        host: this.writerEndpoint.host,
+        port: this.plan.port,
+        dbClusterIdentifier: CLUSTER_NAME,
+      },
+      password,
+    );
+  }
+
+  /** The test account and AWS-API server, started once (by `secretsManager`, and by `iam`). */
+  private async ensureAwsSide(): Promise<ClusterAwsSide> {
+    // with iam, the account the IAM gate verifies tokens with
+    this.awsSide ??= await ClusterAwsSide.start(this.opts.region, this.iam?.account);
+    return this.awsSide;
+  }
+
+  /** Until every live reader (not a held one) has replayed the writer's password change; its ids, writer first. */
+  private async awaitPasswordOnReaders(writer: Node): Promise<string[]> {
+    const verifierOf = this.backend.passwordVerifier?.bind(this.backend);
+    if (!verifierOf)
+      throw new AuroraHaError('EMULATOR_UNSUPPORTED', `the ${this.engine} backend cannot read users`);
+    const wanted = await verifierOf(writer.inst, SECRET_USER);
+    const readers = this.liveReaders().filter((r) => !r.held);
+    await Promise.all(
+      readers.map(async (r) => {
+        const deadline = Date.now() + PASSWORD_REPLAY_TIMEOUT_MS;
+        for (;;) {
+          const seen = await verifierOf(r.inst, SECRET_USER).catch(() => undefined);
+          if (seen !== undefined && seen === wanted) return;
+          if (Date.now() > deadline || this.stopped)
+            throw new AuroraHaError(
+              'EMULATOR_SECRET',
+              `${r.inst.id} did not replay ${SECRET_USER}'s new password within ${PASSWORD_REPLAY_TIMEOUT_MS} ms`,
+            );
+          await sleep(PASSWORD_REPLAY_POLL_MS);
+        }
+      }),
+    );
+    return [writer.inst.id, ...readers.map((r) => r.inst.id)];
+  }
+
+  rotateSecret(options: { windowMs?: number } = {}): Promise<SecretRotation> {
+    return this.operation(
+      async () => {
+        const side = this.awsSide as ClusterAwsSide;
+        return side.rotate(
+          options.windowMs ?? DEFAULT_ROTATION_WINDOW_MS,
+          async (password) => {
+            const writer = this.currentWriter();
+            const setPassword = this.backend.setPassword?.bind(this.backend);
+            if (!writer)
+              throw new AuroraHaError('EMULATOR_NO_WRITER', 'rotateSecret: the cluster has no writer');
+            if (!setPassword)
+              throw new AuroraHaError(
+                'EMULATOR_UNSUPPORTED',
+                `the ${this.engine} backend cannot set passwords`,
+              );
+            await withoutSecret(`setting ${SECRET_USER}'s password on ${writer.inst.id}`, password, () =>
+              setPassword(writer.inst, SECRET_USER, password),
+            );
+            return this.awaitPasswordOnReaders(writer);
+          },
+          (kind, detail) => this.record(kind, undefined, detail),
+        );
+      },
+      () => {
+        checkOptions(ROTATE_SECRET_OPTIONS, options);
+        if (!this.awsSide)
+          throw new AuroraHaError(
+            'EMULATOR_UNSUPPORTED',
+            'rotateSecret: the cluster has no secret (start it with secretsManager: true)',
+          );
+        this.awsSide.checkRotatable();
+      },
+    );
+  }
+
   // ---- views -------------------------------------------------------------------------
 
   private endpointOf(node: Node): InstanceEndpoint {
@@ -659,9 +840,13 @@ export class Cluster implements EmulatedCluster {
   private async stopNow(): Promise<void> {
     this.stopped = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
+    const lagStopped = this.lag?.stop();
     this.names.stop();
     await Promise.all([...this.nodes.values()].map((n) => n.proxy.stop()));
+    await this.awsSide?.close().catch(() => undefined);
     await this.backend.shutdown().catch(() => undefined);
+    await lagStopped;
+    await this.iam?.close();
     await this.background.catch(() => undefined);
     await rm(this.workDir, { recursive: true, force: true });
     untrackDir(this.workDir);

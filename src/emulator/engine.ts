@@ -4,6 +4,8 @@
  * A backend manages real server processes; it knows nothing about DNS or proxies.
  */
 
+import type { MysqlIamLogin } from './mysql/mysql-iam-login.js';
+
 export type EmulatedEngine = 'postgres' | 'mysql';
 /**
  * `aurora` and `multi-az` serve the metadata of Aurora / RDS Multi-AZ DB clusters; `replica`
@@ -55,10 +57,22 @@ export interface BackendOptions {
   tls?: boolean;
   /** Root of this cluster's temp files. */
   workDir: string;
+  /** IAM database authentication is enforced (`iam: true`); undefined otherwise. */
+  iam?: BackendIam;
   /** Test user created on the writer (not a superuser / without READ ONLY ADMIN). */
   user: string;
   password: string;
   database: string;
+}
+
+/** What a backend needs to enforce IAM logins (the cluster's IAM gate decides each token). */
+export interface BackendIam {
+  /** The database user that logs in with tokens only (member of `rds_iam` on PostgreSQL). */
+  readonly user: string;
+  /** PostgreSQL: port of the cluster's LDAP responder on 127.0.0.1 (pg_hba `ldap` lines). */
+  readonly ldapPort?: number;
+  /** MySQL: the metadata proxy's IAM login check and the user's real password. */
+  readonly mysqlLogin?: MysqlIamLogin;
 }
 
 export interface EngineBackend {
@@ -108,4 +122,33 @@ export interface EngineBackend {
    * client sessions get the new certificate. Only called when the cluster serves TLS.
    */
   reloadTls?(inst: BackendInstance): Promise<void>;
+}
+
+/**
+ * Optional capabilities for measured replica lag (replica-lag.ts, Aurora flavour): a heartbeat
+ * row on the writer, read back on each reader. Every call is bounded by `timeoutMs`.
+ */
+export interface EngineBackend {
+  /**
+   * On the writer, in one statement: store the heartbeat `beatMs` (a `Date.now()` value) and,
+   * when `lags` is given, set those readers' lag (ms) in the topology status rows.
+   */
+  writeHeartbeat?(
+    writer: BackendInstance,
+    beatMs: number,
+    lags: ReadonlyMap<string, number> | undefined,
+    timeoutMs: number,
+  ): Promise<void>;
+  /** The last heartbeat `inst` has replayed (0 before the first one reached it). */
+  replayedHeartbeat?(inst: BackendInstance, timeoutMs: number): Promise<number>;
+}
+
+/** Optional capabilities for Secrets Manager's rotating user (issue 22, `secretsManager: true`). */
+export interface EngineBackend {
+  /** Create a login user with the test user's privileges, on the writer (replicas follow by replication). */
+  createLoginUser?(writer: BackendInstance, user: string, password: string): Promise<void>;
+  /** Change a user's password on the writer (replicas follow by replication); open sessions stay. */
+  setPassword?(writer: BackendInstance, user: string, password: string): Promise<void>;
+  /** The stored password verifier of `user` on `inst` (to see that a replica applied a change); undefined without the user. */
+  passwordVerifier?(inst: BackendInstance, user: string): Promise<string | undefined>;
 }

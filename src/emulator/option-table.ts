@@ -58,6 +58,9 @@ export const MAX_DELAY_MS = 3_600_000;
 export const MIN_MAX_CONNECTIONS = 20;
 export const MAX_MAX_CONNECTIONS = 100_000;
 
+/** An RDS IAM token lives 15 minutes at most (X-Amz-Expires ≤ 900 s). */
+export const MAX_IAM_TOKEN_TTL_MS = 900_000;
+
 const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const INSTANCE_ID = /^\S+$/;
 
@@ -143,11 +146,43 @@ export const START_OPTIONS: OptionTable = {
       flag: 'tls',
     },
     {
+      name: 'secretsManager',
+      type: 'boolean',
+      default: false,
+      doc: "emulated Secrets Manager on the cluster's AWS-API server (`cluster.aws`): a secret for a dedicated user (`cluster.secret`), rotated by `rotateSecret()`; see docs/emulator.md",
+      flag: 'secrets-manager',
+    },
+    {
       name: 'verbose',
       type: 'boolean',
       default: false,
       doc: 'control-plane events and engine output on stderr',
       flag: 'verbose',
+    },
+    {
+      name: 'iam',
+      type: 'boolean',
+      default: false,
+      doc: 'IAM database authentication, enforced: `cluster.iamUser` logs in only with an RDS IAM token signed with `cluster.aws`; needs `tls`',
+      flag: 'iam',
+    },
+    {
+      name: 'iamTokenTtlMs',
+      type: 'integer',
+      min: 1,
+      max: MAX_IAM_TOKEN_TTL_MS,
+      default: MAX_IAM_TOKEN_TTL_MS,
+      doc: 'with `iam`: the oldest token accepted (on top of its own `X-Amz-Expires`)',
+      flag: 'iam-token-ttl-ms',
+    },
+    {
+      name: 'iamLoginsPerSecond',
+      type: 'integer',
+      min: 1,
+      max: 1_000_000,
+      defaultDoc: 'no limit',
+      doc: 'with `iam`: new IAM logins accepted per second per cluster, the rest refused like RDS throttling',
+      flag: 'iam-logins-per-second',
     },
   ],
 };
@@ -195,6 +230,23 @@ export const PARTITION_OPTIONS: OptionTable = {
   ],
 };
 
+/** Default window of `rotateSecret()`: between the new password going live and AWSCURRENT moving. */
+export const DEFAULT_ROTATION_WINDOW_MS = 5_000;
+
+export const ROTATE_SECRET_OPTIONS: OptionTable = {
+  where: 'rotateSecret',
+  rows: [
+    {
+      name: 'windowMs',
+      type: 'integer',
+      min: 0,
+      max: MAX_DELAY_MS,
+      default: DEFAULT_ROTATION_WINDOW_MS,
+      doc: "time between the new password going live on every instance (the secret's AWSPENDING version) and AWSCURRENT moving to it",
+    },
+  ],
+};
+
 /** The `ms` argument of `latency(id, ms)`. */
 export const LATENCY_MS: IntegerRow = {
   name: 'ms',
@@ -210,4 +262,5 @@ export const OPTION_TABLES: readonly OptionTable[] = [
   FAILOVER_OPTIONS,
   SWITCHOVER_OPTIONS,
   PARTITION_OPTIONS,
+  ROTATE_SECRET_OPTIONS,
 ];

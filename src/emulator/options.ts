@@ -113,11 +113,27 @@ export interface ResolvedStartOptions {
   clusterId: string | undefined;
   tls: boolean;
   verbose: boolean;
+  iam: boolean;
+  iamTokenTtlMs: number;
+  /** Undefined: no throttle. */
+  iamLoginsPerSecond: number | undefined;
+  /** Secrets Manager on the cluster's AWS-API server (issue 22). */
+  secretsManager: boolean;
 }
 
 function rowDefault<T>(name: string): T {
   const row = START_OPTIONS.rows.find((r) => r.name === name);
   return row?.default as T;
+}
+
+/** The AWS side (`secretsManager`, `iam`) signs for the cluster's region: it must be an AWS region name. */
+export function checkAwsRegion(region: string): void {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) {
+    throw new ConfigurationError(
+      'region',
+      `startCluster: region must be an AWS region name such as "us-east-1" when the cluster serves AWS APIs (got ${JSON.stringify(region)})`,
+    );
+  }
 }
 
 /** Check startCluster's options (before anything starts) and fill in the defaults. */
@@ -131,6 +147,25 @@ export function resolveStartOptions(input: StartClusterOptions): ResolvedStartOp
       ['aurora', 'multi-az'],
     );
   }
+  const tls = input.tls ?? rowDefault<boolean>('tls');
+  const iam = input.iam ?? rowDefault<boolean>('iam');
+  if (iam && !tls) {
+    throw new ConfigurationError(
+      'iam',
+      'startCluster: iam: true needs tls: true (IAM tokens are sent only over TLS, as RDS requires)',
+    );
+  }
+  for (const name of ['iamTokenTtlMs', 'iamLoginsPerSecond'] as const) {
+    if (input[name] !== undefined && !iam)
+      throw new ConfigurationError(name, `startCluster: ${name} applies only with iam: true`);
+  }
+  if (iam && input.engine === 'mysql' && flavor !== 'aurora') {
+    throw new ConfigurationError(
+      'iam',
+      `startCluster: iam with engine "mysql" needs flavor "aurora" (its metadata proxy checks the tokens)`,
+    );
+  }
+  if (input.secretsManager === true || iam) checkAwsRegion(input.region ?? rowDefault<string>('region'));
   return {
     engine: input.engine,
     flavor,
@@ -140,7 +175,11 @@ export function resolveStartOptions(input: StartClusterOptions): ResolvedStartOp
     maxConnections: input.maxConnections ?? rowDefault<number>('maxConnections'),
     region: input.region ?? rowDefault<string>('region'),
     clusterId: input.clusterId?.toLowerCase(),
-    tls: input.tls ?? rowDefault<boolean>('tls'),
+    tls,
     verbose: input.verbose ?? rowDefault<boolean>('verbose'),
+    iam,
+    iamTokenTtlMs: input.iamTokenTtlMs ?? rowDefault<number>('iamTokenTtlMs'),
+    iamLoginsPerSecond: input.iamLoginsPerSecond,
+    secretsManager: input.secretsManager ?? rowDefault<boolean>('secretsManager'),
   };
 }

@@ -8,6 +8,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canBind, isAddressInUse, randomPlan } from './addresses.js';
 import { Cluster, DEFAULT_CREDENTIALS } from './cluster.js';
+import { ClusterIam } from './iam/cluster-iam.js';
 import type { BackendOptions, EmulatedEngine, EngineBackend } from './engine.js';
 import { keepAlive } from '../core/keep-alive.js';
 import { resolveStartOptions, type ResolvedStartOptions } from './options.js';
@@ -51,15 +52,25 @@ async function launch(resolved: ResolvedStartOptions): Promise<EmulatedCluster> 
     const workDir = await mkdtemp(join(emulatorTempRoot(), `aurora-ha-${randomBytes(2).toString('hex')}-`));
     trackDir(workDir);
     let cluster: Cluster | undefined;
+    let iam: ClusterIam | undefined;
     try {
       await chmod(workDir, 0o755);
       await chownTree(workDir);
+      iam = opts.iam
+        ? await ClusterIam.create({
+            engine,
+            region: opts.region,
+            ttlMs: opts.iamTokenTtlMs,
+            loginsPerSecond: opts.iamLoginsPerSecond,
+          })
+        : undefined;
       const backend = await createBackend(engine, {
         flavor,
         workDir,
         maxConnections,
         tls: opts.tls,
         ...DEFAULT_CREDENTIALS,
+        ...(iam ? { iam: { user: iam.user, ...iam.backendOptions() } } : {}),
       });
       let plan = randomPlan();
       for (let probe = 0; probe < 10; probe++) {
@@ -69,11 +80,12 @@ async function launch(resolved: ResolvedStartOptions): Promise<EmulatedCluster> 
         if (!free.includes(false)) break;
         plan = randomPlan();
       }
-      cluster = new Cluster(engine, flavor, backend, plan, workDir, opts);
+      cluster = new Cluster(engine, flavor, backend, plan, workDir, opts, iam);
       await cluster.start(count);
       return cluster;
     } catch (err) {
       if (cluster) await cluster.stop().catch(() => undefined);
+      await iam?.close();
       await rm(workDir, { recursive: true, force: true });
       untrackDir(workDir);
       if (!(isAddressInUse(err) && attempt < 5)) throw err;

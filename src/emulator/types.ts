@@ -2,7 +2,10 @@
  * Public types of `aurora-ha/emulator`: options of `startCluster`, the cluster handle with
  * its control methods, endpoints, topology and timeline.
  */
+import type { ClusterAws, ClusterSecret, SecretRotation } from './aws/cluster-aws.js';
 import type { EmulatedEngine, EmulatedFlavor } from './engine.js';
+
+export type { ClusterAws, ClusterSecret, SecretRotation } from './aws/cluster-aws.js';
 
 export interface StartClusterOptions {
   engine: EmulatedEngine;
@@ -33,6 +36,34 @@ export interface StartClusterOptions {
   tls?: boolean;
   /** Log engine output and control-plane events to stderr. */
   verbose?: boolean;
+  /**
+   * IAM database authentication, enforced: `cluster.iamUser` logs in only with an RDS IAM auth
+   * token (`@aws-sdk/rds-signer`, signed with `cluster.aws`) over TLS; everyone else keeps
+   * password logins. Needs `tls: true`. Default false.
+   */
+  iam?: boolean;
+  /** With `iam`: the emulator's cap on a token's age, on top of its own X-Amz-Expires. Default 900000 (15 min). */
+  iamTokenTtlMs?: number;
+  /** With `iam`: new IAM logins accepted per second per cluster (RDS throttles them); default: no limit. */
+  iamLoginsPerSecond?: number;
+  /**
+   * Emulated AWS Secrets Manager (GetSecretValue, DescribeSecret, SigV4-checked) on the
+   * cluster's loopback AWS-API server: `cluster.aws`, and `cluster.secret` holding the
+   * credentials of a dedicated database user, rotated by `cluster.rotateSecret()`. Default false.
+   */
+  secretsManager?: boolean;
+}
+
+/** The counters of the IAM gate (`cluster.iamStats()`). */
+export interface IamStats {
+  /** IAM logins let in. */
+  readonly accepted: number;
+  /** Logins refused, by reason (`expired`, `wrong-host`, `wrong-port`, `wrong-user`, `bad-signature`, `malformed`, …). */
+  readonly refused: Readonly<Record<string, number>>;
+  /** Sum of `refused`. */
+  readonly refusedTotal: number;
+  /** Logins refused by the `iamLoginsPerSecond` throttle (not in `refused`). */
+  readonly throttled: number;
 }
 
 /** What is wrong with a certificate served by `tls.serveBadCertificate`. */
@@ -88,7 +119,9 @@ export type TimelineEventKind =
   | 'healed'
   | 'latency-set'
   | 'reader-held'
-  | 'reader-released';
+  | 'reader-released'
+  | 'secret-pending'
+  | 'secret-rotated';
 
 export interface TimelineEvent {
   /** ms since epoch (Date.now()) */
@@ -131,6 +164,10 @@ export interface EmulatedCluster {
   readonly credentials: Credentials;
   /** The cluster's CA and certificate faults when started with `tls: true`; undefined otherwise. */
   readonly tls: ClusterTls | undefined;
+  /** The database user that logs in with IAM tokens only (`iam: true`); undefined otherwise. */
+  readonly iamUser: string | undefined;
+  /** Counters of IAM logins (all zero without `iam`). */
+  iamStats(): IamStats;
   /** Instance host pattern, e.g. `?.abc123.us-east-1.rds.amazonaws.com`. */
   readonly instanceHostPattern: string;
   /** Writer dies (or steps down); best reader promoted after promotionDelayMs; returns when the new writer accepts writes. */
@@ -161,4 +198,19 @@ export interface EmulatedCluster {
   /** Wait until background recovery (old writer back as a reader, re-points) has finished. */
   settled(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * The emulator's test AWS credentials and its loopback AWS-API endpoint, when the cluster
+   * serves AWS APIs (`secretsManager` or `iam`: sign IAM tokens with them); undefined otherwise.
+   * The keys are valid here only.
+   */
+  readonly aws: ClusterAws | undefined;
+  /** The cluster's secret (`secretsManager: true`): `{ username, password, engine, host, port, dbClusterIdentifier }`. */
+  readonly secret: ClusterSecret | undefined;
+  /**
+   * Rotates the secret like Secrets Manager: the new password is staged AWSPENDING and set on
+   * every live instance (writer; replicas have applied it before this resolves), then
+   * AWSCURRENT moves `windowMs` later (default 5 s) — `completed()` resolves then. During the
+   * window the old password no longer logs in. Timeline: `secret-pending`, `secret-rotated`.
+   */
+  rotateSecret(options?: { windowMs?: number }): Promise<SecretRotation>;
 }

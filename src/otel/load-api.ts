@@ -6,29 +6,10 @@
  * the API in one process share their registrations (global `Symbol.for` keys), so whichever
  * copy resolves here sees the user's SDK.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import type * as OtelApi from '@opentelemetry/api';
+import { requireOptional } from '../core/require-optional.js';
 
 export type Api = typeof OtelApi;
-
-function requireFrom(base: string): unknown {
-  return createRequire(base)('@opentelemetry/api');
-}
-
-/** This module's own file: `__filename` in the CommonJS build, `import.meta.url` in the ESM one. */
-function ownLocation(): string | undefined {
-  try {
-    if (typeof __filename === 'string' && __filename !== '') return __filename;
-  } catch {
-    // ESM: no __filename
-  }
-  try {
-    return import.meta.url;
-  } catch {
-    return undefined;
-  }
-}
 
 function isSupported(api: unknown): api is Api {
   const a = api as Partial<Api> | undefined;
@@ -63,15 +44,10 @@ export function warnOtelOnce(
 /** The API if installed and usable; undefined otherwise (never throws). */
 export function loadOtelApi(): Api | undefined {
   let found: unknown;
-  const own = ownLocation();
-  for (const base of [own, path.join(process.cwd(), 'index.js')]) {
-    if (base === undefined || base === '') continue;
-    try {
-      found = requireFrom(base);
-      break;
-    } catch {
-      // not installed where this base resolves
-    }
+  try {
+    found = requireOptional('@opentelemetry/api');
+  } catch {
+    return undefined; // not installed
   }
   if (found === undefined) return undefined;
   if (!isSupported(found)) {

@@ -12,6 +12,8 @@ import { failoverPluginFactory } from './failover/failover-plugin-factory.js';
 import { failover2PluginFactory } from './failover2/failover2-plugin-factory.js';
 import { hostMonitoringPluginFactory } from './host-monitoring/host-monitoring-plugin-factory.js';
 import { initialConnectionPluginFactory } from './initial-connection/initial-connection-plugin-factory.js';
+import { iamPluginFactory } from './iam/iam-plugin-factory.js';
+import { secretsManagerPluginFactory } from './secrets-manager/secrets-manager-plugin-factory.js';
 
 /** A plugin code known to aurora-ha. */
 export interface KnownPlugin {
@@ -26,6 +28,8 @@ export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [
   failoverPluginFactory,
   failover2PluginFactory,
   hostMonitoringPluginFactory,
+  iamPluginFactory,
+  secretsManagerPluginFactory,
 ];
 
 /** Every code users may write in `plugins`, with its place in the pipelines. */
@@ -102,11 +106,12 @@ export const AWS_PLUGIN_CODES: readonly AwsPluginCode[] = [
     disposition: 'error',
     note: 'Aurora Limitless transaction router load balancing is not implemented',
   },
-  { code: 'iam', disposition: 'error', note: 'IAM database authentication is not implemented' },
+  { code: 'iam', disposition: 'mapped', ours: 'iam', note: 'IAM database authentication (docs/iam.md)' },
   {
     code: 'secretsManager',
-    disposition: 'error',
-    note: 'AWS Secrets Manager credentials are not implemented',
+    disposition: 'mapped',
+    ours: 'secretsManager',
+    note: 'credentials from AWS Secrets Manager (docs/secrets-manager.md)',
   },
   {
     code: 'federatedAuth',
@@ -137,7 +142,11 @@ export const AWS_UNLOADED_PLUGIN_CODES: ReadonlyMap<string, AwsPluginCode> = new
 );
 
 /** Plugin pairs that cannot be combined on one connection. */
-export const EXCLUSIVE_PLUGINS: readonly (readonly [string, string])[] = [['failover', 'failover2']];
+export const EXCLUSIVE_PLUGINS: readonly (readonly [string, string])[] = [
+  ['failover', 'failover2'],
+  // One credential source per connection: both would set the password.
+  ['iam', 'secretsManager'],
+];
 
 function canonicalCode(code: string, known: readonly KnownPlugin[]): KnownPlugin | undefined {
   return known.find((k) => k.code === code || k.aliases.includes(code));

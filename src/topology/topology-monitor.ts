@@ -113,6 +113,8 @@ export class TopologyMonitor {
   /** The refresh running now asks for the next one at once (not after the interval). */
   private rerun = false;
   private seeding: Promise<void> | undefined;
+  /** When the writer last answered on the monitor's own connection (verified, or a topology read). */
+  private writerAnsweredAt = 0;
   /** Searches in a row that ended without a writer, and until when refreshes without a connection pause. */
   private fruitless = 0;
   private quietUntil = 0;
@@ -203,7 +205,27 @@ export class TopologyMonitor {
     if (this.closed || this.search !== undefined) return;
     const w = this.writerHost;
     if (host !== undefined && w !== undefined && !sameInstance(host, w)) return;
+    // A failure that names no instance (a connect refused by a cluster endpoint whose DNS still
+    // points at the failed writer) says nothing about a writer that answers us now: searching
+    // again would drop our connection to it and keep waiters from it for a whole search.
+    if (host === undefined && this.writerAnswering()) return;
     this.startSearch(host ?? w, true);
+  }
+
+  /**
+   * Whether the monitor's own connection to its verified writer is open and answered within one
+   * high-rate refresh plus one bounded query (what the monitor needs to notice a silent writer
+   * by itself in the high-rate window). Outside that window answers are `refreshMs` apart, so a
+   * failure naming no instance is searched for, as it always was.
+   */
+  private writerAnswering(): boolean {
+    const own = this.own;
+    return (
+      own !== undefined &&
+      own.isWriter &&
+      !own.conn.closed &&
+      Date.now() - this.writerAnsweredAt <= this.o.highRefreshMs + QUERY_BOUND_MS
+    );
   }
 
   /**
@@ -376,6 +398,7 @@ export class TopologyMonitor {
     this.writerHost = writer;
     const previous = this.own;
     this.own = { conn, host: writer, isWriter: true };
+    this.writerAnsweredAt = at;
     this.highRateUntil = at + HIGH_RATE_WINDOW_MS;
     const wake = this.wake;
     this.wake = undefined;
@@ -501,6 +524,7 @@ export class TopologyMonitor {
         undefined,
         () => own.conn.abort(),
       );
+      if (this.own === own && own.isWriter) this.writerAnsweredAt = Date.now();
       if (hosts === undefined || this.own !== own || this.search !== undefined) return;
       const named = hosts.find((h) => h.role === 'writer');
       // Inside the high-rate window the verified writer's own metadata may still name the old
@@ -576,7 +600,10 @@ export class TopologyMonitor {
       }
       if (this.own !== undefined) discard(this.own.conn);
       this.own = { conn, host: named, isWriter };
-      if (isWriter) this.writerHost = withRole(named, 'writer');
+      if (isWriter) {
+        this.writerHost = withRole(named, 'writer');
+        this.writerAnsweredAt = Date.now();
+      }
       if (isWriter || this.writerHost === undefined) return;
     }
   }

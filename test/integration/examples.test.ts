@@ -37,4 +37,14 @@ describe('runnable samples', () => {
     },
     150_000,
   );
+
+  // Issue 22: credentials at connect time (docs/secrets-manager.md, docs/iam.md).
+  it.each([['examples/pg-secrets-manager.ts'], ['examples/pg-iam.ts']])(
+    '%s runs through a credentials change and a failover',
+    async (file) => {
+      const { stdout } = await runExample(file);
+      expect(stdout).toMatch(/^OK: /m);
+    },
+    150_000,
+  );
 });

@@ -39,15 +39,40 @@ const ORMS: readonly OrmName[] = ['knex', 'kysely', 'drizzle', 'sequelize', 'typ
 const WORKERS = 10;
 const POOL_SIZE = 10;
 /**
- * Socket connects of the child's own failover2 monitor, which this count includes (each ORM runs
- * in its own process; the MySQL test attributes the shared monitor's connects apart): its
- * connection to the new writer and at most two connects per instance during the search (a probe
- * and one retry of a host that refuses while it restarts). The rest of the bound is the pool
- * moving once plus 10 replacements by the ORM's own pool; a storm (connects growing with retries)
- * goes far past it. Without this term Sequelize's 21 connects (10 moves, its own replacements
- * after 8 TransactionResolutionUnknownErrors, the monitor) failed a fresh-clone run at load 15.
+ * Socket connects by the pool and its failover during the failover: each pooled connection moves
+ * once (POOL_SIZE), and the ORM's own pool may replace each one once (Sequelize does after
+ * TransactionResolutionUnknownErrors). A replacement made during the DNS lag costs two connects:
+ * one refused by the old writer behind the stale cluster endpoint, then, through
+ * enableConnectFailover, one to the verified writer. How many get replaced depends on how many
+ * calls were in flight, i.e. on the load: a quiet run sees 3 of 10, a CI run beside a second suite
+ * saw 35 connects in all (the old bound, 27, assumed one connect per replacement). A storm
+ * (connects growing with retries) goes far past this, and the refused ones are bounded apart.
  */
-const MONITOR_CONNECTS = 1 + 2 * 3;
+const POOL_CONNECTS = POOL_SIZE + 2 * POOL_SIZE;
+/** At most one refused connect per replacement: nothing retries the stale endpoint. */
+const POOL_REFUSED = POOL_SIZE;
+/**
+ * The child's own failover2 monitor is counted apart (as the MySQL test does): it probes every
+ * instance, and an instance that refuses (the old writer) is connected to again after each
+ * backoff pause (src/topology/writer-search.ts: 100 ms doubling to 1 s, jittered down to half),
+ * so its count grows with how long the outage lasts — on a loaded machine the promotion takes
+ * longer. What must hold is the schedule: per instance, no more connects within the span of its
+ * connects than that backoff allows, plus one (the connect that succeeds after a refusal).
+ */
+const PROBE_RETRY_BASE_MS = 100;
+const PROBE_RETRY_MAX_MS = 1000;
+const PROBE_JITTER_LOW = 0.5;
+/** Most connects one probe makes to a refusing host within `spanMs` (the first one at 0). */
+function probeConnectsWithin(spanMs: number): number {
+  let n = 1;
+  let t = 0;
+  for (let i = 0; ; i++) {
+    const pause = PROBE_JITTER_LOW * Math.min(PROBE_RETRY_MAX_MS, PROBE_RETRY_BASE_MS * 2 ** i);
+    if (t + pause > spanMs) return n;
+    t += pause;
+    n++;
+  }
+}
 /**
  * Issue 10: every worker writes again within this of `promoted` — on a machine with CPU to spare.
  * What takes the time is the protocol (failover2's monitor verifies the new writer within one
@@ -83,6 +108,12 @@ async function concurrentLogins(c: EmulatedCluster, host: string, n: number): Pr
 }
 /** From `stop` to the child's exit (its workers finish, it checks the table, closes the ORM). */
 const STOP_WITHIN_MS = 20_000;
+/**
+ * Five children (node + tsx + one ORM each) starting at once and warming a pool of 10: ~5 s on a
+ * quiet machine, more than 40 s beside a second suite (load 8–13 on 2 cores: 'knex never ready'
+ * failed there, issue 19). Not what the test measures; it only must end.
+ */
+const READY_WITHIN_MS = 120_000;
 /** After printing `ended`, the child must be gone within the monitor's linger plus this. */
 const EXIT_MARGIN_MS = 4_000;
 
@@ -209,7 +240,7 @@ describe('ORMs on aurora-ha/pg through a writer failover under load', () => {
       await setup.end();
 
       const list = ORMS.map((orm) => start(orm, c, run));
-      await allSaid(list, 'ready', 40_000);
+      await allSaid(list, 'ready', READY_WITHIN_MS);
       for (const ch of list)
         expect(
           message(ch, 'ready'),
@@ -278,23 +309,36 @@ describe('ORMs on aurora-ha/pg through a writer failover under load', () => {
             .soft(d ?? Infinity, `${ch.orm}: a worker's first write after promotion (ms)`)
             .toBeLessThanOrEqual(recoveryBound);
         }
+        const connectLog = summary.connectLog.join('\n');
         expect
-          .soft(summary.connects, `${ch.orm}: socket connects during the failover`)
-          .toBeLessThanOrEqual(POOL_SIZE + 10 + MONITOR_CONNECTS);
+          .soft(summary.connects, `${ch.orm}: the pool's socket connects during the failover:\n${connectLog}`)
+          .toBeLessThanOrEqual(POOL_CONNECTS);
+        expect
+          .soft(summary.refused, `${ch.orm}: the pool's refused connects during the failover:\n${connectLog}`)
+          .toBeLessThanOrEqual(POOL_REFUSED);
+        for (const [host, times] of Object.entries(summary.monitorConnects)) {
+          const span = Math.max(...times) - Math.min(...times);
+          expect
+            .soft(times.length, `${ch.orm}: monitor connects to ${host} within ${span} ms:\n${connectLog}`)
+            .toBeLessThanOrEqual(probeConnectsWithin(span) + 1);
+        }
         expect.soft(codes[i], `${ch.orm}: exit code\n${ch.output.slice(-2000)}`).toBe(0);
         expect.soft(ch.endedAt, `${ch.orm}: never ended`).toBeDefined();
         expect
           .soft((ch.exitedAt ?? Infinity) - (ch.endedAt ?? 0), `${ch.orm}: exit after the ORM closed (ms)`)
           .toBeLessThan(MONITOR_LINGER_MS + EXIT_MARGIN_MS);
         // Shown with the results (measurements for the report).
+        if (process.env.ORM_CONNECT_LOG !== undefined)
+          console.log(`[${run.name}] ${ch.orm} connects:\n${summary.connectLog.join('\n')}`);
         console.log(
           `[${run.name}] ${ch.orm}: acked ${summary.acked}, failover errors ${JSON.stringify(summary.failoverErrors)}, ` +
-            `first write after promoted ${JSON.stringify(summary.firstWriteAfterPromotedMs)} ms, connects ${summary.connects}, ` +
+            `first write after promoted ${JSON.stringify(summary.firstWriteAfterPromotedMs)} ms, connects ${summary.connects} (${summary.refused} refused) + monitor ${Object.values(summary.monitorConnects).flat().length}, ` +
             `transactions ${summary.transactions}, ` +
             `exit ${(ch.exitedAt ?? NaN) - (ch.endedAt ?? NaN)} ms after close`,
         );
       }
     },
-    120_000,
+    // Children ready, the failover (≤ 30 s), recovery, 50 logins, a second, the stop.
+    READY_WITHIN_MS + 30_000 + RECOVERY_MS + 10_000 + 10_000 + STOP_WITHIN_MS + 10_000,
   );
 });

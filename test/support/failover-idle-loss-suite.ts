@@ -175,8 +175,22 @@ function pluginCases(
     expect(moves).toHaveLength(1);
   });
 
-  it(`${plugin}: a reader lost while idle (reader endpoint) — the next SELECT moves to another instance, not sent`, async () => {
+  it(`${plugin}: a reader lost while idle (reader endpoint) — the next SELECT moves to another instance and is sent there (retryReadsOnFailover)`, async () => {
     const { lc, moves } = await open(cluster().readerEndpoint.host);
+    const before = String(await scalar(lc, sql.instanceId));
+    if (Number(await scalar(lc, sql.isReader)) !== 1)
+      throw new Error('the reader endpoint led to the writer');
+    cluster().partition(before, { mode: 'reset' });
+    await lossSeen(lc);
+    // The SELECT's own answer names where it ran: the replacement, no error.
+    const answeredBy = String(await scalar(lc, sql.instanceId));
+    expect(answeredBy).not.toBe(before);
+    expect(moves).toHaveLength(1);
+    expect(String(await scalar(lc, sql.instanceId))).toBe(answeredBy);
+  });
+
+  it(`${plugin}: retryReadsOnFailover false — a reader lost while idle: the next SELECT moves to another instance, not sent`, async () => {
+    const { lc, moves } = await open(cluster().readerEndpoint.host, { retryReadsOnFailover: false });
     const before = String(await scalar(lc, sql.instanceId));
     if (Number(await scalar(lc, sql.isReader)) !== 1)
       throw new Error('the reader endpoint led to the writer');

@@ -4,6 +4,7 @@
  * call in the failover plugin's documented outcome within the detection bound; a long healthy
  * call must not be aborted; no probe while idle; one monitor for many connections.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { FailoverSuccessError } from '../../src/core/errors.js';
 import type { EmulatedCluster } from '../../src/emulator.js';
@@ -26,6 +27,31 @@ const BOUND_MS = detectionBoundMs(SETTINGS);
 const EARLIEST_MS = SETTINGS.graceMs + SETTINGS.intervalMs * SETTINGS.count;
 /** The bound + 20 % (the issue's acceptance figure: ≤ 2.5 s with a little room for this busy machine). */
 const OUTCOME_MS = BOUND_MS * 1.25;
+/**
+ * Timers between a call and its outcome: the grace, one sampling period and `count` probe
+ * intervals. Each fires late by at most the worst event-loop delay seen meanwhile.
+ */
+const TIMERS_IN_DETECTION = 2 + SETTINGS.count;
+
+/**
+ * What the machine's load adds to an outcome, measured in the same run (issue 19: a bound that
+ * failed beside a second suite — 2.7–3.5 s against 2.6 s — is derived from what it measures, not
+ * retried): every timer of the detection late by the worst event-loop delay seen during the call,
+ * and the failover's reconnect as slow as one plain login + `SELECT` to the instance it reached
+ * takes right after (the 25 % margin covers that on a quiet machine, ~30 ms). Quiet, both terms
+ * are a few ms and the bound stays the issue's.
+ */
+class LoadAllowance {
+  private readonly delay = monitorEventLoopDelay({ resolution: 10 });
+  constructor() {
+    this.delay.enable();
+  }
+  /** Stop measuring the event loop; the allowance for the detection's timers (ms). */
+  timers(): number {
+    this.delay.disable();
+    return (TIMERS_IN_DETECTION * this.delay.max) / 1e6;
+  }
+}
 
 /** One engine's connection, reduced to what these tests need. */
 export interface TestConnection {
@@ -106,6 +132,37 @@ export function hostMonitoringSuite(engine: 'postgres' | 'mysql'): void {
     return String((await c.rows(idSql(engine)))[0]!.id);
   }
 
+  /** ms for one plain login to `host` and one query (no plugin): what a reconnect costs now. */
+  async function loginMs(host: string): Promise<number> {
+    const started = performance.now();
+    const plain = make(cluster(), host, { plugins: [] });
+    try {
+      await plain.connect();
+      await plain.rows('SELECT 1 AS one');
+      return performance.now() - started;
+    } finally {
+      await plain.end().catch(() => undefined);
+    }
+  }
+
+  /** OUTCOME_MS plus what the load measured in this run adds (LoadAllowance); logged when used. */
+  async function outcomeBound(load: LoadAllowance, reachedHost: string | undefined): Promise<number> {
+    const timers = load.timers();
+    const login = reachedHost === undefined ? 0 : await loginMs(reachedHost);
+    const bound = OUTCOME_MS + timers + login;
+    if (timers + login > 100)
+      console.log(
+        `[host-monitoring ${engine}] outcome bound ${Math.round(bound)} ms = ${OUTCOME_MS} + event-loop delays ${Math.round(timers)} + a login ${Math.round(login)}`,
+      );
+    return bound;
+  }
+
+  function hostOf(id: string): string {
+    return cluster()
+      .instances()
+      .find((i) => i.id === id)!.host;
+  }
+
   describe(`host monitoring on ${engine}`, () => {
     it(
       'a call in flight on a blackholed reader ends in FailoverSuccessError within the detection bound (reader-or-writer)',
@@ -113,9 +170,11 @@ export function hostMonitoringSuite(engine: 'postgres' | 'mysql'): void {
       async () => {
         const c = cluster();
         const reader = c.instances().find((i) => i.role === 'reader')!;
-        const conn = open(reader.host, { failoverMode: 'reader-or-writer' });
+        // The outcome the bound is about (retryReadsOnFailover would send the call again).
+        const conn = open(reader.host, { failoverMode: 'reader-or-writer', retryReadsOnFailover: false });
         await conn.connect();
         expect(await idOf(conn)).toBe(reader.id);
+        const load = new LoadAllowance();
         const started = performance.now();
         const call = conn.rows(sleepSql(engine, 0.3));
         await sleep(100);
@@ -123,9 +182,40 @@ export function hostMonitoringSuite(engine: 'postgres' | 'mysql'): void {
         const err = await rejection(call);
         const elapsed = performance.now() - started;
         expect(err).toBeInstanceOf(FailoverSuccessError);
+        const reached = await idOf(conn);
+        expect(reached).not.toBe(reader.id);
         expect(elapsed).toBeGreaterThanOrEqual(EARLIEST_MS - 50);
-        expect(elapsed).toBeLessThan(OUTCOME_MS);
-        expect(await idOf(conn)).not.toBe(reader.id);
+        expect(elapsed).toBeLessThan(await outcomeBound(load, hostOf(reached)));
+        c.heal(reader.id);
+      },
+    );
+
+    it(
+      'a read in flight on a blackholed reader (retryReadsOnFailover, the default): detected, sent again on another reader, its rows returned',
+      { retry: 0 },
+      async () => {
+        const c = cluster();
+        const readers = c.instances().filter((i) => i.role === 'reader');
+        if (readers.length < 2) throw new Error('the suite cluster needs two readers');
+        const reader = readers[0]!;
+        const conn = open(reader.host, { failoverMode: 'strict-reader' });
+        await conn.connect();
+        expect(await idOf(conn)).toBe(reader.id);
+        const load = new LoadAllowance();
+        const started = performance.now();
+        const call = conn.rows(`${sleepSql(engine, 0.3)}`);
+        await sleep(100);
+        c.partition(reader.id, { mode: 'blackhole' });
+        const rows = await call;
+        const elapsed = performance.now() - started;
+        expect(rows).toHaveLength(1);
+        const reached = await idOf(conn);
+        expect(reached).not.toBe(reader.id);
+        expect(reached).not.toBe(writerId(c));
+        // Detection and the move as above, then the statement runs once more (0.3 s).
+        expect(elapsed).toBeGreaterThanOrEqual(EARLIEST_MS - 50);
+        expect(elapsed).toBeLessThan((await outcomeBound(load, hostOf(reached))) + 300);
+        c.heal(reader.id);
       },
     );
 
@@ -142,6 +232,7 @@ export function hostMonitoringSuite(engine: 'postgres' | 'mysql'): void {
         c.partition(writer, { mode: 'blackhole' });
         await sleep(1500); // idle longer than the grace: nothing is probed, nothing detected
         expect(totalDetections()).toBe(before);
+        const load = new LoadAllowance();
         const started = performance.now();
         const call = rejection(conn.rows('SELECT 1 AS one'));
         // The writer only went silent (no promotion): once detected, heal it so that failover's
@@ -151,9 +242,12 @@ export function hostMonitoringSuite(engine: 'postgres' | 'mysql'): void {
         c.heal(writer);
         const err = await call;
         expect(err).toBeInstanceOf(FailoverSuccessError);
+        const detectionBound = await outcomeBound(load, undefined);
         expect(detectedAfter).toBeGreaterThanOrEqual(EARLIEST_MS - 50);
-        expect(detectedAfter).toBeLessThan(OUTCOME_MS);
-        expect(Math.max(...hostMonitorStats().map((s) => s.lastDetectionMs ?? 0))).toBeLessThan(OUTCOME_MS);
+        expect(detectedAfter).toBeLessThan(detectionBound);
+        expect(Math.max(...hostMonitorStats().map((s) => s.lastDetectionMs ?? 0))).toBeLessThan(
+          detectionBound,
+        );
         expect(await idOf(conn)).toBe(writer);
       },
     );
@@ -167,6 +261,7 @@ export function hostMonitoringSuite(engine: 'postgres' | 'mysql'): void {
         const conn = open(undefined);
         await conn.connect();
         expect(await idOf(conn)).toBe(oldWriter);
+        const load = new LoadAllowance();
         const started = performance.now();
         const call = rejection(conn.rows(sleepSql(engine, 0.5)));
         await sleep(100);
@@ -176,9 +271,9 @@ export function hostMonitoringSuite(engine: 'postgres' | 'mysql'): void {
           const elapsed = performance.now() - started;
           const { newWriter } = await failover;
           expect(err).toBeInstanceOf(FailoverSuccessError);
-          expect(elapsed).toBeGreaterThanOrEqual(EARLIEST_MS - 50);
-          expect(elapsed).toBeLessThan(OUTCOME_MS);
           expect(await idOf(conn)).toBe(newWriter);
+          expect(elapsed).toBeGreaterThanOrEqual(EARLIEST_MS - 50);
+          expect(elapsed).toBeLessThan(await outcomeBound(load, hostOf(newWriter)));
         } finally {
           // A retry (this machine's load can stretch the reconnect) starts from a healed cluster.
           await failover.catch(() => undefined);
@@ -200,13 +295,14 @@ export function hostMonitoringSuite(engine: 'postgres' | 'mysql'): void {
         const { newWriter } = await c.failover({ silent: true });
         try {
           await sleep(DETECTION.failureDetectionTimeMs * 1.5); // idle past the grace: nothing may happen
+          const load = new LoadAllowance();
           const started = performance.now();
           const err = await rejection(conn.rows('SELECT 1 AS one'));
           const elapsed = performance.now() - started;
           expect(err).toBeInstanceOf(FailoverSuccessError);
-          expect(elapsed).toBeGreaterThanOrEqual(EARLIEST_MS - 50);
-          expect(elapsed).toBeLessThan(OUTCOME_MS);
           expect(await idOf(conn)).toBe(newWriter);
+          expect(elapsed).toBeGreaterThanOrEqual(EARLIEST_MS - 50);
+          expect(elapsed).toBeLessThan(await outcomeBound(load, hostOf(newWriter)));
         } finally {
           c.heal(oldWriter);
           await c.settled();

@@ -152,7 +152,12 @@ export function observabilityCoverageSuite<C extends ObsClient>(ops: ObsOps<C>):
     const reader = c.instances().find((i) => i.role === 'reader')!;
     const combos = PLUGINS.flatMap((plugin) => READER_MODES.map((mode) => ({ plugin, mode })));
     const clients = combos.map(({ plugin, mode }) =>
-      open(c, { ...FAST_FAILOVER, plugins: [plugin], failoverMode: mode, logger }, reader.host),
+      // The read in flight ends in the failover outcome the coverage expects (not sent again).
+      open(
+        c,
+        { ...FAST_FAILOVER, plugins: [plugin], failoverMode: mode, logger, retryReadsOnFailover: false },
+        reader.host,
+      ),
     );
     await Promise.all(clients.map((x) => x.connect()));
     for (const x of clients) await ops.run(x, 'SELECT 1');
@@ -246,6 +251,8 @@ export function observabilityCoverageSuite<C extends ObsClient>(ops: ObsOps<C>):
         plugins: ['failover', 'hostMonitoring'],
         failoverMode: 'reader-or-writer',
         logger,
+        // The aborted call ends in the failover outcome the coverage expects (not sent again).
+        retryReadsOnFailover: false,
       },
       reader.host,
     );

@@ -17,6 +17,7 @@ import { startCluster } from '../../src/emulator.js';
 import type { TimelineEvent } from '../../src/emulator.js';
 import { createConnection } from '../../src/mysql2-promise.js';
 import type { PromiseConnection } from '../../src/mysql2-promise.js';
+import { fromMonitor } from './connect-origin.js';
 import { MYSQL_ORMS, mysqlOrmApp } from './orm-mysql-apps.js';
 import type { MysqlOrmApp, MysqlOrmName } from './orm-mysql-apps.js';
 
@@ -103,6 +104,12 @@ export interface ChildResult {
   unattributedConnects: number;
   /** Connects of failover2's monitor (shared by all pools) during the failover. */
   monitorConnects: number;
+  /**
+   * ms for as many plain logins + `SELECT 1` as all pools hold, at once, to the new writer,
+   * measured right after the recovery while the workers still write: what the pools' reconnects
+   * queue behind on this machine now (the recovery bound is derived from it).
+   */
+  loginsMs: number;
   orms: OrmFailoverResult[];
 }
 
@@ -110,19 +117,6 @@ const store = new AsyncLocalStorage<MysqlOrmName>();
 
 /** Who made a connect: an ORM, failover2's shared monitor, or nobody we know (the emulator). */
 type Counted = MysqlOrmName | 'monitor' | 'none';
-
-/**
- * Whether the connect being made comes from the topology monitor (src/topology/): failover2's
- * monitor is shared by every pool of the process and its probes run in the async context of
- * whichever connection reported the failure first, so they are counted apart, by call stack.
- */
-function fromMonitor(): boolean {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 60;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
-  return /[\\/]src[\\/]topology[\\/]/.test(stack);
-}
 
 /**
  * Count `connect()` calls to the cluster's port per ORM. The emulator's engines listen on the same
@@ -207,6 +201,25 @@ interface Run {
   transactions: string[];
 }
 
+/** ms for `n` plain connections (no plugin) opened at once to connect and answer `SELECT 1`. */
+async function concurrentLogins(config: Record<string, unknown>, n: number): Promise<number> {
+  const started = Date.now();
+  const conns: PromiseConnection[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: n }, async () => {
+        // No connect timeout: the time it takes is what is measured.
+        const c = await createConnection({ ...config, plugins: [], connectTimeout: 120_000 });
+        conns.push(c);
+        await c.query('SELECT 1');
+      }),
+    );
+    return Date.now() - started;
+  } finally {
+    await Promise.all(conns.map((c) => c.end().catch(() => undefined)));
+  }
+}
+
 async function main(): Promise<void> {
   const cluster = await startCluster({ engine: 'mysql', instances: 3, dnsLagMs: DNS_LAG_MS });
   const counter = countConnects(cluster.writerEndpoint.port, engineAddresses(cluster.instances()));
@@ -265,12 +278,17 @@ async function main(): Promise<void> {
     while (!allWrote(0, STEADY_WRITES) && Date.now() < steady) await sleep(50);
 
     const failoverStart = Date.now();
-    await cluster.failover();
+    const { newWriter } = await cluster.failover();
     const promoted = cluster.timeline().find((e) => e.kind === 'promoted' && e.at >= failoverStart);
     const promotedAt = promoted?.at ?? Date.now();
     const deadline = promotedAt + RECOVERY_WAIT_MS;
     while (!allWrote(promotedAt) && Date.now() < deadline) await sleep(50);
     const failoverEnd = Date.now();
+    const writerHost = cluster.instances().find((i) => i.id === newWriter)!.host;
+    const loginsMs = await concurrentLogins(
+      { host: writerHost, port: cluster.writerEndpoint.port, ...cluster.credentials },
+      runs.reduce((n, r) => n + r.app.poolSize, 0),
+    );
     stop = true;
     // A worker stuck in a call is a finding, not a reason to hang the child.
     let guard: NodeJS.Timeout | undefined;
@@ -329,6 +347,7 @@ async function main(): Promise<void> {
       monitorConnects: (counter.times.get('monitor') ?? []).filter(
         (t) => t >= failoverStart && t <= failoverEnd,
       ).length,
+      loginsMs,
       orms,
     };
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

@@ -9,9 +9,12 @@
  * Protocol: lines `@@{json}` on stdout (`ready`, `recovered`, `summary`, `ended`); commands
  * on stdin: `failover <ms>`, `promoted <ms>`, `names <json>`, `stop`.
  */
+import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { registerNames } from '../../src/emulator/dns.js';
+import { fromMonitor } from './connect-origin.js';
+import { MONITOR_CHANNEL, type MonitorMessage } from '../../src/observe/channels.js';
 import { findFailoverError, isFailoverError } from '../../src/index.js';
 import { Pool, createDriver } from '../../src/pg.js';
 
@@ -48,8 +51,14 @@ export interface ChildSummary {
   failoverErrors: Record<string, number>;
   /** Per worker: ms from `promoted` to its first acknowledged write after it (null: none). */
   firstWriteAfterPromotedMs: (number | null)[];
-  /** Socket connects to the cluster from the failover to the stop. */
+  /** Socket connects to the cluster from the failover to the stop by the pool and its failover. */
   connects: number;
+  /** Those of them that failed (refused by the old writer behind the stale endpoint). */
+  refused: number;
+  /** Per host: ms (since `failover`) of each connect of failover2's topology monitor in that time. */
+  monitorConnects: Record<string, number[]>;
+  /** Every connect of that time, one line each: ms after `promoted`, address, outcome, who asked. */
+  connectLog: string[];
 }
 
 interface Orm {
@@ -81,14 +90,42 @@ function say(msg: Record<string, unknown>): void {
 let names = settings.names;
 registerNames((h) => names[h.toLowerCase()]);
 
-// Socket connects to the cluster's port, with their time.
-const connectTimes: number[] = [];
+// Socket connects to the cluster's port, with their time, address, outcome and who asked.
+interface ConnectRecord {
+  at: number;
+  host: string;
+  outcome: string;
+  /** failover2's topology monitor (src/topology/ on the stack), or the pool / its failover. */
+  by: 'monitor' | 'pool';
+}
+const connectRecords: ConnectRecord[] = [];
+/** The monitor's mode changes and verified writers (aurora-ha:monitor), shown between the connects. */
+const monitorEvents: { at: number; text: string }[] = [];
+diagnostics.subscribe(MONITOR_CHANNEL, (m) => {
+  const e = m as MonitorMessage;
+  if (e.event === 'mode') monitorEvents.push({ at: e.at, text: `monitor ${e.mode} (${e.reason})` });
+  if (e.event === 'writer-verified') monitorEvents.push({ at: e.at, text: `monitor verified ${e.writer}` });
+});
 const originalConnect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]): net.Socket {
   let first = args[0];
   if (Array.isArray(first)) first = first[0];
-  const port = typeof first === 'object' && first !== null ? (first as { port?: unknown }).port : first;
-  if (Number(port) === settings.port) connectTimes.push(Date.now());
+  const opts =
+    typeof first === 'object' && first !== null ? (first as { port?: unknown; host?: unknown }) : undefined;
+  const port = opts !== undefined ? opts.port : first;
+  if (Number(port) === settings.port) {
+    const record: ConnectRecord = {
+      at: Date.now(),
+      host: typeof opts?.host === 'string' ? opts.host : typeof args[1] === 'string' ? args[1] : '?',
+      outcome: 'pending',
+      by: fromMonitor() ? 'monitor' : 'pool',
+    };
+    connectRecords.push(record);
+    this.once('connect', () => (record.outcome = 'ok'));
+    this.once('error', (e: NodeJS.ErrnoException) => {
+      if (record.outcome === 'pending') record.outcome = e.code ?? e.message;
+    });
+  }
   return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
 };
 
@@ -99,6 +136,12 @@ const conn = {
   password: settings.password,
   database: settings.database,
 };
+
+function monitorByHost(records: readonly ConnectRecord[], since: number): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const r of records) if (r.by === 'monitor') (out[r.host] ??= []).push(r.at - since);
+  return out;
+}
 
 function warmQueries(run: () => Promise<unknown>): Promise<void> {
   return Promise.all(Array.from({ length: settings.poolSize }, run)).then(() => undefined);
@@ -330,6 +373,9 @@ async function main(): Promise<void> {
   stopping = true;
   await Promise.all(workers);
   const present = new Set(await orm.keys());
+  const during = connectRecords.filter(
+    (r) => failoverAt !== undefined && r.at >= failoverAt && r.at <= stopAt,
+  );
   const summary: ChildSummary = {
     orm: settings.orm,
     acked: acked.size,
@@ -339,7 +385,15 @@ async function main(): Promise<void> {
     foreign,
     failoverErrors,
     firstWriteAfterPromotedMs: firstAfterPromoted(),
-    connects: connectTimes.filter((t) => failoverAt !== undefined && t >= failoverAt && t <= stopAt).length,
+    connects: during.filter((r) => r.by === 'pool').length,
+    refused: during.filter((r) => r.by === 'pool' && r.outcome !== 'ok').length,
+    monitorConnects: monitorByHost(during, failoverAt ?? 0),
+    connectLog: [
+      ...during.map((r) => ({ at: r.at, text: `${r.host} ${r.outcome} ${r.by}` })),
+      ...monitorEvents.filter((e) => failoverAt !== undefined && e.at >= failoverAt && e.at <= stopAt),
+    ]
+      .sort((a, b) => a.at - b.at)
+      .map((e) => `${e.at - (promotedAt ?? failoverAt ?? 0)} ms ${e.text}`),
   };
   say({ summary });
   await orm.close();

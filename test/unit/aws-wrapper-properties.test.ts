@@ -47,6 +47,12 @@ function sampleFor(spec: OptionSpec): { value: unknown; parsed: unknown } {
       return { value: console, parsed: console };
     case 'hostList':
       return { value: ['a:5432'], parsed: [{ host: 'a', port: 5432 }] };
+    case 'port':
+      return { value: 6543, parsed: 6543 };
+    case 'awsCredentials': {
+      const provider = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' };
+      return { value: provider, parsed: provider };
+    }
   }
 }
 
@@ -95,11 +101,14 @@ describe('the AWS Node wrapper table', () => {
     describe(`${key} (${row.disposition})`, () => {
       if (row.disposition === 'mapped' && row.ours !== undefined && !row.ours.startsWith('driver')) {
         it(`is accepted as our option ${row.ours}`, () => {
-          const spec = OPTION_BY_SPELLING.get(key)!.spec;
+          const { spec, scale } = OPTION_BY_SPELLING.get(key)!;
           const { value, parsed } = sampleFor(spec);
           for (const engine of ENGINES) {
             const r = resolveConfig(engine, { host: 'h', [key]: value });
-            expect(r.options[spec.name], engine).toEqual(parsed);
+            // AWS's seconds (`iamTokenExpiration`, `secretExpirationSec`) become our ms.
+            expect(r.options[spec.name], engine).toEqual(
+              typeof parsed === 'number' ? parsed * scale : parsed,
+            );
             expect(r.driverConfig, engine).not.toHaveProperty(key);
           }
         });
@@ -188,14 +197,14 @@ describe('the AWS Node wrapper table', () => {
       connectionString: 'postgres://u:pw@h/db',
       connectionTimeoutMillis: 700,
     });
-    expect(() => resolveConfig('postgres', 'postgres://u:pw@h/db?secretId=arn')).toThrow(
-      /secretId.*not supported yet/,
+    expect(() => resolveConfig('postgres', 'postgres://u:pw@h/db?idpUsername=x')).toThrow(
+      /idpUsername.*not supported yet/,
     );
   });
 
   it('a rejected configuration warns about nothing: the key still warns once when the config is accepted', () => {
     const key = 'frt_rejectedFirst';
-    expect(() => resolveConfig('postgres', { host: 'h', [key]: 1, iamRegion: 'us-east-1' })).toThrow(
+    expect(() => resolveConfig('postgres', { host: 'h', [key]: 1, idpPort: 443 })).toThrow(
       ConfigurationError,
     );
     expect(() => resolveConfig('postgres', { host: 'h', [key]: 1, plugins: 'dev,okta' })).toThrow(

@@ -21,12 +21,18 @@ class ScriptedProber implements Prober {
   firstProbeAt: number | undefined;
   closes = 0;
   connected = false;
+  /** Resolves as the first probe starts (a microtask later: before any timer can fire). */
+  readonly firstProbe: Promise<void>;
+  private probed!: () => void;
   constructor(
     private readonly alive: (n: number) => boolean,
     private readonly takesMs: (boundMs: number) => number,
-  ) {}
+  ) {
+    this.firstProbe = new Promise((r) => (this.probed = r));
+  }
   async probe(boundMs: number): Promise<boolean> {
     this.probes++;
+    this.probed();
     this.firstProbeAt ??= performance.now();
     this.connected = true;
     await sleep(Math.min(boundMs, this.takesMs(boundMs)));
@@ -190,7 +196,9 @@ describe('HostMonitor', () => {
     const conn = connection();
     m.watch(conn, owner);
     conn.command = {};
-    await sleep(SETTINGS.graceMs + m.sampleMs + 30);
+    // Stop while the first probe is under way: as it starts, not after a fixed sleep (on a loaded
+    // machine a sleep can end before the first probe, or after a second one started).
+    await prober.firstProbe;
     await m.stop();
     await sleep(SETTINGS.intervalMs * 4);
     expect(conn.aborted).toBe(0);

@@ -78,7 +78,8 @@ function valueOf(
           const canon = codes.map((c) => PLUGIN_CODES.get(c));
           return (
             new Set(canon).size === canon.length &&
-            !(canon.includes('failover') && canon.includes('failover2'))
+            !(canon.includes('failover') && canon.includes('failover2')) &&
+            !(canon.includes('iam') && canon.includes('secretsManager'))
           );
         })
         .chain((codes) =>
@@ -132,6 +133,13 @@ function valueOf(
     case 'logger':
       // Not in `settings` (no connection-string form): see 'logger option' below.
       return fc.constant({ objValue: console, urlValue: '', expected: console });
+    case 'port':
+      return fc
+        .integer({ min: 1, max: 65535 })
+        .map((n) => ({ objValue: n, urlValue: String(n), expected: n }));
+    case 'awsCredentials':
+      // Not in `settings` (no connection-string form): test/unit/credentials-options.test.ts.
+      return fc.constant({ objValue: undefined, urlValue: '', expected: undefined });
   }
 }
 
@@ -140,7 +148,7 @@ function setting(spec: OptionSpec): fc.Arbitrary<Setting> {
 }
 
 const settings: fc.Arbitrary<Setting[]> = fc
-  .subarray(OPTIONS.filter((s) => s.kind !== 'logger'))
+  .subarray(OPTIONS.filter((s) => s.kind !== 'logger' && s.kind !== 'awsCredentials'))
   .chain((specs) => (specs.length === 0 ? fc.constant([]) : fc.tuple(...specs.map(setting))));
 
 function expectedOptions(list: readonly Setting[]): Record<string, unknown> {
@@ -322,6 +330,10 @@ function invalidObjectValues(spec: OptionSpec, scale: number): unknown[] {
       return ['', '  ', 5];
     case 'hostWeights':
       return [{ a: 0 }, { a: 1.5 }, 'a', 5, 'a:x', ['a']];
+    case 'port':
+      return [0, 65_536, 1.5, '5432', null];
+    case 'awsCredentials':
+      return ['key', 42, null, { accessKeyId: 'a' }, []];
   }
 }
 
@@ -362,7 +374,8 @@ describe('resolveConfig: invalid values', () => {
           typeof bad === 'string' &&
           spec.kind !== 'boolean' &&
           spec.kind !== 'durationMs' &&
-          spec.kind !== 'positiveInt';
+          spec.kind !== 'positiveInt' &&
+          spec.kind !== 'port';
         const err = configError(() =>
           asUrl && urlable
             ? resolveConfig(

@@ -12,6 +12,7 @@ import { retryPauseMs as jittered } from '../../src/plugins/initial-connection/r
 import type { OpenContext } from '../../src/plugins/initial-connection/open-context.js';
 import { Deadline } from '../../src/core/time.js';
 import {
+  ConnectionCounts,
   ConnectionTally,
   ROUND_ROBIN_CLUSTERS,
   countedHosts,
@@ -104,6 +105,28 @@ describe('connection counts (leastConnections)', () => {
     for (const t of tallies) t.moveTo(undefined);
     expect(readers.map((r) => openConnectionsTo(r))).toEqual([0, 0, 0]);
     expect(countedHosts()).toBe(before);
+  });
+});
+
+describe('connection counts per pool (issue 23)', () => {
+  it("each pool spreads its own connections, whatever another pool's are; the process's counts see neither", () => {
+    const before = countedHosts();
+    const poolA = new ConnectionCounts();
+    const poolB = new ConnectionCounts();
+    // Pool B is lopsided: 6 connections on the first reader.
+    const lopsided = Array.from({ length: 6 }, () => new ConnectionTally(() => poolB));
+    for (const t of lopsided) t.moveTo(readers[0]);
+    const selectorA = createSelector('leastConnections', { connectionCount: (h) => poolA.openTo(h) });
+    const a = Array.from({ length: 12 }, () => {
+      const t = new ConnectionTally(() => poolA);
+      t.moveTo(selectorA.select(hosts, 'reader'));
+      return t;
+    });
+    expect(readers.map((r) => poolA.openTo(r))).toEqual([4, 4, 4]);
+    expect(readers.map((r) => poolB.openTo(r))).toEqual([6, 0, 0]);
+    expect(countedHosts()).toBe(before);
+    for (const t of [...a, ...lopsided]) t.moveTo(undefined);
+    expect(poolA.hosts + poolB.hosts).toBe(0);
   });
 });
 

@@ -153,6 +153,30 @@ describe('topology monitor: panic mode', () => {
     expect(cluster.instances.map((i) => i.connectAttempts)).toEqual(attempts);
   });
 
+  it('a failure naming no instance (a stale cluster endpoint refusing) while the verified writer answers starts no search; once the writer is lost it does', async () => {
+    const cluster = new MemoryCluster();
+    const { monitor } = await started(cluster);
+    cluster.failover('instance-2');
+    monitor.reportFailure(monitor.writer());
+    expect(idOf(await monitor.awaitVerifiedWriter(new AbortController().signal))).toBe('instance-2');
+    await until(() => monitor.connected, 'connected to the new writer');
+    const attempts = cluster.instances.map((i) => i.connectAttempts);
+    // What failover2 reports for a failed initial connect (CI: a Sequelize replacement refused by
+    // the cluster endpoint during the DNS lag restarted the search, suspecting the new writer).
+    monitor.reportFailure(undefined);
+    expect(monitor.searching).toBe(false);
+    expect(idOf(await monitor.awaitVerifiedWriter(new AbortController().signal))).toBe('instance-2');
+    expect(monitor.searches).toBe(1);
+    expect(cluster.instances.map((i) => i.connectAttempts)).toEqual(attempts);
+    // The new writer dies too: its connection closes, and the same report is a failure now.
+    cluster.instance('instance-2').connectMode = 'refuse';
+    cluster.reset('instance-2');
+    await until(() => !monitor.connected, 'the writer connection lost');
+    monitor.reportFailure(undefined);
+    expect(monitor.searching).toBe(true);
+    expect(monitor.searches).toBe(2);
+  });
+
   it('a stale reader naming the failed writer is not believed: the writer must verify itself', async () => {
     const cluster = new MemoryCluster();
     const { monitor } = await started(cluster);

@@ -65,6 +65,8 @@ export class Mysql2PhysicalConnection implements PhysicalConnection<Connection> 
   readonly host: HostInfo;
   readonly native: Connection;
   lastError: Error | undefined;
+  watchSession = false;
+  sessionTouched = false;
   #closed = false;
   #closing = false;
   #statusFlags = 0;

@@ -60,6 +60,41 @@ export function pgConnectionStarted(connection: object): boolean {
   return (connection as { _connecting?: boolean })._connecting === true;
 }
 
+/** pg's Client handlers of a Connection message that `_attachListeners` binds at connect(). */
+export type PgMessageHandler = '_handleReadyForQuery' | '_handleCommandComplete';
+
+/**
+ * Make `step(msg)` run first inside pg's own handler of a Connection message, instead of as a
+ * second listener on that event: pg's Client subscribes its handler once, at connect(), as
+ * `this.<handler>.bind(this)` (`_attachListeners`), so an own property of the instance set before
+ * connect() is what it binds. Why: with two listeners Node's emitter copies the listener array on
+ * every emit, and pg emits `readyForQuery` and `commandComplete` once per query; our step still
+ * runs before pg's handler, as the listener registered before connect() did. Returns false (the
+ * caller then listens on the Connection) when the client already started connecting or has no
+ * such handler. Checked: pg 8.15.5, 8.23.1 (lib/client.js `_attachListeners`, both handlers take
+ * the message as their only argument).
+ */
+export function runBeforePgHandler(
+  client: Client,
+  handler: PgMessageHandler,
+  step: (msg: never) => void,
+): boolean {
+  const own = client as unknown as Record<PgMessageHandler, unknown>;
+  const original = own[handler];
+  if (typeof original !== 'function' || pgConnectionStarted(client.connection)) return false;
+  const pgHandler = original as (this: Client, msg: unknown) => void;
+  Object.defineProperty(client, handler, {
+    configurable: true,
+    enumerable: false,
+    writable: true,
+    value: function handledAfterStep(this: Client, msg: never): void {
+      step(msg);
+      pgHandler.call(this, msg);
+    },
+  });
+  return true;
+}
+
 /**
  * pg's module-level `_pools` array. Why: `aurora-ha/pg` has pg's module shape, which lists it.
  * Checked: pg 8.15.5, 8.23.1 (lib/index.js).

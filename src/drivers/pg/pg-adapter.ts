@@ -10,7 +10,7 @@ import { hostKey } from '../host-info.js';
 import { abortError } from '../connection-lost.js';
 import { connectBounded } from '../bounded-connect.js';
 import { runInternal } from '../../observe/internal-work.js';
-import { pgConfigForHost } from './pg-config.js';
+import { pgConfigForHost, pgWithCredentials } from './pg-config.js';
 import { classifyPgError } from './pg-errors.js';
 import { PgPhysicalConnection } from './pg-physical-connection.js';
 import { parseSessionRow, READ_SESSION_SQL, restoreSessionSql } from './pg-session.js';
@@ -33,6 +33,7 @@ export const pgAdapter: DriverAdapter<ClientConfig, Client> = {
   defaultPort: 5432,
   connect: connectPg,
   classify: classifyPgError,
+  withCredentials: pgWithCredentials,
   async readSessionState(conn: PhysicalConnection<Client>) {
     const rows = await conn.queryRows(READ_SESSION_SQL);
     return parseSessionRow(rows[0]);

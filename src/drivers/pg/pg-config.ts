@@ -115,3 +115,34 @@ export function pgConfigForHost(
   }
   return config;
 }
+
+/**
+ * The config with new credentials (`user`, `password`; other keys merged as they are): pg lets
+ * a `connectionString`'s userinfo override the fields, so its password (and user, when it names
+ * one) is rewritten too. Used by the credential plugins (src/connection/credentials.ts).
+ */
+export function pgWithCredentials(
+  driverConfig: ClientConfig,
+  change: Readonly<Record<string, unknown>>,
+): ClientConfig {
+  const config: ClientConfig = { ...driverConfig, ...change };
+  copyHiddenProperties(driverConfig, config);
+  const url = driverConfig.connectionString;
+  if (typeof url === 'string' && url !== '') {
+    const m = URL_SHAPE.exec(url);
+    if (m !== null && m[2] !== undefined) {
+      const [, scheme = '', userinfo = '', hosts = '', rest = ''] = m;
+      const colon = userinfo.indexOf(':');
+      const oldUser = colon < 0 ? userinfo : userinfo.slice(0, colon);
+      const user = typeof change.user === 'string' ? encodeURIComponent(change.user) : oldUser;
+      const pass =
+        typeof change.password === 'string'
+          ? `:${encodeURIComponent(change.password)}`
+          : colon < 0
+            ? ''
+            : userinfo.slice(colon);
+      config.connectionString = `${scheme}${user}${pass}@${hosts}${rest}`;
+    }
+  }
+  return config;
+}

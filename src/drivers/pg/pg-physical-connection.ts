@@ -7,7 +7,7 @@ import type { Client } from 'pg';
 import type { PhysicalConnection, SessionState } from '../driver.js';
 import type { HostInfo } from '../host-info.js';
 import { hostKey } from '../host-info.js';
-import { activeQueryOf } from './internals.js';
+import { activeQueryOf, runBeforePgHandler } from './internals.js';
 import { markConnectionLost, notifyLoss, settleWithin, timeoutError } from '../connection-lost.js';
 import { runInternal } from '../../observe/internal-work.js';
 import { noteStatementSpans } from '../../observe/statement-spans.js';
@@ -40,6 +40,8 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
   readonly native: Client;
   /** The last asynchronous error pg reported (socket lost), if any. */
   lastError: Error | undefined;
+  watchSession = false;
+  sessionTouched = false;
   #closed = false;
   /** Set by our own abort()/close(): errors that follow are expected, not forwarded. */
   #closing = false;
@@ -75,17 +77,25 @@ export class PgPhysicalConnection implements PhysicalConnection<Client> {
       markConnectionLost(err);
       this.#closed = true;
     });
-    native.connection.on('readyForQuery', (msg: { status?: unknown }) => {
+    // Both per-query messages are seen first inside pg's own handler (runBeforePgHandler): a
+    // second listener would make pg's Connection copy its listener array on each emit.
+    const onReadyForQuery = (msg: { status?: unknown }): void => {
       const s = msg.status;
       if (s === 'I' || s === 'T' || s === 'E') this.#txStatus = s;
       this.#started = true;
       if (this.#listenChanged && s === 'I') this.#learnChannels();
-    });
+    };
+    if (!runBeforePgHandler(native, '_handleReadyForQuery', onReadyForQuery)) {
+      native.connection.on('readyForQuery', onReadyForQuery);
+    }
     // LISTEN / UNLISTEN completed (the CommandComplete tag, not the SQL text): the set of
     // channels is read back from the server once the session is idle (they take effect at commit).
-    native.connection.on('commandComplete', (msg: { text?: unknown }) => {
+    const onCommandComplete = (msg: { text?: unknown }): void => {
       if (msg.text === 'LISTEN' || msg.text === 'UNLISTEN') this.#listenChanged = true;
-    });
+    };
+    if (!runBeforePgHandler(native, '_handleCommandComplete', onCommandComplete)) {
+      native.connection.on('commandComplete', onCommandComplete);
+    }
     // ParameterStatus after startup = the session changed a reported setting (SET, set_config,
     // SET SESSION CHARACTERISTICS); the burst before the first ReadyForQuery is the defaults.
     native.connection.on('parameterStatus', (msg: { parameterName?: unknown; parameterValue?: unknown }) => {

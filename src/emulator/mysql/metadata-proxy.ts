@@ -10,7 +10,10 @@
  *     A client that does not ask for TLS is passed through as is, and mariadbd
  *     (require_secure_transport) refuses it;
  *   - client COM_QUERY (0x03) and COM_STMT_PREPARE (0x16) packets, whose SQL goes through
- *     `rewrite` and is re-framed with the new length.
+ *     `rewrite` and is re-framed with the new length;
+ *   - with `iam`, the login of the IAM user: over TLS it is switched to mysql_clear_password,
+ *     the token verified and the upstream login made with the real password
+ *     (mysql-iam-session.ts); without TLS it is refused with ERR 1045, like RDS.
  * Commands are recognised without following the server side: in the MySQL protocol only a
  * command starts a client packet with sequence id 0 (authentication and continuation packets
  * have sequence ids ≥ 1), so scanning costs one header check per client packet.
@@ -19,6 +22,16 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import {
+  accessDenied,
+  framePacket,
+  parseGreeting,
+  parseHandshakeResponse,
+  readPacket,
+  type Greeting,
+} from './mysql-iam-handshake.js';
+import type { MysqlIamLogin } from './mysql-iam-login.js';
+import { IamLoginSession } from './mysql-iam-session.js';
 
 export type SqlRewrite = (sql: string) => string | undefined;
 
@@ -33,6 +46,11 @@ export interface MetadataProxyOptions {
   readonly rewrite: SqlRewrite | undefined;
   /** Terminate TLS with these certificate files (the cluster serves TLS); undefined = plain. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string } | undefined;
+  /**
+   * IAM logins for one user: over TLS only, switched to mysql_clear_password, the token verified
+   * here and the upstream login made with the real password. undefined = no IAM user.
+   */
+  readonly iam?: MysqlIamLogin | undefined;
 }
 
 const COM_QUERY = 0x03;
@@ -118,6 +136,12 @@ export class ClientPacketRewriter {
     }
     return out;
   }
+}
+
+/** The client's address as the engine would name it in an access-denied message. */
+function hostOf(socket: net.Socket): string {
+  const address = socket.remoteAddress ?? 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 /** True when `packet` (header included, complete) is a client's SSL request (sequence 1, 32 bytes, CLIENT_SSL). */
@@ -239,6 +263,7 @@ export class MetadataProxy {
     // server → client: patch the greeting, then stream
     const material = this.tlsMaterial;
     let greeting: Buffer | undefined = Buffer.alloc(0);
+    let upstreamGreeting: Greeting | undefined;
     const fromServer = (chunk: Buffer): void => {
       let data = chunk;
       if (greeting) {
@@ -249,34 +274,42 @@ export class MetadataProxy {
         }
         greeting = undefined;
         stripGreetingCapabilities(buf, material !== undefined);
+        upstreamGreeting = parseGreeting(buf);
         data = buf;
       }
       if (!client.write(data)) upstream.pause();
     };
     upstream.on('data', fromServer);
     client.on('drain', () => upstream.resume());
-    if (!material) {
+    const iam = this.options.iam;
+    if (!material && !iam) {
       this.relayCommands(client, upstream);
       return;
     }
 
-    // TLS: the client's first packet says whether it asks for TLS
+    // The client's first packet says whether it asks for TLS (and, if not, who logs in)
     let first = Buffer.alloc(0);
     const firstPacket = (chunk: Buffer): void => {
       first = Buffer.concat([first, chunk]);
-      if (first.length < 4 || first.length < 4 + first.readUIntLE(0, 3)) return;
+      const packet = readPacket(first);
+      if (!packet) return;
       client.off('data', firstPacket);
-      const end = 4 + first.readUIntLE(0, 3);
-      if (!isSslRequest(first)) {
-        // a plain login: mariadbd refuses it (require_secure_transport); pass it through
-        this.relayCommands(client, upstream);
-        client.emit('data', first);
+      if (!material || !isSslRequest(first)) {
+        // a plain login: mariadbd refuses it when the cluster is TLS-only
+        // (require_secure_transport); the IAM user is refused here, IAM needs TLS
+        const login = iam ? parseHandshakeResponse(packet.payload) : undefined;
+        if (iam && login?.user === iam.user) {
+          const denied = framePacket(packet.seq + 1, accessDenied(login.user, hostOf(client)));
+          client.end(denied, () => upstream.destroy());
+          return;
+        }
+        this.relayCommands(client, upstream, undefined, first);
         return;
       }
       upstream.off('data', fromServer);
-      upstream.write(first.subarray(0, end));
+      upstream.write(first.subarray(0, packet.size));
       client.pause();
-      this.terminateTls(client, upstream, first.subarray(end), material);
+      this.terminateTls(client, upstream, first.subarray(packet.size), material, () => upstreamGreeting);
     };
     client.on('data', firstPacket);
   }
@@ -287,6 +320,7 @@ export class MetadataProxy {
     upstream: net.Socket,
     alreadyRead: Buffer,
     material: TlsMaterial,
+    greeting: () => Greeting | undefined,
   ): void {
     const clientTls = new tls.TLSSocket(socketDuplex(client, alreadyRead), {
       isServer: true,
@@ -308,9 +342,12 @@ export class MetadataProxy {
     upstreamTls.on('error', fail);
     clientTls.on('close', () => upstreamTls.destroy());
     upstreamTls.on('close', () => clientTls.end());
-    upstreamTls.on('data', (chunk: Buffer) => {
+    const toClient = (chunk: Buffer): void => {
       if (!clientTls.write(chunk)) upstreamTls.pause();
-    });
+    };
+    /** Set while an IAM login runs: the upstream's packets go to it instead of the client. */
+    let intercept: ((chunk: Buffer) => void) | undefined;
+    upstreamTls.on('data', (chunk: Buffer) => (intercept ?? toClient)(chunk));
     clientTls.on('drain', () => upstreamTls.resume());
     // Writes wait for the leg to mariadbd to be established.
     const queued: Buffer[] = [];
@@ -319,11 +356,60 @@ export class MetadataProxy {
       upstreamReady = true;
       for (const piece of queued.splice(0)) upstreamTls.write(piece);
     });
-    this.relayCommands(clientTls, upstreamTls, (piece) => {
+    const write = (piece: Buffer): boolean => {
       if (upstreamReady) return upstreamTls.write(piece);
       queued.push(piece);
       return true;
-    });
+    };
+    const iam = this.options.iam;
+    if (!iam) {
+      this.relayCommands(clientTls, upstreamTls, write);
+      return;
+    }
+
+    // The HandshakeResponse says who logs in: the IAM user's login is ours, any other passes on.
+    let first = Buffer.alloc(0);
+    const onLogin = (chunk: Buffer): void => {
+      first = Buffer.concat([first, chunk]);
+      const packet = readPacket(first);
+      if (!packet) return;
+      clientTls.off('data', onLogin);
+      const login = parseHandshakeResponse(packet.payload);
+      if (login?.user !== iam.user) {
+        this.relayCommands(clientTls, upstreamTls, write, first);
+        return;
+      }
+      const onToken = (bytes: Buffer): void => session.fromClient(bytes);
+      const session = new IamLoginSession({
+        iam,
+        port: this.options.listenPort,
+        greeting: greeting(),
+        login,
+        loginSeq: packet.seq,
+        clientHost: hostOf(client),
+        io: {
+          toClient,
+          toUpstream: (bytes) => void write(bytes),
+          refuse: (last) => {
+            intercept = undefined;
+            clientTls.off('data', onToken);
+            clientTls.end(last, () => upstreamTls.destroy());
+          },
+          loggedIn: (fromUpstream, fromClient) => {
+            intercept = undefined;
+            clientTls.off('data', onToken);
+            if (fromUpstream.length > 0) toClient(fromUpstream);
+            this.relayCommands(clientTls, upstreamTls, write, fromClient);
+          },
+        },
+      });
+      intercept = (bytes) => session.fromUpstream(bytes);
+      clientTls.on('data', onToken);
+      session.start();
+      const extra = first.subarray(packet.size);
+      if (extra.length > 0) session.fromClient(extra);
+    };
+    clientTls.on('data', onLogin);
   }
 
   /** client → server: commands rewritten when asked to, back-pressure both ways. */
@@ -331,10 +417,11 @@ export class MetadataProxy {
     from: Duplex,
     to: Duplex,
     write: (piece: Buffer) => boolean = (piece) => to.write(piece),
+    alreadyRead?: Buffer,
   ): void {
     const rewrite = this.options.rewrite;
     const framer = rewrite ? new ClientPacketRewriter(rewrite) : undefined;
-    from.on('data', (chunk: Buffer) => {
+    const relay = (chunk: Buffer): void => {
       let ok = true;
       if (framer) {
         for (const piece of framer.push(chunk)) ok = write(piece) && ok;
@@ -342,7 +429,9 @@ export class MetadataProxy {
         ok = write(chunk);
       }
       if (!ok) from.pause();
-    });
+    };
+    from.on('data', relay);
     to.on('drain', () => from.resume());
+    if (alreadyRead && alreadyRead.length > 0) relay(alreadyRead);
   }
 }

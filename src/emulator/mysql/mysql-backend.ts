@@ -17,13 +17,22 @@ import {
   type TopologyRecord,
 } from '../engine.js';
 import { rewriteAuroraQuery } from './aurora-query-rewrite.js';
+import mysql from 'mysql2/promise';
+import { KeptSessions } from '../kept-sessions.js';
 import { adminQuery, withAdmin, type AdminConnection } from './mariadb-admin.js';
 import { engineAccount, findMariadbBinaries } from './mariadb-binaries.js';
 import { MariadbProcess } from './mariadb-process.js';
 import { copyTemplate } from './mariadb-template.js';
 import { MetadataProxy } from './metadata-proxy.js';
 import { waitServing } from '../tls/served-certificate.js';
-import { metadataTableDdl, metadataTableName, topologyInsert } from './mysql-topology.js';
+import {
+  HEARTBEAT_DDL,
+  heartbeatStatement,
+  metadataTableDdl,
+  metadataTableName,
+  REPLAYED_HEARTBEAT,
+  topologyInsert,
+} from './mysql-topology.js';
 
 /** The Aurora MySQL version the emulator reports (`SHOW VARIABLES LIKE 'aurora_version'`). */
 export const EMULATED_AURORA_MYSQL_VERSION = '3.05.2';
@@ -90,6 +99,20 @@ class MysqlBackend implements EngineBackend {
     this.removeFilesSync();
   };
   private closed = false;
+  /** Kept root sessions for the replica-lag heartbeat (ten statements a second). */
+  private readonly heartbeats = new KeptSessions<AdminConnection>({
+    open: (id) => {
+      const m = this.instances.get(id);
+      if (!m) return Promise.reject(new AuroraHaError('EMULATOR_STATE', `MariaDB ${id} is not known`));
+      return mysql
+        .createConnection({ socketPath: this.socketOf(m), user: 'root', password: '', connectTimeout: 2_000 })
+        .then((conn) => {
+          conn.on('error', () => undefined);
+          return conn;
+        });
+    },
+    destroy: (conn) => conn.destroy(),
+  });
 
   constructor(private readonly options: BackendOptions) {
     findMariadbBinaries(); // fail fast, in one line, when MariaDB is not installed
@@ -171,6 +194,7 @@ class MysqlBackend implements EngineBackend {
               upstreamAddress: inst.address,
               upstreamPort: mysqlPort,
               tls: inst.tls,
+              iam: this.options.iam?.mysqlLogin,
               rewrite: (sql) =>
                 rewriteAuroraQuery(sql, {
                   instanceId: inst.id,
@@ -237,10 +261,20 @@ class MysqlBackend implements EngineBackend {
     // database-level DML/DDL; no global privilege such as READ ONLY ADMIN, so read_only applies
     await conn.query(`GRANT ALL PRIVILEGES ON ${quoteIdent(database)}.* TO ?@?`, [user, '%']);
     await conn.query('GRANT SLAVE MONITOR ON *.* TO ?@?', [user, '%']);
+    const iam = this.options.iam?.mysqlLogin;
+    if (iam) {
+      // the IAM user (iam: true): the metadata proxy logs it in upstream with this password once its token verifies
+      await conn.query('CREATE USER ?@? IDENTIFIED BY ? REQUIRE SSL', [iam.user, '%', iam.upstreamPassword]);
+      await conn.query(`GRANT ALL PRIVILEGES ON ${quoteIdent(database)}.* TO ?@?`, [iam.user, '%']);
+      await conn.query('GRANT SLAVE MONITOR ON *.* TO ?@?', [iam.user, '%']);
+    }
     await conn.query('CREATE USER ?@? IDENTIFIED BY ?', [REPLICATION_USER, '%', this.replicationPassword]);
     await conn.query('GRANT REPLICATION SLAVE ON *.* TO ?@?', [REPLICATION_USER, '%']);
     await conn.query(metadataTableDdl(flavor));
+    if (flavor === 'aurora') for (const ddl of HEARTBEAT_DDL) await conn.query(ddl);
     await conn.query(`GRANT SELECT ON ${metadataTableName(flavor)} TO ?@?`, [user, '%']);
+    // the IAM user reads the topology too, as an Aurora user does: without it failover finds no topology
+    if (iam) await conn.query(`GRANT SELECT ON ${metadataTableName(flavor)} TO ?@?`, [iam.user, '%']);
   }
 
   private async follow(conn: AdminConnection, writer: MysqlInstance): Promise<void> {
@@ -417,8 +451,54 @@ class MysqlBackend implements EngineBackend {
     });
   }
 
+  async writeHeartbeat(
+    writer: BackendInstance,
+    beatMs: number,
+    lags: ReadonlyMap<string, number> | undefined,
+    timeoutMs: number,
+  ): Promise<void> {
+    const { sql, params } = heartbeatStatement(beatMs, lags);
+    await this.heartbeats.use(writer.id, timeoutMs, (conn) => conn.query(sql, params));
+  }
+
+  async replayedHeartbeat(inst: BackendInstance, timeoutMs: number): Promise<number> {
+    const [rows] = await this.heartbeats.use(inst.id, timeoutMs, (conn) => conn.query(REPLAYED_HEARTBEAT));
+    const beat = Array.isArray(rows) ? (rows[0] as { beat?: unknown } | undefined)?.beat : undefined;
+    return typeof beat === 'number' ? beat : 0;
+  }
+
+  /** The test user's grants, its own password; created on the writer, replicated by the binlog. */
+  async createLoginUser(writer: BackendInstance, user: string, password: string): Promise<void> {
+    const { database, flavor } = this.options;
+    await withAdmin(this.socketOf(this.get(writer)), async (conn) => {
+      await conn.query('CREATE USER ?@? IDENTIFIED BY ?', [user, '%', password]);
+      await conn.query(`GRANT ALL PRIVILEGES ON ${quoteIdent(database)}.* TO ?@?`, [user, '%']);
+      await conn.query('GRANT SLAVE MONITOR ON *.* TO ?@?', [user, '%']);
+      await conn.query(`GRANT SELECT ON ${metadataTableName(flavor)} TO ?@?`, [user, '%']);
+    });
+  }
+
+  async setPassword(writer: BackendInstance, user: string, password: string): Promise<void> {
+    await adminQuery(this.socketOf(this.get(writer)), 'ALTER USER ?@? IDENTIFIED BY ?', [
+      user,
+      '%',
+      password,
+    ]);
+  }
+
+  async passwordVerifier(inst: BackendInstance, user: string): Promise<string | undefined> {
+    const rows = await adminQuery(
+      this.socketOf(this.get(inst)),
+      "SELECT authentication_string AS v FROM mysql.user WHERE User = ? AND Host = '%'",
+      [user],
+    );
+    const v = rows[0]?.v;
+    return typeof v === 'string' ? v : undefined;
+  }
+
   async shutdown(): Promise<void> {
     this.closed = true;
+    this.heartbeats.closeAll();
     const all = [...this.instances.values()];
     await Promise.all(all.map(async (m) => Promise.all([m.proxy?.close(), m.process.kill()])));
     this.removeFilesSync();

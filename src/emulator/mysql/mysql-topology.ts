@@ -62,3 +62,36 @@ export function topologyInsert(
   });
   return { sql: `INSERT INTO mysql.rds_topology (id, endpoint, port) VALUES ${values.join(', ')}`, params };
 }
+
+/** The replica-lag heartbeat (replica-lag.ts): one row, written on the writer, replicated. */
+export const HEARTBEAT_TABLE = 'mysql.aurora_ha_heartbeat';
+
+export const HEARTBEAT_DDL = [
+  `CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE} (id INT NOT NULL PRIMARY KEY, beat_ms BIGINT NOT NULL) ENGINE=InnoDB`,
+  `INSERT IGNORE INTO ${HEARTBEAT_TABLE} VALUES (1, 0)`,
+];
+
+/** What a replica has replayed of the heartbeat. */
+export const REPLAYED_HEARTBEAT = `SELECT CAST(beat_ms AS DOUBLE) AS beat FROM ${HEARTBEAT_TABLE} WHERE id = 1`;
+
+/**
+ * One statement on the writer: the new heartbeat and, when given, the readers' lags. With
+ * lags it is a multi-table UPDATE joining the one heartbeat row to the status rows (each row
+ * is updated once); the status table always holds the writer's row while there is a writer.
+ */
+export function heartbeatStatement(
+  beatMs: number,
+  lags: ReadonlyMap<string, number> | undefined,
+): { sql: string; params: unknown[] } {
+  if (lags === undefined || lags.size === 0)
+    return { sql: `UPDATE ${HEARTBEAT_TABLE} SET beat_ms = ? WHERE id = 1`, params: [beatMs] };
+  const params: unknown[] = [beatMs];
+  const cases = [...lags].map(([id, lag]) => {
+    params.push(id, lag);
+    return 'WHEN ? THEN ?';
+  });
+  return {
+    sql: `UPDATE ${HEARTBEAT_TABLE} AS h, ${AURORA_TOPOLOGY_TABLE} AS s SET h.beat_ms = ?, s.REPLICA_LAG_IN_MILLISECONDS = CASE s.SERVER_ID ${cases.join(' ')} ELSE s.REPLICA_LAG_IN_MILLISECONDS END WHERE h.id = 1`,
+    params,
+  };
+}

@@ -6,6 +6,7 @@
  * time by re-pointing) and synchronous_standby_names live in postgresql.auto.conf.
  */
 import type { ChildProcess } from 'node:child_process';
+import pg from 'pg';
 import { closeSync, openSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,7 +21,8 @@ import { AuroraHaError } from '../../core/errors.js';
 import { chownTree, killGroup, runTool, spawnTracked, waitExit } from '../processes.js';
 import { ADMIN_USER, adminQuery, lsnToBigInt, waitReady, withAdmin } from './pg-admin.js';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
-import { RDS_EXTENSIONS, topologyRows } from './pg-metadata-sql.js';
+import { heartbeatStatement, RDS_EXTENSIONS, REPLAYED_HEARTBEAT, topologyRows } from './pg-metadata-sql.js';
+import { KeptSessions } from '../kept-sessions.js';
 import { ensureTemplate } from './pg-template.js';
 import { waitServing } from '../tls/served-certificate.js';
 
@@ -36,6 +38,22 @@ hostssl all all 127.0.0.0/8 scram-sha-256
 hostnossl all all 0.0.0.0/0 reject
 hostnossl all all ::/0 reject
 `;
+
+/** The group IAM users belong to, like RDS's `rds_iam` (`GRANT rds_iam TO …`). */
+export const RDS_IAM_ROLE = 'rds_iam';
+
+/**
+ * IAM lines, first in the file (`iam: true`): a member of `rds_iam` over TLS is checked by
+ * the cluster's LDAP responder (simple bind, password = the token; the per-instance suffix
+ * tells the responder which instance the client reached), and refused without TLS, so
+ * neither a plain connection nor the role's password ever logs it in.
+ */
+export function iamHbaLines(ldapPort: number, instanceId: string): string {
+  return `hostssl all +${RDS_IAM_ROLE} 127.0.0.0/8 ldap ldapserver=127.0.0.1 ldapport=${ldapPort} ldapprefix="" ldapsuffix="@${instanceId}"
+host all +${RDS_IAM_ROLE} 0.0.0.0/0 reject
+host all +${RDS_IAM_ROLE} ::/0 reject
+`;
+}
 
 interface Running {
   child: ChildProcess;
@@ -56,9 +74,36 @@ export class PostgresBackend implements EngineBackend {
   /** Writer started from the template and never replaced: standbys may be plain template copies. */
   private templateWriter: string | undefined;
   private templatePath: Promise<string> | undefined;
+  /** Kept admin sessions for the replica-lag heartbeat (ten statements a second). */
+  private readonly heartbeats = new KeptSessions<pg.Client>({
+    open: (id) => this.openHeartbeatSession(id),
+    destroy: (c) => void c.end().catch(() => undefined),
+  });
 
   constructor(private readonly options: BackendOptions) {
     this.bins = findPgBinaries();
+  }
+
+  private async openHeartbeatSession(id: string): Promise<pg.Client> {
+    const inst = this.running.get(id)?.inst;
+    if (!inst) throw new AuroraHaError('EMULATOR_STATE', `PostgreSQL ${id} is not running`);
+    const c = new pg.Client({
+      host: inst.dir,
+      port: inst.port,
+      user: ADMIN_USER,
+      database: this.options.database,
+      connectionTimeoutMillis: 2_000,
+    });
+    c.on('error', () => undefined);
+    try {
+      await c.connect();
+      // the heartbeat never waits for a standby's acknowledgement (a held one still gives it)
+      await c.query('SET synchronous_commit = local');
+    } catch (err) {
+      void c.end().catch(() => undefined);
+      throw err;
+    }
+    return c;
   }
 
   private template(): Promise<string> {
@@ -105,15 +150,57 @@ export class PostgresBackend implements EngineBackend {
       settings.ssl_cert_file = inst.tls.certFile;
       settings.ssl_key_file = inst.tls.keyFile;
       settings.ssl_min_protocol_version = 'TLSv1.2';
-      settings.hba_file = this.tlsHbaFile();
+      settings.hba_file = this.tlsHbaFile(inst);
     }
     const args = ['-D', this.dataDir(inst)];
     for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
     return args;
   }
 
-  private tlsHbaFile(): string {
+  private tlsHbaFile(inst?: BackendInstance): string {
+    // with IAM, one file per instance: its ldapsuffix names the instance
+    if (inst && this.options.iam?.ldapPort !== undefined)
+      return join(this.options.workDir, `pg_hba_tls_${inst.id}.conf`);
     return join(this.options.workDir, 'pg_hba_tls.conf');
+  }
+
+  /** The instance's IAM pg_hba file, rewritten atomically before each start (content fixed per instance). */
+  private async writeIamHba(inst: BackendInstance, ldapPort: number): Promise<void> {
+    const file = this.tlsHbaFile(inst);
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, iamHbaLines(ldapPort, inst.id) + PG_HBA_TLS, { mode: 0o644 });
+    await chownTree(tmp);
+    await rename(tmp, file);
+  }
+
+  /** On the writer: the `rds_iam` group and the IAM user, who can do what the test user can. */
+  private async createIamUser(inst: BackendInstance, user: string): Promise<void> {
+    const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+    await withAdmin(inst.dir, inst.port, 'postgres', async (c) => {
+      await c.query(`CREATE ROLE ${ident(RDS_IAM_ROLE)} NOLOGIN`);
+      // no password: pg_hba sends its TLS logins to the LDAP responder and refuses the others
+      await c.query(
+        `CREATE ROLE ${ident(user)} LOGIN PASSWORD NULL IN ROLE ${ident(RDS_IAM_ROLE)}, ${ident(this.options.user)}`,
+      );
+    });
+  }
+
+  /** A standby serves IAM logins once the IAM user has replayed on it. */
+  private async waitIamUser(inst: BackendInstance, user: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const rows = await adminQuery<{ n: number }>(
+        inst.dir,
+        inst.port,
+        `SELECT count(*)::int AS n FROM pg_roles WHERE rolname = '${user.replace(/'/g, "''")}'`,
+      ).catch(() => []);
+      if ((rows[0]?.n ?? 0) > 0) return;
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    throw new AuroraHaError(
+      'EMULATOR_STATE',
+      `the IAM user has not replayed on ${inst.id} after ${timeoutMs} ms`,
+    );
   }
 
   /**
@@ -142,7 +229,9 @@ export class PostgresBackend implements EngineBackend {
     // Background recovery (an old writer rebuilt as a reader) may reach this after stop():
     // starting a server then would leave it running on a deleted data dir.
     if (this.closed) throw new AuroraHaError('EMULATOR_STATE', 'PostgreSQL backend already shut down');
-    if (inst.tls) await this.writeTlsHba();
+    const ldapPort = this.options.iam?.ldapPort;
+    if (inst.tls && ldapPort !== undefined) await this.writeIamHba(inst, ldapPort);
+    else if (inst.tls) await this.writeTlsHba();
     const log = openSync(join(inst.dir, 'postgres.log'), 'a');
     let child: ChildProcess;
     try {
@@ -173,6 +262,7 @@ export class PostgresBackend implements EngineBackend {
     this.templateWriter = inst.id;
     await this.copyTemplate(inst);
     await this.launch(inst);
+    if (this.options.iam) await this.createIamUser(inst, this.options.iam.user);
   }
 
   async startReader(inst: BackendInstance, writer: BackendInstance): Promise<void> {
@@ -190,6 +280,7 @@ export class PostgresBackend implements EngineBackend {
     }
     await this.launch(inst);
     await this.waitStreaming(inst);
+    if (this.options.iam) await this.waitIamUser(inst, this.options.iam.user);
   }
 
   private async baseBackup(inst: BackendInstance, writer: BackendInstance): Promise<void> {
@@ -332,8 +423,58 @@ export class PostgresBackend implements EngineBackend {
     });
   }
 
+  async writeHeartbeat(
+    writer: BackendInstance,
+    beatMs: number,
+    lags: ReadonlyMap<string, number> | undefined,
+    timeoutMs: number,
+  ): Promise<void> {
+    const { text, values } = heartbeatStatement(beatMs, lags);
+    await this.heartbeats.use(writer.id, timeoutMs, (c) => c.query(text, values));
+  }
+
+  async replayedHeartbeat(inst: BackendInstance, timeoutMs: number): Promise<number> {
+    const rows = await this.heartbeats.use(
+      inst.id,
+      timeoutMs,
+      async (c) => (await c.query<{ beat: number }>(REPLAYED_HEARTBEAT)).rows,
+    );
+    return rows[0]?.beat ?? 0;
+  }
+
+  /** A member of the test user's role (its privileges), logging in by SCRAM like it. */
+  async createLoginUser(writer: BackendInstance, user: string, password: string): Promise<void> {
+    await withAdmin(writer.dir, writer.port, 'postgres', async (c) => {
+      await c.query(
+        `CREATE ROLE ${c.escapeIdentifier(user)} LOGIN PASSWORD ${c.escapeLiteral(password)} IN ROLE ${c.escapeIdentifier(this.options.user)}`,
+      );
+    });
+  }
+
+  async setPassword(writer: BackendInstance, user: string, password: string): Promise<void> {
+    await withAdmin(writer.dir, writer.port, 'postgres', async (c) => {
+      await c.query(`ALTER ROLE ${c.escapeIdentifier(user)} PASSWORD ${c.escapeLiteral(password)}`);
+    });
+  }
+
+  async passwordVerifier(inst: BackendInstance, user: string): Promise<string | undefined> {
+    const rows = await withAdmin(
+      inst.dir,
+      inst.port,
+      'postgres',
+      async (c) =>
+        (
+          await c.query<{ v: string | null }>('SELECT rolpassword AS v FROM pg_authid WHERE rolname = $1', [
+            user,
+          ])
+        ).rows,
+    );
+    return rows[0]?.v ?? undefined;
+  }
+
   async shutdown(): Promise<void> {
     this.closed = true;
+    this.heartbeats.closeAll();
     const all = [...this.running.values()];
     for (const r of all) killGroup(r.child, 'SIGKILL');
     await Promise.all(all.map((r) => waitExit(r.child, 5_000)));

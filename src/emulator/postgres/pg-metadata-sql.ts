@@ -47,6 +47,8 @@ CREATE OR REPLACE VIEW pg_catalog.pg_settings AS
   WHERE current_setting('rds.extensions', true) IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_show_all_settings() AS s WHERE s.name = 'rds.extensions');
 RESET allow_system_table_mods;
+CREATE TABLE aurora_ha.heartbeat (id integer PRIMARY KEY, beat_ms bigint NOT NULL);
+INSERT INTO aurora_ha.heartbeat VALUES (1, 0);
 `;
 
 /** RDS Multi-AZ DB cluster: plain SQL functions in schema rds_tools. */
@@ -92,6 +94,30 @@ export function topologyRows(rows: readonly TopologyRecord[]): { text: string; v
   });
   return {
     text: `INSERT INTO aurora_ha.replica_status (server_id, session_id, is_writer, endpoint, port, cpu, replica_lag_in_msec, last_update_timestamp) VALUES ${tuples.join(', ')}`,
+    values,
+  };
+}
+
+/** What a reader has replayed of the replica-lag heartbeat (replica-lag.ts). */
+export const REPLAYED_HEARTBEAT = 'SELECT beat_ms::float8 AS beat FROM aurora_ha.heartbeat WHERE id = 1';
+
+/**
+ * One statement on the writer: the new heartbeat and, when given, the readers' lags in the
+ * status rows (a data-modifying CTE, so both commit together).
+ */
+export function heartbeatStatement(
+  beatMs: number,
+  lags: ReadonlyMap<string, number> | undefined,
+): { text: string; values: unknown[] } {
+  const beat = 'UPDATE aurora_ha.heartbeat SET beat_ms = $1 WHERE id = 1';
+  if (lags === undefined || lags.size === 0) return { text: beat, values: [beatMs] };
+  const values: unknown[] = [beatMs];
+  const tuples = [...lags].map(([id, lag]) => {
+    values.push(id, lag);
+    return `($${values.length - 1}::text, $${values.length}::double precision)`;
+  });
+  return {
+    text: `WITH beat AS (${beat}) UPDATE aurora_ha.replica_status AS s SET replica_lag_in_msec = v.lag FROM (VALUES ${tuples.join(', ')}) AS v(id, lag) WHERE s.server_id = v.id`,
     values,
   };
 }

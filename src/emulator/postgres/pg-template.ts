@@ -14,7 +14,7 @@ import type { PgBinaries } from './pg-binaries.js';
 import { metadataSql } from './pg-metadata-sql.js';
 
 /** Bump when the template's content changes. */
-const TEMPLATE_VERSION = '3';
+const TEMPLATE_VERSION = '4';
 
 /** Local admin by socket; replication by TCP without password; everyone else by SCRAM. */
 const PG_HBA = `local all all trust

@@ -5,6 +5,8 @@
  * and is run by mysql2's own connection, so results and errors are mysql2's. With no plugin
  * subscribed to a method, mysql2 is called directly.
  */
+import type { ConnectionCounts } from '../../selectors/connection-counts.js';
+import { touchSession } from '../../connection/session-statements.js';
 import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
 import type { PluginFactory, NetworkMethod } from '../../connection/plugin.js';
@@ -52,14 +54,17 @@ export class Connection extends EventEmitter {
   /**
    * @param factories for tests and embedding: the plugin factories to use instead of `plugins`.
    * @param purpose internal: `pool` for a pool's connection (published on `aurora-ha:connect`).
+   * @param counts internal: the pool's `leastConnections` counts.
    */
   constructor(
     config: string | AuroraConnectionOptions,
     factories?: readonly PluginFactory[],
     purpose: 'user' | 'pool' = 'user',
+    counts?: ConnectionCounts,
   ) {
     super();
     const logical = createMysqlLogical(config, factories, purpose);
+    if (counts !== undefined) logical.lc.service.connectionCounts = counts;
     this[STATE] = { logical, endEmitted: false };
     logical.lc.observe(this);
     logical.lc.open().then(
@@ -240,9 +245,10 @@ export class Connection extends EventEmitter {
 
   changeUser(options: { database?: string } & Record<string, unknown>, callback?: Callback): void {
     const logical = this[STATE].logical;
-    const p = runOnNative(logical, 'changeUser', (native) =>
-      callNative((done) => native.changeUser(options, done)),
-    ).then((r) => {
+    const p = runOnNative(logical, 'changeUser', (native) => {
+      touchSession(logical.lc.current);
+      return callNative((done) => native.changeUser(options, done));
+    }).then((r) => {
       followChangeUser(logical, options);
       return r;
     });
@@ -276,9 +282,18 @@ export class Connection extends EventEmitter {
     );
   }
 
-  /** mysql2's closing flag: true from the moment end() / destroy() is called. */
+  /**
+   * mysql2's closing flag: true from the moment end() / destroy() is called, or once the socket
+   * is gone with nothing to replace it. Not while the socket is lost and the next call will move
+   * the connection (`recoversFromLoss`): the connection is not closing then, and a pool that
+   * skips `end()` for a connection already `_closing` (Sequelize's `disconnect`) would otherwise
+   * drop it without ending it — leaving its topology monitor reference, and that monitor's socket,
+   * open for good.
+   */
   get _closing(): boolean {
-    return this[STATE].logical.lc.closing || this[STATE].closeCalled || mysql2Closing(this.nativeConnection);
+    const state = this[STATE];
+    if (state.logical.lc.closing || state.closeCalled) return true;
+    return mysql2Closing(this.nativeConnection) && !this.recoversFromLoss();
   }
 
   end(callback?: (err?: Error | null) => void): void {
@@ -324,6 +339,16 @@ export class Connection extends EventEmitter {
   /** @internal Whether a lost socket is recovered on the next call (then it is no 'error' event). */
   recoversFromLoss(): boolean {
     return this[STATE].logical.lc.recoversFromLoss();
+  }
+
+  /** @internal Its reader lags past maxReplicaLagMs: the pool moves it before handing it out (docs/read-scaling.md). */
+  wantsToMove(): boolean {
+    return this[STATE].logical.lc.wantsToMove();
+  }
+
+  /** @internal Move it now (see wantsToMove); never rejects. */
+  moveNow(): Promise<boolean> {
+    return this[STATE].logical.lc.moveNow();
   }
 
   /** @internal The socket was lost while idle and the next call will move the connection first. */

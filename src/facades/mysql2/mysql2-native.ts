@@ -6,6 +6,7 @@
 import type { ConnectPurpose } from '../../observe/channels.js';
 import type { EventEmitter } from 'node:events';
 import type { ConnectionOptions } from 'mysql2';
+import { noteStatement } from '../../connection/session-statements.js';
 import { resolveConfig } from '../../config/parse-config.js';
 import type { WrapperOptions } from '../../core/wrapper-options.js';
 import { resolvePluginFactories } from '../../plugins/registry.js';
@@ -184,15 +185,25 @@ export function nothingRecovers(logical: MysqlLogical): boolean {
 /**
  * Run `call` on the native connection once connected, through the method's pipeline. `once`:
  * the caller cannot follow a second native call (see `sendOnce`), so no plugin resends it.
+ * `statement`: the SQL the call sends (string or `{ sql }`), noted on a watched reader session
+ * (session-statements.ts); a call that sends none passes undefined and is not noted.
  */
 export function runOnNative<T>(
   logical: MysqlLogical,
   method: NetworkMethod,
   call: (native: NativeMysqlConnection) => Promise<T>,
   once = false,
+  statement?: unknown,
 ): Promise<T> {
   const lc = logical.lc;
-  const bound = (): Promise<T> => call(lc.native());
+  const bound =
+    statement === undefined
+      ? (): Promise<T> => call(lc.native())
+      : (): Promise<T> => {
+          const native = lc.native();
+          if (lc.current!.watchSession === true) noteStatement(lc.current, statement);
+          return call(native);
+        };
   const run = once ? sendOnce(bound) : bound;
   if (lc.current === undefined && !lc.closing) return lc.ready().then(() => lc.execute(method, run));
   return lc.execute(method, run);

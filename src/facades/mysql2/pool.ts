@@ -12,6 +12,7 @@
  *   rejected the statement before it reached any server (`statementSent === false`); never
  *   otherwise.
  */
+import { ConnectionCounts } from '../../selectors/connection-counts.js';
 import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
 import type { PluginFactory } from '../../connection/plugin.js';
@@ -128,7 +129,7 @@ export class PoolConnection extends Connection {
   declare _removeFromPool: () => void;
 
   constructor(pool: Pool, config: string | AuroraConnectionOptions, factories?: readonly PluginFactory[]) {
-    super(config, factories, 'pool');
+    super(config, factories, 'pool', pool.connectionCounts);
     this._pool = pool;
     this.once('end', () => this._removeFromPool());
     this.once('error', () => this._removeFromPool());
@@ -172,6 +173,8 @@ export class PoolConnection extends Connection {
 
 export class Pool extends EventEmitter {
   readonly config: PoolConfig;
+  /** This pool's `leastConnections` counts: it spreads its own connections (docs/read-scaling.md). */
+  readonly connectionCounts = new ConnectionCounts();
   readonly _allConnections = new PoolQueue<PoolConnection>();
   readonly _freeConnections = new PoolQueue<PoolConnection>();
   readonly _connectionQueue = new PoolQueue<GetConnectionCallback>();
@@ -216,6 +219,15 @@ export class Pool extends EventEmitter {
           this.#acquire(cb);
           return;
         }
+        this.emit('acquire', free);
+        free._released = false;
+        cb(null, free);
+      });
+      return;
+    }
+    if (free !== undefined && free.wantsToMove()) {
+      // Its reader lags past maxReplicaLagMs: moved first, or handed out where it is (alive, stale).
+      void free.moveNow().then(() => {
         this.emit('acquire', free);
         free._released = false;
         cb(null, free);

@@ -4,6 +4,7 @@
  * Each call goes through its pipeline and is run by mysql2's own promise wrapper of the
  * current native connection, so results and errors are exactly mysql2/promise's.
  */
+import { touchSession } from '../../connection/session-statements.js';
 import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
 import type { FieldPacket, QueryOptions, QueryResult } from 'mysql2';
@@ -27,6 +28,7 @@ import { failedEvent, movedEvent } from '../../connection/failover-event.js';
 import { ConnectionClosedError } from '../../core/errors.js';
 import { MysqlPromiseConnection } from './mysql2-promise-classes.js';
 import { captureCallerStack, withCallerStack } from './caller-stack.js';
+import type { StackHolder } from './caller-stack.js';
 import { PreparedStatement, prepareOptions } from './prepared-statement.js';
 import type { NativeStatement, StatementOwner } from './prepared-statement.js';
 
@@ -39,6 +41,8 @@ function traced(logical: MysqlLogical): boolean {
 
 interface PromiseConnectionState {
   readonly logical: MysqlLogical;
+  /** traced(logical), read once: mysql2 reads its `trace` option once, at createConnection. */
+  readonly traced: boolean;
   /** mysql2's promise wrapper of the current native connection. */
   wrapper: NativePromiseConnection | undefined;
   endEmitted: boolean;
@@ -69,7 +73,12 @@ export class PromiseConnection extends EventEmitter {
   constructor(config: string | AuroraConnectionOptions, factories?: readonly PluginFactory[]) {
     super();
     const logical = createMysqlLogical(config, factories);
-    const state: PromiseConnectionState = { logical, wrapper: undefined, endEmitted: false };
+    const state: PromiseConnectionState = {
+      logical,
+      traced: traced(logical),
+      wrapper: undefined,
+      endEmitted: false,
+    };
     this[STATE] = state;
     logical.lc.observe(this);
   }
@@ -102,7 +111,15 @@ export class PromiseConnection extends EventEmitter {
     if (s.logical.bare.query && w !== undefined && !s.logical.lc.closing) {
       return (values === undefined ? w.query(sql) : w.query(sql, values)) as Promise<[T, FieldPacket[]]>;
     }
-    return this.call('query', sql, values) as Promise<[T, FieldPacket[]]>;
+    // The caller's stack captured here, in this frame, not in call(): V8 summarises every
+    // optimized frame on the stack, translating the values of each function inlined in it,
+    // and here fewer are live (~1,000 instructions per call).
+    let holder: StackHolder | undefined;
+    if (s.traced) {
+      holder = {};
+      Error.captureStackTrace(holder, PromiseConnection.prototype.query);
+    }
+    return this.call('query', sql, values, holder) as Promise<[T, FieldPacket[]]>;
   }
 
   /** As mysql2/promise: a prepared (cached) statement, resolves `[rows or result header, fields]`. */
@@ -116,7 +133,12 @@ export class PromiseConnection extends EventEmitter {
     if (s.logical.bare.execute && w !== undefined && !s.logical.lc.closing) {
       return (values === undefined ? w.execute(sql) : w.execute(sql, values)) as Promise<[T, FieldPacket[]]>;
     }
-    return this.call('execute', sql, values) as Promise<[T, FieldPacket[]]>;
+    let holder: StackHolder | undefined;
+    if (s.traced) {
+      holder = {};
+      Error.captureStackTrace(holder, PromiseConnection.prototype.execute);
+    }
+    return this.call('execute', sql, values, holder) as Promise<[T, FieldPacket[]]>;
   }
 
   /**
@@ -126,8 +148,9 @@ export class PromiseConnection extends EventEmitter {
    */
   prepare(sql: unknown): Promise<unknown> {
     const s = this[STATE];
-    if (s.logical.bare.prepare) return this.call('prepare', sql, undefined);
-    return this.call('prepare', sql, undefined).then((result) => {
+    const holder = s.traced ? captureCallerStack(PromiseConnection.prototype.prepare) : undefined;
+    if (s.logical.bare.prepare) return this.call('prepare', sql, undefined, holder);
+    return this.call('prepare', sql, undefined, holder).then((result) => {
       const info = result as { statement: NativeStatement | PreparedStatement };
       if (!(info.statement instanceof PreparedStatement)) {
         const native = info.statement;
@@ -172,33 +195,44 @@ export class PromiseConnection extends EventEmitter {
     return s.owner;
   }
 
-  private call(method: 'query' | 'execute' | 'prepare', sql: unknown, values: unknown): Promise<unknown> {
+  /** `holder`: the caller's stack, captured by the public method (undefined when not traced). */
+  private call(
+    method: 'query' | 'execute' | 'prepare',
+    sql: unknown,
+    values: unknown,
+    holder: StackHolder | undefined,
+  ): Promise<unknown> {
     const s = this[STATE];
     const w = s.wrapper;
     if (s.logical.bare[method] && w !== undefined && !s.logical.lc.closing) {
       return values === undefined ? w[method](sql) : w[method](sql, values);
     }
-    const holder = traced(s.logical) ? captureCallerStack(PromiseConnection.prototype[method]) : undefined;
     return withCallerStack(
-      runOnNative(s.logical, method, () => {
-        if (method === 'prepare') {
-          const wrapper = this.currentWrapper();
-          return values === undefined ? wrapper.prepare(sql) : wrapper.prepare(sql, values);
-        }
-        // The callback API, not mysql2's promise wrapper: the wrapper would capture the stack a
-        // second time on every call (the caller's is captured above), which cost ~5 % of the
-        // client CPU of a `SELECT 1`.
-        this.currentWrapper(); // throws ConnectionClosedError when closed
-        const native = s.wrapper!.connection as unknown as NativeCallbackApi;
-        return new Promise<unknown>((resolve, reject) => {
-          const done = (err: Error | null, rows?: unknown, fields?: unknown): void => {
-            if (err) reject(err);
-            else resolve([rows, fields]);
-          };
-          if (values === undefined) native[method](sql, done);
-          else native[method](sql, values, done);
-        });
-      }),
+      runOnNative(
+        s.logical,
+        method,
+        () => {
+          if (method === 'prepare') {
+            const wrapper = this.currentWrapper();
+            return values === undefined ? wrapper.prepare(sql) : wrapper.prepare(sql, values);
+          }
+          // The callback API, not mysql2's promise wrapper: the wrapper would capture the stack a
+          // second time on every call (the caller's is captured above), which cost ~5 % of the
+          // client CPU of a `SELECT 1`.
+          this.currentWrapper(); // throws ConnectionClosedError when closed
+          const native = s.wrapper!.connection as unknown as NativeCallbackApi;
+          return new Promise<unknown>((resolve, reject) => {
+            const done = (err: Error | null, rows?: unknown, fields?: unknown): void => {
+              if (err) reject(err);
+              else resolve([rows, fields]);
+            };
+            if (values === undefined) native[method](sql, done);
+            else native[method](sql, values, done);
+          });
+        },
+        false,
+        sql,
+      ),
       holder,
     );
   }
@@ -221,7 +255,10 @@ export class PromiseConnection extends EventEmitter {
 
   async changeUser(options: { database?: string } & Record<string, unknown>): Promise<void> {
     const s = this[STATE];
-    await runOnNative(s.logical, 'changeUser', () => this.currentWrapper().changeUser(options));
+    await runOnNative(s.logical, 'changeUser', () => {
+      touchSession(s.logical.lc.current);
+      return this.currentWrapper().changeUser(options);
+    });
     followChangeUser(s.logical, options);
   }
 
@@ -229,7 +266,7 @@ export class PromiseConnection extends EventEmitter {
     const s = this[STATE];
     const w = s.wrapper;
     if (s.logical.bare[method] && w !== undefined && !s.logical.lc.closing) return w[method]();
-    const holder = traced(s.logical) ? captureCallerStack(PromiseConnection.prototype[method]) : undefined;
+    const holder = s.traced ? captureCallerStack(PromiseConnection.prototype[method]) : undefined;
     return withCallerStack(
       runOnNative(s.logical, method as NetworkMethod, () => this.currentWrapper()[method]()),
       holder,

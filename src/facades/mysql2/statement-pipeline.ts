@@ -43,6 +43,7 @@ export function sendPipelined(
     call.prepared !== undefined ? 'execute' : method,
     (native) => preparedFirst(call.prepared, native, () => attempt(call, native)),
     call.callback === undefined,
+    sql,
   );
   if (call.thrown !== undefined) {
     // mysql2 throws some argument errors synchronously (execute with undefined values): so do we.

@@ -6,7 +6,7 @@
  * native client. The rest of pg's Client surface is delegated (see delegate-members.ts): before
  * connect to an unconnected pg.Client built from the same config, then to the current native.
  */
-import { isPooled } from '../pooled.js';
+import { poolCountsOf } from '../pooled.js';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type {
@@ -39,6 +39,7 @@ import { isSubmittable, leftConnectionMoved, markNeverSent, opensTransactionOnly
 import type { Submittable } from './dispatch-rules.js';
 import { endingForPool, idleLossRecovered, lostWhileIdle, queryableForPool } from './pool-hooks.js';
 import { queryOnce } from './query-once.js';
+import { noteStatement } from '../../connection/session-statements.js';
 
 export type AuroraClientConfig = ClientConfig & WrapperOptions & { Promise?: PromiseConstructorLike };
 
@@ -166,7 +167,11 @@ export class Client extends EventEmitter {
       factories ?? resolvePluginFactories(resolved.options.plugins),
     );
     this.#lc = lc;
-    if (isPooled(input)) lc.service.purpose = 'pool';
+    const poolCounts = poolCountsOf(input);
+    if (poolCounts !== undefined) {
+      lc.service.purpose = 'pool';
+      lc.service.connectionCounts = poolCounts;
+    }
     this.#bare = lc.pipelineFor('query') === undefined;
     lc.observe(this);
   }
@@ -212,6 +217,16 @@ export class Client extends EventEmitter {
   /** @internal For the pool: lost while idle, moved on the next call (pool-hooks.ts). */
   get _lostWhileIdle(): boolean {
     return lostWhileIdle(this.#lc, this.#userEnded);
+  }
+
+  /** @internal For the pool: its reader lags past maxReplicaLagMs, move before handing it out (docs/read-scaling.md). */
+  get _wantsToMove(): boolean {
+    return !this.#userEnded && this.#lc.wantsToMove();
+  }
+
+  /** @internal Move it now (see _wantsToMove); never rejects. */
+  _moveNow(): Promise<boolean> {
+    return this.#lc.moveNow();
   }
 
   /**
@@ -406,7 +421,12 @@ export class Client extends EventEmitter {
 
   #runQuery(config: unknown, values: unknown): Promise<QueryResult> {
     const lc = this.#lc;
-    const run = (): Promise<QueryResult> => queryOnce(lc.native(), config, values);
+    const run = (): Promise<QueryResult> => {
+      const native = lc.native();
+      // A reader's session watched for retryReadsOnFailover (one property read otherwise).
+      if (lc.current!.watchSession === true) noteStatement(lc.current, config);
+      return queryOnce(native, config, values);
+    };
     if (lc.current === undefined && !lc.closing) {
       this.#undispatched++;
       const dispatched = (): void => {
@@ -460,6 +480,8 @@ export class Client extends EventEmitter {
   end(callback: (err?: Error) => void): void;
   end(callback?: (err?: Error) => void): Promise<void> | void {
     this.#userEnded = true;
+    // Not counted on its reader any more (a pool replacing it must not see it): now, not after the drain.
+    this.#lc.announceEnd();
     let p: Promise<void>;
     if (!this.#gate.called) {
       // As pg: ending a client never connected is a no-op (it may still connect later).

@@ -82,6 +82,11 @@ export class Pool extends BasePool {
     isNew: boolean,
   ): void {
     if (client instanceof Client) client._checkedOut();
+    if (!isNew && client instanceof Client && !client._lostWhileIdle && client._wantsToMove) {
+      // Its reader lags past maxReplicaLagMs: moved first, or handed out where it is (alive, stale).
+      void client._moveNow().then(() => pgPoolAcquireClient(this, client, pendingItem, idleListener, false));
+      return;
+    }
     if (isNew || !(client instanceof Client) || !client._lostWhileIdle) {
       pgPoolAcquireClient(this, client, pendingItem, idleListener, isNew);
       return;

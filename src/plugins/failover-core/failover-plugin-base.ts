@@ -37,6 +37,8 @@ import { hostPatternProblem } from './host-pattern-check.js';
 import { closeQuietly } from '../../drivers/close-quietly.js';
 import { outcomeError, rollbackQuietly, ROLLBACK_TIMEOUT_MS } from './failover-outcome.js';
 import { FailoverBudget } from './failover-budget.js';
+import { armReadResend, mayResendRead } from './read-resend.js';
+import { moveToOtherReader, shouldLeaveReader } from './reader-move.js';
 import { restoreSession, RESTORE_TIMEOUT_MS } from './session-restore.js';
 import { confirmedNotWriter } from './writer-role-check.js';
 import { failoverTraced, traceFailover, type FailoverTrigger } from '../../observe/channels.js';
@@ -181,7 +183,7 @@ export abstract class FailoverPluginBase implements Plugin {
     const hosts = this.clusterHosts();
     const entry = topologyEntryFor(host, hosts, this.mode === 'strict-writer');
     if (entry === undefined || !hosts.includes(entry)) return;
-    this.known = { conn, host: entry };
+    this.setKnown(conn, entry);
     this.service.identifiedAs?.(conn, entry);
   }
 
@@ -200,7 +202,7 @@ export abstract class FailoverPluginBase implements Plugin {
       const origin = this.connectFailoverOrigin(host);
       const record = this.startRecord('connect', origin ?? host, failedAt(this.service));
       const result = await this.recorded(record, false, () => this.connectFailover(origin, err, record));
-      this.known = { conn: result.conn, host: result.host };
+      this.setKnown(result.conn, result.host);
       return result.conn;
     }
     const problem = s.config.options.enableFailover ? hostPatternProblem(s, s.dialect) : undefined;
@@ -211,7 +213,7 @@ export abstract class FailoverPluginBase implements Plugin {
     try {
       const instance = await this.learnTopology(conn);
       if (instance !== undefined) {
-        this.known = { conn, host: instance };
+        this.setKnown(conn, instance);
         s.identifiedAs?.(conn, instance);
       }
     } catch {
@@ -236,7 +238,8 @@ export abstract class FailoverPluginBase implements Plugin {
     if (this.failure !== undefined) return Promise.reject(this.unusable());
     const conn = this.service.current;
     // Lost while idle (ARCHITECTURE.md › Idle loss): the call is not sent; it recovers the connection instead.
-    if (conn !== undefined && conn.closed && this.recoversFromLoss()) return this.recoverIdleLoss(conn);
+    if (conn !== undefined && conn.closed && this.recoversFromLoss())
+      return this.recoverIdleLoss(conn, method, run, next);
     // A connection already lost (the loss not recoverable when it happened) never sends it.
     const sendable = conn === undefined || !conn.closed;
     const inTxBefore = this.service.inTransaction();
@@ -268,6 +271,31 @@ export abstract class FailoverPluginBase implements Plugin {
         inTxBefore || (conn !== undefined && this.service.current === conn && conn.inTransaction());
       throw (await this.errorFor(err, conn, inTx, true)).error;
     });
+  }
+
+  /**
+   * Its reader lags past maxReplicaLagMs or was promoted to writer, and another reader is fine:
+   * move before being handed out (reader-move.ts).
+   */
+  wantsToMove(): boolean {
+    if (this.failure !== undefined || this.isReleased || this.mode === 'strict-writer') return false;
+    if (this.known?.host.role !== 'reader') return false;
+    return shouldLeaveReader(this.service, this.known, this.clusterHosts());
+  }
+
+  async moveNow(): Promise<boolean> {
+    const at = this.known;
+    if (at === undefined || !this.wantsToMove()) return false;
+    const released = (this.releasedCtl ??= new AbortController()).signal;
+    const moved = await moveToOtherReader(this.service, at, this.readerSelector, released);
+    if (moved === undefined) return false;
+    this.setKnown(moved.conn, moved.host);
+    return true;
+  }
+
+  /** Not counted on its host any more from the moment the user ends it (leastConnections). */
+  ending(): void {
+    readerSelection(this.service).release();
   }
 
   async release(): Promise<void> {
@@ -405,15 +433,31 @@ export abstract class FailoverPluginBase implements Plugin {
     return this.mayFailOver(kind);
   }
 
-  /** The call that found its connection lost: run (or join) the failover, reject marked not sent. */
-  private async recoverIdleLoss<T>(conn: PhysicalConnection): Promise<T> {
+  /**
+   * The call that found its connection lost: run (or join) the failover, then reject marked not
+   * sent — or, on a reader (read-resend.ts), send it on the replacement.
+   */
+  private async recoverIdleLoss<T>(
+    conn: PhysicalConnection,
+    method: NetworkMethod,
+    run: () => Promise<T>,
+    next: ExecuteNext,
+  ): Promise<T> {
     const cause =
       this.service.lossOf?.(conn) ??
       new UnavailableHostError(
         hostKey(conn.host),
         `The connection to ${hostKey(conn.host)} was lost while idle; the call was not sent.`,
       );
-    throw (await this.errorFor(cause, conn, conn.inTransaction(), false, 'network')).error;
+    const outcome = await this.errorFor(cause, conn, conn.inTransaction(), false, 'network');
+    if (outcome.resend && mayResend(run)) return this.resend(method, run, next);
+    throw outcome.error;
+  }
+
+  /** `conn` is on topology instance `host`; a reader's session is watched for retryReadsOnFailover. */
+  private setKnown(conn: PhysicalConnection, host: HostInfo): void {
+    this.known = { conn, host };
+    armReadResend(this.service, this.mode, conn, host);
   }
 
   private instanceOf(conn: PhysicalConnection | undefined): HostInfo | undefined {
@@ -440,7 +484,13 @@ export abstract class FailoverPluginBase implements Plugin {
       // Sent on a connection an earlier failover replaced (and aborted): its fate is as unknown
       // as the call that started that failover, and the logical connection works again.
       const host = this.service.currentHost;
-      if (host !== undefined && this.failure === undefined) return raw(outcomeError(host, inTx, err, sent));
+      if (host !== undefined && this.failure === undefined) {
+        // Its error is the loss's (the failover aborted it), however the driver worded it: pg's
+        // uncoded "not queryable" classifies as network only against the closed connection.
+        const lost = knownKind === 'network' || conn.closed || this.service.classify(err) === 'network';
+        const resend = lost && mayResendRead(this.service, conn, inTx, host);
+        return { error: outcomeError(host, inTx, err, sent), resend };
+      }
     }
     const kind = knownKind ?? this.service.classify(err);
     if (!this.mayFailOver(kind)) {
@@ -476,6 +526,8 @@ export abstract class FailoverPluginBase implements Plugin {
     pending ??= this.inFlight.run(conn, () => keepAlive(this.failOver(conn, kind, err, inTx, trigger, at)));
     try {
       const result = await pending;
+      // A read that failed with its reader goes again on the replacement reader (read-resend.ts).
+      resend ||= kind === 'network' && mayResendRead(this.service, conn, inTx, result.host);
       return { error: outcomeError(result.host, inTx, err, sent), resend };
     } catch (e) {
       return raw(e);
@@ -590,7 +642,7 @@ export abstract class FailoverPluginBase implements Plugin {
       void closeQuietly(result.conn);
       throw e;
     }
-    this.known = { conn: result.conn, host: result.host };
+    this.setKnown(result.conn, result.host);
     if (failedConn !== undefined) (this.replaced ??= new WeakSet()).add(failedConn);
     return result;
   }

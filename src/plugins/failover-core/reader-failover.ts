@@ -1,7 +1,8 @@
 /**
- * Reader failover (modes `reader-or-writer` and `strict-reader`): try the readers in random
- * order, then the writer (in strict-reader only for a single-instance cluster), hosts marked
- * down last; within each of these tiers two attempts at a time, each bounded by
+ * Reader failover (modes `reader-or-writer` and `strict-reader`): try the readers within
+ * `maxReplicaLagMs` (ReaderSelection.eligible; strict-reader keeps lagging ones when no other is
+ * available) in random order, then the writer (in strict-reader only for a single-instance cluster),
+ * hosts marked down last; within each of these tiers two attempts at a time, each bounded by
  * `failoverReaderConnectTimeoutMs`; the role is verified on the new connection; repeat until
  * one works or the deadline passes.
  */
@@ -13,6 +14,7 @@ import { availabilityKeys, readerCandidateTiers, verifiedRole } from './failover
 import { sleep } from '../../core/time.js';
 import { OpenedConnections } from './opened-connections.js';
 import { firstSuccessful } from './parallel-attempts.js';
+import { readerSelection } from './reader-selection.js';
 
 /** Connection attempts in flight at once during failover. */
 export const PARALLEL_ATTEMPTS = 2;
@@ -73,8 +75,10 @@ export async function readerFailover(ctx: FailoverContext): Promise<FailoverResu
 async function readerPasses(ctx: FailoverContext, opened: OpenedConnections): Promise<FailoverResult> {
   const { service, deadline, signal, mode } = ctx;
   while (!deadline.passed()) {
-    const hosts = service.hosts();
-    const singleInstance = hosts.length <= 1;
+    const all = service.hosts();
+    const singleInstance = all.length <= 1;
+    // readers over maxReplicaLagMs are no candidates (strict-reader keeps them when none is left)
+    const hosts = readerSelection(service).eligible(all, mode === 'strict-reader');
     const tiers = readerCandidateTiers(hosts, {
       includeWriter: mode !== 'strict-reader' || singleInstance,
       selector: ctx.readerSelector,

@@ -10,17 +10,18 @@
 import type { HostSelectorStrategy } from '../../core/wrapper-options.js';
 import type { PluginService } from '../../connection/plugin.js';
 import type { HostInfo } from '../../drivers/host-info.js';
-import { ConnectionTally, openConnectionsTo } from '../../selectors/connection-counts.js';
+import { ConnectionTally, processCounts, type ConnectionCounts } from '../../selectors/connection-counts.js';
 import { createSelector } from '../../selectors/create-selector.js';
 import { orderedHosts, type HostSelector } from '../../selectors/host-selector.js';
 import { acquireResponseTimes, type ResponseTimes } from '../../selectors/response-times.js';
+import { withinReplicaLag } from '../../selectors/replica-lag.js';
 import { roundRobinStateOf } from '../../selectors/round-robin-states.js';
 
 /** Default of `responseMeasurementIntervalMs`. */
 export const DEFAULT_RESPONSE_MEASUREMENT_MS = 30_000;
 
 export class ReaderSelection {
-  private readonly tally = new ConnectionTally();
+  private readonly tally = new ConnectionTally(() => this.counts());
   private responseTimes: ResponseTimes | undefined;
   private measuredCluster: string | undefined;
   /** Whether a selector of this connection uses `fastestResponse` (then measurement is wanted). */
@@ -28,6 +29,11 @@ export class ReaderSelection {
   private released = false;
 
   constructor(private readonly service: PluginService) {}
+
+  /** The counts `leastConnections` reads and this connection is counted in: its pool's, else the process's. */
+  private counts(): ConnectionCounts {
+    return this.service.connectionCounts ?? processCounts;
+  }
 
   /**
    * The selector for `strategy`, configured from this connection's options. Cluster-wide state
@@ -40,6 +46,18 @@ export class ReaderSelection {
       select: (hosts, role) => this.build(strategy, option).select(hosts, role),
       order: (hosts, role) => orderedHosts(this.build(strategy, option), hosts, role),
     };
+  }
+
+  /**
+   * The hosts a NEW reader connection may go to (initial connection through the reader cluster
+   * endpoint, reader failover): readers lagging more than `maxReplicaLagMs` are left out, so
+   * when all of them lag the caller falls back as if the cluster had no reader. With
+   * `keepWhenNoneLeft` (strict-reader failover, which never takes the writer of a cluster that
+   * has readers) the lagging readers stay when no other available reader is left. The one place the
+   * option is applied.
+   */
+  eligible(hosts: readonly HostInfo[], keepWhenNoneLeft = false): readonly HostInfo[] {
+    return withinReplicaLag(hosts, this.service.config.options.maxReplicaLagMs, keepWhenNoneLeft);
   }
 
   /** Count this connection on `host` from now on (the host it is being sent to, or moved to). */
@@ -96,7 +114,7 @@ export class ReaderSelection {
       roundRobinHostWeights: options.roundRobinHostWeightPairs,
       roundRobinDefaultWeight: options.roundRobinDefaultWeight,
       weightedRandomHostWeights: options.weightedRandomHostWeightPairs ?? {},
-      connectionCount: openConnectionsTo,
+      connectionCount: (h) => this.counts().openTo(h),
       responseTime: (h) => times?.time(h),
     });
   }

@@ -50,6 +50,11 @@ export class InitialConnectionPlugin implements Plugin {
     this.selection.connectionChanged(host);
   }
 
+  /** Not counted on its host any more from the moment the user ends it (leastConnections). */
+  ending(): void {
+    this.selection.release();
+  }
+
   async release(): Promise<void> {
     this.selection.release();
   }

@@ -1,7 +1,7 @@
 /**
  * A new connection through the reader cluster endpoint: the reader is chosen by
- * `readerInitialConnectionHostSelectorStrategy` among the topology's readers (DNS does not
- * choose); the writer only when the cluster has no reader. A reader that refuses is skipped for
+ * `readerInitialConnectionHostSelectorStrategy` among the topology's readers within
+ * `maxReplicaLagMs` (DNS does not choose); the writer only when no reader is left. A reader that refuses is skipped for
  * the next pick (and marked down for the cluster); an instance that answers as the writer while
  * the topology called it a reader (a stale topology right after a failover) is not kept. With no
  * topology known, one connection through DNS teaches it first.
@@ -55,7 +55,8 @@ async function readerAttempt(open: ReaderOpen): Promise<AttemptResult> {
     hosts = knownHosts(ctx);
     if (hosts === undefined) return undefined;
   }
-  const readers = hosts.filter((h) => h.role === 'reader');
+  // readers over maxReplicaLagMs are left out: when all are, the writer as for a cluster without reader
+  const readers = open.selection.eligible(hosts).filter((h) => h.role === 'reader');
   if (readers.length === 0) {
     const writer = writerOf(hosts);
     return writer === undefined ? undefined : connectChecked(open, writer, 'writer');

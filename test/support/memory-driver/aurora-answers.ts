@@ -28,9 +28,7 @@ export function dialectAnswer(
       return { rows: [[true]] };
     case AURORA_PG.topology:
       return {
-        rows: cluster
-          .viewOf(instance)
-          .map((r) => [r.id, r.isWriter, 1.5, r.isWriter ? 0 : 2, new Date(r.lastUpdate)]),
+        rows: cluster.viewOf(instance).map((r) => [r.id, r.isWriter, 1.5, r.lagMs, new Date(r.lastUpdate)]),
       };
     case AURORA_PG.instanceId:
       return { rows: [[instance.id]] };

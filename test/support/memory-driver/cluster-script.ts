@@ -18,6 +18,8 @@ export interface ViewRow {
   readonly isWriter: boolean;
   /** ms since epoch; the row's last_update_timestamp. */
   readonly lastUpdate: number;
+  /** replica_lag_in_msec (the writer's row: 0). */
+  readonly lagMs: number;
 }
 
 /** What happened, in order (tests read it to assert what was tried, never to drive decisions). */
@@ -52,6 +54,8 @@ export class MemoryInstance {
   readyForQueryLagMs = 0;
   /** Answers every user write with read-only (25006) even on the writer (the user's own read-only). */
   userReadOnly = false;
+  /** The replica lag the topology reports for this instance while it is a reader. */
+  lagMs = 2;
   readonly open = new Set<MemoryConnection>();
   connectAttempts = 0;
 
@@ -131,6 +135,7 @@ export class MemoryCluster {
       id: i.id,
       isWriter: i.role === 'writer',
       lastUpdate: this.updatedAt.get(i.id) ?? Date.now(),
+      lagMs: i.role === 'writer' ? 0 : i.lagMs,
     }));
   }
 

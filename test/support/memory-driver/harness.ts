@@ -9,6 +9,7 @@
 import { resolveConfig } from '../../../src/config/parse-config.js';
 import { LogicalConnection } from '../../../src/connection/logical-connection.js';
 import type { PluginFactory } from '../../../src/connection/plugin.js';
+import { noteStatement } from '../../../src/connection/session-statements.js';
 import type { PhysicalConnection } from '../../../src/drivers/driver.js';
 import { hostKey } from '../../../src/drivers/host-info.js';
 import { failoverPluginFactory } from '../../../src/plugins/failover/failover-plugin-factory.js';
@@ -101,7 +102,13 @@ export function memoryClient(cluster: MemoryCluster, o: ClientOptions = {}): Mem
     driver,
     switches,
     failed,
-    query: (sql) => lc.execute('query', () => current().query(sql)),
+    // As a facade: the statement is noted on a watched reader session (retryReadsOnFailover).
+    query: (sql) =>
+      lc.execute('query', () => {
+        const conn = current();
+        noteStatement(conn, sql);
+        return conn.query(sql);
+      }),
     current,
     instance: () => current().instance.id,
     end: async () => {

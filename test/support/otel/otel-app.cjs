@@ -19,8 +19,26 @@ const SQL = 'SELECT 1 AS x';
 // Workers 0 and 1 (a Client / connection each) run a slow statement instead, so that one is in
 // flight when the writer crashes: its failure starts a failover (trigger network) that links to it.
 const SLOW_SQL = settings.engine === 'mysql' ? 'SELECT SLEEP(0.4) AS x' : 'SELECT pg_sleep(0.4) AS x';
-const USER_SQL = new Set([SQL, SLOW_SQL]);
-const sqlOf = (w) => (w < 2 ? SLOW_SQL : SQL);
+// Once the failover command came, the first of workers 0 and 1 to start a statement sends one
+// long statement, and the child says `armed` (the parent then crashes the writer) only after it
+// is on the wire: a statement is then surely in flight at the crash, whatever the machine's load
+// (with only the 0.4 s statements, beside a second suite every connection was once between
+// statements and no failover had a statement to link to, issue 19). The crash ends it at once.
+const LONG_SQL = settings.engine === 'mysql' ? 'SELECT SLEEP(20) AS x' : 'SELECT pg_sleep(20) AS x';
+const USER_SQL = new Set([SQL, SLOW_SQL, LONG_SQL]);
+// One only: a second one, sent after the crash, would run its 20 s on the new writer.
+let longSent = false;
+let longOnWire;
+const longStarted = new Promise((resolve) => (longOnWire = resolve));
+function sqlOf(w) {
+  if (w >= 2) return SQL;
+  if (app.failoverCommandAt !== undefined && !longSent) {
+    longSent = true;
+    setTimeout(longOnWire, 100).unref();
+    return LONG_SQL;
+  }
+  return SLOW_SQL;
+}
 const out = (o) => process.stdout.write(`@@${JSON.stringify(o)}\n`);
 
 // ---- names of the emulated cluster ----
@@ -311,7 +329,7 @@ async function main(driver) {
   for await (const line of rl) {
     if (line === 'failover') {
       app.failoverCommandAt = Date.now();
-      out({ armed: true });
+      longStarted.then(() => out({ armed: true }));
     }
     else if (line.startsWith('names ')) names = JSON.parse(line.slice(6));
     else if (line === 'stop') break;

@@ -1,0 +1,12 @@
+/**
+ * Secrets Manager credentials through a rotation and a writer failover on a real PostgreSQL
+ * cluster (issue 22): the shared suite (test/support/credentials-failover-suite.ts) with
+ * aurora-ha's pg Client and Pool, the `secretsManager` plugin and the real
+ * `@aws-sdk/client-secrets-manager` against the cluster's emulated Secrets Manager.
+ */
+import { describe } from 'vitest';
+import { pgCredEngine, secretsFailoverSuite } from '../support/credentials-failover-suite.js';
+
+describe('secretsManager plugin through a rotation and a failover (PostgreSQL)', () => {
+  secretsFailoverSuite(pgCredEngine);
+});
