@@ -15,29 +15,36 @@ const CHILD = resolve(import.meta.dirname, '../support/awaited-exit-child.ts');
 interface ChildRun {
   code: number | null;
   lines: string[];
+  /** The child's stderr: aurora-ha's NODE_DEBUG log, shown when the run fails. */
+  log: string;
 }
+
+/** Killed well before the test's own timeout, so a hang fails with the child's transcript. */
+const CHILD_KILL_MS = 120_000;
 
 function runChild(engine: string, scenario: string, rounds: number): Promise<ChildRun> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, engine, scenario, String(rounds)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_DEBUG: 'aurora-ha' },
     });
     let output = '';
-    const killer = setTimeout(() => child.kill('SIGKILL'), 150_000);
+    let log = '';
+    const killer = setTimeout(() => child.kill('SIGKILL'), CHILD_KILL_MS);
     killer.unref();
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(killer);
-      resolveRun({ code, lines: output.trim().split('\n') });
+      resolveRun({ code, lines: output.trim().split('\n'), log });
     });
   });
 }
 
 async function expectCleanExit(engine: string, scenario: string, rounds = 1): Promise<string[]> {
   const run = await runChild(engine, scenario, rounds);
-  const transcript = run.lines.join('\n');
+  const transcript = `${run.lines.join('\n')}\n--- stderr (NODE_DEBUG=aurora-ha) ---\n${run.log}`;
   expect(run.code, transcript).toBe(0);
   expect(run.lines.at(-1), transcript).toBe('stopped');
   expect(run.lines.filter((l) => /^round \d+: stopped$/.test(l))).toHaveLength(rounds);

@@ -30,9 +30,12 @@ const FAILOVER_TIMING = {
 /** How long after failover() returns stop() is called, by round. */
 const STOP_AFTER_MS = [0, 0, 300, 300, 700, 700, 1200, 1200];
 
+const started = performance.now();
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
+/** A step of the write-through scenarios, with its time since start (read when a run hangs). */
+const step = (what: string): void => say(`at ${Math.round(performance.now() - started)} ms: ${what}`);
 
 function configOf(c: EmulatedCluster, plugin: string): Record<string, unknown> {
   const { user, password, database } = c.credentials;
@@ -48,6 +51,7 @@ async function writeThroughFailover(c: EmulatedCluster, query: Query): Promise<n
   let failedOver = false;
   const failover = c.failover().then(() => {
     failedOver = true;
+    step('cluster.failover() returned');
   });
   let replaced = 0;
   try {
@@ -59,11 +63,13 @@ async function writeThroughFailover(c: EmulatedCluster, query: Query): Promise<n
         const code = err instanceof AuroraHaError ? err.code : undefined;
         if (code !== 'FAILOVER_SUCCESS' && code !== 'TRANSACTION_RESOLUTION_UNKNOWN') throw err;
         replaced++;
+        step(`write failed with ${code}`);
       }
     }
   } finally {
     await failover;
   }
+  step('a write succeeded after the failover');
   return replaced;
 }
 
@@ -74,10 +80,12 @@ async function throughClient(c: EmulatedCluster, plugin: string): Promise<void> 
     await client.connect();
     say(`${plugin} replaced ${await writeThroughFailover(c, (sql) => client.query(sql))}`);
     await client.end();
+    step('client.end() returned');
   } else {
     const conn = await mysql.createConnection(config);
     say(`${plugin} replaced ${await writeThroughFailover(c, (sql) => conn.query(sql))}`);
     await conn.end();
+    step('conn.end() returned');
   }
   say('client ended');
 }
@@ -128,6 +136,7 @@ async function round(i: number): Promise<void> {
   } else if (scenario === 'operations') await operations(cluster);
   else if (scenario === 'pool') await throughPool(cluster);
   else await throughClient(cluster, scenario);
+  if (scenario !== 'stop-after-failover') step('stopping the cluster');
   await cluster.stop();
   say(`round ${i}: stopped`);
 }
@@ -161,6 +170,27 @@ async function refusedConnect(): Promise<void> {
   say('round 0: stopped');
 }
 
+/** One line per handle still keeping the process alive (what a leak left open). */
+function liveHandles(): string {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  return handles
+    .map((h) => {
+      const name = (h as object).constructor.name;
+      const s = h as { remoteAddress?: string; remotePort?: number; pid?: number; address?: () => unknown };
+      if (s.remoteAddress !== undefined) return `${name} to ${s.remoteAddress}:${s.remotePort ?? '?'}`;
+      if (s.pid !== undefined) return `${name} pid ${s.pid}`;
+      if (typeof s.address === 'function') return `${name} on ${JSON.stringify(s.address())}`;
+      return name;
+    })
+    .join('; ');
+}
+
 if (scenario === 'refused-connect') await refusedConnect();
 else for (let i = 0; i < rounds; i++) await round(i);
 say('stopped');
+// Nothing may keep the process alive now: if something does, this unref'd timer fires (it
+// cannot keep the process alive itself), names the leaked handles and fails the run at once.
+setTimeout(() => {
+  say(`still alive 10 s after stopped, held by: ${liveHandles()}`);
+  process.exit(3);
+}, 10_000).unref();
