@@ -13,6 +13,7 @@ import { touchesSession } from '../../src/connection/session-statements.js';
 import {
   MemoryCluster,
   connectedClient,
+  sqlError,
   endAllClients,
   errorOf,
   outcome,
@@ -72,6 +73,30 @@ describe.each<FailoverVersion>(['failover', 'failover2'])('retryReadsOnFailover 
     expect(r).toEqual({ ok: true, value: [['instance-3']] });
     expect(client.instance()).toBe('instance-3');
     expect(client.switches).toHaveLength(1);
+  });
+
+  it.each([
+    ['at once', false],
+    ['after the failover replaced the connection, worded as the driver likes', true],
+  ])('a read in flight beside one that fails hears of the abort %s: sent again too', async (_, late) => {
+    // The interleaving of a loaded CI run (c252504): one read fails with a network error while
+    // a second is still in flight on the same reader connection; the first one's failover moves
+    // the connection and aborts the old one, and only then does the second read hear of it, with
+    // the abort's code-less error. It must be sent again like the first, not end in
+    // FailoverSuccessError.
+    const cluster = new MemoryCluster();
+    const client = await readerClient(cluster, version);
+    const second = readInFlight(client, cluster);
+    const FIRST = 'SELECT 1 AS first';
+    const reader = cluster.instance('instance-2');
+    reader.connectMode = 'refuse';
+    reader.queryError = (sql) => (sql === FIRST ? sqlError('ECONNRESET', 'read ECONNRESET') : undefined);
+    reader.abortedCallsLateMs = late ? 50 : 0;
+    const first = outcome(client.query(FIRST));
+    expect(await first).toEqual({ ok: true, value: [[1]] });
+    expect(await second).toEqual({ ok: true, value: [['instance-3']] });
+    expect(client.instance()).toBe('instance-3');
+    expect(sentTo(cluster, 'instance-3', WHO)).toBe(1);
   });
 
   it('a read on a reader lost while idle is sent on the next reader', async () => {

@@ -44,6 +44,17 @@ export class MemoryInstance {
   queryMode: 'answer' | 'silent' = 'answer';
   /** Delay before a query is answered. */
   queryDelayMs = 0;
+  /**
+   * An error to answer a statement with at once (even while `queryMode` is silent), the
+   * connection left open: e.g. one call's ECONNRESET while another is still in flight on it.
+   */
+  queryError: ((sql: string) => Error | undefined) | undefined;
+  /**
+   * When > 0, calls pending on a connection our side aborts hear of it this much later, with a
+   * code-less error that does not say the connection was lost (pg fails its queued queries on a
+   * later tick, worded its own way): a failover may have replaced the connection by then.
+   */
+  abortedCallsLateMs = 0;
   /** A pinned topology view (stale reader); undefined = the cluster's current truth. */
   view: readonly ViewRow[] | undefined;
   /**

@@ -89,6 +89,16 @@ export class MemoryConnection implements PhysicalConnection<MemoryNative> {
   abort(): void {
     if (this.#closed) return;
     this.#end();
+    const lateMs = this.instance.abortedCallsLateMs;
+    if (lateMs > 0) {
+      const all = [...this.#pending];
+      this.#pending.clear();
+      const late = setTimeout(() => {
+        for (const p of all) p.reject(new Error('Client was closed and is not queryable'));
+      }, lateMs);
+      late.unref();
+      return;
+    }
     const err = new Error('Connection terminated');
     markConnectionLost(err);
     this.#rejectAll(err);
@@ -157,6 +167,13 @@ export class MemoryConnection implements PhysicalConnection<MemoryNative> {
           this.abort();
         }, timeoutMs);
         timer.unref();
+      }
+      const injected = this.instance.queryError?.(sql);
+      if (injected !== undefined) {
+        queueMicrotask(() => {
+          if (this.#pending.delete(entry)) entry.reject(injected);
+        });
+        return;
       }
       if (this.instance.queryMode === 'silent') return; // answered never: abort, reset or timeout ends it
       if (this.instance.queryDelayMs > 0) {
