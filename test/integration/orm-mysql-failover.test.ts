@@ -103,7 +103,7 @@ async function expectFailoverCriteria(
   const result = JSON.parse(line!.slice('RESULT '.length)) as ChildResult;
   console.log(
     `[orm-mysql-failover] aurora-ha options ${JSON.stringify(result.options)}; ` +
-      `promoted ${result.promotedAfterMs} ms after failover(); shared failover2 monitor: ${result.monitorConnects} connects; ` +
+      `promoted ${result.promotedAfterMs} ms after failover(); shared failover2 monitor: ${result.monitorConnects} connects; host-monitoring probes: ${result.probeConnects} connects; ` +
       result.orms
         .map(
           (o) =>

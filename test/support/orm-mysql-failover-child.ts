@@ -17,7 +17,7 @@ import { startCluster } from '../../src/emulator.js';
 import type { TimelineEvent } from '../../src/emulator.js';
 import { createConnection } from '../../src/mysql2-promise.js';
 import type { PromiseConnection } from '../../src/mysql2-promise.js';
-import { fromMonitor } from './connect-origin.js';
+import { fromHostProbe, fromMonitor } from './connect-origin.js';
 import { MYSQL_ORMS, mysqlOrmApp } from './orm-mysql-apps.js';
 import type { MysqlOrmApp, MysqlOrmName } from './orm-mysql-apps.js';
 
@@ -104,6 +104,8 @@ export interface ChildResult {
   unattributedConnects: number;
   /** Connects of failover2's monitor (shared by all pools) during the failover. */
   monitorConnects: number;
+  /** Host monitoring's probe connects in the same window (shared by the process's pools). */
+  probeConnects: number;
   /**
    * ms for as many plain logins + `SELECT 1` as all pools hold, at once, to the new writer,
    * measured right after the recovery while the workers still write: what the pools' reconnects
@@ -116,7 +118,7 @@ export interface ChildResult {
 const store = new AsyncLocalStorage<MysqlOrmName>();
 
 /** Who made a connect: an ORM, failover2's shared monitor, or nobody we know (the emulator). */
-type Counted = MysqlOrmName | 'monitor' | 'none';
+type Counted = MysqlOrmName | 'monitor' | 'probe' | 'none';
 
 /**
  * Count `connect()` calls to the cluster's port per ORM. The emulator's engines listen on the same
@@ -141,7 +143,7 @@ function countConnects(
   const wrapped = function (this: net.Socket, ...args: unknown[]): net.Socket {
     const to = target(args);
     if (to.port === port && !engineAddresses.has(to.host)) {
-      const who = fromMonitor() ? 'monitor' : (store.getStore() ?? 'none');
+      const who = fromMonitor() ? 'monitor' : fromHostProbe() ? 'probe' : (store.getStore() ?? 'none');
       const list = times.get(who) ?? [];
       list.push(Date.now());
       times.set(who, list);
@@ -347,6 +349,8 @@ async function main(): Promise<void> {
       monitorConnects: (counter.times.get('monitor') ?? []).filter(
         (t) => t >= failoverStart && t <= failoverEnd,
       ).length,
+      probeConnects: (counter.times.get('probe') ?? []).filter((t) => t >= failoverStart && t <= failoverEnd)
+        .length,
       loginsMs,
       orms,
     };
