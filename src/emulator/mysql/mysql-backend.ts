@@ -82,6 +82,39 @@ function firstText(rows: unknown, column: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** How long a promotion waits at most for the replica to apply what it received. */
+const APPLY_RECEIVED_MS = 60_000;
+/** Between two looks at the replica's SQL thread while it applies. */
+const APPLY_POLL_S = 0.2;
+
+/**
+ * Before a promotion: wait until the replica (IO thread stopped) has applied every transaction
+ * its IO thread received — semi-sync acknowledged them. `Gtid_IO_Pos` may name a transaction of
+ * which only the first events arrived (the writer was killed mid-group; never acknowledged,
+ * rolled back by STOP SLAVE): the SQL thread can never reach it, and `MASTER_GTID_WAIT` on it
+ * alone held a failover for its whole minute. So the wait also ends once the SQL thread has
+ * read all of the relay log and its applied position (`gtid_slave_pos`) stayed the same over
+ * one poll; an SQL thread that stopped (an error) ends it too. Bounded by APPLY_RECEIVED_MS.
+ */
+async function applyReceived(conn: AdminConnection): Promise<void> {
+  const [status] = await conn.query('SHOW SLAVE STATUS');
+  const ioPos = firstText(status, 'Gtid_IO_Pos');
+  if (ioPos === '') return;
+  const deadline = Date.now() + APPLY_RECEIVED_MS;
+  let idleAt: string | undefined;
+  while (Date.now() < deadline) {
+    const [waited] = await conn.query('SELECT MASTER_GTID_WAIT(?, ?) AS r', [ioPos, APPLY_POLL_S]);
+    if (Number((waited as Record<string, unknown>[])[0]?.r) === 0) return;
+    const [now] = await conn.query('SHOW SLAVE STATUS');
+    if (firstText(now, 'Slave_SQL_Running') !== 'Yes') return;
+    const [pos] = await conn.query('SELECT @@gtid_slave_pos AS pos');
+    const applied = firstText(pos, 'pos');
+    const drained = /read all relay log/i.test(firstText(now, 'Slave_SQL_Running_State'));
+    if (drained && idleAt === applied) return;
+    idleAt = drained ? applied : undefined;
+  }
+}
+
 function quoteIdent(name: string): string {
   return `\`${name.replace(/`/g, '``')}\``;
 }
@@ -347,9 +380,7 @@ class MysqlBackend implements EngineBackend {
       if (row) {
         // stop receiving, then apply everything already received (semi-sync acked it)
         await conn.query('STOP SLAVE IO_THREAD');
-        const [again] = await conn.query('SHOW SLAVE STATUS');
-        const ioPos = firstText(again, 'Gtid_IO_Pos');
-        if (ioPos !== '') await conn.query('SELECT MASTER_GTID_WAIT(?, 60)', [ioPos]);
+        await applyReceived(conn);
         await conn.query('STOP SLAVE');
         await conn.query('RESET SLAVE ALL');
       }
