@@ -97,4 +97,25 @@ describe('topology entry of the failed connection', () => {
     expect(topologyEntryFor(endpoint, [writer, reader], false)).toBe(endpoint);
     expect(topologyEntryFor(undefined, [writer, reader], false)).toBe(writer);
   });
+
+  it('an identified instance the topology dropped (the failed writer, down) is itself, never the new writer', () => {
+    const failed = makeHost('instance-9.abc.us-east-1.rds.amazonaws.com', 5432, {
+      role: 'writer',
+      instanceId: 'instance-9',
+    });
+    expect(topologyEntryFor(failed, [writer, reader], true)).toBe(failed);
+    expect(topologyEntryFor(failed, [writer, reader], false)).toBe(failed);
+  });
+
+  it('for any topology, an identified instance it does not list is itself (fast-check)', () => {
+    fc.assert(
+      fc.property(topologyArb, fc.integer({ min: 10, max: 99 }), fc.boolean(), (hosts, n, onWriter) => {
+        const gone = makeHost(`instance-${n}.abc.us-east-1.rds.amazonaws.com`, 5432, {
+          role: 'writer',
+          instanceId: `instance-${n}`,
+        });
+        expect(topologyEntryFor(gone, hosts, onWriter)).toBe(gone);
+      }),
+    );
+  });
 });

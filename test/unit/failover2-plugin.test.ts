@@ -46,6 +46,30 @@ describe('failover2 plugin', () => {
     expect(monitor.writer()?.instanceId).toBe('instance-3');
   });
 
+  it('connections idle on the failed writer recover one after the other: one search, the new writer never blamed', async () => {
+    // The emulator (like Aurora) drops the failed writer from the topology while it is down; a
+    // connection that recovered later named the topology's writer of the moment — the new one —
+    // as its failed host: each started another search (probes to every instance) and marked the
+    // new writer unavailable.
+    const cluster = new MemoryCluster();
+    const clients = await Promise.all(
+      [1, 2, 3].map(() => connectedClient(cluster, { plugins: ['failover2'] })),
+    );
+    const monitor = monitorOf(keyOf(clients[0]!))!;
+    await until(() => monitor.hosts().length === 3, 'the monitor’s topology');
+    cluster.failover('instance-2');
+    cluster.instance('instance-1').listed = false;
+    cluster.thawViews();
+    for (const c of clients) await until(() => c.current().closed, 'the loss noticed');
+    for (const c of clients) {
+      expect(errorOf(await outcome(c.query('SELECT 1')))).toBeInstanceOf(FailoverSuccessError);
+      expect(c.instance()).toBe('instance-2');
+    }
+    expect(monitor.searches).toBe(1);
+    const newWriter = clients[2]!.lc.service.hosts().find((h) => h.instanceId === 'instance-2');
+    expect(newWriter?.availability).not.toBe('unavailable');
+  });
+
   it('a dead cluster: each connection fails with FailoverFailedError by failoverTimeoutMs', async () => {
     const cluster = new MemoryCluster();
     const failoverTimeoutMs = 250;

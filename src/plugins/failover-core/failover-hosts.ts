@@ -16,8 +16,12 @@ export function availabilityKeys(h: HostInfo): string[] {
 
 /**
  * The topology entry for the host the connection is on: the current host itself when it is
- * an instance of the topology; otherwise (a cluster endpoint, an IP address, a custom name)
- * the topology's writer when the connection is meant to be on the writer, else the host as is.
+ * an instance of the topology; an instance identified earlier (it carries its instance id) that
+ * the topology no longer lists — the failed writer, dropped while it is down — is itself too;
+ * otherwise (a cluster endpoint, an IP address, a custom name) the topology's writer when the
+ * connection is meant to be on the writer, else the host as is. (Naming the writer for a
+ * dropped instance blamed the *new* writer for an idle connection that recovered late: marked
+ * unavailable, and failover2's monitor searched again for every such connection.)
  */
 export function topologyEntryFor(
   current: HostInfo | undefined,
@@ -27,7 +31,7 @@ export function topologyEntryFor(
   const writer = hosts.find((h) => h.role === 'writer');
   if (current === undefined) return writer;
   const match = hosts.find((h) => sameInstance(h, current) || hostKey(h) === hostKey(current));
-  if (match !== undefined) return match;
+  if (match !== undefined || current.instanceId !== undefined) return match ?? current;
   return onWriter && writer !== undefined ? writer : current;
 }
 

@@ -65,6 +65,8 @@ export class MemoryInstance {
   readyForQueryLagMs = 0;
   /** Answers every user write with read-only (25006) even on the writer (the user's own read-only). */
   userReadOnly = false;
+  /** Listed in the topology (the emulator and Aurora drop an instance while it is down). */
+  listed = true;
   /** The replica lag the topology reports for this instance while it is a reader. */
   lagMs = 2;
   readonly open = new Set<MemoryConnection>();
@@ -142,7 +144,7 @@ export class MemoryCluster {
 
   /** The topology as it is now. */
   truth(): ViewRow[] {
-    return this.instances.map((i) => ({
+    return this.instances.filter((i) => i.listed).map((i) => ({
       id: i.id,
       isWriter: i.role === 'writer',
       lastUpdate: this.updatedAt.get(i.id) ?? Date.now(),
