@@ -11,7 +11,11 @@ import { Pool, PoolConfig } from './facades/mysql2/pool.js';
 import type { AuroraPoolOptions } from './facades/mysql2/pool.js';
 import type { Pool as Mysql2PromisePool } from 'mysql2/promise';
 import { createPromisePoolCluster } from './facades/mysql2/pool-cluster.js';
-import { MysqlPromisePool, MysqlPromisePoolConnection } from './facades/mysql2/mysql2-promise-classes.js';
+import {
+  MysqlPromisePool,
+  MysqlPromisePoolConnection,
+  ReadOnlyPromisePool,
+} from './facades/mysql2/mysql2-promise-classes.js';
 
 export { PromiseConnection, createConnection };
 export type { AuroraConnectionOptions } from './facades/mysql2/mysql2-native.js';
@@ -24,10 +28,10 @@ export function createPool(
   config: string | (AuroraPoolOptions & { Promise?: PromiseConstructor }),
 ): Mysql2PromisePool {
   const pool = new Pool({ config: new PoolConfig(config) });
-  return new MysqlPromisePool(
+  return new ReadOnlyPromisePool(
     pool,
     typeof config === 'object' ? config.Promise : undefined,
-  ) as Mysql2PromisePool;
+  ) as unknown as Mysql2PromisePool;
 }
 
 export const createPoolCluster = createPromisePoolCluster;
