@@ -148,7 +148,7 @@ export const AWS_PROPERTIES: readonly AwsPropertyRow[] = [
   alias(
     'transferSessionStateOnSwitch',
     'keepSessionStateOnFailover',
-    'restore the session state on the new connection after failover (our default: false)',
+    'restore the session state on the new connection after failover, and carry it to the side readWriteSplitting switches to (our default: false)',
   ),
   covered('resetSessionStateOnClose', 'a closed connection is discarded, its session state goes with it'),
   covered('rollbackOnSwitch', 'failover rolls back an open transaction on the failed connection (bounded)'),
