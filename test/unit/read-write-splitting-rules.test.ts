@@ -36,9 +36,10 @@ describe('sideUsable', () => {
 });
 
 describe('failoverModeForSide', () => {
-  it('the writer side keeps the configured mode; the reader side fails over in a reader mode', () => {
-    expect(failoverModeForSide('writer', undefined)).toBeUndefined();
-    expect(failoverModeForSide('writer', 'strict-reader')).toBeUndefined();
+  it('the writer side fails over as the writer whatever failoverMode says; the reader side in a reader mode', () => {
+    expect(failoverModeForSide('writer', undefined)).toBe('strict-writer');
+    expect(failoverModeForSide('writer', 'strict-reader')).toBe('strict-writer');
+    expect(failoverModeForSide('writer', 'reader-or-writer')).toBe('strict-writer');
     expect(failoverModeForSide('reader', undefined)).toBe('reader-or-writer');
     expect(failoverModeForSide('reader', 'strict-writer')).toBe('reader-or-writer');
     expect(failoverModeForSide('reader', 'strict-reader')).toBe('strict-reader');

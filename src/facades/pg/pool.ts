@@ -49,6 +49,7 @@ const BasePool = pg.Pool as unknown as new (
   options?: AuroraPoolConfig,
 ) => pg.Pool & PgPoolMembers & PgPoolInternals;
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Pool extends BasePool {
   constructor(options?: AuroraPoolConfig) {
     // Before pg-pool's constructor: an unsupported pg fails here, not at the first query.
@@ -171,3 +172,19 @@ function retryingQuery(this: Pool, ...args: unknown[]): unknown {
 }
 
 Object.defineProperty(Pool.prototype, 'query', { configurable: true, writable: true, value: retryingQuery });
+
+/** What `pool.connect()` hands out: pg's PoolClient, an aurora-ha Client (`setReadOnly` of readWriteSplitting). */
+export type AuroraPoolClient = pg.PoolClient & Pick<Client, 'setReadOnly' | 'readOnly'>;
+
+/** `connect()` typed with the aurora-ha Client it hands out (the implementation is pg-pool's). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Pool {
+  connect(): Promise<AuroraPoolClient>;
+  connect(
+    callback: (
+      err: Error | undefined,
+      client: AuroraPoolClient | undefined,
+      done: (release?: unknown) => void,
+    ) => void,
+  ): void;
+}

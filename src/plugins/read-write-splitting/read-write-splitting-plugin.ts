@@ -59,7 +59,10 @@ export class ReadWriteSplittingPlugin implements Plugin {
   private released = false;
   private selector: HostSelector | undefined;
 
-  constructor(private readonly service: PluginService) {}
+  constructor(private readonly service: PluginService) {
+    // The first connection is the writer side: it fails over as a writer connection.
+    service.overrideFailoverMode?.(failoverModeForSide('writer', service.config.options.failoverMode));
+  }
 
   isReadOnly(): boolean {
     return this.readOnly;

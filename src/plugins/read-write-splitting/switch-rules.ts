@@ -34,16 +34,16 @@ export function sideUsable(
 }
 
 /**
- * The failover mode of the side in use: the writer side keeps the configured mode (undefined:
- * no override); the reader side fails over to another reader (`strict-reader` when configured
- * so, else `reader-or-writer`), which is what lets a read resent on the replacement reader
- * (retryReadsOnFailover) work on it.
+ * The failover mode of the side in use: the writer side is the writer (`strict-writer`, whatever
+ * `failoverMode` says: that option speaks for the reader side here); the reader side fails over
+ * to another reader (`strict-reader` when configured so, else `reader-or-writer`), which is what
+ * lets a read whose reader died be resent on the replacement reader (retryReadsOnFailover).
  */
 export function failoverModeForSide(
   side: 'writer' | 'reader',
   configured: FailoverMode | undefined,
-): FailoverMode | undefined {
-  if (side === 'writer') return undefined;
+): FailoverMode {
+  if (side === 'writer') return 'strict-writer';
   return configured === 'strict-reader' ? 'strict-reader' : 'reader-or-writer';
 }
 
