@@ -212,7 +212,7 @@ export const AWS_PROPERTIES: readonly AwsPropertyRow[] = [
   alias(
     'readerHostSelectorStrategy',
     'readerHostSelectorStrategy',
-    "initialConnection's reader choice (read/write splitting is not supported)",
+    "initialConnection's reader choice, and readWriteSplitting's reader of setReadOnly(true)",
   ),
   alias('openConnectionRetryTimeoutMs', 'openConnectionRetryTimeoutMs', 'same name and meaning'),
   alias('openConnectionRetryIntervalMs', 'openConnectionRetryIntervalMs', 'same name and meaning'),
