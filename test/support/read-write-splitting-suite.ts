@@ -377,6 +377,28 @@ export function readWriteSplittingSuite(engine: Engine): void {
         await conn.end();
       }
     });
+
+    it('a writer failover while read-only (the writer side idle): setReadOnly(false) reaches the new writer, no error, no event', async () => {
+      const c = cluster;
+      await c.settled();
+      const conn = await open(engine, c);
+      try {
+        await conn.setReadOnly(true);
+        expect(readerIds(c)).toContain(await conn.instance());
+        const { newWriter } = await c.failover();
+        const started = Date.now();
+        await conn.setReadOnly(false);
+        expect(Date.now() - started).toBeLessThan(FAST_FAILOVER.failoverReaderConnectTimeoutMs + 1_000);
+        expect(await conn.instance()).toBe(newWriter);
+        await conn.write(4);
+        await c.settled();
+        await conn.setReadOnly(true);
+        expect(await conn.instance()).not.toBe(newWriter);
+        expect(conn.events).toEqual([]);
+      } finally {
+        await conn.end();
+      }
+    });
   });
 
   describe(`readWriteSplitting on ${engine}: a cluster without a reader`, () => {

@@ -9,7 +9,8 @@
  * costs nothing more with this plugin loaded.
  */
 import { ConnectionClosedError, ReadWriteSplittingError } from '../../core/errors.js';
-import { withTimeout } from '../../core/time.js';
+import { keepAlive } from '../../core/keep-alive.js';
+import { Deadline, pause, withTimeout } from '../../core/time.js';
 import type { Plugin, PluginService } from '../../connection/plugin.js';
 import { closeQuietly } from '../../drivers/close-quietly.js';
 import type { PhysicalConnection } from '../../drivers/driver.js';
@@ -57,6 +58,8 @@ export class ReadWriteSplittingPlugin implements Plugin {
   /** setReadOnly calls run one after the other, in call order. */
   private queue: Promise<void> = Promise.resolve();
   private released = false;
+  /** Ends the writer side's retry pauses at release(). */
+  private readonly releasedCtl = new AbortController();
   private selector: HostSelector | undefined;
 
   constructor(private readonly service: PluginService) {
@@ -69,7 +72,8 @@ export class ReadWriteSplittingPlugin implements Plugin {
   }
 
   setReadOnly(readOnly: boolean): Promise<void> {
-    const run = this.queue.then(() => this.switchTo(readOnly));
+    // Held alive while awaited: the pauses between the writer side's attempts are unref'd timers.
+    const run = keepAlive(this.queue.then(() => this.switchTo(readOnly)));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -88,6 +92,7 @@ export class ReadWriteSplittingPlugin implements Plugin {
   /** end() / destroy(): the side not in use is closed here; the service closes the current one. */
   async release(): Promise<void> {
     this.released = true;
+    this.releasedCtl.abort();
     const current = this.service.current;
     const idle = [this.writer, this.reader].filter((s): s is Side => s !== undefined && s.conn !== current);
     this.writer = undefined;
@@ -190,28 +195,69 @@ export class ReadWriteSplittingPlugin implements Plugin {
     if (this.service.current !== side.conn) void closeQuietly(side.conn);
   }
 
-  /** The writer side: the kept one when usable, else a new connection to the topology's writer. */
+  /**
+   * The writer side: the kept one when usable, else a new connection to the writer, verified by
+   * the instance itself. The topology's writer first, then the host the user gave (the writer
+   * cluster endpoint); when neither answers as the writer (a failover while the writer side sat
+   * idle, the topology not yet showing it), the topology is read again through the connection in
+   * use and both are tried again, until `failoverReaderConnectTimeoutMs`.
+   */
   private async writerSide(): Promise<Side> {
     const s = this.service;
-    const hosts = s.hosts();
     if (
       this.writer !== undefined &&
-      sideUsable({ closed: this.writer.conn.closed, host: this.writer.host }, 'writer', hosts)
+      sideUsable({ closed: this.writer.conn.closed, host: this.writer.host }, 'writer', s.hosts())
     )
       return this.writer;
     if (this.writer !== undefined) this.drop(this.writer);
-    const host = hosts.find((h) => h.role === 'writer') ?? s.initialHost;
+    const bound = s.config.options.failoverReaderConnectTimeoutMs;
+    const deadline = new Deadline(bound);
+    let hosts = s.hosts();
+    let last: unknown;
+    let tried = '';
+    for (;;) {
+      const topologyWriter = hosts.find((h) => h.role === 'writer');
+      const candidates = topologyWriter === undefined ? [s.initialHost] : [topologyWriter, s.initialHost];
+      for (const host of candidates) {
+        if (deadline.passed() || this.released) break;
+        tried = hostKey(host);
+        try {
+          const conn = await this.open(host, deadline.cap(bound));
+          if (await this.isWriter(conn, deadline)) {
+            this.writer = { conn, host, session: undefined };
+            return this.writer;
+          }
+          void closeQuietly(conn);
+          last = new Error(`${hostKey(host)} is not the writer`);
+        } catch (err) {
+          last = err;
+        }
+      }
+      if (deadline.passed() || this.released) break;
+      await pause(Math.min(200, deadline.remaining()), this.releasedCtl.signal);
+      hosts = await s.forceRefreshHostList(undefined, deadline.cap(bound)).catch(() => s.hosts());
+    }
+    if (this.released) throw new ConnectionClosedError();
+    throw new ReadWriteSplittingError(
+      'READ_ONLY_SWITCH_FAILED',
+      'setReadOnly',
+      `setReadOnly(false): no writer could be reached within failoverReaderConnectTimeoutMs=${bound} ms (last tried ${tried}: ${errorTag(last)}); the connection stays on the reader.`,
+      { cause: last },
+    );
+  }
+
+  /** Whether a new connection is on the writer (the dialect's role query, bounded); false when it cannot tell. */
+  private async isWriter(conn: PhysicalConnection, deadline: Deadline): Promise<boolean> {
+    if (this.service.dialect === undefined) return true;
     try {
-      const conn = await this.open(host);
-      this.writer = { conn, host, session: undefined };
-      return this.writer;
-    } catch (err) {
-      throw new ReadWriteSplittingError(
-        'READ_ONLY_SWITCH_FAILED',
-        'setReadOnly',
-        `setReadOnly(false): the writer ${hostKey(host)} could not be reached within failoverReaderConnectTimeoutMs=${s.config.options.failoverReaderConnectTimeoutMs} ms (${errorTag(err)}); the connection stays on the reader.`,
-        { cause: err },
+      const role = await withTimeout(
+        this.service.hostRole(conn),
+        deadline.cap(RESTORE_TIMEOUT_MS),
+        'role query',
       );
+      return role !== 'reader';
+    } catch {
+      return false;
     }
   }
 
