@@ -111,6 +111,11 @@ export class ReadWriteSplittingPlugin implements Plugin {
         `setReadOnly(${readOnly}) was called inside a transaction: commit or roll back first (nothing was switched).`,
       );
     }
+    // The topology through the connection in use, only when it is older than topologyRefreshMs
+    // (failover2's monitor keeps it fresh; without a failover plugin nothing else reads it).
+    await s.refreshTopologyQuietly?.(
+      Math.min(s.config.options.failoverReaderConnectTimeoutMs, RESTORE_TIMEOUT_MS),
+    );
     const leaving = this.sideOf(s.current);
     if (readOnly) {
       const reader = await this.readerSide();
