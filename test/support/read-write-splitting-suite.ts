@@ -250,9 +250,7 @@ export function readWriteSplittingSuite(engine: Engine): void {
       }
       const pool = mysql.createPool({ ...mysqlConfig(c), ...OPTIONS, connectionLimit: 1 });
       try {
-        const conn = (await pool.getConnection()) as Awaited<ReturnType<typeof pool.getConnection>> & {
-          setReadOnly(v: boolean): Promise<void>;
-        };
+        const conn = await pool.getConnection();
         await conn.setReadOnly(true);
         const [r1] = await conn.query(MY_ID);
         expect(readerIds(c)).toContain(String((r1 as { id: unknown }[])[0]!.id));
