@@ -9,9 +9,16 @@ import type { BoundMysql2Module } from './facades/mysql2/bound-module.js';
 import { PromiseConnection, createConnection } from './facades/mysql2/promise-connection.js';
 import { Pool, PoolConfig } from './facades/mysql2/pool.js';
 import type { AuroraPoolOptions } from './facades/mysql2/pool.js';
-import type { Pool as Mysql2PromisePool } from 'mysql2/promise';
+import type {
+  Pool as Mysql2PromisePool,
+  PoolConnection as Mysql2PromisePoolConnection,
+} from 'mysql2/promise';
 import { createPromisePoolCluster } from './facades/mysql2/pool-cluster.js';
-import { MysqlPromisePool, MysqlPromisePoolConnection } from './facades/mysql2/mysql2-promise-classes.js';
+import {
+  MysqlPromisePool,
+  MysqlPromisePoolConnection,
+  ReadOnlyPromisePool,
+} from './facades/mysql2/mysql2-promise-classes.js';
 
 export { PromiseConnection, createConnection };
 export type { AuroraConnectionOptions } from './facades/mysql2/mysql2-native.js';
@@ -19,15 +26,23 @@ export type { AuroraPoolOptions } from './facades/mysql2/pool.js';
 
 const native = mysql as unknown as Record<string, unknown> & typeof mysql;
 
+/** A connection of an aurora-ha promise pool: mysql2's, with readWriteSplitting's `setReadOnly` (docs/read-scaling.md). */
+export type AuroraPromisePoolConnection = Mysql2PromisePoolConnection & {
+  setReadOnly(readOnly: boolean): Promise<void>;
+};
+
+/** What `createPool` returns: mysql2/promise's Pool whose `getConnection()` gives AuroraPromisePoolConnection. */
+export type AuroraPromisePool = { getConnection(): Promise<AuroraPromisePoolConnection> } & Mysql2PromisePool;
+
 /** Like mysql2/promise's `createPool`: an aurora-ha pool in mysql2/promise's PromisePool. */
 export function createPool(
   config: string | (AuroraPoolOptions & { Promise?: PromiseConstructor }),
-): Mysql2PromisePool {
+): AuroraPromisePool {
   const pool = new Pool({ config: new PoolConfig(config) });
-  return new MysqlPromisePool(
+  return new ReadOnlyPromisePool(
     pool,
     typeof config === 'object' ? config.Promise : undefined,
-  ) as Mysql2PromisePool;
+  ) as unknown as AuroraPromisePool;
 }
 
 export const createPoolCluster = createPromisePoolCluster;

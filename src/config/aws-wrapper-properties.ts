@@ -148,7 +148,7 @@ export const AWS_PROPERTIES: readonly AwsPropertyRow[] = [
   alias(
     'transferSessionStateOnSwitch',
     'keepSessionStateOnFailover',
-    'restore the session state on the new connection after failover (our default: false)',
+    'restore the session state on the new connection after failover, and carry it to the side readWriteSplitting switches to (our default: false)',
   ),
   covered('resetSessionStateOnClose', 'a closed connection is discarded, its session state goes with it'),
   covered('rollbackOnSwitch', 'failover rolls back an open transaction on the failed connection (bounded)'),
@@ -212,7 +212,7 @@ export const AWS_PROPERTIES: readonly AwsPropertyRow[] = [
   alias(
     'readerHostSelectorStrategy',
     'readerHostSelectorStrategy',
-    "initialConnection's reader choice (read/write splitting is not supported)",
+    "initialConnection's reader choice, and readWriteSplitting's reader of setReadOnly(true)",
   ),
   alias('openConnectionRetryTimeoutMs', 'openConnectionRetryTimeoutMs', 'same name and meaning'),
   alias('openConnectionRetryIntervalMs', 'openConnectionRetryIntervalMs', 'same name and meaning'),

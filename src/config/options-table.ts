@@ -169,7 +169,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       'keepSessionStateOnFailover',
       'keep_session_state_on_failover',
       false,
-      'Restore the session state the server reported (PG: TimeZone, DateStyle, IntervalStyle, application_name, read-only; MySQL: autocommit, database, tracked variables) on the new connection.',
+      'Restore the session state the server reported (PG: TimeZone, DateStyle, IntervalStyle, application_name, read-only; MySQL: autocommit, database, tracked variables) on the new connection after a failover; with readWriteSplitting, carry it (read-only aside) to the side `setReadOnly` switches to (docs/read-scaling.md).',
     ),
     'transferSessionStateOnSwitch',
   ),
@@ -218,7 +218,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     ...strategy(
       'readerInitialConnectionHostSelectorStrategy',
       'reader_initial_connection_host_selector_strategy',
-      'How initialConnection picks a reader for a reader cluster endpoint.',
+      'How initialConnection picks a reader for a reader cluster endpoint, and readWriteSplitting the reader of `setReadOnly(true)`.',
     ),
     canonical: 'readerHostSelectorStrategy',
   },

@@ -6,7 +6,7 @@
  */
 import type { ResolvedConfig } from '../core/wrapper-options.js';
 import type { DriverAdapter, PhysicalConnection } from '../drivers/driver.js';
-import { ConnectionClosedError } from '../core/errors.js';
+import { ConnectionClosedError, ReadWriteSplittingError } from '../core/errors.js';
 import { keepAlive } from '../core/keep-alive.js';
 import type { ExecuteNext, NetworkMethod, Plugin, PluginFactory } from './plugin.js';
 import type { Pipelines } from './pipeline.js';
@@ -162,6 +162,38 @@ export class LogicalConnection<TNative = unknown> {
     for (const p of this.plugins) {
       if (p.wantsToMove?.() === true && p.moveNow !== undefined) return p.moveNow().catch(() => false);
     }
+    return false;
+  }
+
+  /**
+   * `setReadOnly(readOnly)` of the facades: the readWriteSplitting plugin switches between its
+   * writer and reader connections. Rejects with a ReadWriteSplittingError on a non-boolean or
+   * without the plugin; with ConnectionClosedError after end().
+   */
+  async setReadOnly(readOnly: unknown): Promise<void> {
+    if (typeof readOnly !== 'boolean') {
+      throw new ReadWriteSplittingError(
+        'READ_ONLY_BAD_ARGUMENT',
+        'setReadOnly',
+        `setReadOnly(readOnly) takes a boolean; got ${readOnly === null ? 'null' : typeof readOnly}.`,
+      );
+    }
+    const plugin = this.plugins.find((p) => p.setReadOnly !== undefined);
+    if (plugin?.setReadOnly === undefined) {
+      throw new ReadWriteSplittingError(
+        'READ_ONLY_NOT_ENABLED',
+        'plugins',
+        "setReadOnly() needs the readWriteSplitting plugin: add 'readWriteSplitting' to the plugins option.",
+      );
+    }
+    await this.ready();
+    if (this.service.closing) throw new ConnectionClosedError();
+    await plugin.setReadOnly(readOnly);
+  }
+
+  /** True while the readWriteSplitting plugin routes to the reader side (no I/O). */
+  isReadOnly(): boolean {
+    for (const p of this.plugins) if (p.isReadOnly?.() === true) return true;
     return false;
   }
 

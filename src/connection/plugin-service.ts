@@ -5,7 +5,7 @@
  * marks, and the session state the user set through our API.
  */
 import type { ConnectionCounts } from '../selectors/connection-counts.js';
-import type { ResolvedConfig } from '../core/wrapper-options.js';
+import type { FailoverMode, ResolvedConfig } from '../core/wrapper-options.js';
 import { cachedDialect, detectDialect } from '../dialects/detect-dialect.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type {
@@ -38,7 +38,12 @@ type MarkingHostListProvider = HostListProvider & {
 
 /** Told (synchronously) when the current physical connection changed: the facade re-attaches its events. */
 export interface ConnectionObserver {
-  connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void;
+  /** `switched`: a read/write switch (readWriteSplitting), not a failover: `previous` stays open. */
+  connectionChanged(
+    conn: PhysicalConnection,
+    previous: PhysicalConnection | undefined,
+    switched?: boolean,
+  ): void;
   /** A failover failed: the logical connection is unusable (the facade emits `'failover'`). */
   failoverFailed?(from: PhysicalConnection | undefined, error: Error): void;
 }
@@ -60,6 +65,10 @@ export class ConnectionPluginService implements PluginService {
   currentHost: HostInfo | undefined;
   dialect: Dialect | undefined;
   closing = false;
+  /** The failover mode readWriteSplitting asks for on the side in use (undefined: the configured one). */
+  failoverModeOverride: FailoverMode | undefined = undefined;
+  /** Physical connections whose idle loss is already listened for (a switched-back connection is listened to once). */
+  private readonly watched = new WeakSet<PhysicalConnection>();
   /** Created on first use: a connection without plugins never needs one. */
   private provider: MarkingHostListProvider | undefined;
   private plugins: readonly Plugin[] = NO_PLUGINS;
@@ -190,7 +199,11 @@ export class ConnectionPluginService implements PluginService {
     return conn;
   };
 
-  async setCurrentConnection(conn: PhysicalConnection, host: HostInfo): Promise<void> {
+  overrideFailoverMode(mode: FailoverMode | undefined): void {
+    this.failoverModeOverride = mode;
+  }
+
+  async setCurrentConnection(conn: PhysicalConnection, host: HostInfo, keepPrevious = false): Promise<void> {
     const previous = this.current;
     if (this.closing) {
       conn.abort();
@@ -206,12 +219,15 @@ export class ConnectionPluginService implements PluginService {
     if (previous !== conn) {
       this.loss = undefined;
       // Note (do not act on) a loss while idle: the next call recovers (failover plugins).
-      conn.onError((err) => {
-        if (this.current === conn && this.loss === undefined) this.loss = { conn, err };
-      });
+      if (!this.watched.has(conn)) {
+        this.watched.add(conn);
+        conn.onError((err) => {
+          if (this.current === conn && this.loss === undefined) this.loss = { conn, err };
+        });
+      }
     }
-    if (previous !== undefined && previous !== conn) previous.abort();
-    this.observer?.connectionChanged(conn, previous);
+    if (previous !== undefined && previous !== conn && !keepPrevious) previous.abort();
+    this.observer?.connectionChanged(conn, previous, keepPrevious && previous !== undefined);
     for (const p of this.plugins) p.notifyConnectionChanged?.(host);
     return Promise.resolve();
   }

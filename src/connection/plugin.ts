@@ -7,7 +7,7 @@
  * closure (the `run` thunk), never one per plugin.
  */
 import type { ConnectionCounts } from '../selectors/connection-counts.js';
-import type { ResolvedConfig } from '../core/wrapper-options.js';
+import type { FailoverMode, ResolvedConfig } from '../core/wrapper-options.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type {
   ConnectOptions,
@@ -86,6 +86,13 @@ export interface Plugin {
   /** Move the idle connection now (see `wantsToMove`); resolves true when it moved; never rejects. Optional. */
   moveNow?(): Promise<boolean>;
   /**
+   * `readWriteSplitting`: route the logical connection to a reader (true) or back to the writer
+   * (false). Rejects with a ReadWriteSplittingError. Optional: one plugin per connection has it.
+   */
+  setReadOnly?(readOnly: boolean): Promise<void>;
+  /** `readWriteSplitting`: true while the connection is in read-only mode (no I/O). Optional. */
+  isReadOnly?(): boolean;
+  /**
    * True when this plugin will recover the logical connection from a lost socket on its next
    * use (failover enabled and applicable). Facades then do not emit `'error'` for that loss
    * (ARCHITECTURE.md › Idle loss: a loss we recover from is not an `'error'` event; pools discard on `'error'`).
@@ -154,8 +161,18 @@ export interface PluginService {
    * published on `aurora-ha:connect` as `failover` unless `options.purpose` says otherwise.
    */
   forceConnect(host: HostInfo, options?: ConnectOptions): Promise<PhysicalConnection>;
-  /** Replace the current physical connection; the previous one is aborted; plugins are notified. */
-  setCurrentConnection(conn: PhysicalConnection, host: HostInfo): Promise<void>;
+  /**
+   * Replace the current physical connection; the previous one is aborted (unless `keepPrevious`:
+   * a read/write switch, whose caller keeps it open for the next switch); plugins are notified.
+   */
+  setCurrentConnection(conn: PhysicalConnection, host: HostInfo, keepPrevious?: boolean): Promise<void>;
+  /**
+   * The failover mode a plugin asks for now, instead of the configured one (`readWriteSplitting`:
+   * the reader side fails over in a reader mode, the writer side in `strict-writer`). Optional.
+   */
+  readonly failoverModeOverride?: FailoverMode | undefined;
+  /** Set (or clear, with undefined) `failoverModeOverride`. Optional. */
+  overrideFailoverMode?(mode: FailoverMode | undefined): void;
   /** True while the current physical connection is inside a transaction. */
   inTransaction(): boolean;
   classify(err: unknown): ErrorKind;

@@ -117,3 +117,33 @@ export class UnsupportedDriverError extends AuroraHaError {
     this.required = required;
   }
 }
+
+/**
+ * `setReadOnly` of the `readWriteSplitting` plugin refused or could not switch (docs/read-scaling.md
+ * › setReadOnly). `code` says why:
+ * - `READ_ONLY_IN_TRANSACTION`: called inside a transaction (nothing switched; commit or roll back first);
+ * - `READ_ONLY_BAD_ARGUMENT`: the argument is not a boolean;
+ * - `READ_ONLY_NO_READER`: no reader could be reached and `failoverMode` is `strict-reader`;
+ * - `READ_ONLY_SWITCH_FAILED`: the writer could not be reached to switch back, or the session
+ *   state (`transferSessionStateOnSwitch`) could not be applied on the side switched to;
+ * - `READ_ONLY_NOT_ENABLED`: `readWriteSplitting` is not in `plugins`.
+ * The connection stays usable on the side it was on.
+ */
+export class ReadWriteSplittingError extends AuroraHaError {
+  /** The option or method concerned (`setReadOnly`, `failoverMode`, `plugins`). */
+  readonly option: string;
+  constructor(
+    code:
+      | 'READ_ONLY_IN_TRANSACTION'
+      | 'READ_ONLY_BAD_ARGUMENT'
+      | 'READ_ONLY_NO_READER'
+      | 'READ_ONLY_SWITCH_FAILED'
+      | 'READ_ONLY_NOT_ENABLED',
+    option: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.option = option;
+  }
+}

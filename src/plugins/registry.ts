@@ -14,6 +14,7 @@ import { hostMonitoringPluginFactory } from './host-monitoring/host-monitoring-p
 import { initialConnectionPluginFactory } from './initial-connection/initial-connection-plugin-factory.js';
 import { iamPluginFactory } from './iam/iam-plugin-factory.js';
 import { secretsManagerPluginFactory } from './secrets-manager/secrets-manager-plugin-factory.js';
+import { readWriteSplittingPluginFactory } from './read-write-splitting/read-write-splitting-plugin-factory.js';
 
 /** A plugin code known to aurora-ha. */
 export interface KnownPlugin {
@@ -30,6 +31,7 @@ export const AVAILABLE_FACTORIES: readonly PluginFactory[] = [
   hostMonitoringPluginFactory,
   iamPluginFactory,
   secretsManagerPluginFactory,
+  readWriteSplittingPluginFactory,
 ];
 
 /** Every code users may write in `plugins`, with its place in the pipelines. */
@@ -89,8 +91,9 @@ export const AWS_PLUGIN_CODES: readonly AwsPluginCode[] = [
   },
   {
     code: 'readWriteSplitting',
-    disposition: 'error',
-    note: 'read/write splitting (`setReadOnly`) is not implemented',
+    disposition: 'mapped',
+    ours: 'readWriteSplitting',
+    note: '`setReadOnly(true | false)` switches between a kept writer and a kept reader connection (docs/read-scaling.md)',
   },
   { code: 'failover', disposition: 'mapped', ours: 'failover', note: 'failover v1' },
   { code: 'failover2', disposition: 'mapped', ours: 'failover2', note: 'failover v2' },

@@ -22,7 +22,7 @@ import {
 } from './mysql2-native.js';
 import { failedEvent, movedEvent } from '../../connection/failover-event.js';
 import type { NativeCommand } from './query-command.js';
-import { MysqlPromiseConnection } from './mysql2-promise-classes.js';
+import { MysqlPromiseConnection, withSetReadOnly } from './mysql2-promise-classes.js';
 import { PreparedStatement, prepareOptions } from './prepared-statement.js';
 import type { NativeStatement } from './prepared-statement.js';
 import { STATE } from './connection-state.js';
@@ -151,7 +151,7 @@ export class Connection extends EventEmitter {
 
   /** mysql2's promise wrapper (`mysql2/promise`'s PromiseConnection) around this connection. */
   promise(promiseImpl?: PromiseConstructor): unknown {
-    return new MysqlPromiseConnection(this, promiseImpl);
+    return withSetReadOnly(new MysqlPromiseConnection(this, promiseImpl));
   }
 
   /** query / execute / prepare (statement.ts: `statementDispatch.statement`). */
@@ -241,6 +241,21 @@ export class Connection extends EventEmitter {
 
   ping(callback?: Callback): void {
     this.simple('ping', callback);
+  }
+
+  /**
+   * readWriteSplitting: route this connection to a reader (`true`) or back to the writer
+   * (`false`), docs/read-scaling.md › setReadOnly. Errors (ReadWriteSplittingError) go to the
+   * callback, or to `'error'` listeners without one.
+   */
+  setReadOnly(readOnly: boolean, callback?: (err: Error | null) => void): void {
+    const p = this[STATE].logical.lc.setReadOnly(readOnly).then(() => [] as unknown[]);
+    this.settle(p, callback);
+  }
+
+  /** readWriteSplitting: true while in read-only mode (pools switch it back before handing it out). */
+  readOnlyMode(): boolean {
+    return this[STATE].logical.lc.isReadOnly();
   }
 
   changeUser(options: { database?: string } & Record<string, unknown>, callback?: Callback): void {
@@ -367,11 +382,16 @@ export class Connection extends EventEmitter {
   }
 
   /** @internal Move event forwarding (and mysql2's promise wrapper) to the new native connection. */
-  connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
+  connectionChanged(
+    conn: PhysicalConnection,
+    previous: PhysicalConnection | undefined,
+    switched = false,
+  ): void {
     this[STATE].lastNative = conn.native as NativeMysqlConnection;
     applyPendingConfig(this[STATE], conn.native as { config?: Record<string, unknown> });
     moveNativeEvents(this, conn, previous);
-    if (previous !== undefined) emitFailover(this, movedEvent(conn, previous));
+    // A read/write switch (setReadOnly) is no failover: no 'failover' event.
+    if (previous !== undefined && !switched) emitFailover(this, movedEvent(conn, previous));
   }
 
   /** @internal A failover failed: this connection is unusable from now on. */

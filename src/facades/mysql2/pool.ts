@@ -22,7 +22,11 @@ import type { NotSentHook, QueryCallback } from './connection.js';
 import { FailoverSuccessError, TransactionResolutionUnknownError } from '../../core/errors.js';
 import type { AuroraConnectionOptions } from './mysql2-native.js';
 import { ownConfig } from './mysql2-native.js';
-import { MysqlPromisePool, MysqlPromisePoolConnection } from './mysql2-promise-classes.js';
+import {
+  MysqlPromisePoolConnection,
+  ReadOnlyPromisePool,
+  withSetReadOnly,
+} from './mysql2-promise-classes.js';
 import { PoolQueue } from './pool-queue.js';
 import { tracePoolConnect } from './pool-tracing.js';
 import type { NativeCommand } from './query-command.js';
@@ -167,7 +171,7 @@ export class PoolConnection extends Connection {
   }
 
   override promise(promiseImpl?: PromiseConstructor): unknown {
-    return new MysqlPromisePoolConnection(this, promiseImpl);
+    return withSetReadOnly(new MysqlPromisePoolConnection(this, promiseImpl));
   }
 }
 
@@ -210,6 +214,16 @@ export class Pool extends EventEmitter {
       return;
     }
     const free = this._freeConnections.pop();
+    if (free !== undefined && free.readOnlyMode()) {
+      // Released in read-only mode (readWriteSplitting): back on the writer before it is handed
+      // out again (then checked as any free connection); one that cannot switch back is destroyed.
+      free.setReadOnly(false, (err) => {
+        if (err) free.destroy();
+        else this._freeConnections.push(free);
+        this.#acquire(cb);
+      });
+      return;
+    }
     if (free !== undefined && free.lostWhileIdle()) {
       // Moved now (the ping is not sent and fails over), not on the caller's first statement,
       // which would reject as never sent: ORMs such as Drizzle leak a connection whose BEGIN fails.
@@ -449,7 +463,7 @@ export class Pool extends EventEmitter {
   }
 
   promise(promiseImpl?: PromiseConstructor): unknown {
-    return new MysqlPromisePool(this, promiseImpl);
+    return new ReadOnlyPromisePool(this, promiseImpl);
   }
 
   format(sql: string, values?: unknown): string {

@@ -253,6 +253,11 @@ export class PromiseConnection extends EventEmitter {
     return this.simple('ping');
   }
 
+  /** readWriteSplitting: route to a reader (`true`) or back to the writer (`false`), docs/read-scaling.md › setReadOnly. */
+  setReadOnly(readOnly: boolean): Promise<void> {
+    return this[STATE].logical.lc.setReadOnly(readOnly);
+  }
+
   async changeUser(options: { database?: string } & Record<string, unknown>): Promise<void> {
     const s = this[STATE];
     await runOnNative(s.logical, 'changeUser', () => {
@@ -326,10 +331,15 @@ export class PromiseConnection extends EventEmitter {
   }
 
   /** @internal Move event forwarding (and mysql2's promise wrapper) to the new native connection. */
-  connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
+  connectionChanged(
+    conn: PhysicalConnection,
+    previous: PhysicalConnection | undefined,
+    switched = false,
+  ): void {
     this[STATE].wrapper = (conn.native as NativeMysqlConnection).promise();
     moveNativeEvents(this, conn, previous);
-    if (previous !== undefined) emitFailover(this, movedEvent(conn, previous));
+    // A read/write switch (setReadOnly) is no failover: no 'failover' event.
+    if (previous !== undefined && !switched) emitFailover(this, movedEvent(conn, previous));
   }
 
   /** @internal A failover failed: this connection is unusable from now on. */

@@ -240,6 +240,19 @@ export class Client extends EventEmitter {
     return idleLossRecovered(this.#track(this.#runQuery('SELECT 1', undefined)));
   }
 
+  /**
+   * readWriteSplitting: route this client to a reader (`true`) or back to the writer (`false`),
+   * docs/read-scaling.md › setReadOnly. Rejects with a ReadWriteSplittingError.
+   */
+  setReadOnly(readOnly: boolean): Promise<void> {
+    return this.#wrap(this.#lc.setReadOnly(readOnly));
+  }
+
+  /** readWriteSplitting: true while in read-only mode. */
+  get readOnly(): boolean {
+    return this.#lc.isReadOnly();
+  }
+
   setTypeParser(oid: number, format: unknown, parse?: unknown): void {
     this.#types.setTypeParser(oid, format, parse);
   }
@@ -587,14 +600,19 @@ export class Client extends EventEmitter {
   }
 
   /** @internal Move event forwarding to the new physical connection. */
-  connectionChanged(conn: PhysicalConnection, previous: PhysicalConnection | undefined): void {
+  connectionChanged(
+    conn: PhysicalConnection,
+    previous: PhysicalConnection | undefined,
+    switched = false,
+  ): void {
     const prev = previous?.native as pg.Client | undefined;
     if (prev !== undefined) stopForwardingEvents(prev);
     const next = conn.native as pg.Client;
     this.#connectionListeners.follow(prev, next);
     this.#template = next;
     forwardEvents(next, this);
-    if (previous !== undefined) {
+    // A read/write switch (setReadOnly) is no failover: the other session stays as it was.
+    if (previous !== undefined && !switched) {
       // Queued before any later call of the user: the new session listens on the same channels.
       if (previous instanceof PgPhysicalConnection) relisten(next, previous.listeningChannels());
       emitQuietly(this, 'failover', movedEvent(conn, previous));

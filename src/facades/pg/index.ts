@@ -13,7 +13,7 @@ import type { WrapperOptions } from '../../core/wrapper-options.js';
 
 export { Client, Pool };
 export type { AuroraClientConfig } from './client.js';
-export type { AuroraPoolConfig } from './pool.js';
+export type { AuroraPoolClient, AuroraPoolConfig } from './pool.js';
 
 const pgModule = pg as unknown as Record<string, unknown>;
 

@@ -49,6 +49,7 @@ const BasePool = pg.Pool as unknown as new (
   options?: AuroraPoolConfig,
 ) => pg.Pool & PgPoolMembers & PgPoolInternals;
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Pool extends BasePool {
   constructor(options?: AuroraPoolConfig) {
     // Before pg-pool's constructor: an unsupported pg fails here, not at the first query.
@@ -73,7 +74,8 @@ export class Pool extends BasePool {
    * when BEGIN gets the never-sent failover outcome. A move that fails removes the client and
    * gives the waiter the failover's error, as pg-pool does with a client that cannot connect.
    * A BEGIN that is the client's first call after checkout is run again when the connection
-   * moves while it runs (see Client._checkedOut): the same leak, for a loss in flight.
+   * moves while it runs (see Client._checkedOut): the same leak, for a loss in flight. A client
+   * released in read-only mode (readWriteSplitting) is switched back to the writer first.
    */
   override _acquireClient(
     client: unknown,
@@ -81,6 +83,25 @@ export class Pool extends BasePool {
     idleListener: unknown,
     isNew: boolean,
   ): void {
+    if (!isNew && client instanceof Client && client.readOnly) {
+      // Released in read-only mode (readWriteSplitting): back on the writer before it is handed
+      // out again; a client that cannot switch back is removed and the waiter gets the error.
+      client.setReadOnly(false).then(
+        () => this.#acquireWritable(client, pendingItem, idleListener, false),
+        (err: unknown) => {
+          client.removeListener('error', idleListener as (...a: unknown[]) => void);
+          pgPoolRemove(this, client);
+          if (!pendingItem.timedOut) pendingItem.callback(err as Error, undefined, NOOP);
+          pgPoolPulse(this);
+        },
+      );
+      return;
+    }
+    this.#acquireWritable(client, pendingItem, idleListener, isNew);
+  }
+
+  /** The rest of _acquireClient, for a client on the writer side (or without readWriteSplitting). */
+  #acquireWritable(client: unknown, pendingItem: PendingItem, idleListener: unknown, isNew: boolean): void {
     if (client instanceof Client) client._checkedOut();
     if (!isNew && client instanceof Client && !client._lostWhileIdle && client._wantsToMove) {
       // Its reader lags past maxReplicaLagMs: moved first, or handed out where it is (alive, stale).
@@ -151,3 +172,19 @@ function retryingQuery(this: Pool, ...args: unknown[]): unknown {
 }
 
 Object.defineProperty(Pool.prototype, 'query', { configurable: true, writable: true, value: retryingQuery });
+
+/** What `pool.connect()` hands out: pg's PoolClient, an aurora-ha Client (`setReadOnly` of readWriteSplitting). */
+export type AuroraPoolClient = pg.PoolClient & Pick<Client, 'setReadOnly' | 'readOnly'>;
+
+/** `connect()` typed with the aurora-ha Client it hands out (the implementation is pg-pool's). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Pool {
+  connect(): Promise<AuroraPoolClient>;
+  connect(
+    callback: (
+      err: Error | undefined,
+      client: AuroraPoolClient | undefined,
+      done: (release?: unknown) => void,
+    ) => void,
+  ): void;
+}

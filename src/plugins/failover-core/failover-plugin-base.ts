@@ -81,8 +81,13 @@ function send<T>(next: ExecuteNext, method: NetworkMethod, run: () => Promise<T>
 export abstract class FailoverPluginBase implements Plugin {
   abstract readonly code: string;
   readonly subscribes = SUBSCRIBES;
-  /** Effective mode (configured, or derived from the initial URL). */
-  readonly mode: FailoverMode;
+  /** Configured mode (or derived from the initial URL). */
+  private readonly configuredMode: FailoverMode;
+
+  /** Effective mode: the one readWriteSplitting asks for on the side in use, else the configured one. */
+  get mode(): FailoverMode {
+    return this.service.failoverModeOverride ?? this.configuredMode;
+  }
   protected readonly readerSelector: HostSelector | undefined;
   /** True once the logical connection is ending. */
   protected isReleased = false;
@@ -115,7 +120,7 @@ export abstract class FailoverPluginBase implements Plugin {
 
   constructor(protected readonly service: PluginService) {
     const options = service.config.options;
-    this.mode = failoverModeOf(options, service.initialUrlType);
+    this.configuredMode = failoverModeOf(options, service.initialUrlType);
     // Random order is the default; other strategies go through the shared selectors, with the
     // same per-cluster state (rotation, connection counts, response times) as initialConnection.
     this.readerSelector =
