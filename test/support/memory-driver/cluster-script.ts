@@ -144,12 +144,14 @@ export class MemoryCluster {
 
   /** The topology as it is now. */
   truth(): ViewRow[] {
-    return this.instances.filter((i) => i.listed).map((i) => ({
-      id: i.id,
-      isWriter: i.role === 'writer',
-      lastUpdate: this.updatedAt.get(i.id) ?? Date.now(),
-      lagMs: i.role === 'writer' ? 0 : i.lagMs,
-    }));
+    return this.instances
+      .filter((i) => i.listed)
+      .map((i) => ({
+        id: i.id,
+        isWriter: i.role === 'writer',
+        lastUpdate: this.updatedAt.get(i.id) ?? Date.now(),
+        lagMs: i.role === 'writer' ? 0 : i.lagMs,
+      }));
   }
 
   /** What `instance` answers to the topology query. */
