@@ -3,7 +3,9 @@
  * plain driver pool vs aurora-ha's pool (default plugins, `leastConnections`,
  * `retryReadsOnFailover` on by default), on PostgreSQL and MariaDB. One fresh 4-instance emulated
  * cluster (writer + 3 readers) per engine and client group. Prints a markdown table; exits 1
- * when an aurora-ha read failed or returned wrong rows (the claim is: none does).
+ * when an aurora-ha read failed or returned wrong rows (the claim is: none does). Then the
+ * `setReadOnly` table (switch-cost.ts): µs per switch vs a connection per switch; exits 1 too
+ * when the switches opened more than the two connections they keep.
  *
  *   npm run bench:read-scaling -- --engine postgres --steady-ms 5000 --after-ms 10000
  */
@@ -16,6 +18,7 @@ import { EngineMissingError, startClusterOrExplain } from '../failover/start-clu
 import type { Family } from './pools.js';
 import { seedReadsTable } from './seed.js';
 import { summarizeGroup, type GroupSummary } from './summary.js';
+import { measureSwitchCost, type SwitchCost } from './switch-cost.js';
 import { runGroup, type GroupRun, type GroupSettings } from './workload.js';
 
 type Engine = 'postgres' | 'mysql';
@@ -26,7 +29,8 @@ const USAGE = `usage: npm run bench:read-scaling -- [options]
   --pool N                      pool size, max / connectionLimit (default 20)
   --warm-up-ms N                pool opening and first reads, not in the latencies (default 1000)
   --steady-ms N                 measured reads before the crash (default 5000)
-  --after-ms N                  reads after the crash (default 10000)`;
+  --after-ms N                  reads after the crash (default 10000)
+  --switches N                  setReadOnly switches measured per engine (default 2000; 0: skip)`;
 
 interface Result {
   engine: Engine;
@@ -81,6 +85,7 @@ async function main(): Promise<number> {
       'warm-up-ms': { type: 'string' },
       'steady-ms': { type: 'string' },
       'after-ms': { type: 'string' },
+      switches: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -98,9 +103,11 @@ async function main(): Promise<number> {
     steadyMs: int(values['steady-ms'], 5000, 'steady-ms'),
     afterMs: int(values['after-ms'], 10_000, 'after-ms'),
   };
+  const switches = values.switches === '0' ? 0 : int(values.switches, 2000, 'switches');
   console.log(`bench:read-scaling ${new Date().toISOString()}, load average ${load()}`);
   const interrupt = listenForInterrupt('bench:read-scaling');
   const results: Result[] = [];
+  const costs: { engine: Engine; cost: SwitchCost }[] = [];
   try {
     for (const engine of engines)
       for (const family of ['plain', 'aurora-ha'] as const) {
@@ -119,6 +126,16 @@ async function main(): Promise<number> {
           await cluster.stop();
         }
       }
+    for (const engine of switches > 0 ? engines : []) {
+      if (interrupt.signal.aborted) break;
+      const cluster = await startClusterOrExplain({ engine, instances: 3 });
+      try {
+        console.log(`running ${engine} setReadOnly: ${switches} switches…`);
+        costs.push({ engine, cost: await measureSwitchCost(cluster, switches) });
+      } finally {
+        await cluster.stop();
+      }
+    }
   } finally {
     interrupt.dispose();
   }
@@ -134,6 +151,25 @@ async function main(): Promise<number> {
     const plain = results.find((p) => p.engine === r.engine && p.family === 'plain');
     console.log(`| ${row(r, plain)} |`);
   }
+  if (costs.length > 0) {
+    const us = (x: number): string => `${Math.round(x).toLocaleString('en-US')} µs`;
+    console.log(
+      `\nsetReadOnly (readWriteSplitting + failover2, one Client / mysql2 promise connection, 3 instances): a switch = setReadOnly(true | false) alternately, then SELECT 1 on the side switched to; median of ${5} interleaved rounds. "A connection per switch" = what AWS documents for its plugin without internal connection pools, modelled with the plain driver: connect to the reader endpoint, SELECT 1, close. Load average at the end: ${load()}.\n`,
+    );
+    console.log(
+      '| engine | SELECT 1, no switch | switch + SELECT 1 | switch cost | a connection per switch (+ SELECT 1) | connections opened by aurora-ha for its switches |',
+    );
+    console.log('|---|---|---|---|---|---|');
+    for (const { engine, cost } of costs)
+      console.log(
+        `| ${engine === 'postgres' ? 'PostgreSQL' : 'MySQL (MariaDB)'} | ${us(cost.selectUs)} | ${us(cost.switchUs)} | ${us(cost.switchUs - cost.selectUs)} | ${us(cost.newConnectionUs)} (${(cost.newConnectionUs / cost.switchUs).toFixed(0)}× a switch) | ${cost.connections} for ${cost.switches.toLocaleString('en-US')} switches |`,
+      );
+  }
+  const leaky = costs.filter((c) => c.cost.connections > 2);
+  for (const c of leaky)
+    console.error(
+      `bench:read-scaling: setReadOnly on ${c.engine} opened ${c.cost.connections} connections (expected 2)`,
+    );
   const broken = results.filter(
     (r) => r.family === 'aurora-ha' && (r.summary.failed > 0 || r.summary.wrong > 0),
   );
@@ -141,7 +177,7 @@ async function main(): Promise<number> {
     console.error(
       `bench:read-scaling: aurora-ha on ${r.engine}: ${r.summary.failed} failed reads (${formatErrors(r.summary.errors)}), ${r.summary.wrong} wrong`,
     );
-  return broken.length > 0 ? 1 : 0;
+  return broken.length > 0 || leaky.length > 0 ? 1 : 0;
 }
 
 main().then(
