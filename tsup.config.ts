@@ -28,6 +28,20 @@ export default defineConfig([
     shims: true,
     splitting: true,
   },
+  // `aurora-ha/emulator/attach`, preloaded with --import (ESM: waits for the first name table
+  // with a top-level await) or --require (CommonJS: cannot wait). Side effects only, no types.
+  {
+    entry: { 'emulator-attach': 'src/emulator-attach.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+  },
+  {
+    entry: { 'emulator-attach': 'src/emulator-attach-require.ts' },
+    format: ['cjs'],
+    target: 'node20',
+    platform: 'node',
+  },
   {
     entry: { 'cli/aurora-ha': 'src/cli/aurora-ha.ts' },
     format: ['cjs'],
