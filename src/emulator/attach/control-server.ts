@@ -65,11 +65,13 @@ export class ControlServer {
     }
     socket.unref();
     socket.setNoDelay(true);
+    // The others first get any change not announced yet; then everyone holds the same table.
+    this.changed();
     this.sockets.add(socket);
     socket.on('error', () => undefined);
     socket.on('close', () => this.sockets.delete(socket));
     // Nothing is read from attached processes: input is drained and dropped.
     socket.on('data', () => undefined);
-    socket.write(encodeTable(this.table()));
+    socket.write(this.last ?? encodeTable(this.table()));
   }
 }
