@@ -118,7 +118,11 @@ describe.each<AttachFlavor>(['esm', 'cjs'])('attach (%s) against a stand-in cont
     expect(Date.now() - pushedAt).toBeLessThan(100 + 50);
 
     // Still attached (socket open, retries armed): stdin ends, the child ends by itself.
-    expect(s.sockets.size).toBe(1);
+    // (CommonJS here: Node 20 also runs --require preloads in tsx's loader-hooks thread, which
+    // attaches too — a second, idle connection, reconnecting on its own schedule; user code
+    // never runs there.)
+    if (flavor === 'esm') expect(s.sockets.size).toBe(1);
+    else expect(s.sockets.size).toBeGreaterThanOrEqual(1);
     child.process.stdin.end();
     expect(await child.exited(), child.transcript()).toBe(0);
   });
