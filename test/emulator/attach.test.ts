@@ -4,8 +4,8 @@
  * emulator's DNS lag: the writer endpoint answers the old writer until `dns-switched` (dnsLagMs
  * after the promotion), then the new one within 100 ms; the reader endpoint answers at random
  * among the readers. Its failover2 pg Client fails over by name to the new writer, and it
- * exits by itself. Once the cluster stops, the names answer ENOTFOUND at once and the
- * control endpoint is closed.
+ * exits by itself. An added reader's name resolves there too. Once the cluster stops, the
+ * names answer ENOTFOUND at once and the control endpoint is closed.
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,31 +75,41 @@ describe.each<AttachFlavor>(['esm', 'cjs'])('postgres: an attached process (%s)'
     expect(at - promoted.at).toBeGreaterThanOrEqual(DNS_LAG_MS - 5);
   });
 
-  it('answers ENOTFOUND at once after stop(), the control endpoint closed', { timeout: 60_000 }, async () => {
-    const endpoint = cluster.controlEndpoint;
-    const writerHost = cluster.writerEndpoint.host;
-    const child = spawnAttachChild(flavor, ['commands'], { AURORA_HA_EMULATOR: endpoint });
-    child.process.stdin.write(
-      `wait ${writerHost} ${cluster.instances().find((i) => i.role === 'writer')?.address}\n`,
-    );
-    expect((await child.next('waited')).ms, child.transcript()).toBeLessThan(2_000);
-    await cluster.stop();
-    child.process.stdin.write(`wait ${writerHost} ENOTFOUND\n`);
-    expect((await child.next('waited')).answer).toBe('ENOTFOUND');
-    child.process.stdin.write(`lookup ${writerHost}\n`);
-    const lost = await child.next('lookup');
-    expect(lost.promise, child.transcript()).toMatchObject({ answer: 'ENOTFOUND' });
-    expect(lost.callback).toMatchObject({ answer: 'ENOTFOUND' });
-    expect((lost.promise as { ms: number }).ms).toBeLessThan(100);
-    expect((lost.callback as { ms: number }).ms).toBeLessThan(100);
-    const [host, port] = endpoint.split(':');
-    await expect(
-      new Promise((resolve, reject) =>
-        net.connect(Number(port), host).on('connect', resolve).on('error', reject),
-      ),
-    ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    // Retrying against a closed endpoint holds nothing: stdin ends, the child ends.
-    child.process.stdin.end();
-    expect(await child.exited(), child.transcript()).toBe(0);
-  });
+  it(
+    'resolves an added reader; answers ENOTFOUND at once after stop(), the control endpoint closed',
+    { timeout: 60_000 },
+    async () => {
+      const endpoint = cluster.controlEndpoint;
+      const writerHost = cluster.writerEndpoint.host;
+      const child = spawnAttachChild(flavor, ['commands'], { AURORA_HA_EMULATOR: endpoint });
+      child.process.stdin.write(
+        `wait ${writerHost} ${cluster.instances().find((i) => i.role === 'writer')?.address}\n`,
+      );
+      expect((await child.next('waited')).ms, child.transcript()).toBeLessThan(2_000);
+      // A new instance's name reaches the attached process with the instance.
+      const added = await cluster.addReader();
+      const addedAt = Date.now();
+      child.process.stdin.write(`wait ${added.host} ${added.address}\n`);
+      expect((await child.next('waited')).answer, child.transcript()).toBe(added.address);
+      expect(Date.now() - addedAt).toBeLessThan(200);
+      await cluster.stop();
+      child.process.stdin.write(`wait ${writerHost} ENOTFOUND\n`);
+      expect((await child.next('waited')).answer).toBe('ENOTFOUND');
+      child.process.stdin.write(`lookup ${writerHost}\n`);
+      const lost = await child.next('lookup');
+      expect(lost.promise, child.transcript()).toMatchObject({ answer: 'ENOTFOUND' });
+      expect(lost.callback).toMatchObject({ answer: 'ENOTFOUND' });
+      expect((lost.promise as { ms: number }).ms).toBeLessThan(100);
+      expect((lost.callback as { ms: number }).ms).toBeLessThan(100);
+      const [host, port] = endpoint.split(':');
+      await expect(
+        new Promise((resolve, reject) =>
+          net.connect(Number(port), host).on('connect', resolve).on('error', reject),
+        ),
+      ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      // Retrying against a closed endpoint holds nothing: stdin ends, the child ends.
+      child.process.stdin.end();
+      expect(await child.exited(), child.transcript()).toBe(0);
+    },
+  );
 });
