@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { AuroraHaError } from '../core/errors.js';
 import { redactSecrets } from '../core/redact.js';
 import { MAX_INSTANCES, type AddressPlan } from './addresses.js';
+import { dispatchTo } from './attach/control-dispatch.js';
 import { ControlServer } from './attach/control-server.js';
 import { ClusterNames } from './cluster-names.js';
 import {
@@ -217,7 +218,7 @@ export class Cluster implements EmulatedCluster {
 
   async start(count: number): Promise<void> {
     this.stopWatchdog = startWatchdog(this.workDir);
-    this.control = await ControlServer.start(() => this.names.table());
+    this.control = await ControlServer.start(() => this.names.table(), dispatchTo(this));
     if (this.opts.tls) {
       this.tlsFiles = await ClusterTlsFiles.create(this.workDir, this.domain, {
         check: (id) => void this.node(id),

@@ -2,7 +2,8 @@
  * Issue 25: `aurora-ha/emulator/attach` against a stand-in control endpoint (no engines): the
  * names resolve from the pushed table (ESM `--import` and CommonJS `--require`), a dropped
  * connection gives ENOTFOUND at once, the client reconnects with backoff and resolves again,
- * a changed table is seen within 100 ms, and the child exits by itself while attached. Bad
+ * a changed table is seen within 100 ms, a call (attachedCluster()) fails with
+ * EMULATOR_DISCONNECTED / EMULATOR_NOT_ATTACHED, and the child exits by itself while attached. Bad
  * `AURORA_HA_EMULATOR` values fail at startup naming the variable; ControlServer.close()
  * leaves no socket and no listener.
  */
@@ -89,9 +90,14 @@ describe.each<AttachFlavor>(['esm', 'cjs'])('attach (%s) against a stand-in cont
     expect(instance.promise).toMatchObject({ answer: '127.0.0.9' });
     expect(instance.callback).toMatchObject({ answer: '127.0.0.9' });
 
+    // A call in flight when the connection drops fails with EMULATOR_DISCONNECTED (the
+    // stand-in never answers calls).
+    send('heal instance-1');
+    await new Promise((r) => setTimeout(r, 100));
     // Connection lost and not coming back: the cluster's names fail at once, both ways.
     s.refusing = true;
     s.dropAll();
+    expect(await child.next('healed'), child.transcript()).toMatchObject({ code: 'EMULATOR_DISCONNECTED' });
     send(`wait ${WRITER} ENOTFOUND`);
     const gone = await child.next('waited');
     expect(gone.answer, child.transcript()).toBe('ENOTFOUND');
@@ -101,6 +107,8 @@ describe.each<AttachFlavor>(['esm', 'cjs'])('attach (%s) against a stand-in cont
     expect(lost.promise).toMatchObject({ answer: 'ENOTFOUND' });
     expect(lost.callback).toMatchObject({ answer: 'ENOTFOUND' });
     expect((lost.promise as { ms: number }).ms).toBeLessThan(100);
+    send('heal instance-1');
+    expect(await child.next('healed')).toMatchObject({ code: 'EMULATOR_NOT_ATTACHED' });
 
     // Back: a retry (backoff with jitter, first ones 50–400 ms) gets the table again.
     s.refusing = false;
@@ -181,7 +189,10 @@ describe('ControlServer', () => {
   it('pushes the table on connect and on change only, and close() ends every socket and the listener', async () => {
     const before = tcpHandles();
     let table = tableWith('127.0.0.9');
-    const server = await ControlServer.start(() => table);
+    const server = await ControlServer.start(
+      () => table,
+      () => Promise.resolve(null),
+    );
     const [host, port] = server.endpoint.split(':');
     const clients = await Promise.all(
       [1, 2].map(

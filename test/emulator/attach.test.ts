@@ -4,7 +4,8 @@
  * emulator's DNS lag: the writer endpoint answers the old writer until `dns-switched` (dnsLagMs
  * after the promotion), then the new one within 100 ms; the reader endpoint answers at random
  * among the readers. Its failover2 pg Client fails over by name to the new writer, and it
- * exits by itself. An added reader's name resolves there too. Once the cluster stops, the
+ * exits by itself. It can drive the faults itself (attachedCluster().failover(), with the
+ * emulator's errors). An added reader's name resolves there too. Once the cluster stops, the
  * names answer ENOTFOUND at once and the control endpoint is closed.
  */
 import net from 'node:net';
@@ -73,6 +74,24 @@ describe.each<AttachFlavor>(['esm', 'cjs'])('postgres: an attached process (%s)'
     expect(at - dnsSwitched.at, transcript()).toBeGreaterThanOrEqual(-5);
     expect(at - dnsSwitched.at, transcript()).toBeLessThan(100);
     expect(at - promoted.at).toBeGreaterThanOrEqual(DNS_LAG_MS - 5);
+  });
+
+  it('drives failover from the attached process (attachedCluster())', { timeout: 60_000 }, async () => {
+    const writer = cluster.instances().find((i) => i.role === 'writer');
+    const child = spawnAttachChild(flavor, ['drive', JSON.stringify(specOf(cluster))], {
+      AURORA_HA_EMULATOR: cluster.controlEndpoint,
+    });
+    expect((await child.next('topology')).writer, child.transcript()).toBe(writer?.id);
+    const { newWriter } = await child.next('failed-over');
+    expect(newWriter).not.toBe(writer?.id);
+    expect(cluster.instances().find((i) => i.role === 'writer')?.id).toBe(newWriter);
+    expect(await child.next('refused')).toMatchObject({ code: 'EMULATOR_UNKNOWN_INSTANCE' });
+    expect(await child.next('refused')).toMatchObject({
+      code: 'CONFIGURATION',
+      message: expect.stringContaining('latency'),
+    });
+    await child.next('settled');
+    expect(await child.exited(), child.transcript()).toBe(0);
   });
 
   it(

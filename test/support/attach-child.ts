@@ -8,12 +8,16 @@
  *   SCENARIO failover: resolves the names, connects a failover2 pg Client to the writer
  *     endpoint by name, queries through the failover the parent triggers, watches the writer
  *     endpoint switch, ends.
- *   SCENARIO commands: answers stdin lines (`lookup HOST`, `wait HOST ADDRESS`) until stdin ends.
+ *   SCENARIO drive: drives the cluster's faults from here (attachedCluster()): topology,
+ *     failover, two refused calls, settled; then ends.
+ *   SCENARIO commands: answers stdin lines (`lookup HOST`, `wait HOST ADDRESS`, `heal ID`:
+ *     attachedCluster().heal(ID), reported when it settles) until stdin ends.
  */
 import dns from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { createInterface } from 'node:readline';
 import { AuroraHaError } from '../../src/core/errors.js';
+import { attachedCluster } from '../../src/emulator/attach/attached-cluster.js';
 import { Client } from '../../src/pg.js';
 
 export interface AttachChildSpec {
@@ -120,11 +124,42 @@ async function failover(spec: AttachChildSpec): Promise<void> {
   say({ e: 'ended' });
 }
 
+async function drive(spec: AttachChildSpec): Promise<void> {
+  // A CommonJS preload did not wait for the table: calls need it.
+  for (let i = 0; i < 1000 && !/^\d/.test((await promiseLookup(spec.writerHost)).answer); i++) await sleep(5);
+  const cluster = attachedCluster();
+  const writer = (await cluster.topology()).find((i) => i.role === 'writer');
+  say({ e: 'topology', writer: writer?.id });
+  // Nothing else holds this process open during the awaits: the pending call must.
+  say({ e: 'failed-over', ...(await cluster.failover()) });
+  const refusal = async (work: () => Promise<unknown>): Promise<Record<string, unknown>> =>
+    work().then(
+      () => ({ e: 'refused', code: 'none' }),
+      (err: unknown) => ({
+        e: 'refused',
+        code: err instanceof AuroraHaError ? err.code : 'not an AuroraHaError',
+        message: err instanceof Error ? err.message : String(err),
+      }),
+    );
+  say(await refusal(() => cluster.crash('instance-99')));
+  say(await refusal(() => cluster.latency(writer?.id ?? '', -5)));
+  await cluster.settled();
+  say({ e: 'settled' });
+}
+
 async function commands(): Promise<void> {
   const rl = createInterface({ input: process.stdin, terminal: false });
   for await (const line of rl) {
     const [cmd, host = '', want] = line.trim().split(/\s+/);
-    if (cmd === 'lookup') {
+    if (cmd === 'heal') {
+      // Not awaited: the parent decides when (and whether) the call settles.
+      void attachedCluster()
+        .heal(host)
+        .then(
+          () => say({ e: 'healed', code: 'none' }),
+          (err: unknown) => say({ e: 'healed', code: err instanceof AuroraHaError ? err.code : String(err) }),
+        );
+    } else if (cmd === 'lookup') {
       say({ e: 'lookup', promise: await promiseLookup(host), callback: await callbackLookup(host) });
     } else if (cmd === 'wait') {
       // Polls until the name answers `want` (at most 10 s), then reports how long it took.
@@ -141,5 +176,7 @@ async function commands(): Promise<void> {
 }
 
 const scenario = process.argv[2];
-if (scenario === 'failover') await failover(JSON.parse(process.argv[3] ?? '{}') as AttachChildSpec);
+const spec = JSON.parse(process.argv[3] ?? '{}') as AttachChildSpec;
+if (scenario === 'failover') await failover(spec);
+else if (scenario === 'drive') await drive(spec);
 else await commands();

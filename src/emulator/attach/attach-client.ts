@@ -7,13 +7,22 @@
  * Without a table (not connected yet, connection lost) every name of a cluster seen before
  * answers ENOTFOUND at once; other names go to the system resolver. The connection is
  * retried with capped exponential backoff and jitter on unref'd timers: nothing here keeps
- * the application's process alive.
+ * the application's process alive. call() sends a fault operation to the emulator (the
+ * socket is ref'd while a call is pending, so an awaited call holds the process open).
  */
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
 import { ConfigurationError } from '../../core/errors.js';
 import { registerNames } from '../dns.js';
-import { decodeTable, MAX_LINE_BYTES, type NameTable } from './protocol.js';
+import {
+  decodeReply,
+  decodeTable,
+  encodeLine,
+  MAX_LINE_BYTES,
+  type ControlOp,
+  type NameTable,
+  type ReplyMessage,
+} from './protocol.js';
 
 export const ENV_VAR = 'AURORA_HA_EMULATOR';
 
@@ -22,6 +31,15 @@ const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
 /** A connection attempt that neither connects nor fails within this is abandoned and retried. */
 const CONNECT_TIMEOUT_MS = 2_000;
+
+/**
+ * How a call ended. Plain data, not an error object: the attachment may come from another
+ * copy of this module (a CommonJS preload under an ESM application), whose error classes the
+ * caller's `instanceof` would not recognise; attached-cluster.ts builds the caller's own.
+ */
+export type CallOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly code: string; readonly message: string };
 
 export interface ControlAddress {
   host: string;
@@ -55,6 +73,8 @@ export class AttachClient {
   private closed = false;
   private readonly unregister: () => void;
   private readonly waiters = new Set<() => void>();
+  private readonly pending = new Map<number, (outcome: CallOutcome) => void>();
+  private nextCallId = 1;
 
   constructor(private readonly address: ControlAddress) {
     this.unregister = registerNames((name) => this.resolve(name));
@@ -81,6 +101,27 @@ export class AttachClient {
       const onTable = (): void => done(true);
       const timer = setTimeout(() => done(false), timeoutMs);
       this.waiters.add(onTable);
+    });
+  }
+
+  /**
+   * Runs a cluster operation in the emulator (attached-cluster.ts). Never rejects: fails with
+   * EMULATOR_NOT_ATTACHED when no table is held, EMULATOR_DISCONNECTED when the connection
+   * drops before the reply, or the emulator's own error code and message.
+   */
+  call(op: ControlOp, args: readonly unknown[]): Promise<CallOutcome> {
+    const socket = this.socket;
+    if (!this.table || !socket)
+      return Promise.resolve({
+        ok: false,
+        code: 'EMULATOR_NOT_ATTACHED',
+        message: `${op}: not attached to an emulated cluster (${ENV_VAR}=${this.address.host}:${this.address.port})`,
+      });
+    const id = this.nextCallId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      socket.ref();
+      socket.write(encodeLine({ type: 'call', id, op, args }));
     });
   }
 
@@ -124,6 +165,10 @@ export class AttachClient {
         buffered = buffered.slice(nl + 1);
         const table = decodeTable(line);
         if (table) this.onTable(table);
+        else {
+          const reply = decodeReply(line);
+          if (reply) this.onReply(socket, reply);
+        }
       }
       if (buffered.length > MAX_LINE_BYTES) socket.destroy();
     });
@@ -131,6 +176,14 @@ export class AttachClient {
     socket.on('close', () => {
       if (this.socket === socket) this.socket = undefined;
       this.table = undefined;
+      for (const [id, settle] of this.pending) {
+        this.pending.delete(id);
+        settle({
+          ok: false,
+          code: 'EMULATOR_DISCONNECTED',
+          message: 'the emulator connection closed before the reply',
+        });
+      }
       this.scheduleRetry();
     });
   }
@@ -140,6 +193,16 @@ export class AttachClient {
     this.domains.add(table.domain);
     this.failures = 0;
     for (const waiter of [...this.waiters]) waiter();
+  }
+
+  private onReply(socket: net.Socket, reply: ReplyMessage): void {
+    const settle = this.pending.get(reply.id);
+    if (!settle) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) socket.unref();
+    settle(
+      reply.ok ? { ok: true, value: reply.value } : { ok: false, code: reply.code, message: reply.message },
+    );
   }
 
   private scheduleRetry(): void {

@@ -2,11 +2,24 @@
  * One emulated cluster's control endpoint (`cluster.controlEndpoint`): a TCP server on
  * 127.0.0.1 that pushes the cluster's name table (protocol.ts) to every attached process
  * when it connects and whenever the table changes, so that process resolves the cluster's
- * names with the same lag as this one. Unref'd (it never holds the emulator's process
- * open); close() ends every connection and the listener.
+ * names with the same lag as this one, and runs the fault operations they call (`call`
+ * lines, answered by `reply` lines). Unref'd (it never holds the emulator's process open);
+ * close() ends every connection and the listener.
  */
 import net from 'node:net';
-import { encodeTable, type NameTable } from './protocol.js';
+import { AuroraHaError } from '../../core/errors.js';
+import {
+  decodeCall,
+  encodeLine,
+  encodeTable,
+  MAX_LINE_BYTES,
+  type CallMessage,
+  type ControlOp,
+  type NameTable,
+} from './protocol.js';
+
+/** Runs one operation called by an attached process (the cluster's own method). */
+export type ControlDispatch = (op: ControlOp, args: readonly unknown[]) => Promise<unknown>;
 
 export class ControlServer {
   private readonly sockets = new Set<net.Socket>();
@@ -16,12 +29,13 @@ export class ControlServer {
   private constructor(
     private readonly server: net.Server,
     private readonly table: () => NameTable,
+    private readonly dispatch: ControlDispatch,
     /** `127.0.0.1:port`, the value of AURORA_HA_EMULATOR. */
     readonly endpoint: string,
   ) {}
 
   /** Listen on an ephemeral loopback port; `table` is read on each connection and each change. */
-  static async start(table: () => NameTable): Promise<ControlServer> {
+  static async start(table: () => NameTable, dispatch: ControlDispatch): Promise<ControlServer> {
     const server = net.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -32,7 +46,7 @@ export class ControlServer {
     });
     server.unref();
     const { port } = server.address() as net.AddressInfo;
-    const control = new ControlServer(server, table, `127.0.0.1:${port}`);
+    const control = new ControlServer(server, table, dispatch, `127.0.0.1:${port}`);
     server.on('connection', (socket) => control.accept(socket));
     // A failing accept does not take the emulator down; the client reconnects.
     server.on('error', () => undefined);
@@ -70,8 +84,31 @@ export class ControlServer {
     this.sockets.add(socket);
     socket.on('error', () => undefined);
     socket.on('close', () => this.sockets.delete(socket));
-    // Nothing is read from attached processes: input is drained and dropped.
-    socket.on('data', () => undefined);
+    let buffered = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const call = decodeCall(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+        if (call) void this.run(socket, call);
+      }
+      if (buffered.length > MAX_LINE_BYTES) socket.destroy();
+    });
     socket.write(this.last ?? encodeTable(this.table()));
+  }
+
+  /** One call; its reply goes back on the caller's connection if it is still open. */
+  private async run(socket: net.Socket, call: CallMessage): Promise<void> {
+    let reply: string;
+    try {
+      const value = await this.dispatch(call.op, call.args);
+      reply = encodeLine({ type: 'reply', id: call.id, ok: true, value: value ?? null });
+    } catch (err) {
+      const code = err instanceof AuroraHaError ? err.code : 'EMULATOR_CONTROL';
+      const message = err instanceof Error ? err.message : String(err);
+      reply = encodeLine({ type: 'reply', id: call.id, ok: false, code, message });
+    }
+    if (!socket.destroyed) socket.write(reply);
   }
 }

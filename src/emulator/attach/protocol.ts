@@ -2,7 +2,8 @@
  * The attach protocol between an emulated cluster's control server (control-server.ts) and
  * a process started with `aurora-ha/emulator/attach` (attach-client.ts): newline-delimited
  * JSON over one TCP connection on loopback. The server sends the cluster's name table when
- * the connection opens and again on every change; the client sends nothing.
+ * the connection opens and again on every change. The client may call the cluster's fault
+ * operations (`call` lines, CONTROL_OPS), each answered by one `reply` line with its id.
  */
 
 /** What the cluster's names answer now (the cluster endpoints as lagged by `dnsLagMs`). */
@@ -65,3 +66,73 @@ export function decodeTable(line: string): NameTable | undefined {
     instances: hosts,
   };
 }
+
+/** The cluster operations an attached process may call (attached-cluster.ts), by name. */
+export const CONTROL_OPS = [
+  'failover',
+  'switchover',
+  'crash',
+  'reboot',
+  'partition',
+  'heal',
+  'latency',
+  'hold',
+  'release',
+  'addReader',
+  'removeReader',
+  'topology',
+  'settled',
+] as const;
+
+export type ControlOp = (typeof CONTROL_OPS)[number];
+
+export interface CallMessage {
+  readonly type: 'call';
+  readonly id: number;
+  readonly op: ControlOp;
+  readonly args: readonly unknown[];
+}
+
+export type ReplyMessage =
+  | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | {
+      readonly type: 'reply';
+      readonly id: number;
+      readonly ok: false;
+      readonly code: string;
+      readonly message: string;
+    };
+
+function parseObject(line: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A call line, or undefined when the line is not one (the server answers nothing then). */
+export function decodeCall(line: string): CallMessage | undefined {
+  const m = parseObject(line);
+  if (!m || m.type !== 'call' || !Number.isSafeInteger(m.id) || !Array.isArray(m.args)) return undefined;
+  if (!(CONTROL_OPS as readonly unknown[]).includes(m.op)) return undefined;
+  return { type: 'call', id: m.id as number, op: m.op as ControlOp, args: m.args as unknown[] };
+}
+
+/** A reply line, or undefined when the line is not one (a names line, say). */
+export function decodeReply(line: string): ReplyMessage | undefined {
+  const m = parseObject(line);
+  if (!m || m.type !== 'reply' || !Number.isSafeInteger(m.id)) return undefined;
+  const id = m.id as number;
+  if (m.ok === true) return { type: 'reply', id, ok: true, value: m.value };
+  return {
+    type: 'reply',
+    id,
+    ok: false,
+    code: typeof m.code === 'string' ? m.code : 'EMULATOR_CONTROL',
+    message: typeof m.message === 'string' ? m.message : 'the emulator refused the call',
+  };
+}
+
+export const encodeLine = (message: CallMessage | ReplyMessage): string => `${JSON.stringify(message)}\n`;
