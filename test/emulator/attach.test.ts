@@ -16,6 +16,9 @@ import { spawnAttachChild, type AttachFlavor } from '../support/attach-spawn.js'
 
 const DNS_LAG_MS = 1_500;
 
+const tcpHandles = (): number =>
+  process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap').length;
+
 function specOf(c: EmulatedCluster): AttachChildSpec {
   const instance = c.instances()[0];
   if (!instance) throw new Error('no instance');
@@ -30,7 +33,9 @@ function specOf(c: EmulatedCluster): AttachChildSpec {
 
 describe.each<AttachFlavor>(['esm', 'cjs'])('postgres: an attached process (%s)', (flavor) => {
   let cluster: EmulatedCluster;
+  let tcpBefore = 0;
   beforeAll(async () => {
+    tcpBefore = tcpHandles();
     cluster = await startCluster({ engine: 'postgres', instances: 3, dnsLagMs: DNS_LAG_MS });
   });
   afterAll(async () => {
@@ -129,6 +134,8 @@ describe.each<AttachFlavor>(['esm', 'cjs'])('postgres: an attached process (%s)'
       // Retrying against a closed endpoint holds nothing: stdin ends, the child ends.
       child.process.stdin.end();
       expect(await child.exited(), child.transcript()).toBe(0);
+      // No listener or socket of the cluster (its control server included) is left here.
+      expect(tcpHandles()).toBe(tcpBefore);
     },
   );
 });
