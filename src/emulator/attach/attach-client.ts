@@ -68,22 +68,15 @@ export class AttachClient {
   /** Domains of the clusters seen: their names answer ENOTFOUND while there is no table. */
   private readonly domains = new Set<string>();
   private socket: net.Socket | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
-  private closed = false;
-  private readonly unregister: () => void;
   private readonly waiters = new Set<() => void>();
   private readonly pending = new Map<number, (outcome: CallOutcome) => void>();
   private nextCallId = 1;
 
   constructor(private readonly address: ControlAddress) {
-    this.unregister = registerNames((name) => this.resolve(name));
+    // For the life of the process: nothing detaches (the connection simply drops with it).
+    registerNames((name) => this.resolve(name));
     this.connect();
-  }
-
-  /** True while a table is held (the names resolve). */
-  get attached(): boolean {
-    return this.table !== undefined;
   }
 
   /**
@@ -125,15 +118,6 @@ export class AttachClient {
     });
   }
 
-  /** Ends the connection and the retries; the cluster's names are no longer answered. */
-  close(): void {
-    this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.socket?.destroy();
-    this.table = undefined;
-    this.unregister();
-  }
-
   private resolve(name: string): string | null | undefined {
     const table = this.table;
     if (table && name.endsWith(table.domain)) {
@@ -149,7 +133,6 @@ export class AttachClient {
   }
 
   private connect(): void {
-    if (this.closed) return;
     const socket = net.connect({ host: this.address.host, port: this.address.port });
     this.socket = socket;
     socket.unref();
@@ -206,12 +189,10 @@ export class AttachClient {
   }
 
   private scheduleRetry(): void {
-    if (this.closed) return;
     const ceiling = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.failures, 10));
     this.failures++;
     const delay = Math.round(ceiling * (0.5 + Math.random() / 2));
-    this.retryTimer = setTimeout(() => this.connect(), delay);
-    this.retryTimer.unref();
+    setTimeout(() => this.connect(), delay).unref();
   }
 }
 

@@ -15,7 +15,8 @@ export function dispatchTo(cluster: EmulatedCluster): ControlDispatch {
         throw new ConfigurationError('id', `${op}: the first argument must be an instance id (a string)`);
       return value;
     };
-    const options = <T>(): T | undefined => args[0] as T | undefined;
+    // JSON turns an explicit `undefined` argument into null: both mean "no options".
+    const options = <T>(): T | undefined => (args[0] ?? undefined) as T | undefined;
     switch (op) {
       case 'failover':
         return cluster.failover(options<FailoverOptions>());
