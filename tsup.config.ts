@@ -11,7 +11,18 @@ export default defineConfig([
       emulator: 'src/emulator.ts',
     },
     format: ['esm', 'cjs'],
-    dts: true,
+    // Types of every entry, `aurora-ha/emulator/attach`'s too: built here because `clean`
+    // would remove them from the attach builds below.
+    dts: {
+      entry: {
+        index: 'src/index.ts',
+        pg: 'src/pg.ts',
+        mysql2: 'src/mysql2.ts',
+        'mysql2-promise': 'src/mysql2-promise.ts',
+        emulator: 'src/emulator.ts',
+        'emulator-attach': 'src/emulator-attach.ts',
+      },
+    },
     sourcemap: true,
     clean: true,
     target: 'node20',
@@ -27,6 +38,20 @@ export default defineConfig([
     ],
     shims: true,
     splitting: true,
+  },
+  // `aurora-ha/emulator/attach`, preloaded with --import (ESM: waits for the first name table
+  // with a top-level await) or --require (CommonJS: cannot wait); exports attachedCluster().
+  {
+    entry: { 'emulator-attach': 'src/emulator-attach.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+  },
+  {
+    entry: { 'emulator-attach': 'src/emulator-attach-require.ts' },
+    format: ['cjs'],
+    target: 'node20',
+    platform: 'node',
   },
   {
     entry: { 'cli/aurora-ha': 'src/cli/aurora-ha.ts' },

@@ -1,6 +1,7 @@
 /**
  * `aurora-ha` command line. `aurora-ha emulator ...` starts an emulated cluster, prints its
- * endpoints (Aurora names for this process, loopback addresses for other processes) and
+ * endpoints (Aurora names, loopback addresses) and the command line that attaches another
+ * process to its names (`AURORA_HA_EMULATOR=… node --import aurora-ha/emulator/attach`), and
  * reads control commands on stdin until `quit`, end of input or SIGINT/SIGTERM.
  */
 import { rm, writeFile } from 'node:fs/promises';
@@ -89,7 +90,11 @@ function describe(cluster: EmulatedCluster, caFile: string | undefined): string 
     ...tls,
     ...awsLines(cluster),
     ...iam,
-    'instances (names resolve inside this process only; other processes use the addresses):',
+    `  control endpoint ${cluster.controlEndpoint}`,
+    'run an application in its own process with these names (same DNS lag):',
+    `  AURORA_HA_EMULATOR=${cluster.controlEndpoint} node --import aurora-ha/emulator/attach app.js`,
+    '  (CommonJS: --require aurora-ha/emulator/attach; without it use the addresses below)',
+    'instances:',
     table(cluster.instances()),
   ].join('\n');
 }

@@ -4,6 +4,7 @@
  * behind the truth), instance names always answer their own fault proxy's address.
  */
 import { randomInt } from 'node:crypto';
+import type { NameTable } from './attach/protocol.js';
 import { registerNames } from './dns.js';
 
 /** What the names follow: the control plane's truth about roles and addresses. */
@@ -16,6 +17,8 @@ export interface NamesTruth {
   addressOf(id: string): string | undefined;
   /** Public address of an instance host name, when it is one of ours. */
   instanceAddress(host: string): string | undefined;
+  /** Every instance host name with its public address. */
+  instanceAddresses(): Record<string, string>;
 }
 
 export interface ClusterNamesSpec {
@@ -26,6 +29,8 @@ export interface ClusterNamesSpec {
   lagMs: number;
   /** Called when the writer endpoint starts answering another instance. */
   onWriterSwitched(writer: string): void;
+  /** Called when what table() answers may have changed. */
+  onChanged(): void;
 }
 
 export class ClusterNames {
@@ -53,6 +58,7 @@ export class ClusterNames {
     if (writer !== undefined) this.dnsWriter = writer;
     this.dnsReaders = this.truth.readers();
     if (changed) this.spec.onWriterSwitched(writer);
+    this.spec.onChanged();
   }
 
   /** Cluster endpoints follow the truth after lagMs (at once with no lag). */
@@ -72,6 +78,24 @@ export class ClusterNames {
   /** A removed instance leaves the reader endpoint at once. */
   forget(id: string): void {
     this.dnsReaders = this.dnsReaders.filter((r) => r !== id);
+    this.spec.onChanged();
+  }
+
+  /** What the names answer now, for attached processes (the reader endpoint's full set). */
+  table(): NameTable {
+    const addresses = (ids: string[]): string[] =>
+      ids.flatMap((id) => {
+        const address = this.truth.addressOf(id);
+        return address === undefined ? [] : [address];
+      });
+    return {
+      domain: this.spec.domain,
+      writerHost: this.spec.writerHost,
+      readerHost: this.spec.readerHost,
+      writer: this.address(this.dnsWriter) ?? null,
+      readers: addresses(this.dnsReaders),
+      instances: this.truth.instanceAddresses(),
+    };
   }
 
   stop(): void {

@@ -3,14 +3,17 @@
  * topology metadata written on the writer, the timeline, and the failover choreography.
  * Drives one EngineBackend. Beside it: the names that follow the roles after a lag
  * (cluster-names.ts), option checking (options.ts, from option-table.ts), the event-loop
- * hold of awaited operations (keep-alive.ts), startCluster (start-cluster.ts), and services/
- * for the loopback services to come.
+ * hold of awaited operations (keep-alive.ts), startCluster (start-cluster.ts), the control
+ * endpoint that serves the names to attached processes (attach/control-server.ts), and
+ * services/ for the loopback services to come.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuroraHaError } from '../core/errors.js';
 import { redactSecrets } from '../core/redact.js';
 import { MAX_INSTANCES, type AddressPlan } from './addresses.js';
+import { dispatchTo } from './attach/control-dispatch.js';
+import { ControlServer } from './attach/control-server.js';
 import { ClusterNames } from './cluster-names.js';
 import {
   type BackendInstance,
@@ -117,6 +120,7 @@ export class Cluster implements EmulatedCluster {
   private topologyWrites: Promise<void> = Promise.resolve();
   private tlsFiles: ClusterTlsFiles | undefined;
   private awsSide: ClusterAwsSide | undefined;
+  private control: ControlServer | undefined;
   /** Measured replica lag (Aurora flavour, when the backend can heartbeat). */
   private readonly lag: ReplicaLag | undefined;
 
@@ -143,6 +147,7 @@ export class Cluster implements EmulatedCluster {
         onWriterSwitched: (writer) => {
           if (this.events.length > 0) this.record('dns-switched', writer, `cluster endpoint → ${writer}`);
         },
+        onChanged: () => this.control?.changed(),
       },
       {
         writer: () => this.currentWriter()?.inst.id,
@@ -152,6 +157,8 @@ export class Cluster implements EmulatedCluster {
           for (const node of this.nodes.values()) if (node.host === host) return node.publicAddress;
           return undefined;
         },
+        instanceAddresses: () =>
+          Object.fromEntries([...this.nodes.values()].map((n) => [n.host, n.publicAddress])),
       },
     );
     this.iam?.attach({
@@ -204,8 +211,14 @@ export class Cluster implements EmulatedCluster {
     return this.awsSide?.secret;
   }
 
+  get controlEndpoint(): string {
+    if (!this.control) throw new AuroraHaError('EMULATOR_STATE', 'the cluster has not started');
+    return this.control.endpoint;
+  }
+
   async start(count: number): Promise<void> {
     this.stopWatchdog = startWatchdog(this.workDir);
+    this.control = await ControlServer.start(() => this.names.table(), dispatchTo(this));
     if (this.opts.tls) {
       this.tlsFiles = await ClusterTlsFiles.create(this.workDir, this.domain, {
         check: (id) => void this.node(id),
@@ -281,6 +294,7 @@ export class Cluster implements EmulatedCluster {
       follows: undefined,
     };
     this.nodes.set(id, node);
+    this.control?.changed();
     return node;
   }
 
@@ -842,6 +856,7 @@ export class Cluster implements EmulatedCluster {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     const lagStopped = this.lag?.stop();
     this.names.stop();
+    await this.control?.close();
     await Promise.all([...this.nodes.values()].map((n) => n.proxy.stop()));
     await this.awsSide?.close().catch(() => undefined);
     await this.backend.shutdown().catch(() => undefined);

@@ -12,8 +12,11 @@
 import dns from 'node:dns';
 import { syncBuiltinESMExports } from 'node:module';
 
-/** Answers the current address for a name, or undefined when the name is not ours. */
-export type NameResolver = (hostname: string) => string | undefined;
+/**
+ * Answers the current address for a name, undefined when the name is not ours (the system
+ * resolver answers it), or null when it is ours and has no address now (ENOTFOUND at once).
+ */
+export type NameResolver = (hostname: string) => string | null | undefined;
 
 type LookupCallback = (
   err: NodeJS.ErrnoException | null,
@@ -25,7 +28,7 @@ const resolvers = new Set<NameResolver>();
 let originalLookup: typeof dns.lookup | undefined;
 let originalPromisesLookup: typeof dns.promises.lookup | undefined;
 
-function resolveOwn(hostname: string): string | undefined {
+function resolveOwn(hostname: string): string | null | undefined {
   const name = hostname.toLowerCase().replace(/\.$/, '');
   for (const resolve of resolvers) {
     const address = resolve(name);
@@ -65,7 +68,7 @@ function patchedLookup(hostname: string, ...rest: unknown[]): void {
     return;
   }
   process.nextTick(() => {
-    if (wantsOnlyV6(options)) callback(notFound(hostname));
+    if (address === null || wantsOnlyV6(options)) callback(notFound(hostname));
     else if (wantsAll(options)) callback(null, [{ address, family: 4 }]);
     else callback(null, address, 4);
   });
@@ -81,7 +84,7 @@ async function patchedPromisesLookup(
       originalPromisesLookup as (h: string, o?: unknown) => Promise<dns.LookupAddress | dns.LookupAddress[]>
     )(hostname, options);
   }
-  if (wantsOnlyV6(options)) throw notFound(hostname);
+  if (address === null || wantsOnlyV6(options)) throw notFound(hostname);
   return wantsAll(options) ? [{ address, family: 4 }] : { address, family: 4 };
 }
 

@@ -86,7 +86,7 @@ export interface ClusterTls {
 }
 
 export interface Endpoint {
-  /** Aurora-style DNS name, resolvable in this process once the cluster runs. */
+  /** Aurora-style DNS name, resolvable in this process once the cluster runs (and in attached ones: `controlEndpoint`). */
   host: string;
   port: number;
 }
@@ -204,6 +204,13 @@ export interface EmulatedCluster {
    * The keys are valid here only.
    */
   readonly aws: ClusterAws | undefined;
+  /**
+   * The cluster's control endpoint, `127.0.0.1:PORT`: set it as `AURORA_HA_EMULATOR` in another
+   * process started with `node --import aurora-ha/emulator/attach` (or `--require`) and that
+   * process resolves the cluster's names like this one, with the same `dnsLagMs`
+   * (docs/emulator.md, *Attach another process*). Closed by stop().
+   */
+  readonly controlEndpoint: string;
   /** The cluster's secret (`secretsManager: true`): `{ username, password, engine, host, port, dbClusterIdentifier }`. */
   readonly secret: ClusterSecret | undefined;
   /**

@@ -33,6 +33,10 @@ describe('aurora-ha emulator CLI', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/writer endpoint +mydb\.cluster-[a-z0-9]+\.us-east-1\.rds\.amazonaws\.com:\d+/);
     expect(stdout).toMatch(/instance-1 +writer +127\.\d+\.\d+\.1:\d+ +instance-1\./);
+    // Issue 25: the control endpoint and the exact command line that attaches an application.
+    const endpoint = /control endpoint +(127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+    expect(endpoint, stdout).toBeDefined();
+    expect(stdout).toContain(`AURORA_HA_EMULATOR=${endpoint} node --import aurora-ha/emulator/attach app.js`);
     expect(stdout).toMatch(/instance-2 +down /);
     expect(stderr).toContain('unknown command "nonsense"');
   });

@@ -38,6 +38,20 @@ describe('runnable samples', () => {
     150_000,
   );
 
+  // Issue 25: a service in its own process, attached to the emulator, through a failover.
+  it('examples/attach-failover.ts: the attached service stores every acknowledged hit across a failover', async () => {
+    const { stdout } = await runExample('examples/attach-failover.ts');
+    expect(stdout).toMatch(/^OK: /m);
+    const summary = JSON.parse(stdout.split('\n').find((l) => l.startsWith('{')) ?? '{}') as {
+      acknowledged: number;
+      stored: number;
+      newWriter: string;
+      byInstance: Record<string, number>;
+    };
+    expect(summary.stored).toBe(summary.acknowledged);
+    expect(summary.byInstance[summary.newWriter]).toBeGreaterThan(0);
+  }, 150_000);
+
   // Issue 22: credentials at connect time (docs/secrets-manager.md, docs/iam.md).
   it.each([['examples/pg-secrets-manager.ts'], ['examples/pg-iam.ts']])(
     '%s runs through a credentials change and a failover',
