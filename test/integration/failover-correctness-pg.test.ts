@@ -13,6 +13,7 @@ import {
   TransactionResolutionUnknownError,
 } from '../../src/core/errors.js';
 import type { Plugin, PluginFactory, PluginService } from '../../src/connection/plugin.js';
+import type { PgPhysicalConnection } from '../../src/drivers/pg/pg-physical-connection.js';
 import { UnavailableHostError } from '../../src/core/errors.js';
 import { Client } from '../../src/pg.js';
 import { failoverPluginFactory } from '../../src/plugins/failover/failover-plugin-factory.js';
@@ -272,7 +273,15 @@ describe('stale knowledge: the topology is refreshed while connections live (ite
 describe('LISTEN survives a failover; the failover event says when to resynchronise (item 9)', () => {
   it('channels are re-issued on the new session and notifications resume', async () => {
     const c0 = cluster();
-    const c = client(undefined);
+    let service: PluginService | undefined;
+    const capture: PluginFactory = {
+      ...failoverPluginFactory,
+      create: (s: PluginService) => {
+        service = s;
+        return failoverPluginFactory.create(s);
+      },
+    };
+    const c = harness.track(new Client({ ...pgConfig(c0), ...FAST }, [capture]));
     await c.connect();
     const events: FailoverEvent[] = [];
     c.on('failover', (e: FailoverEvent) => events.push(e));
@@ -283,7 +292,13 @@ describe('LISTEN survives a failover; the failover event says when to resynchron
     await c.query('LISTEN "Jobs Channel"');
     await c.query('LISTEN other');
     await c.query('UNLISTEN other');
-    await new Promise((r) => setTimeout(r, 300)); // the channel set is read back while idle
+    // The channel set is read back from the server once the session is idle: wait for that read
+    // (a fixed 300 ms was not enough at load ~15: the reset came first and the set was unknown).
+    const channels = (): readonly string[] =>
+      (service?.current as PgPhysicalConnection | undefined)?.listeningChannels() ?? [];
+    for (let i = 0; i < 200 && channels().join() !== 'Jobs Channel'; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(channels()).toEqual(['Jobs Channel']);
 
     const writer = writerId(c0);
     c0.partition(writer, { mode: 'reset' });
