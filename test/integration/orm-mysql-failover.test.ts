@@ -109,7 +109,7 @@ async function expectFailoverCriteria(
           (o) =>
             `${o.name}: ${o.acked} acked (${o.transactions} transactions), ${o.errors.length} errors, recovery max ${Math.max(
               ...o.recoveryMs.map((m) => m ?? Infinity),
-            )} ms, ${o.connectsDuringFailover} connects`,
+            )} ms, ${o.connectsDuringFailover} connects (${o.refusedDuringFailover} refused)`,
         )
         .join('; '),
   );

@@ -81,6 +81,8 @@ export interface OrmFailoverResult {
   recoveryMs: (number | null)[];
   /** Client socket connects of this ORM from the failover's start until all workers recovered. */
   connectsDuringFailover: number;
+  /** Of those, the ones refused (ECONNREFUSED: the DNS lag's old writer). */
+  refusedDuringFailover: number;
   /** Acknowledged keys missing from the table afterwards. */
   lost: string[];
   /** Transactions of which one row is stored and the other is not. */
@@ -128,9 +130,10 @@ type Counted = MysqlOrmName | 'monitor' | 'probe' | 'none';
 function countConnects(
   port: number,
   engineAddresses: ReadonlySet<string>,
-): { times: Map<Counted, number[]>; stop(): void } {
+): { times: Map<Counted, number[]>; refused: Map<Counted, number[]>; stop(): void } {
   const original = net.Socket.prototype.connect;
   const times = new Map<Counted, number[]>();
+  const refused = new Map<Counted, number[]>();
   const target = (args: unknown[]): { port: number; host: string } => {
     let first = args[0];
     if (Array.isArray(first)) first = first[0]; // net.connect() passes its normalized [options, cb]
@@ -144,15 +147,24 @@ function countConnects(
     const to = target(args);
     if (to.port === port && !engineAddresses.has(to.host)) {
       const who = fromMonitor() ? 'monitor' : fromHostProbe() ? 'probe' : (store.getStore() ?? 'none');
+      const at = Date.now();
       const list = times.get(who) ?? [];
-      list.push(Date.now());
+      list.push(at);
       times.set(who, list);
+      // Refused ones apart: they are the DNS lag's, not sessions opened on an instance.
+      this.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ECONNREFUSED') return;
+        const r = refused.get(who) ?? [];
+        r.push(at);
+        refused.set(who, r);
+      });
     }
     return (original as (...a: unknown[]) => net.Socket).apply(this, args);
   };
   net.Socket.prototype.connect = wrapped;
   return {
     times,
+    refused,
     stop: () => {
       net.Socket.prototype.connect = original;
     },
@@ -327,6 +339,9 @@ async function main(): Promise<void> {
         errors: run.errors,
         recoveryMs,
         connectsDuringFailover: (counter.times.get(name) ?? []).filter(
+          (t) => t >= failoverStart && t <= failoverEnd,
+        ).length,
+        refusedDuringFailover: (counter.refused.get(name) ?? []).filter(
           (t) => t >= failoverStart && t <= failoverEnd,
         ).length,
         lost: run.acked.filter((a) => !stored.has(a.key)).map((a) => a.key),
