@@ -12,7 +12,9 @@
  * connection (median of interleaved runs), and the instructions per query counted by
  * callgrind (instructions.ts, deterministic where the CPU-time row is noise-bound).
  * Clients connect straight to each engine's address, bypassing the emulator's proxy.
- * Last, the TLS row (tls.ts): raw against aurora-ha on clusters serving TLS only.
+ * Then the TLS row (tls.ts): raw against aurora-ha on clusters serving TLS only. Last, when
+ * selected (`BENCH_PARTS=connect`, not in the default parts: it opens thousands of sessions),
+ * the connect row (connect.ts): connect + first `SELECT 1` and the statements aurora-ha sends at connect.
  */
 // First: with BENCH_OTEL=1 the OpenTelemetry SDK and channel subscribers exist before the package loads.
 import { OTEL_OBSERVED } from './otel-env.js';
@@ -20,6 +22,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { EmulatedCluster } from '../../src/emulator.js';
 import { startClusterOrExplain, EngineMissingError } from '../failover/start-cluster.js';
+import { benchConnect } from './connect.js';
 import { benchCpu } from './cpu.js';
 import { dispatchCost } from './dispatch.js';
 import { benchInstructions } from './instructions.js';
@@ -210,73 +213,22 @@ async function benchHeap(engine: 'postgres' | 'mysql', target: Target, pattern: 
   );
 }
 
+/** The parts that run on the shared one-instance clusters (the others start their own). */
+const SHARED_CLUSTER_PARTS = ['throughput', 'cpu', 'dispatch', 'instructions', 'heap'];
+
 async function main(): Promise<void> {
   const started = Date.now();
+  // BENCH_PARTS=throughput,cpu,dispatch,instructions,heap,tls,connect selects the parts to run
+  // (default: all but connect).
+  const parts = process.env.BENCH_PARTS ?? 'throughput,cpu,dispatch,instructions,heap,tls';
   let clusters: EmulatedCluster[] = [];
   try {
-    clusters = await Promise.all([
-      startClusterOrExplain({ engine: 'postgres', instances: 1 }),
-      startClusterOrExplain({ engine: 'mysql', instances: 1 }),
-    ]);
-    const [pgCluster, mysqlCluster] = clusters as [EmulatedCluster, EmulatedCluster];
-    console.log(
-      'columns: ops/s (median), ratio to raw (median of per-round ratios), client CPU per query (median)',
-    );
-    console.log(
-      `aurora-ha overhead: ${ROUNDS} interleaved rounds of ${SLICE_MS} ms per variant, median shown; clusters up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    );
-    const [pgAt, myAt] = await Promise.all([pgTarget(pgCluster), mysqlTarget(mysqlCluster)]);
-    const pgVariants = {} as Record<VariantKind, Variant>;
-    const myVariants = {} as Record<VariantKind, Variant>;
-    const pgPools = {} as Record<VariantKind, Variant>;
-    const myPools = {} as Record<VariantKind, Variant>;
-    for (const kind of VARIANT_KINDS) {
-      pgVariants[kind] = pgVariant(pgCluster, pgAt, kind);
-      myVariants[kind] = mysqlVariant(mysqlCluster, myAt, kind);
-      pgPools[kind] = pgPoolVariant(pgCluster, pgAt, kind, CONCURRENCY);
-      myPools[kind] = mysqlPoolVariant(mysqlCluster, myAt, kind, CONCURRENCY);
-    }
-    // BENCH_PARTS=throughput,cpu,dispatch,instructions,heap,tls (default: all) selects the parts to run.
-    const parts = process.env.BENCH_PARTS ?? 'throughput,cpu,dispatch,instructions,heap,tls';
-    if (OTEL_OBSERVED) {
-      console.log(
-        'BENCH_OTEL=1: OpenTelemetry SDK registered (metrics + traces), every aurora-ha channel subscribed',
-      );
-    }
-    if (parts.includes('throughput')) {
-      await benchEngine('postgres', pgVariants, pgPools);
-      await benchEngine('mysql', myVariants, myPools);
-    }
-    if (parts.includes('cpu')) {
-      await benchCpu('postgres', pgCluster, pgAt, CPU_ROUNDS, CPU_QUERIES);
-      await benchCpu('mysql', mysqlCluster, myAt, CPU_ROUNDS, CPU_QUERIES);
-    }
-    if (parts.includes('dispatch')) {
-      const { user, password, database } = pgCluster.credentials;
-      const d = await dispatchCost({
-        host: pgAt.host,
-        port: pgAt.port,
-        user,
-        password,
-        database,
-        clusterInstanceHostPattern: pgCluster.instanceHostPattern,
-      });
-      console.log(
-        `pipeline dispatch per call (no network, median of 5): ${Object.entries(d)
-          .map(([k, v]) => `${k} ${v.toFixed(0)} ns`)
-          .join(' | ')}`,
-      );
-    }
-    if (parts.includes('instructions')) {
-      // BENCH_INSTR_ENGINES=postgres (or mysql) counts one engine only (default: both).
-      const engines = process.env.BENCH_INSTR_ENGINES ?? 'postgres,mysql';
-      if (engines.includes('postgres'))
-        await benchInstructions('postgres', pgAt, pgCluster.instanceHostPattern);
-      if (engines.includes('mysql')) await benchInstructions('mysql', myAt, mysqlCluster.instanceHostPattern);
-    }
-    if (parts.includes('heap')) {
-      await benchHeap('postgres', pgAt, pgCluster.instanceHostPattern);
-      await benchHeap('mysql', myAt, mysqlCluster.instanceHostPattern);
+    if (SHARED_CLUSTER_PARTS.some((p) => parts.includes(p))) {
+      clusters = await Promise.all([
+        startClusterOrExplain({ engine: 'postgres', instances: 1 }),
+        startClusterOrExplain({ engine: 'mysql', instances: 1 }),
+      ]);
+      await sharedClusterParts(parts, clusters as [EmulatedCluster, EmulatedCluster], started);
     }
     if (parts.includes('tls')) {
       const tlsClusters = await Promise.all([
@@ -286,9 +238,74 @@ async function main(): Promise<void> {
       clusters.push(...tlsClusters);
       for (const c of tlsClusters) await benchTls(c, ROUNDS, SLICE_MS);
     }
+    if (parts.includes('connect')) await benchConnect();
     console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await Promise.all(clusters.map((c) => c.stop()));
+  }
+}
+
+async function sharedClusterParts(
+  parts: string,
+  [pgCluster, mysqlCluster]: [EmulatedCluster, EmulatedCluster],
+  started: number,
+): Promise<void> {
+  console.log(
+    'columns: ops/s (median), ratio to raw (median of per-round ratios), client CPU per query (median)',
+  );
+  console.log(
+    `aurora-ha overhead: ${ROUNDS} interleaved rounds of ${SLICE_MS} ms per variant, median shown; clusters up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  const [pgAt, myAt] = await Promise.all([pgTarget(pgCluster), mysqlTarget(mysqlCluster)]);
+  const pgVariants = {} as Record<VariantKind, Variant>;
+  const myVariants = {} as Record<VariantKind, Variant>;
+  const pgPools = {} as Record<VariantKind, Variant>;
+  const myPools = {} as Record<VariantKind, Variant>;
+  for (const kind of VARIANT_KINDS) {
+    pgVariants[kind] = pgVariant(pgCluster, pgAt, kind);
+    myVariants[kind] = mysqlVariant(mysqlCluster, myAt, kind);
+    pgPools[kind] = pgPoolVariant(pgCluster, pgAt, kind, CONCURRENCY);
+    myPools[kind] = mysqlPoolVariant(mysqlCluster, myAt, kind, CONCURRENCY);
+  }
+  if (OTEL_OBSERVED) {
+    console.log(
+      'BENCH_OTEL=1: OpenTelemetry SDK registered (metrics + traces), every aurora-ha channel subscribed',
+    );
+  }
+  if (parts.includes('throughput')) {
+    await benchEngine('postgres', pgVariants, pgPools);
+    await benchEngine('mysql', myVariants, myPools);
+  }
+  if (parts.includes('cpu')) {
+    await benchCpu('postgres', pgCluster, pgAt, CPU_ROUNDS, CPU_QUERIES);
+    await benchCpu('mysql', mysqlCluster, myAt, CPU_ROUNDS, CPU_QUERIES);
+  }
+  if (parts.includes('dispatch')) {
+    const { user, password, database } = pgCluster.credentials;
+    const d = await dispatchCost({
+      host: pgAt.host,
+      port: pgAt.port,
+      user,
+      password,
+      database,
+      clusterInstanceHostPattern: pgCluster.instanceHostPattern,
+    });
+    console.log(
+      `pipeline dispatch per call (no network, median of 5): ${Object.entries(d)
+        .map(([k, v]) => `${k} ${v.toFixed(0)} ns`)
+        .join(' | ')}`,
+    );
+  }
+  if (parts.includes('instructions')) {
+    // BENCH_INSTR_ENGINES=postgres (or mysql) counts one engine only (default: both).
+    const engines = process.env.BENCH_INSTR_ENGINES ?? 'postgres,mysql';
+    if (engines.includes('postgres'))
+      await benchInstructions('postgres', pgAt, pgCluster.instanceHostPattern);
+    if (engines.includes('mysql')) await benchInstructions('mysql', myAt, mysqlCluster.instanceHostPattern);
+  }
+  if (parts.includes('heap')) {
+    await benchHeap('postgres', pgAt, pgCluster.instanceHostPattern);
+    await benchHeap('mysql', myAt, mysqlCluster.instanceHostPattern);
   }
 }
 
