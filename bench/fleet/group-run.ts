@@ -67,7 +67,9 @@ export interface GroupResult {
   baselineLoginsPeak: number | undefined;
   baseline: Summary | undefined;
   baselineFailed: number;
-  /** The emulator process's event-loop delay over the failover window, ms. */
+  /** aurora-ha:connect starts to the new writer in the failover window, by purpose. */
+  newWriterByPurpose: Record<string, number>;
+  /** The emulator process's event-loop delay over the failover window, ms (beyond the 10 ms sampling interval). */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   panics: number;
   errors: Record<string, number>;
@@ -76,6 +78,8 @@ export interface GroupResult {
 }
 
 const POLL_MS = 250;
+/** monitorEventLoopDelay's sampling interval: its histogram records interval + delay. */
+const DELAY_RESOLUTION_MS = 10;
 const SETTLED_BOUND_MS = 30_000;
 
 /** Instance k's fault proxy listens on 127.a.b.k and forwards to its engine on 127.a.b.(100+k). */
@@ -154,7 +158,7 @@ export async function runGroup(
     await sleep(settings.steadyMs, signal);
 
     // The fault.
-    const delay = monitorEventLoopDelay({ resolution: 10 });
+    const delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
     const faultAt = now();
     delay.enable();
     let newWriter: string | undefined;
@@ -219,7 +223,11 @@ export async function runGroup(
       baselineFailed = answers.reduce((s, a) => s + a.failed, 0);
       baselineLoginsPeak = peakPerSecond(logins.timesTo(writerEngine, from, to), from, to);
     }
-    const ns = (v: number): number => Math.round(v / 1e5) / 10;
+    const ns = (v: number): number => Math.max(0, Math.round(v / 1e5 - 10 * DELAY_RESOLUTION_MS) / 10);
+    const newWriterByPurpose: Record<string, number> = {};
+    for (const e of events)
+      if (newWriter !== undefined && shortHost(e.h) === newWriter)
+        newWriterByPurpose[e.p] = (newWriterByPurpose[e.p] ?? 0) + 1;
     return {
       engine,
       group: group.name,
@@ -239,6 +247,7 @@ export async function runGroup(
       probePeakPerInstance: peakByInstance(events, 'probe', faultAt, windowEnd),
       newWriterLoginsPeak,
       baselineLoginsPeak,
+      newWriterByPurpose,
       baseline,
       baselineFailed,
       eventLoopDelayMs: { p50: ns(delay.percentile(50)), p99: ns(delay.percentile(99)), max: ns(delay.max) },

@@ -1,17 +1,17 @@
 /**
- * Per-second rates for bench:fleet: the busiest one-second bucket of a list of event times
- * (buckets counted from a start time), overall and per key (an instance).
+ * Per-second rates for bench:fleet: the most events in any one-second window (sliding, so a
+ * burst straddling a second boundary is not split), overall and per key (an instance).
  */
 
-/** Highest number of `times` in one of the 1 s buckets [from + k s, from + (k+1) s) up to `to`. */
+/** Most of `times` within [from, to] that fall in one window of 1,000 ms. */
 export function peakPerSecond(times: readonly number[], from: number, to: number): number {
-  const buckets = new Map<number, number>();
-  for (const t of times) {
-    if (t < from || t > to) continue;
-    const k = Math.floor((t - from) / 1000);
-    buckets.set(k, (buckets.get(k) ?? 0) + 1);
+  const sorted = times.filter((t) => t >= from && t <= to).sort((a, b) => a - b);
+  let peak = 0;
+  for (let lo = 0, hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= 1000) lo++;
+    peak = Math.max(peak, hi - lo + 1);
   }
-  return Math.max(0, ...buckets.values());
+  return peak;
 }
 
 /** peakPerSecond of each key's times; keys sorted. */

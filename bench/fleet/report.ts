@@ -84,7 +84,7 @@ export function formatResults(results: readonly GroupResult[]): string {
       'new-writer logins peak/s (baseline peak)',
       'monitor connects peak/s per instance',
       'probe connects peak/s per instance',
-      'emulator event-loop delay p50/p99/max ms',
+      'emulator event-loop delay p50/p99/max ms (beyond 10 ms sampling)',
       'load 1 min start → end',
       'targets',
     ],
@@ -96,7 +96,11 @@ export function formatResults(results: readonly GroupResult[]): string {
       .join(', ');
     return [
       `- ${r.engine} ${r.group}: promoted +${r.promotedAfterFaultMs ?? '-'} ms after the fault (new writer ${r.newWriter ?? '-'}${r.failoverError === undefined ? '' : `, failover() failed: ${r.failoverError}`}), recovery window ${r.recoveryWindowMs} ms, start-up ${r.readyMs} ms`,
-      `  aurora-ha connects by purpose: ${purposes || 'none (plain driver)'}; monitor panics ${r.panics}; baseline failures ${r.baselineFailed}`,
+      `  aurora-ha connects by purpose: ${purposes || 'none (plain driver)'}; to the new writer: ${
+        Object.entries(r.newWriterByPurpose)
+          .map(([p, n]) => `${p} ${n}`)
+          .join(', ') || '-'
+      }; monitor panics ${r.panics}; baseline failures ${r.baselineFailed}`,
       `  errors: ${formatErrors(r.errors)}`,
     ].join('\n');
   });
