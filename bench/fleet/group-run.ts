@@ -72,6 +72,8 @@ export interface GroupResult {
   /** The emulator process's event-loop delay over the failover window, ms (beyond the 10 ms sampling interval). */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   panics: number;
+  /** failover2: promotion → each process's monitor verified the new writer (first time), ms. */
+  verifiedAfterPromotion: Summary;
   errors: Record<string, number>;
   loadStart: number;
   loadEnd: number;
@@ -252,6 +254,13 @@ export async function runGroup(
       baselineFailed,
       eventLoopDelayMs: { p50: ns(delay.percentile(50)), p99: ns(delay.percentile(99)), max: ns(delay.max) },
       panics: reports.reduce((s, r) => s + r.panicAt.length, 0),
+      verifiedAfterPromotion: summarize(
+        promotedAt === undefined
+          ? []
+          : reports.flatMap((r) =>
+              r.verifiedAt.length === 0 ? [] : [Math.min(...r.verifiedAt) - promotedAt],
+            ),
+      ),
       errors,
       loadStart,
       loadEnd: os.loadavg()[0] ?? 0,

@@ -100,7 +100,7 @@ export function formatResults(results: readonly GroupResult[]): string {
         Object.entries(r.newWriterByPurpose)
           .map(([p, n]) => `${p} ${n}`)
           .join(', ') || '-'
-      }; monitor panics ${r.panics}; baseline failures ${r.baselineFailed}`,
+      }; monitor panics ${r.panics}, writer verified after promotion p50/p95/max ${formatSummary(r.verifiedAfterPromotion)} ms (${r.verifiedAfterPromotion.count} processes); baseline failures ${r.baselineFailed}`,
       `  errors: ${formatErrors(r.errors)}`,
     ].join('\n');
   });
