@@ -20,6 +20,7 @@ import { workerOutage } from '../failover/outage.js';
 import { runWorker, WorkerRecord } from '../failover/worker-loop.js';
 import { writeClient } from '../failover/write-clients.js';
 import type { ChildSpec, Command, ConnectEvent, Reply } from './protocol.js';
+import { QueryCounter } from './query-counter.js';
 
 const POLL_MS = 50;
 const STOP_BOUND_MS = 5_000;
@@ -31,6 +32,7 @@ const say = (reply: Reply): void => {
 };
 
 const counter = new ConnectCounter(spec.target.port);
+const queries = new QueryCounter();
 const connectEvents: ConnectEvent[] = [];
 const onConnectStart = (message: unknown): void => {
   const m = message as { purpose?: unknown; host?: unknown };
@@ -83,6 +85,7 @@ async function stopAndReport(faultAt: number, promotedAt: number | undefined): P
     errors,
     connectTimes: counter.timesBetween(faultAt, Number.POSITIVE_INFINITY),
     connectEvents: connectEvents.filter((e) => e.t >= faultAt),
+    queries: queries.samples.filter((q) => q.t >= faultAt).map((q) => ({ h: q.host, t: q.t })),
     panicAt: panicAt.filter((t) => t >= faultAt),
     verifiedAt: verifiedAt.filter((t) => t >= faultAt),
   });
@@ -124,6 +127,7 @@ async function main(): Promise<number> {
     stop.abort();
     await within(Promise.all(workers), STOP_BOUND_MS, []);
     counter.stop();
+    queries.stop();
     diagnostics.unsubscribe('tracing:aurora-ha:connect:start', onConnectStart);
     diagnostics.unsubscribe('aurora-ha:monitor', onMonitor);
   }

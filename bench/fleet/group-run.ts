@@ -62,6 +62,9 @@ export interface GroupResult {
   /** Busiest second of monitor / probe connects per instance (host), fleet-wide, in that window. */
   monitorPeakPerInstance: Record<string, number>;
   probePeakPerInstance: Record<string, number>;
+  /** aurora-ha's own statements (topology, role checks, search re-checks), busiest second per instance. */
+  queryPeakPerInstance: Record<string, number>;
+  queriesTotal: number;
   /** Logins the new writer's proxy forwarded, busiest second: during the failover / the baseline. */
   newWriterLoginsPeak: number;
   baselineLoginsPeak: number | undefined;
@@ -199,6 +202,7 @@ export async function runGroup(
     const unrecovered = reports.reduce((s, r) => s + r.unrecovered, 0);
     const windowEnd = unrecovered === 0 && firsts.length > 0 ? Math.max(...firsts) : pollEndedAt;
     const events = reports.flatMap((r) => r.connectEvents).filter((e) => e.t <= windowEnd);
+    const queries = reports.flatMap((r) => r.queries.map((q) => ({ key: shortHost(q.h), t: q.t })));
     const byPurpose: Record<string, number> = {};
     for (const e of events) byPurpose[e.p] = (byPurpose[e.p] ?? 0) + 1;
     const errors: Record<string, number> = {};
@@ -247,6 +251,8 @@ export async function runGroup(
       byPurpose,
       monitorPeakPerInstance: peakByInstance(events, 'monitor', faultAt, windowEnd),
       probePeakPerInstance: peakByInstance(events, 'probe', faultAt, windowEnd),
+      queryPeakPerInstance: Object.fromEntries(peakPerSecondByKey(queries, faultAt, windowEnd)),
+      queriesTotal: queries.filter((q) => q.t <= windowEnd).length,
       newWriterLoginsPeak,
       baselineLoginsPeak,
       newWriterByPurpose,

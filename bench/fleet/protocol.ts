@@ -47,6 +47,8 @@ export interface StopReport {
   connectTimes: number[];
   /** aurora-ha:connect starts from the fault on. */
   connectEvents: ConnectEvent[];
+  /** Statements other than the bench's writes (aurora-ha's own), from the fault on: host, time. */
+  queries: { h: string; t: number }[];
   /** failover2 monitor entered panic / verified a writer (aurora-ha:monitor), from the fault on. */
   panicAt: number[];
   verifiedAt: number[];

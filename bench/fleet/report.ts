@@ -67,6 +67,7 @@ export function formatResults(results: readonly GroupResult[]): string {
       `${r.newWriterLoginsPeak} (${r.baselineLoginsPeak ?? '-'})`,
       perInstance(r.monitorPeakPerInstance),
       perInstance(r.probePeakPerInstance),
+      perInstance(r.queryPeakPerInstance),
       `${r.eventLoopDelayMs.p50} / ${r.eventLoopDelayMs.p99} / ${r.eventLoopDelayMs.max}`,
       `${r.loadStart.toFixed(2)} → ${r.loadEnd.toFixed(2)}`,
       missed === undefined ? '-' : missed.length === 0 ? 'met' : `MISSED: ${missed.join('; ')}`,
@@ -84,6 +85,7 @@ export function formatResults(results: readonly GroupResult[]): string {
       'new-writer logins peak/s (baseline peak)',
       'monitor connects peak/s per instance',
       'probe connects peak/s per instance',
+      'aurora-ha queries peak/s per instance',
       'emulator event-loop delay p50/p99/max ms (beyond 10 ms sampling)',
       'load 1 min start → end',
       'targets',
@@ -96,6 +98,7 @@ export function formatResults(results: readonly GroupResult[]): string {
       .join(', ');
     return [
       `- ${r.engine} ${r.group}: promoted +${r.promotedAfterFaultMs ?? '-'} ms after the fault (new writer ${r.newWriter ?? '-'}${r.failoverError === undefined ? '' : `, failover() failed: ${r.failoverError}`}), recovery window ${r.recoveryWindowMs} ms, start-up ${r.readyMs} ms`,
+      `  aurora-ha's own queries in the window: ${r.queriesTotal}`,
       `  aurora-ha connects by purpose: ${purposes || 'none (plain driver)'}; to the new writer: ${
         Object.entries(r.newWriterByPurpose)
           .map(([p, n]) => `${p} ${n}`)
