@@ -38,6 +38,16 @@ const onConnectStart = (message: unknown): void => {
   const m = message as { purpose?: unknown; host?: unknown };
   connectEvents.push({ p: String(m.purpose), h: String(m.host), t: Date.now() });
 };
+const failoverPhases: Record<string, number>[] = [];
+const onFailoverEnd = (message: unknown): void => {
+  const phases = (message as { phases?: unknown }).phases;
+  if (!Array.isArray(phases)) return;
+  const spent: Record<string, number> = {};
+  for (const phase of phases as { name?: unknown; ms?: unknown }[])
+    if (typeof phase.name === 'string' && typeof phase.ms === 'number')
+      spent[phase.name] = (spent[phase.name] ?? 0) + phase.ms;
+  failoverPhases.push(spent);
+};
 const panicAt: number[] = [];
 const verifiedAt: number[] = [];
 const onMonitor = (message: unknown): void => {
@@ -48,6 +58,7 @@ const onMonitor = (message: unknown): void => {
 };
 diagnostics.subscribe('tracing:aurora-ha:connect:start', onConnectStart);
 diagnostics.subscribe('aurora-ha:monitor', onMonitor);
+diagnostics.subscribe('tracing:aurora-ha:failover:asyncEnd', onFailoverEnd);
 
 const stop = new AbortController();
 setMaxListeners(spec.connections + 10, stop.signal);
@@ -86,6 +97,7 @@ async function stopAndReport(faultAt: number, promotedAt: number | undefined): P
     connectTimes: counter.timesBetween(faultAt, Number.POSITIVE_INFINITY),
     connectEvents: connectEvents.filter((e) => e.t >= faultAt),
     queries: queries.samples.filter((q) => q.t >= faultAt).map((q) => ({ h: q.host, t: q.t })),
+    failoverPhases,
     panicAt: panicAt.filter((t) => t >= faultAt),
     verifiedAt: verifiedAt.filter((t) => t >= faultAt),
   });
@@ -130,6 +142,7 @@ async function main(): Promise<number> {
     queries.stop();
     diagnostics.unsubscribe('tracing:aurora-ha:connect:start', onConnectStart);
     diagnostics.unsubscribe('aurora-ha:monitor', onMonitor);
+    diagnostics.unsubscribe('tracing:aurora-ha:failover:asyncEnd', onFailoverEnd);
   }
 }
 

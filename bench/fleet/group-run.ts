@@ -75,6 +75,8 @@ export interface GroupResult {
   /** The emulator process's event-loop delay over the failover window, ms (beyond the 10 ms sampling interval). */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   panics: number;
+  /** aurora-ha's failovers (aurora-ha:failover traces): time per phase over the connections, ms. */
+  failoverPhases: Record<string, Summary>;
   /** failover2: promotion → each process's monitor verified the new writer (first time), ms. */
   verifiedAfterPromotion: Summary;
   errors: Record<string, number>;
@@ -110,6 +112,11 @@ function peakByInstance(
 ): Record<string, number> {
   const keyed = events.filter((e) => e.p === purpose).map((e) => ({ key: shortHost(e.h), t: e.t }));
   return Object.fromEntries(peakPerSecondByKey(keyed, from, to));
+}
+
+function phaseSummaries(traces: readonly Record<string, number>[]): Record<string, Summary> {
+  const names = [...new Set(traces.flatMap((t) => Object.keys(t)))];
+  return Object.fromEntries(names.map((name) => [name, summarize(traces.map((t) => t[name] ?? 0))]));
 }
 
 export async function runGroup(
@@ -260,6 +267,7 @@ export async function runGroup(
       baselineFailed,
       eventLoopDelayMs: { p50: ns(delay.percentile(50)), p99: ns(delay.percentile(99)), max: ns(delay.max) },
       panics: reports.reduce((s, r) => s + r.panicAt.length, 0),
+      failoverPhases: phaseSummaries(reports.flatMap((r) => r.failoverPhases)),
       verifiedAfterPromotion: summarize(
         promotedAt === undefined
           ? []

@@ -49,6 +49,8 @@ export interface StopReport {
   connectEvents: ConnectEvent[];
   /** Statements other than the bench's writes (aurora-ha's own), from the fault on: host, time. */
   queries: { h: string; t: number }[];
+  /** Per aurora-ha:failover trace that ended: ms spent in each phase (search, reconnect, restore …). */
+  failoverPhases: Record<string, number>[];
   /** failover2 monitor entered panic / verified a writer (aurora-ha:monitor), from the fault on. */
   panicAt: number[];
   verifiedAt: number[];

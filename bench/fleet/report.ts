@@ -98,7 +98,11 @@ export function formatResults(results: readonly GroupResult[]): string {
       .join(', ');
     return [
       `- ${r.engine} ${r.group}: promoted +${r.promotedAfterFaultMs ?? '-'} ms after the fault (new writer ${r.newWriter ?? '-'}${r.failoverError === undefined ? '' : `, failover() failed: ${r.failoverError}`}), recovery window ${r.recoveryWindowMs} ms, start-up ${r.readyMs} ms`,
-      `  aurora-ha's own queries in the window: ${r.queriesTotal}`,
+      `  aurora-ha's own queries in the window: ${r.queriesTotal}; failover phases p50/p95/max ms: ${
+        Object.entries(r.failoverPhases)
+          .map(([name, s]) => `${name} ${formatSummary(s)}`)
+          .join(', ') || '-'
+      }`,
       `  aurora-ha connects by purpose: ${purposes || 'none (plain driver)'}; to the new writer: ${
         Object.entries(r.newWriterByPurpose)
           .map(([p, n]) => `${p} ${n}`)
