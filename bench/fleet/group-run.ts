@@ -9,8 +9,6 @@
  * upstream connect per client connection) and its own event-loop delay during the failover.
  */
 import os from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { EmulatedCluster } from '../../src/emulator.js';
 import { now, sleep, within } from '../failover/clock.js';
 import { ConnectCounter } from '../failover/connect-counter.js';
 import { startClusterOrExplain } from '../failover/start-cluster.js';
@@ -18,7 +16,8 @@ import { summarize, type Summary } from '../failover/stats.js';
 import type { AuroraOptions, ClientFamily, Engine } from '../failover/write-clients.js';
 import { prepareWritesTable } from '../failover/writes-table.js';
 import { FleetChild } from './children.js';
-import type { ConnectEvent, StopReport } from './protocol.js';
+import { failOverAndWait } from './fault.js';
+import { engineAddress, peakByInstance, phaseSummaries, shortHost } from './measures.js';
 import { peakPerSecond, peakPerSecondByKey } from './rates.js';
 
 export interface FleetGroup {
@@ -84,40 +83,7 @@ export interface GroupResult {
   loadEnd: number;
 }
 
-const POLL_MS = 250;
-/** monitorEventLoopDelay's sampling interval: its histogram records interval + delay. */
-const DELAY_RESOLUTION_MS = 10;
 const SETTLED_BOUND_MS = 30_000;
-
-/** Instance k's fault proxy listens on 127.a.b.k and forwards to its engine on 127.a.b.(100+k). */
-function engineAddress(publicAddress: string): string {
-  const parts = publicAddress.split('.');
-  return `${parts.slice(0, 3).join('.')}.${Number(parts[3]) + 100}`;
-}
-
-/** `instance-2.abc.cluster-…:5432` → `instance-2`. */
-function shortHost(hostPort: string): string {
-  return hostPort.split(':')[0]?.split('.')[0] ?? hostPort;
-}
-
-function promotedAtOf(cluster: EmulatedCluster, since: number): number | undefined {
-  return cluster.timeline().find((e) => e.kind === 'promoted' && e.at >= since - 1)?.at;
-}
-
-function peakByInstance(
-  events: readonly ConnectEvent[],
-  purpose: string,
-  from: number,
-  to: number,
-): Record<string, number> {
-  const keyed = events.filter((e) => e.p === purpose).map((e) => ({ key: shortHost(e.h), t: e.t }));
-  return Object.fromEntries(peakPerSecondByKey(keyed, from, to));
-}
-
-function phaseSummaries(traces: readonly Record<string, number>[]): Record<string, Summary> {
-  const names = [...new Set(traces.flatMap((t) => Object.keys(t)))];
-  return Object.fromEntries(names.map((name) => [name, summarize(traces.map((t) => t[name] ?? 0))]));
-}
 
 export async function runGroup(
   settings: FleetSettings,
@@ -169,41 +135,8 @@ export async function runGroup(
     log(`  start-up: ${ready} of ${p * n} connections wrote once in ${readyMs} ms`);
     await sleep(settings.steadyMs, signal);
 
-    // The fault.
-    const delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
-    const faultAt = now();
-    delay.enable();
-    let newWriter: string | undefined;
-    let failoverError: string | undefined;
-    let failoverDone = false;
-    const failover = (signal.aborted ? Promise.reject(new Error('interrupted')) : cluster.failover())
-      .then(
-        (r) => {
-          newWriter = r.newWriter;
-        },
-        (err: unknown) => {
-          failoverError = err instanceof Error ? err.message : String(err);
-        },
-      )
-      .finally(() => {
-        failoverDone = true;
-      });
-    const hardStop = faultAt + settings.maxAfterFaultMs;
-    let promotedAt: number | undefined;
-    while (!signal.aborted && now() < hardStop) {
-      await sleep(POLL_MS, signal);
-      promotedAt ??= promotedAtOf(cluster, faultAt);
-      if (promotedAt === undefined || !failoverDone) continue;
-      const since = promotedAt;
-      const statuses = await Promise.all(children.map((c) => c.ask({ cmd: 'status', since }, 'status')));
-      if (statuses.reduce((s, x) => s + x.recovered, 0) >= ready) break;
-    }
-    delay.disable();
-    const pollEndedAt = now();
-    const reports: StopReport[] = await Promise.all(
-      children.map((c) => c.ask({ cmd: 'stop', faultAt, promotedAt }, 'stopped')),
-    );
-    await within(failover, 5_000, undefined);
+    const fault = await failOverAndWait(cluster, children, ready, settings.maxAfterFaultMs, signal);
+    const { faultAt, promotedAt, pollEndedAt, newWriter, failoverError, reports } = fault;
 
     const firsts = reports.flatMap((r) => r.firstSuccessAfter.filter((t): t is number => t !== null));
     const unrecovered = reports.reduce((s, r) => s + r.unrecovered, 0);
@@ -236,7 +169,6 @@ export async function runGroup(
       baselineFailed = answers.reduce((s, a) => s + a.failed, 0);
       baselineLoginsPeak = peakPerSecond(logins.timesTo(writerEngine, from, to), from, to);
     }
-    const ns = (v: number): number => Math.max(0, Math.round(v / 1e5 - 10 * DELAY_RESOLUTION_MS) / 10);
     const newWriterByPurpose: Record<string, number> = {};
     for (const e of events)
       if (newWriter !== undefined && shortHost(e.h) === newWriter)
@@ -265,7 +197,7 @@ export async function runGroup(
       newWriterByPurpose,
       baseline,
       baselineFailed,
-      eventLoopDelayMs: { p50: ns(delay.percentile(50)), p99: ns(delay.percentile(99)), max: ns(delay.max) },
+      eventLoopDelayMs: fault.eventLoopDelayMs,
       panics: reports.reduce((s, r) => s + r.panicAt.length, 0),
       failoverPhases: phaseSummaries(reports.flatMap((r) => r.failoverPhases)),
       verifiedAfterPromotion: summarize(
