@@ -39,6 +39,21 @@ async function oneFresh(engine: Engine, host: string, target: WriteTarget): Prom
   }
 }
 
+/**
+ * Connect + first write (ms) of each of `n` fresh plain connections opened at once to `host`
+ * (the failed ones left out; `failed` counts them). bench:fleet runs it in each process.
+ */
+export async function freshConnectTimes(
+  engine: Engine,
+  host: string,
+  target: WriteTarget,
+  n: number,
+): Promise<{ times: number[]; failed: number }> {
+  const settled = await Promise.allSettled(Array.from({ length: n }, () => oneFresh(engine, host, target)));
+  const times = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  return { times, failed: n - times.length };
+}
+
 /** p95 (ms) of connect + first write over `n` concurrent fresh connections to the writer. */
 export async function freshConnectBaseline(
   engine: Engine,
@@ -48,9 +63,6 @@ export async function freshConnectBaseline(
 ): Promise<number | undefined> {
   const writer = cluster.instances().find((i) => i.role === 'writer');
   if (writer === undefined) return undefined;
-  const settled = await Promise.allSettled(
-    Array.from({ length: n }, () => oneFresh(engine, writer.host, target)),
-  );
-  const times = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const { times } = await freshConnectTimes(engine, writer.host, target, n);
   return times.length === 0 ? undefined : summarize(times).p95;
 }

@@ -33,6 +33,8 @@ function hostOf(args: ConnectArgs): string {
 
 export class ConnectCounter {
   private readonly times: number[] = [];
+  /** The host of each connect, same index as `times` (as given: a name or an address). */
+  private readonly hosts: string[] = [];
   private readonly original = net.Socket.prototype.connect;
 
   /**
@@ -45,9 +47,16 @@ export class ConnectCounter {
     ignoreHosts: ReadonlySet<string> = new Set(),
   ) {
     const times = this.times;
+    const hosts = this.hosts;
     const original = this.original;
     const wrapped = function (this: net.Socket, ...args: ConnectArgs): net.Socket {
-      if (portOf(args) === port && !ignoreHosts.has(hostOf(args))) times.push(Date.now());
+      if (portOf(args) === port) {
+        const host = hostOf(args);
+        if (!ignoreHosts.has(host)) {
+          times.push(Date.now());
+          hosts.push(host);
+        }
+      }
       return (original as (...a: ConnectArgs) => net.Socket).apply(this, args);
     };
     net.Socket.prototype.connect = wrapped;
@@ -56,6 +65,16 @@ export class ConnectCounter {
   /** connect() calls to the port in [from, to]. */
   between(from: number, to: number): number {
     return this.times.filter((t) => t >= from && t <= to).length;
+  }
+
+  /** Times (ms since the epoch) of the connect() calls to `host` in [from, to]. */
+  timesTo(host: string, from: number, to: number): number[] {
+    return this.times.filter((t, i) => this.hosts[i] === host && t >= from && t <= to);
+  }
+
+  /** Times of every connect() call counted in [from, to]. */
+  timesBetween(from: number, to: number): number[] {
+    return this.times.filter((t) => t >= from && t <= to);
   }
 
   stop(): void {
