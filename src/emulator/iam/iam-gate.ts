@@ -48,7 +48,9 @@ export interface IamGateOptions<A> {
   readonly now?: () => number;
 }
 
-const WINDOW_MS = 1000;
+/** The throttle's sliding window: at most `iamLoginsPerSecond` logins in any such span. */
+export const IAM_GATE_WINDOW_MS = 1000;
+const WINDOW_MS = IAM_GATE_WINDOW_MS;
 
 export class IamGate<A> {
   private target: IamGateTarget | undefined;
