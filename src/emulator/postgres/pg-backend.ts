@@ -5,9 +5,9 @@
  * Per-instance settings are passed on the command line; primary_conninfo (changed at run
  * time by re-pointing) and synchronous_standby_names live in postgresql.auto.conf.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -351,6 +351,7 @@ export class PostgresBackend implements EngineBackend {
     if (!r) return;
     killGroup(r.child, 'SIGKILL');
     await waitExit(r.child, 5_000);
+    releaseSysvSegment(this.dataDir(inst));
   }
 
   async stop(inst: BackendInstance): Promise<void> {
@@ -478,8 +479,29 @@ export class PostgresBackend implements EngineBackend {
     const all = [...this.running.values()];
     for (const r of all) killGroup(r.child, 'SIGKILL');
     await Promise.all(all.map((r) => waitExit(r.child, 5_000)));
+    for (const r of all) releaseSysvSegment(this.dataDir(r.inst));
     this.running.clear();
   }
+}
+
+/**
+ * A SIGKILLed postmaster leaves its small System V shared-memory segment (PostgreSQL's start-up
+ * interlock) behind; PostgreSQL removes it only when it starts again on the same data directory,
+ * which the emulator deletes. Left alone, every crashed or stopped cluster leaks one per
+ * instance until the kernel's SHMMNI (4,096) is reached and no PostgreSQL can start (seen after
+ * a day of test runs). Its key and id are on the 7th line of postmaster.pid; `ipcrm` removes it
+ * (best effort: no ipcrm, no file, or already gone — nothing to do).
+ */
+function releaseSysvSegment(dataDir: string): void {
+  let lines: string[];
+  try {
+    lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return;
+  }
+  const shmid = (lines[6] ?? '').trim().split(/\s+/)[1];
+  if (shmid === undefined || !/^\d+$/.test(shmid)) return;
+  spawnSync('ipcrm', ['-m', shmid], { stdio: 'ignore', timeout: 2_000 });
 }
 
 export function createPostgresBackend(options: BackendOptions): EngineBackend {
