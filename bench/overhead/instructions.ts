@@ -12,6 +12,13 @@
  * (a one-time event; the second figure leaves it out), and work driven by wall-clock timers
  * (the default plugins' topology and host monitors), which valgrind's slowdown bills to ~50×
  * fewer queries than a native run does.
+ * The children are attached to the emulated cluster (`--import dist/emulator-attach.js`,
+ * AURORA_HA_EMULATOR = its control endpoint), as an application on the emulator is: the
+ * instance names in the topology resolve. Before 2026-12-07 they did not, so the default
+ * plugins' topology monitor searched for a writer it could not reach for the whole run (a
+ * connect attempt every few hundred ms, ~1.3 M instructions per second under valgrind), which
+ * valgrind's slowdown billed to the queries: up to +25 % on a loaded machine, noise of several
+ * points on a quiet one. The attach entry does nothing per query (one idle control socket).
  * With BENCH_INSTR_OUT=dir the callgrind files are kept there (for callgrind_annotate);
  * BENCH_INSTR_DIST=dir measures another build of the package (a copy of `dist/` inside the
  * repository, e.g. the one before a change) instead of `dist/`.
@@ -105,12 +112,14 @@ function countedRun(args: {
   queries: number;
   target: Target;
   pattern: string;
+  control: string;
   outFile: string;
 }): Promise<Counted> {
   const dist = process.env.BENCH_INSTR_DIST ?? join(repoRoot, 'dist');
   const entry = pathToFileURL(
     join(resolve(dist), args.engine === 'postgres' ? 'pg.js' : 'mysql2-promise.js'),
   ).href;
+  const attach = pathToFileURL(join(resolve(dist), 'emulator-attach.js')).href;
   return new Promise((resolveRun, reject) => {
     const child = spawn(
       'valgrind',
@@ -119,6 +128,8 @@ function countedRun(args: {
         `--callgrind-out-file=${args.outFile}`,
         process.execPath,
         ...NODE_FLAGS,
+        '--import',
+        attach,
         '--input-type=module',
         '-e',
         CHILD,
@@ -130,7 +141,11 @@ function countedRun(args: {
         args.pattern,
         entry,
       ],
-      { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] },
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, AURORA_HA_EMULATOR: args.control },
+      },
     );
     let err = '';
     child.stderr.on('data', (d: Buffer) => {
@@ -169,6 +184,7 @@ export async function benchInstructions(
   engine: 'postgres' | 'mysql',
   target: Target,
   pattern: string,
+  control: string,
 ): Promise<InstructionRow | undefined> {
   if (valgrindMissing()) {
     console.log(`${engine.padEnd(9)} instructions per query: skipped (valgrind is not installed)`);
@@ -188,7 +204,7 @@ export async function benchInstructions(
         const file = (q: number): string =>
           join(dir, `callgrind.${engine}.${kind.replace(/[^a-z]+/g, '-')}.${q}.r${r}.out`);
         const run = (q: number): Promise<Counted> =>
-          countedRun({ engine, kind, queries: q, target, pattern, outFile: file(q) });
+          countedRun({ engine, kind, queries: q, target, pattern, control, outFile: file(q) });
         const once = await run(QUERIES);
         const twice = await run(2 * QUERIES);
         perQuery[kind].push((twice.total - once.total) / QUERIES);

@@ -300,8 +300,9 @@ async function sharedClusterParts(
     // BENCH_INSTR_ENGINES=postgres (or mysql) counts one engine only (default: both).
     const engines = process.env.BENCH_INSTR_ENGINES ?? 'postgres,mysql';
     if (engines.includes('postgres'))
-      await benchInstructions('postgres', pgAt, pgCluster.instanceHostPattern);
-    if (engines.includes('mysql')) await benchInstructions('mysql', myAt, mysqlCluster.instanceHostPattern);
+      await benchInstructions('postgres', pgAt, pgCluster.instanceHostPattern, pgCluster.controlEndpoint);
+    if (engines.includes('mysql'))
+      await benchInstructions('mysql', myAt, mysqlCluster.instanceHostPattern, mysqlCluster.controlEndpoint);
   }
   if (parts.includes('heap')) {
     await benchHeap('postgres', pgAt, pgCluster.instanceHostPattern);
