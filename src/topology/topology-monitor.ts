@@ -516,6 +516,37 @@ export class TopologyMonitor {
     if (this.own === undefined || this.own.conn.closed || !this.own.isWriter) await this.openOwn();
     const own = this.own;
     if (own === undefined || this.closed || this.search !== undefined) return;
+    const read = this.readThrough(own);
+    this.lendRead(read);
+    await read;
+  }
+
+  /**
+   * While the monitor reads, a connection that finds the shared copy stale joins this read
+   * instead of sending its own (issue 26): the copy goes stale once per period, just before
+   * this read ends. A read that publishes nothing makes the joiners read for themselves.
+   */
+  private lendRead(read: Promise<boolean>): void {
+    for (const t of this.shared.values()) {
+      if (t.inflight !== undefined) continue;
+      const p = read.then((published) => {
+        if (!published) throw new Error('the topology monitor read no topology it could publish');
+        return t.hosts;
+      });
+      t.inflight = p;
+      const clear = (): void => {
+        if (t.inflight === p) t.inflight = undefined;
+      };
+      void p.then(clear, clear);
+    }
+  }
+
+  /** One normal-mode topology read through the monitor's connection; true when published. */
+  private async readThrough(own: {
+    conn: PhysicalConnection;
+    host: HostInfo;
+    isWriter: boolean;
+  }): Promise<boolean> {
     try {
       const hosts = await withTimeout(
         this.o.readTopology(own.conn),
@@ -525,7 +556,7 @@ export class TopologyMonitor {
         () => own.conn.abort(),
       );
       if (this.own === own && own.isWriter) this.writerAnsweredAt = Date.now();
-      if (hosts === undefined || this.own !== own || this.search !== undefined) return;
+      if (hosts === undefined || this.own !== own || this.search !== undefined) return false;
       const named = hosts.find((h) => h.role === 'writer');
       // Inside the high-rate window the verified writer's own metadata may still name the old
       // writer: accept() ignores that topology, as it must not be followed here either.
@@ -540,17 +571,18 @@ export class TopologyMonitor {
         own.isWriter = false;
         this.writerHost = named;
         this.rerun = true;
-        return;
+        return false;
       }
-      this.accept(hosts, own.isWriter);
+      return this.accept(hosts, own.isWriter);
     } catch {
       // A query that failed on a connection still open says nothing about the instance: keep
       // the connection and read again next time. A lost one (a bounded read cut it) may be a
       // failed writer: find out.
-      if (this.own !== own || !own.conn.closed) return;
+      if (this.own !== own || !own.conn.closed) return false;
       this.own = undefined;
       discard(own.conn);
       if (own.isWriter && !this.closed) this.startSearch(own.host, false);
+      return false;
     }
   }
 
@@ -612,12 +644,12 @@ export class TopologyMonitor {
    * Take a topology. Right after a verified writer (high-rate window), or from a reader, a
    * topology naming another writer than the verified one is stale and is ignored.
    */
-  private accept(hosts: readonly HostInfo[], fromWriter: boolean): void {
+  private accept(hosts: readonly HostInfo[], fromWriter: boolean): boolean {
     const named = hosts.find((h) => h.role === 'writer');
-    if (named === undefined) return;
+    if (named === undefined) return false;
     const w = this.writerHost;
     if (w !== undefined && !sameInstance(named, w)) {
-      if (!fromWriter || Date.now() < this.highRateUntil) return;
+      if (!fromWriter || Date.now() < this.highRateUntil) return false;
     }
     this.writerHost = named;
     if (fromWriter) {
@@ -625,6 +657,7 @@ export class TopologyMonitor {
       this.quietUntil = 0;
     }
     this.publish(hosts);
+    return true;
   }
 
   private publish(hosts: readonly HostInfo[]): void {

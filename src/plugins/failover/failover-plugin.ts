@@ -43,7 +43,7 @@ export class FailoverPlugin extends FailoverPluginBase {
     if (!s.config.options.enableFailover || s.dialect === undefined || !s.dialect.topologyAware) return;
     const bound = this.internalQueryBoundMs();
     const giveUp = (): void => conn.abort();
-    await withTimeout(s.refreshHostList(conn), bound, 'topology query', undefined, giveUp);
+    await withTimeout(s.refreshHostList(conn, bound), bound, 'topology query', undefined, giveUp);
     // A cluster endpoint hides the instance; knowing it lets failover skip the failed one.
     return withTimeout(s.identifyConnection(conn), bound, 'instance id query', undefined, giveUp);
   }

@@ -71,7 +71,7 @@ export async function learnTopology(
   const s = ctx.service;
   if (s.dialect?.topologyAware !== true) return s.hosts();
   const ms = stepMs(ctx);
-  const work = force ? s.forceRefreshHostList(conn, ms) : s.refreshHostList(conn).then(() => s.hosts());
+  const work = force ? s.forceRefreshHostList(conn, ms) : s.refreshHostList(conn, ms).then(() => s.hosts());
   return withTimeout(work, ms, 'topology query', ctx.signal, () => conn.abort());
 }
 
