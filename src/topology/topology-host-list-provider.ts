@@ -67,11 +67,6 @@ function halfOf(timeoutMs: number | undefined): number | undefined {
   return timeoutMs === undefined ? undefined : Math.max(1, Math.floor(timeoutMs / 2));
 }
 
-/** What is left of `timeoutMs` since `since` (at least 1 ms); none without a bound. */
-function remaining(timeoutMs: number | undefined, since: number): number | undefined {
-  return timeoutMs === undefined ? undefined : Math.max(1, timeoutMs - (Date.now() - since));
-}
-
 export class TopologyHostListProvider implements HostListProvider {
   readonly clusterId: string;
   private readonly options: TopologyHostListOptions;
@@ -103,6 +98,10 @@ export class TopologyHostListProvider implements HostListProvider {
    * so any connection of the cluster will do). Only when the joined read fails (or outlasts half
    * of `timeoutMs`) is one read sent through `conn`; never more. A read started here is shared
    * with the callers arriving while it runs, so a burst of connects makes one read.
+   *
+   * `timeoutMs` bounds only the wait for a joined read: a read through `conn` is bounded by the
+   * caller, which aborts `conn` when it gives up (a bound of our own, reached first, would keep
+   * a silent connection from being aborted, and connect() would hand it out).
    */
   async refresh(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]> {
     const t = this.topology;
@@ -110,12 +109,11 @@ export class TopologyHostListProvider implements HostListProvider {
     if (t.hosts.length > 0 && Date.now() - t.fetchedAt < this.options.refreshMs) return t.hosts;
     if (conn === undefined || conn.closed) return this.forceRefresh(conn, timeoutMs);
     const joined = t.inflight;
-    if (joined === undefined) return this.readShared(t, conn, timeoutMs);
-    const startedAt = Date.now();
+    if (joined === undefined) return this.readShared(t, conn, undefined);
     try {
       return await withTimeout(joined, halfOf(timeoutMs), 'joined topology query');
     } catch {
-      return this.forceRefresh(conn, remaining(timeoutMs, startedAt));
+      return this.forceRefresh(conn);
     }
   }
 

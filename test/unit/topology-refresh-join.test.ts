@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../src/config/parse-config.js';
 import { ConnectionPluginService } from '../../src/connection/plugin-service.js';
+import { withTimeout } from '../../src/core/time.js';
 import { AURORA_PG } from '../../src/dialects/sql.js';
 import { makeHost } from '../../src/drivers/host-info.js';
 import {
@@ -157,7 +158,23 @@ describe('refresh(conn) joins a topology read in flight', () => {
     expect(took).toBeGreaterThanOrEqual(90);
     expect(took).toBeLessThan(200);
     expect(reads([joiner])).toBe(1);
-    await expect(first).rejects.toThrow(/did not finish within 400 ms/);
+    // The starter's own read is bounded by its caller, which aborts its connection (as connect does).
+    starter.abort();
+    await expect(first).rejects.toThrow();
+  });
+
+  it("a read through a silent connection is left to the caller's bound, which aborts the connection", async () => {
+    const cluster = new MemoryCluster();
+    const { service, conns } = await staleWith(cluster, 1, 'instance-2');
+    const conn = at(conns, 0);
+    cluster.instance('instance-2').queryMode = 'silent';
+    // As connect does (connect-steps.ts, failover v1): bounded, the connection aborted on give-up,
+    // so that connect() never hands out a connection that stopped answering.
+    const bounded = withTimeout(service.refreshHostList(conn, 100), 100, 'topology query', undefined, () =>
+      conn.abort(),
+    );
+    await expect(bounded).rejects.toThrow(/did not finish within 100 ms/);
+    expect(conn.closed).toBe(true);
   });
 
   it('forceRefresh(conn) still reads through that very connection while another read runs', async () => {
