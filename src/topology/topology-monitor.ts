@@ -4,7 +4,8 @@
  *
  * - Normal mode: every `topologyRefreshMs` it reads the topology through a connection of its
  *   own, to the writer when it can (when it only has a reader, it tries the writer again on
- *   every refresh), and shares the result with the connections' topology cache.
+ *   every refresh), and shares the result with the connections' topology cache; while it reads,
+ *   a connection finding that cache stale joins its read rather than sending one (issue 26).
  * - Panic mode (a connection reported its writer failed, or the monitor's own connection to
  *   the writer failed): a WriterSearch probes every host at once until an instance confirms
  *   by itself that it is the writer. Waiters (`awaitVerifiedWriter`) are then all woken at

@@ -34,9 +34,11 @@ export class FailoverPlugin extends FailoverPluginBase {
 
   /**
    * Failover needs the cluster's hosts before anything fails: read the topology through the new
-   * connection (the cache is shared per cluster with a TTL, so most connects cost no query).
-   * Both queries are bounded: a silent instance must not make connect() hang (the connection
-   * is aborted on timeout; connect() then rejects).
+   * connection (the cache is shared per cluster with a TTL, so most connects cost no query; a
+   * stale copy joins a read already in flight through another connection). Both queries are
+   * bounded: a silent instance must not make connect() hang (the connection is aborted on
+   * timeout; connect() then rejects). The instance id query always goes through the new
+   * connection: it is what proves the connection answers when the topology costs it nothing.
    */
   protected async learnTopology(conn: PhysicalConnection): Promise<HostInfo | undefined> {
     const s = this.service;

@@ -62,7 +62,11 @@ export async function ensureDialect(ctx: OpenContext, conn: PhysicalConnection):
   s.adoptKnownDialect?.();
 }
 
-/** Read the topology through `conn` (now when `force`, else through the per-cluster TTL cache). */
+/**
+ * Read the topology through `conn` now when `force` (what this instance says is wanted); else
+ * through the per-cluster TTL cache, a stale copy refreshed by joining a read in flight (any
+ * connection's) or, with none, through `conn`.
+ */
 export async function learnTopology(
   ctx: OpenContext,
   conn: PhysicalConnection,
