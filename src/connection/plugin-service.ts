@@ -141,8 +141,8 @@ export class ConnectionPluginService implements PluginService {
     return this.activeProvider().cached();
   }
 
-  async refreshHostList(conn?: PhysicalConnection): Promise<void> {
-    await this.activeProvider().refresh(conn);
+  async refreshHostList(conn?: PhysicalConnection, timeoutMs?: number): Promise<void> {
+    await this.activeProvider().refresh(conn, timeoutMs);
   }
 
   forceRefreshHostList(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]> {

@@ -150,8 +150,11 @@ export interface PluginService {
   readonly closing: boolean;
   /** Last known topology (no I/O). */
   hosts(): readonly HostInfo[];
-  /** Refresh topology through the cache (TTL `topologyRefreshMs`). */
-  refreshHostList(conn?: PhysicalConnection): Promise<void>;
+  /**
+   * Refresh topology through the cache (TTL `topologyRefreshMs`): a stale copy is refreshed by
+   * joining a read in flight (any connection), else through `conn`; bounded by `timeoutMs`.
+   */
+  refreshHostList(conn?: PhysicalConnection, timeoutMs?: number): Promise<void>;
   /** Query topology now through `conn` (or the current connection). */
   forceRefreshHostList(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]>;
   /** Open a physical connection through the connect pipeline (plugins may intervene). */

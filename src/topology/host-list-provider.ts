@@ -8,9 +8,12 @@ import type { HostInfo, HostRole } from '../drivers/host-info.js';
 export interface HostListProvider {
   /** Identifies the cluster; connections with the same id share topology. */
   readonly clusterId: string;
-  /** Cached topology (refreshed when older than `topologyRefreshMs`), queried through `conn` when given. */
-  refresh(conn?: PhysicalConnection): Promise<readonly HostInfo[]>;
-  /** Query the topology now, bypassing the cache; the result replaces the cached one. */
+  /**
+   * Cached topology (refreshed when older than `topologyRefreshMs`); a refresh may join one
+   * already in flight through another connection, else it queries through `conn` when given.
+   */
+  refresh(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]>;
+  /** Query the topology now (through `conn` itself when given), bypassing the cache; the result replaces the cached one. */
   forceRefresh(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]>;
   /** The last known topology without I/O (may be empty before the first refresh). */
   cached(): readonly HostInfo[];

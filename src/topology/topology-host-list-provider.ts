@@ -62,6 +62,11 @@ export function hostsFromTopology(
   });
 }
 
+/** Half of a bound (a joined read may use it, the caller's own read the rest); none without one. */
+function halfOf(timeoutMs: number | undefined): number | undefined {
+  return timeoutMs === undefined ? undefined : Math.max(1, Math.floor(timeoutMs / 2));
+}
+
 export class TopologyHostListProvider implements HostListProvider {
   readonly clusterId: string;
   private readonly options: TopologyHostListOptions;
@@ -87,13 +92,36 @@ export class TopologyHostListProvider implements HostListProvider {
     return Date.now() - Math.max(t.fetchedAt, t.attemptedAt) >= this.options.refreshMs;
   }
 
-  async refresh(conn?: PhysicalConnection): Promise<readonly HostInfo[]> {
+  /**
+   * The cached topology when fresher than `refreshMs`; else a topology read, joined when one is
+   * already in flight (whatever connection it goes through: the caller accepts a cached copy,
+   * so any connection of the cluster will do). Only when the joined read fails (or outlasts half
+   * of `timeoutMs`) is one read sent through `conn`; never more. A read started here is shared
+   * with the callers arriving while it runs, so a burst of connects makes one read.
+   *
+   * `timeoutMs` bounds only the wait for a joined read: a read through `conn` is bounded by the
+   * caller, which aborts `conn` when it gives up (a bound of our own, reached first, would keep
+   * a silent connection from being aborted, and connect() would hand it out).
+   */
+  async refresh(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]> {
     const t = this.topology;
     if (t === undefined) return [];
     if (t.hosts.length > 0 && Date.now() - t.fetchedAt < this.options.refreshMs) return t.hosts;
-    return this.forceRefresh(conn);
+    if (conn === undefined || conn.closed) return this.forceRefresh(conn, timeoutMs);
+    const joined = t.inflight;
+    if (joined === undefined) return this.readShared(t, conn, undefined);
+    try {
+      return await withTimeout(joined, halfOf(timeoutMs), 'joined topology query');
+    } catch {
+      return this.forceRefresh(conn);
+    }
   }
 
+  /**
+   * Query the topology now. With `conn`, through that very connection, never joining another
+   * read (its callers need that connection's answer); without, through the current connection,
+   * joining a read in flight.
+   */
   async forceRefresh(conn?: PhysicalConnection, timeoutMs?: number): Promise<readonly HostInfo[]> {
     const t = this.topology;
     if (t === undefined) return [];
@@ -105,23 +133,35 @@ export class TopologyHostListProvider implements HostListProvider {
         `No open connection to query the topology of cluster ${this.clusterId}.`,
       );
     }
-    // Share a query in flight only when the caller did not ask for a specific connection.
-    if (conn === undefined && t.inflight) return t.inflight;
-    t.attemptedAt = Date.now();
-    const run = async (): Promise<readonly HostInfo[]> => {
-      const rows = await withTimeout(this.options.dialect.queryTopology(via), timeoutMs, 'topology query');
-      const hosts = hostsFromTopology(rows, this.options.pattern, this.options.defaultPort);
-      return hosts === undefined ? t.hosts : t.update(hosts);
-    };
-    const p = run();
-    if (conn === undefined) {
-      t.inflight = p;
-      void p.then(
-        () => this.clearInflight(t, p),
-        () => this.clearInflight(t, p),
-      );
-    }
+    if (conn !== undefined) return this.read(t, conn, timeoutMs);
+    return t.inflight ?? this.readShared(t, via, timeoutMs);
+  }
+
+  /** A read through `via` that later refreshes join while it runs. */
+  private readShared(
+    t: ClusterTopology,
+    via: PhysicalConnection,
+    timeoutMs: number | undefined,
+  ): Promise<readonly HostInfo[]> {
+    const p = this.read(t, via, timeoutMs);
+    t.inflight = p;
+    void p.then(
+      () => this.clearInflight(t, p),
+      () => this.clearInflight(t, p),
+    );
     return p;
+  }
+
+  /** One topology query through `via`, bounded by `timeoutMs`; its hosts replace the cached ones. */
+  private async read(
+    t: ClusterTopology,
+    via: PhysicalConnection,
+    timeoutMs: number | undefined,
+  ): Promise<readonly HostInfo[]> {
+    t.attemptedAt = Date.now();
+    const rows = await withTimeout(this.options.dialect.queryTopology(via), timeoutMs, 'topology query');
+    const hosts = hostsFromTopology(rows, this.options.pattern, this.options.defaultPort);
+    return hosts === undefined ? t.hosts : t.update(hosts);
   }
 
   private clearInflight(t: ClusterTopology, p: Promise<readonly HostInfo[]>): void {

@@ -4,7 +4,8 @@
  *
  * - Normal mode: every `topologyRefreshMs` it reads the topology through a connection of its
  *   own, to the writer when it can (when it only has a reader, it tries the writer again on
- *   every refresh), and shares the result with the connections' topology cache.
+ *   every refresh), and shares the result with the connections' topology cache; while it reads,
+ *   a connection finding that cache stale joins its read rather than sending one (issue 26).
  * - Panic mode (a connection reported its writer failed, or the monitor's own connection to
  *   the writer failed): a WriterSearch probes every host at once until an instance confirms
  *   by itself that it is the writer. Waiters (`awaitVerifiedWriter`) are then all woken at
@@ -516,6 +517,37 @@ export class TopologyMonitor {
     if (this.own === undefined || this.own.conn.closed || !this.own.isWriter) await this.openOwn();
     const own = this.own;
     if (own === undefined || this.closed || this.search !== undefined) return;
+    const read = this.readThrough(own);
+    this.lendRead(read);
+    await read;
+  }
+
+  /**
+   * While the monitor reads, a connection that finds the shared copy stale joins this read
+   * instead of sending its own (issue 26): the copy goes stale once per period, just before
+   * this read ends. A read that publishes nothing makes the joiners read for themselves.
+   */
+  private lendRead(read: Promise<boolean>): void {
+    for (const t of this.shared.values()) {
+      if (t.inflight !== undefined) continue;
+      const p = read.then((published) => {
+        if (!published) throw new Error('the topology monitor read no topology it could publish');
+        return t.hosts;
+      });
+      t.inflight = p;
+      const clear = (): void => {
+        if (t.inflight === p) t.inflight = undefined;
+      };
+      void p.then(clear, clear);
+    }
+  }
+
+  /** One normal-mode topology read through the monitor's connection; true when published. */
+  private async readThrough(own: {
+    conn: PhysicalConnection;
+    host: HostInfo;
+    isWriter: boolean;
+  }): Promise<boolean> {
     try {
       const hosts = await withTimeout(
         this.o.readTopology(own.conn),
@@ -525,7 +557,7 @@ export class TopologyMonitor {
         () => own.conn.abort(),
       );
       if (this.own === own && own.isWriter) this.writerAnsweredAt = Date.now();
-      if (hosts === undefined || this.own !== own || this.search !== undefined) return;
+      if (hosts === undefined || this.own !== own || this.search !== undefined) return false;
       const named = hosts.find((h) => h.role === 'writer');
       // Inside the high-rate window the verified writer's own metadata may still name the old
       // writer: accept() ignores that topology, as it must not be followed here either.
@@ -540,17 +572,18 @@ export class TopologyMonitor {
         own.isWriter = false;
         this.writerHost = named;
         this.rerun = true;
-        return;
+        return false;
       }
-      this.accept(hosts, own.isWriter);
+      return this.accept(hosts, own.isWriter);
     } catch {
       // A query that failed on a connection still open says nothing about the instance: keep
       // the connection and read again next time. A lost one (a bounded read cut it) may be a
       // failed writer: find out.
-      if (this.own !== own || !own.conn.closed) return;
+      if (this.own !== own || !own.conn.closed) return false;
       this.own = undefined;
       discard(own.conn);
       if (own.isWriter && !this.closed) this.startSearch(own.host, false);
+      return false;
     }
   }
 
@@ -612,12 +645,12 @@ export class TopologyMonitor {
    * Take a topology. Right after a verified writer (high-rate window), or from a reader, a
    * topology naming another writer than the verified one is stale and is ignored.
    */
-  private accept(hosts: readonly HostInfo[], fromWriter: boolean): void {
+  private accept(hosts: readonly HostInfo[], fromWriter: boolean): boolean {
     const named = hosts.find((h) => h.role === 'writer');
-    if (named === undefined) return;
+    if (named === undefined) return false;
     const w = this.writerHost;
     if (w !== undefined && !sameInstance(named, w)) {
-      if (!fromWriter || Date.now() < this.highRateUntil) return;
+      if (!fromWriter || Date.now() < this.highRateUntil) return false;
     }
     this.writerHost = named;
     if (fromWriter) {
@@ -625,6 +658,7 @@ export class TopologyMonitor {
       this.quietUntil = 0;
     }
     this.publish(hosts);
+    return true;
   }
 
   private publish(hosts: readonly HostInfo[]): void {

@@ -34,16 +34,18 @@ export class FailoverPlugin extends FailoverPluginBase {
 
   /**
    * Failover needs the cluster's hosts before anything fails: read the topology through the new
-   * connection (the cache is shared per cluster with a TTL, so most connects cost no query).
-   * Both queries are bounded: a silent instance must not make connect() hang (the connection
-   * is aborted on timeout; connect() then rejects).
+   * connection (the cache is shared per cluster with a TTL, so most connects cost no query; a
+   * stale copy joins a read already in flight through another connection). Both queries are
+   * bounded: a silent instance must not make connect() hang (the connection is aborted on
+   * timeout; connect() then rejects). The instance id query always goes through the new
+   * connection: it is what proves the connection answers when the topology costs it nothing.
    */
   protected async learnTopology(conn: PhysicalConnection): Promise<HostInfo | undefined> {
     const s = this.service;
     if (!s.config.options.enableFailover || s.dialect === undefined || !s.dialect.topologyAware) return;
     const bound = this.internalQueryBoundMs();
     const giveUp = (): void => conn.abort();
-    await withTimeout(s.refreshHostList(conn), bound, 'topology query', undefined, giveUp);
+    await withTimeout(s.refreshHostList(conn, bound), bound, 'topology query', undefined, giveUp);
     // A cluster endpoint hides the instance; knowing it lets failover skip the failed one.
     return withTimeout(s.identifyConnection(conn), bound, 'instance id query', undefined, giveUp);
   }

@@ -62,7 +62,11 @@ export async function ensureDialect(ctx: OpenContext, conn: PhysicalConnection):
   s.adoptKnownDialect?.();
 }
 
-/** Read the topology through `conn` (now when `force`, else through the per-cluster TTL cache). */
+/**
+ * Read the topology through `conn` now when `force` (what this instance says is wanted); else
+ * through the per-cluster TTL cache, a stale copy refreshed by joining a read in flight (any
+ * connection's) or, with none, through `conn`.
+ */
 export async function learnTopology(
   ctx: OpenContext,
   conn: PhysicalConnection,
@@ -71,7 +75,7 @@ export async function learnTopology(
   const s = ctx.service;
   if (s.dialect?.topologyAware !== true) return s.hosts();
   const ms = stepMs(ctx);
-  const work = force ? s.forceRefreshHostList(conn, ms) : s.refreshHostList(conn).then(() => s.hosts());
+  const work = force ? s.forceRefreshHostList(conn, ms) : s.refreshHostList(conn, ms).then(() => s.hosts());
   return withTimeout(work, ms, 'topology query', ctx.signal, () => conn.abort());
 }
 
