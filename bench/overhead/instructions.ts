@@ -31,7 +31,7 @@ import { pathToFileURL } from 'node:url';
 import type { Target, VariantKind } from './variants.js';
 import { VARIANT_KINDS } from './variants.js';
 
-const QUERIES = Number(process.env.BENCH_INSTR_QUERIES ?? 2000);
+const QUERIES = Number(process.env.BENCH_INSTR_QUERIES ?? 20000);
 const WARM_UP = Number(process.env.BENCH_INSTR_WARMUP ?? 5000);
 const REPEATS = Number(process.env.BENCH_INSTR_REPEATS ?? 2);
 
@@ -83,6 +83,8 @@ function valgrindMissing(): boolean {
 interface Counted {
   readonly total: number;
   readonly compiler: number;
+  /** Those of V8's garbage collector (see gcInstructions). */
+  readonly gc: number;
 }
 
 /**
@@ -99,6 +101,30 @@ function compilerInstructions(file: string): number {
   let sum = 0;
   for (const line of r.stdout.split('\n')) {
     if (!line.includes('v8::internal::compiler::')) continue;
+    const m = /^\s*([\d,]+)/.exec(line);
+    if (m?.[1] !== undefined) sum += Number(m[1].replaceAll(',', ''));
+  }
+  return sum;
+}
+
+/**
+ * Instructions spent in V8's garbage collector, inclusive (`Heap::CollectGarbage`: scavenges
+ * and full collections; `IncrementalMarking::Step`: marking done between them), from
+ * `callgrind_annotate --inclusive=yes`. With a 1 MB new space a scavenge comes every few hundred
+ * queries and costs what happens to be alive then; a full collection of the whole heap (tens of
+ * millions of instructions) lands in the N or the 2N run by chance. Measured on 2026-12-07: GC
+ * alone moved a variant's figure by 2,000–5,000 instructions per query between runs, and one
+ * full collection by 70,000. 0 when callgrind_annotate is missing.
+ */
+function gcInstructions(file: string): number {
+  const r = spawnSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', file], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.status !== 0) return 0;
+  let sum = 0;
+  for (const line of r.stdout.split('\n')) {
+    if (!/v8::internal::Heap::CollectGarbage\(|v8::internal::IncrementalMarking::Step\(/.test(line)) continue;
     const m = /^\s*([\d,]+)/.exec(line);
     if (m?.[1] !== undefined) sum += Number(m[1].replaceAll(',', ''));
   }
@@ -156,7 +182,12 @@ function countedRun(args: {
       const m = /^(?:summary|totals): (\d+)/m.exec(safeRead(args.outFile));
       if (code !== 0 || m === null) {
         reject(new Error(`callgrind child ${args.kind} failed (${code ?? 'signal'}): ${err.slice(-2000)}`));
-      } else resolveRun({ total: Number(m[1]), compiler: compilerInstructions(args.outFile) });
+      } else
+        resolveRun({
+          total: Number(m[1]),
+          compiler: compilerInstructions(args.outFile),
+          gc: gcInstructions(args.outFile),
+        });
     });
   });
 }
@@ -174,6 +205,8 @@ export interface InstructionRow {
   readonly perQuery: Record<VariantKind, number[]>;
   /** The same without V8's optimizing compiler (see compilerInstructions). */
   readonly withoutCompiler: Record<VariantKind, number[]>;
+  /** The same without the compiler and the garbage collector: the query path's own work. */
+  readonly withoutCompilerAndGc: Record<VariantKind, number[]>;
 }
 
 /**
@@ -194,9 +227,11 @@ export async function benchInstructions(
   const dir = keep ?? mkdtempSync(join(tmpdir(), 'aurora-ha-callgrind-'));
   const perQuery = {} as Record<VariantKind, number[]>;
   const withoutCompiler = {} as Record<VariantKind, number[]>;
+  const withoutCompilerAndGc = {} as Record<VariantKind, number[]>;
   for (const kind of VARIANT_KINDS) {
     perQuery[kind] = [];
     withoutCompiler[kind] = [];
+    withoutCompilerAndGc[kind] = [];
   }
   try {
     for (let r = 0; r < REPEATS; r++) {
@@ -209,6 +244,8 @@ export async function benchInstructions(
         const twice = await run(2 * QUERIES);
         perQuery[kind].push((twice.total - once.total) / QUERIES);
         withoutCompiler[kind].push((twice.total - twice.compiler - (once.total - once.compiler)) / QUERIES);
+        const own = (c: Counted): number => c.total - c.compiler - c.gc;
+        withoutCompilerAndGc[kind].push((own(twice) - own(once)) / QUERIES);
       }
       const line = (label: string, per: Record<VariantKind, number[]>): string => {
         const raw = per.raw[r] as number;
@@ -221,11 +258,12 @@ export async function benchInstructions(
       };
       console.log(
         `${engine.padEnd(9)} instructions per sequential SELECT 1 (callgrind, (${2 * QUERIES} − ${QUERIES} queries) ÷ ${QUERIES} after ${WARM_UP} warm-up, run ${r + 1}/${REPEATS}): ` +
-          `${line('all', perQuery)} || ${line('without the optimizing compiler', withoutCompiler)}`,
+          `${line('all', perQuery)} || ${line('without the optimizing compiler', withoutCompiler)}` +
+          ` || ${line('without the compiler and the garbage collector', withoutCompilerAndGc)}`,
       );
     }
   } finally {
     if (keep === undefined) rmSync(dir, { recursive: true, force: true });
   }
-  return { perQuery, withoutCompiler };
+  return { perQuery, withoutCompiler, withoutCompilerAndGc };
 }
