@@ -247,7 +247,8 @@ export abstract class FailoverPluginBase implements Plugin {
       return this.recoverIdleLoss(conn, method, run, next);
     // A connection already lost (the loss not recoverable when it happened) never sends it.
     const sendable = conn === undefined || !conn.closed;
-    const inTxBefore = this.service.inTransaction();
+    // service.inTransaction() of `conn` (the current connection), without the second lookup.
+    const inTxBefore = conn !== undefined && conn.inTransaction();
     const call = send(next, method, run);
     const guarded = call.catch(async (err: unknown) => {
       const inTx =
