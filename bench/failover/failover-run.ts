@@ -142,6 +142,9 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
     await waitWhile(() => now() < steadyUntil);
 
     const triggeredAt = now();
+    // For CPU profiles of a run (node --cpu-prof): the fault on the profile's clock, in µs.
+    if (process.env.BENCH_PRINT_FAULT_HRTIME === '1')
+      console.error(`fault at hrtime ${process.hrtime.bigint() / 1000n} µs`);
     let newWriter: string | undefined;
     let failoverError: string | undefined;
     let failoverDone = false;

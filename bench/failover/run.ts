@@ -49,6 +49,7 @@ const USAGE = `usage: npm run bench:failover -- [options]
   --connections 20,200            connection counts (default 20,200)
   --clients plain,aurora-ha,failover2  client families (default all three; failover2 = plugins ['failover2'])
   --plugins CODES                 aurora-ha plugin list, e.g. failover2 (default: the library's default)
+  --reconnect-concurrency N       aurora-ha's failoverReconnectConcurrency (default: the library's)
   --dns-lag-ms N                  cluster endpoint DNS lag after a role change (default 15000)
   --promotion-delay-ms N          writer loss → promotion delay of the emulator (default 0)
   --write-interval-ms N           pause between a worker's writes (default max(20, connections))
@@ -72,6 +73,7 @@ interface BenchConfig {
   connections: number[];
   families: ClientFamily[];
   plugins: string[] | undefined;
+  reconnectConcurrency: number | undefined;
   dnsLagMs: number;
   promotionDelayMs: number;
   writeIntervalMs: number | undefined;
@@ -166,6 +168,7 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
       connections: { type: 'string' },
       clients: { type: 'string' },
       plugins: { type: 'string' },
+      'reconnect-concurrency': { type: 'string' },
       'dns-lag-ms': { type: 'string' },
       'promotion-delay-ms': { type: 'string' },
       'write-interval-ms': { type: 'string' },
@@ -202,6 +205,10 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
       ['plain', 'aurora-ha', 'failover2'],
     ),
     plugins: values.plugins?.split(',').map((p) => p.trim()),
+    reconnectConcurrency:
+      values['reconnect-concurrency'] === undefined
+        ? undefined
+        : positiveInt('reconnect-concurrency', values['reconnect-concurrency'], 0),
     dnsLagMs: positiveInt('dns-lag-ms', values['dns-lag-ms'], 15_000),
     promotionDelayMs: positiveInt('promotion-delay-ms', values['promotion-delay-ms'], 0),
     writeIntervalMs:
@@ -223,7 +230,12 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
 }
 
 function auroraOptions(config: BenchConfig): AuroraOptions {
-  return config.plugins === undefined ? {} : { plugins: config.plugins };
+  return {
+    ...(config.plugins === undefined ? {} : { plugins: config.plugins }),
+    ...(config.reconnectConcurrency === undefined
+      ? {}
+      : { failoverReconnectConcurrency: config.reconnectConcurrency }),
+  };
 }
 
 /** The engines' own addresses: instance k's fault proxy is 127.a.b.k, its engine 127.a.b.(100+k). */

@@ -190,6 +190,8 @@ export const plainPg: WriteClient = {
 /** aurora-ha's options for a run: none (the library's defaults) or another plugin list. */
 export interface AuroraOptions {
   plugins?: readonly string[];
+  /** aurora-ha's failoverReconnectConcurrency (default: the library's). */
+  failoverReconnectConcurrency?: number;
 }
 
 function auroraLabel(base: string, options: AuroraOptions): string {
@@ -225,7 +227,7 @@ export function auroraMysql2(options: AuroraOptions = {}): WriteClient {
 
 export function writeClient(engine: Engine, family: ClientFamily, options: AuroraOptions = {}): WriteClient {
   if (family === 'failover2') {
-    const v2 = { plugins: ['failover2'] };
+    const v2 = { ...options, plugins: ['failover2'] };
     return { ...(engine === 'postgres' ? auroraPg(v2) : auroraMysql2(v2)), family };
   }
   if (engine === 'postgres') return family === 'plain' ? plainPg : auroraPg(options);

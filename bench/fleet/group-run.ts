@@ -19,6 +19,7 @@ import { FleetChild } from './children.js';
 import { failOverAndWait } from './fault.js';
 import { engineAddress, peakByInstance, phaseSummaries, shortHost } from './measures.js';
 import { peakPerSecond, peakPerSecondByKey } from './rates.js';
+import type { FleetWindowBaseline } from './window-baseline.js';
 
 export interface FleetGroup {
   /** `plain`, `failover`, `failover2`, `default` (no `plugins` option). */
@@ -69,6 +70,8 @@ export interface GroupResult {
   baselineLoginsPeak: number | undefined;
   baseline: Summary | undefined;
   baselineFailed: number;
+  /** The same engine's baseline during a failover window (window-baseline.ts), when measured. */
+  window?: FleetWindowBaseline | undefined;
   /** aurora-ha:connect starts to the new writer in the failover window, by purpose. */
   newWriterByPurpose: Record<string, number>;
   /** The emulator process's event-loop delay over the failover window, ms (beyond the 10 ms sampling interval). */

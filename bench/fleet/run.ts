@@ -21,6 +21,8 @@ import { EngineMissingError } from '../failover/start-cluster.js';
 import type { Engine } from '../failover/write-clients.js';
 import { runGroup, type FleetGroup, type FleetSettings, type GroupResult } from './group-run.js';
 import { formatResults } from './report.js';
+import { fleetWindowBaseline } from './window-baseline.js';
+import { formatSummary } from '../failover/stats.js';
 
 const GROUPS: Readonly<Record<string, FleetGroup>> = {
   plain: { name: 'plain', family: 'plain', options: {} },
@@ -41,6 +43,9 @@ const USAGE = `usage: npm run bench:fleet -- [options]
                            one after the other (default 25)
   --steady-ms N            steady state before the fault (default 3000)
   --warm-up-ms N           bound on the whole start-up (default max(30000, 60 × P × N))
+  --window-baseline on|off also measure, once per engine on a fresh cluster, P × N fresh
+                           connections opened at the promotion of a failover; the p95 target
+                           is judged against it (default on)
   --out FILE               JSON output (default bench/results/fleet-<date>.json)`;
 
 class UsageError extends Error {}
@@ -64,6 +69,7 @@ function choices(name: string, raw: string | undefined, allowed: readonly string
 
 interface Config {
   engines: Engine[];
+  windowBaseline: boolean;
   groups: FleetGroup[];
   settings: Omit<FleetSettings, 'engine'>;
   out: string;
@@ -82,6 +88,7 @@ function parseConfig(argv: string[]): Config | undefined {
       'connect-batch': { type: 'string' },
       'steady-ms': { type: 'string' },
       'warm-up-ms': { type: 'string' },
+      'window-baseline': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -97,6 +104,7 @@ function parseConfig(argv: string[]): Config | undefined {
   const dnsLagMs = count('dns-lag-ms', values['dns-lag-ms'], 10_000);
   return {
     engines: choices('engine', values.engine, ['postgres', 'mysql']) as Engine[],
+    windowBaseline: choices('window-baseline', values['window-baseline'] ?? 'on', ['on', 'off'])[0] === 'on',
     groups: choices('plugins', values.plugins, Object.keys(GROUPS)).flatMap((g) => {
       const group = GROUPS[g];
       return group === undefined ? [] : [group];
@@ -157,6 +165,20 @@ async function main(): Promise<number> {
             console.log(line),
           ),
         );
+      }
+    // One window baseline per engine, after its groups; each targeted group is judged against it.
+    if (config.windowBaseline)
+      for (const engine of config.engines) {
+        if (interrupt.signal.aborted) break;
+        console.log(
+          `running ${engine} window baseline: ${processes} × ${connections} fresh connections at the promotion…`,
+        );
+        const window = await fleetWindowBaseline({ ...config.settings, engine }, interrupt.signal);
+        if (window !== undefined)
+          console.log(
+            `  promotion → first write ${formatSummary(window.afterPromotion)} ms (opened ≤ ${window.openedAfterPromotionMs} ms after it), connect + write ${formatSummary(window.connectToWrite)} ms, logins peak ${window.loginsPeak}/s, failed ${window.failed}`,
+          );
+        for (const r of results) if (r.engine === engine) r.window = window;
       }
   } catch (err) {
     if (err instanceof EngineMissingError) {

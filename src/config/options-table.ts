@@ -164,6 +164,16 @@ export const OPTIONS: readonly OptionSpec[] = [
     2_000,
     'Pause between attempts to reconnect to the failed writer (failover v1).',
   ),
+  {
+    name: 'failoverReconnectConcurrency',
+    aliases: [],
+    kind: 'positiveInt',
+    default: 50,
+    defaultText: '50',
+    accepted: ['integer 1..1000000'],
+    description:
+      "failover2: most of this process's connections logging in to the new writer at once; the others wait their turn in arrival order, so no login outwaits its connect timeout in the writer's queue.",
+  },
   withAliases(
     bool(
       'keepSessionStateOnFailover',

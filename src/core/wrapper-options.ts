@@ -118,6 +118,7 @@ export interface WrapperOptions extends AwsWrapperOptions {
   failoverClusterTopologyRefreshRateMs?: number;
   failoverReaderConnectTimeoutMs?: number;
   failoverWriterReconnectIntervalMs?: number;
+  failoverReconnectConcurrency?: number;
   keepSessionStateOnFailover?: boolean;
   retryReadsOnFailover?: boolean;
   topologyRefreshMs?: number;
@@ -186,6 +187,7 @@ export interface ResolvedOptions {
   failoverClusterTopologyRefreshRateMs: number;
   failoverReaderConnectTimeoutMs: number;
   failoverWriterReconnectIntervalMs: number;
+  failoverReconnectConcurrency: number;
   keepSessionStateOnFailover: boolean;
   retryReadsOnFailover: boolean;
   topologyRefreshMs: number;

@@ -5,7 +5,8 @@
  * and jitter while a fresh writer is still refusing or slow, and accepts the connection only
  * when the instance says it is the writer. A writer that stays unreachable for 3 s while the
  * monitor has lost its own connection to it too is reported back to the monitor, which
- * searches again, until `failoverTimeoutMs`. A refused certificate — on our connect or on the
+ * searches again, until `failoverTimeoutMs`. At most `failoverReconnectConcurrency` of the
+ * process's connections log in to one writer at a time (reconnect-slots.ts). A refused certificate — on our connect or on the
  * monitor's probes of the search — ends the failover at once (certificate-stop.ts).
  */
 import { hostKey, sameInstance, type HostInfo } from '../../drivers/host-info.js';
@@ -18,6 +19,7 @@ import type { FailoverContext, FailoverResult } from '../failover-core/failover-
 import { sleep, throwIfAborted } from '../../core/time.js';
 import { OpenedConnections } from '../failover-core/opened-connections.js';
 import { connectVerified } from '../failover-core/reader-failover.js';
+import { withReconnectSlot } from '../failover-core/reconnect-slots.js';
 
 /** How long one verified writer is retried before the monitor is asked to search again. */
 const SAME_WRITER_RETRY_MS = 3_000;
@@ -68,7 +70,14 @@ export async function reconnectToVerifiedWriter(
       for (let attempt = 0; ; attempt++) {
         throwIfAborted(ctx.signal);
         try {
-          const result = await connectVerified(ctx, opened, writer, ctx.signal, (role) => role === 'writer');
+          // At most failoverReconnectConcurrency of this process's connections log in to the
+          // writer at once; the rest wait their turn here, off the server (reconnect-slots.ts).
+          const result = await withReconnectSlot(
+            hostKey(writer),
+            ctx.service.config.options.failoverReconnectConcurrency,
+            ctx.signal,
+            () => connectVerified(ctx, opened, writer, ctx.signal, (role) => role === 'writer'),
+          );
           opened.keep(result.conn);
           return result;
         } catch (err) {
