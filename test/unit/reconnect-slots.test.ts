@@ -165,7 +165,10 @@ describe('failoverReconnectConcurrency through failover2', () => {
     const limit = 4;
     const clients = await Promise.all(
       Array.from({ length: 30 }, () =>
-        connectedClient(cluster, { plugins: ['failover2'], options: { failoverReconnectConcurrency: limit } }),
+        connectedClient(cluster, {
+          plugins: ['failover2'],
+          options: { failoverReconnectConcurrency: limit },
+        }),
       ),
     );
     const monitor = monitorOf(clusterKeyOf(clients[0]!.lc.service))!;
