@@ -43,6 +43,9 @@ const USAGE = `usage: npm run bench:fleet -- [options]
                            one after the other (default 25)
   --steady-ms N            steady state before the fault (default 3000)
   --warm-up-ms N           bound on the whole start-up (default max(30000, 60 × P × N))
+  --reconnect-concurrency N
+                           aurora-ha's failoverReconnectConcurrency in every aurora-ha group
+                           (default: the library's)
   --window-baseline on|off also measure, once per engine on a fresh cluster, P × N fresh
                            connections opened at the promotion of a failover; the p95 target
                            is judged against it (default on)
@@ -89,6 +92,7 @@ function parseConfig(argv: string[]): Config | undefined {
       'steady-ms': { type: 'string' },
       'warm-up-ms': { type: 'string' },
       'window-baseline': { type: 'string' },
+      'reconnect-concurrency': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -107,7 +111,19 @@ function parseConfig(argv: string[]): Config | undefined {
     windowBaseline: choices('window-baseline', values['window-baseline'] ?? 'on', ['on', 'off'])[0] === 'on',
     groups: choices('plugins', values.plugins, Object.keys(GROUPS)).flatMap((g) => {
       const group = GROUPS[g];
-      return group === undefined ? [] : [group];
+      if (group === undefined) return [];
+      const k = values['reconnect-concurrency'];
+      return group.family === 'plain' || k === undefined
+        ? [group]
+        : [
+            {
+              ...group,
+              options: {
+                ...group.options,
+                failoverReconnectConcurrency: count('reconnect-concurrency', k, 50, 1),
+              },
+            },
+          ];
     }),
     settings: {
       processes,
