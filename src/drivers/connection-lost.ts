@@ -137,6 +137,20 @@ export function timeoutError(message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code: 'ETIMEDOUT' });
 }
 
+/**
+ * A connect that timed out: ours (`ETIMEDOUT`, timeoutError), mysql2's connectTimeout
+ * (`ETIMEDOUT`) or pg's connectionTimeoutMillis ("timeout expired", no code), anywhere in the
+ * cause chain. On a host known to be alive it means its login queue is longer than the timeout.
+ */
+export function isConnectTimeout(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
+    if ((e as { code?: unknown }).code === 'ETIMEDOUT' || e.message === 'timeout expired') return true;
+    e = e.cause;
+  }
+  return false;
+}
+
 /** The error an aborted connect rejects with. */
 export function abortError(message: string, reason: unknown): Error & { code: string } {
   return Object.assign(new Error(message, { cause: reason }), { name: 'AbortError', code: 'ABORT_ERR' });

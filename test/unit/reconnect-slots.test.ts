@@ -51,7 +51,7 @@ describe('reconnect slots', () => {
     const all = Promise.allSettled(results);
     await tick();
     expect(started).toEqual([0, 1, 2]);
-    expect(reconnectSlotsInUse().get('w:5432')).toEqual({ inFlight: 3, waiting: 4 });
+    expect(reconnectSlotsInUse().get('w:5432')).toEqual({ inFlight: 3, waiting: 4, limit: 3 });
     attempts[1]!.resolve('one');
     await tick();
     expect(started).toEqual([0, 1, 2, 3]);
@@ -86,7 +86,7 @@ describe('reconnect slots', () => {
     await tick();
     aborted.abort();
     await expect(quitter).rejects.toBeInstanceOf(TaskAborted);
-    expect(reconnectSlotsInUse().get('w:5432')).toEqual({ inFlight: 1, waiting: 1 });
+    expect(reconnectSlotsInUse().get('w:5432')).toEqual({ inFlight: 1, waiting: 1, limit: 1 });
     first.resolve('done');
     await expect(holder).resolves.toBe('done');
     await expect(next).resolves.toBe('next');
@@ -156,6 +156,77 @@ describe('reconnect slots', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('reconnect slots under login timeouts (AIMD)', () => {
+  const slow = (err: unknown): boolean => err instanceof Error && err.message === 'timed out';
+
+  it('logins timing out halve the lane once per second, never below 2; accepted logins win it back one by one', async () => {
+    let clock = 10_000;
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => clock);
+    try {
+      const signal = new AbortController().signal;
+      const run = (fail: boolean): Promise<unknown> =>
+        withReconnectSlot(
+          'w:1',
+          8,
+          signal,
+          () => (fail ? Promise.reject(new Error('timed out')) : Promise.resolve('ok')),
+          slow,
+        ).catch((e: unknown) => e);
+      // Eight timeouts of one moment: one cut, 8 → 4.
+      await Promise.all(Array.from({ length: 8 }, () => run(true)));
+      const held = Array.from({ length: 6 }, manual);
+      const waiting = held.map((h) => withReconnectSlot('w:1', 8, signal, () => h.promise, slow));
+      const allWaiting = Promise.allSettled(waiting);
+      await tick();
+      expect(reconnectSlotsInUse().get('w:1')).toEqual({ inFlight: 4, waiting: 2, limit: 4 });
+      // One second later another timeout: 4 → 2; then 2 is the floor.
+      clock += 1_000;
+      held[0]!.reject(new Error('timed out'));
+      await tick();
+      expect(reconnectSlotsInUse().get('w:1')?.limit).toBe(2);
+      clock += 1_000;
+      held[1]!.reject(new Error('timed out'));
+      held[2]!.reject(new Error('timed out'));
+      await tick();
+      clock += 1_000;
+      held[3]!.reject(new Error('timed out'));
+      await tick();
+      expect(reconnectSlotsInUse().get('w:1')?.limit).toBe(2);
+      // Accepted logins: +1/limit each, so two of them bring 2 back to 3.
+      held[4]!.resolve('ok');
+      held[5]!.resolve('ok');
+      const settled = await allWaiting;
+      expect(settled.filter((r) => r.status === 'rejected')).toHaveLength(4);
+      // Idle, the lane keeps its cut for the retries to come…
+      expect(reconnectSlotsInUse().get('w:1')).toEqual({ inFlight: 0, waiting: 0, limit: 2 });
+      // …and forgets it 30 s after the last cut: the next failover starts at the configured limit.
+      clock += 31_000;
+      const fresh = manual();
+      const next = withReconnectSlot('w:1', 8, signal, () => fresh.promise, slow);
+      await tick();
+      expect(reconnectSlotsInUse().get('w:1')).toEqual({ inFlight: 1, waiting: 0, limit: 8 });
+      fresh.resolve('ok');
+      await next;
+      expect(reconnectSlotsInUse().size).toBe(0);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  it('failures that are not timeouts (refused, wrong role) leave the limit alone', async () => {
+    const signal = new AbortController().signal;
+    const held = Array.from({ length: 5 }, manual);
+    const runs = held.map((h) => withReconnectSlot('w:2', 4, signal, () => h.promise, slow));
+    const all = Promise.allSettled(runs);
+    await tick();
+    held[0]!.reject(new Error('ECONNREFUSED'));
+    await tick();
+    expect(reconnectSlotsInUse().get('w:2')).toEqual({ inFlight: 4, waiting: 0, limit: 4 });
+    for (const h of held.slice(1)) h.resolve('ok');
+    await all;
   });
 });
 

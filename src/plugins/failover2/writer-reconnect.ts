@@ -20,6 +20,7 @@ import { sleep, throwIfAborted } from '../../core/time.js';
 import { OpenedConnections } from '../failover-core/opened-connections.js';
 import { connectVerified } from '../failover-core/reader-failover.js';
 import { withReconnectSlot } from '../failover-core/reconnect-slots.js';
+import { isConnectTimeout } from '../../drivers/connection-lost.js';
 
 /** How long one verified writer is retried before the monitor is asked to search again. */
 const SAME_WRITER_RETRY_MS = 3_000;
@@ -77,6 +78,7 @@ export async function reconnectToVerifiedWriter(
             ctx.service.config.options.failoverReconnectConcurrency,
             ctx.signal,
             () => connectVerified(ctx, opened, writer, ctx.signal, (role) => role === 'writer'),
+            isConnectTimeout,
           );
           opened.keep(result.conn);
           return result;
