@@ -34,7 +34,7 @@ import { failedEvent, movedEvent } from '../../connection/failover-event.js';
 import { installDelegates } from './delegate-members.js';
 import { ConnectionListeners } from './connection-listeners.js';
 import { PreConnectGate } from './pre-connect-gate.js';
-import { forwardEvents, stopForwardingEvents } from './native-events.js';
+import { forwardDrainOf, forwardEvents, stopForwardingDrain, stopForwardingEvents } from './native-events.js';
 import { isSubmittable, leftConnectionMoved, markNeverSent, opensTransactionOnly } from './dispatch-rules.js';
 import type { Submittable } from './dispatch-rules.js';
 import { endingForPool, idleLossRecovered, lostWhileIdle, queryableForPool } from './pool-hooks.js';
@@ -44,6 +44,10 @@ import { noteStatement } from '../../connection/session-statements.js';
 export type AuroraClientConfig = ClientConfig & WrapperOptions & { Promise?: PromiseConstructorLike };
 
 export type { Submittable } from './dispatch-rules.js';
+
+/** EventEmitter's listener methods' parameters. */
+type EventName = Parameters<EventEmitter['on']>[0];
+type Listener = Parameters<EventEmitter['on']>[1];
 
 type QueryCallback<R extends QueryResultRow> = (err: Error | null, result?: QueryResult<R>) => void;
 
@@ -121,6 +125,14 @@ export class Client extends EventEmitter {
    * listener (node-postgres' own error-handling test does).
    */
   #drainUnheard = false;
+  /**
+   * pg's 'drain' of the current native client is subscribed: only while this Client has a
+   * 'drain' listener (added with the listener, dropped at the first drain nobody hears). pg
+   * emits 'drain' after every query, and Node's emit with a listener costs its slow path
+   * (ReflectApply) each time; without one, the drains a call through the pipeline misses are
+   * noted when it settles (#settled).
+   */
+  #drainForwarded = false;
   readonly #whenIdle: (() => void)[] = [];
   /** Calls made before connect() finished, not yet handed to the driver. */
   #undispatched = 0;
@@ -353,11 +365,13 @@ export class Client extends EventEmitter {
         leftConnectionMoved(err) ? this.#runQuery(config, vals) : Promise.reject(err),
       );
       if (typeof cb !== 'function') return this.#wrap(this.#trackWithCallerStack(retried));
-      p = this.#track(retried);
+      this.#trackToCallback(retried, cb as QueryCallback<QueryResultRow>);
+      return undefined;
     } else if (typeof cb !== 'function') {
       return this.#wrap(this.#trackWithCallerStack(this.#runQuery(config, vals)));
     } else {
-      p = this.#track(this.#runQuery(config, vals));
+      this.#trackToCallback(this.#runQuery(config, vals), cb as QueryCallback<QueryResultRow>);
+      return undefined;
     }
     if (typeof cb !== 'function') return this.#wrap(p);
     const done = cb as QueryCallback<QueryResultRow>;
@@ -374,11 +388,39 @@ export class Client extends EventEmitter {
    */
   #track<T>(p: Promise<T>): Promise<T> {
     this.#inflight++;
-    const settle = (): void => {
-      if (--this.#inflight === 0) this.#idle();
-    };
+    const settle = (): void => this.#settled();
     p.then(settle, settle);
     return p;
+  }
+
+  /**
+   * #track, then `done` called with the outcome: one reaction instead of two (the count is
+   * settled first, as with #track's reaction registered before the caller's).
+   */
+  #trackToCallback(p: Promise<QueryResult>, done: QueryCallback<QueryResultRow>): void {
+    this.#inflight++;
+    p.then(
+      (r) => {
+        this.#settled();
+        done(null, r);
+      },
+      (err: unknown) => {
+        this.#settled();
+        done(err as Error);
+      },
+    );
+  }
+
+  /** A call through the pipeline settled: with none left, what waits for that runs. */
+  #settled(): void {
+    if (--this.#inflight !== 0) return;
+    // pg's 'drain' is not forwarded while nobody listens: pg idle now means it drained while
+    // this call was settling, which nativeDrain would have noted (see #drainUnheard).
+    if (!this.#drainForwarded && !this.#bare) {
+      const n = this.nativeClient;
+      if (n !== undefined && !pgBusy(n)) this.#drainUnheard = true;
+    }
+    this.#idle();
   }
 
   /**
@@ -395,7 +437,7 @@ export class Client extends EventEmitter {
       if (err instanceof Error) Error.captureStackTrace(err);
       throw err;
     } finally {
-      if (--this.#inflight === 0) this.#idle();
+      this.#settled();
     }
   }
 
@@ -546,35 +588,43 @@ export class Client extends EventEmitter {
     });
   }
 
-  /** @internal The native client's queue ran empty (pg's 'drain'); see #idle for the plugin case. */
-  nativeDrain(): void {
-    if (this.#bare) {
-      this.emit('drain');
-      return;
-    }
+  /**
+   * @internal The native client's queue ran empty (pg's 'drain', heard only while this Client
+   * has a 'drain' listener: #drainForwarded); see #idle for the plugin case.
+   */
+  nativeDrain(native: pg.Client): void {
     // As pg's own 'drain': heard by the listeners there are when pg emits it (deferring it
     // for nobody would cost an event-loop turn per call).
     if (this.listenerCount('drain') === 0) {
-      if (this.#inflight > 0) this.#drainUnheard = true;
+      // The last listener went: stop hearing pg's drains until one is added again.
+      stopForwardingDrain(native);
+      this.#drainForwarded = false;
+      if (!this.#bare && this.#inflight > 0) this.#drainUnheard = true;
+      return;
+    }
+    if (this.#bare) {
+      this.emit('drain');
       return;
     }
     this.#drainPending = true;
     if (this.#inflight === 0) this.#idle();
   }
 
-  override on(...args: Parameters<EventEmitter['on']>): this {
-    if (args[0] === 'drain') this.#drainListenerAdded();
-    return super.on(...args);
+  // Named parameters, not `...args`: pg-pool adds and removes an 'error' listener per
+  // pool.query(), and a rest-and-spread forward costs an array and a varargs call each time.
+  override on(eventName: EventName, listener: Listener): this {
+    if (eventName === 'drain') this.#drainListenerAdded();
+    return super.on(eventName, listener);
   }
 
-  override addListener(...args: Parameters<EventEmitter['addListener']>): this {
-    if (args[0] === 'drain') this.#drainListenerAdded();
-    return super.addListener(...args);
+  override addListener(eventName: EventName, listener: Listener): this {
+    if (eventName === 'drain') this.#drainListenerAdded();
+    return super.addListener(eventName, listener);
   }
 
-  override prependListener(...args: Parameters<EventEmitter['prependListener']>): this {
-    if (args[0] === 'drain') this.#drainListenerAdded();
-    return super.prependListener(...args);
+  override prependListener(eventName: EventName, listener: Listener): this {
+    if (eventName === 'drain') this.#drainListenerAdded();
+    return super.prependListener(eventName, listener);
   }
 
   /**
@@ -584,6 +634,14 @@ export class Client extends EventEmitter {
    * the drain that follows is heard as usual.
    */
   #drainListenerAdded(): void {
+    if (!this.#drainForwarded) {
+      const n = this.nativeClient;
+      // Before connect: connectionChanged subscribes once the native client is there.
+      if (n !== undefined) {
+        forwardDrainOf(n);
+        this.#drainForwarded = true;
+      }
+    }
     if (!this.#drainUnheard) return;
     this.#drainUnheard = false;
     setImmediate(() => {
@@ -611,6 +669,8 @@ export class Client extends EventEmitter {
     this.#connectionListeners.follow(prev, next);
     this.#template = next;
     forwardEvents(next, this);
+    this.#drainForwarded = this.listenerCount('drain') > 0;
+    if (this.#drainForwarded) forwardDrainOf(next);
     // A read/write switch (setReadOnly) is no failover: the other session stays as it was.
     if (previous !== undefined && !switched) {
       // Queued before any later call of the user: the new session listens on the same channels.

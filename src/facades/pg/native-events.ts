@@ -1,14 +1,16 @@
 /**
  * Forwarding of a native pg.Client's events to the aurora-ha Client that holds it now: notices,
  * notifications and 'drain' as they are; a socket error and the end to the Client's handlers.
- * Moved from one native client to the next when the physical connection changes.
+ * Moved from one native client to the next when the physical connection changes. 'drain' is
+ * subscribed apart, only while the Client has a 'drain' listener (forwardDrainOf): pg emits it
+ * after every query, and an emit with a listener takes Node's slow path (ReflectApply) each time.
  */
 import type pg from 'pg';
 
 /** What the forwarded events reach (the aurora-ha Client). */
 export interface NativeEventsTarget {
   emit(event: string, ...args: unknown[]): boolean;
-  nativeDrain(): void;
+  nativeDrain(native: pg.Client): void;
   nativeError(err: Error): void;
   physicalEnded(): void;
 }
@@ -29,7 +31,7 @@ function forwardNotification(this: pg.Client, msg: unknown): void {
 }
 
 function forwardDrain(this: pg.Client): void {
-  facadeOf.get(this)?.nativeDrain();
+  facadeOf.get(this)?.nativeDrain(this);
 }
 
 function forwardError(this: pg.Client, err: Error): void {
@@ -45,12 +47,21 @@ export function forwardEvents(native: pg.Client, facade: NativeEventsTarget): vo
   facadeOf.set(native, facade);
   native.on('notice', forwardNotice);
   native.on('notification', forwardNotification);
-  native.on('drain', forwardDrain);
   native.on('error', forwardError);
   native.on('end', forwardEnd);
 }
 
-/** `native` (a replaced physical connection's) forwards nothing any more. */
+/** `native`'s 'drain' reaches its facade (forwardEvents first), until stopForwardingDrain. */
+export function forwardDrainOf(native: pg.Client): void {
+  native.on('drain', forwardDrain);
+}
+
+/** `native`'s 'drain' is not forwarded any more (the other events still are). */
+export function stopForwardingDrain(native: pg.Client): void {
+  native.off('drain', forwardDrain);
+}
+
+/** `native` (a replaced physical connection's) forwards nothing any more, 'drain' included. */
 export function stopForwardingEvents(native: pg.Client): void {
   facadeOf.delete(native);
   native.off('notice', forwardNotice);

@@ -143,13 +143,42 @@ export class Pool extends BasePool {
 const pgPoolQuery = (pg.Pool.prototype as unknown as { query: (...a: unknown[]) => unknown }).query;
 
 /**
- * pg-pool's query(), retried once when the statement provably never reached a server.
- * Installed on the prototype (not declared in the class) so the type stays pg.Pool's.
+ * pg-pool's query() in its callback form, run again once when the error says the statement
+ * never reached a server. The callback form: pg-pool's promise form adds a promise and a
+ * `.catch` link per call, and so did our retry on top of it.
  */
-function retryingQuery(this: Pool, ...args: unknown[]): unknown {
-  const [text, second, third] = args;
+function queryRetried(pool: Pool, text: unknown, values: unknown, cb: Callback): void {
+  pgPoolQuery.call(pool, text, values, (err: Error | undefined, r?: unknown) => {
+    if (err !== undefined && err !== null && neverSent(err)) pgPoolQuery.call(pool, text, values, cb);
+    else cb(err, r);
+  });
+}
+
+/**
+ * queryRetried as a promise; as pg-pool's own, a rejection's stack leads back to the
+ * application's awaits (captured here, in the one async frame).
+ */
+async function queryRetriedPromise(pool: Pool, text: unknown, values: unknown): Promise<unknown> {
+  try {
+    return await new Promise<unknown>((resolve, reject) => {
+      queryRetried(pool, text, values, (err, r) =>
+        err !== undefined && err !== null ? reject(err) : resolve(r),
+      );
+    });
+  } catch (err) {
+    if (err instanceof Error) Error.captureStackTrace(err);
+    throw err;
+  }
+}
+
+/**
+ * pg-pool's query(), retried once when the statement provably never reached a server.
+ * Installed on the prototype (not declared in the class) so the type stays pg.Pool's. Named
+ * parameters (pg-pool's query takes three): no rest array per call.
+ */
+function retryingQuery(this: Pool, text: unknown, second?: unknown, third?: unknown): unknown {
   if (typeof text === 'function' || (typeof text === 'object' && text !== null && 'submit' in text)) {
-    return pgPoolQuery.apply(this, args);
+    return pgPoolQuery.call(this, text, second, third);
   }
   let values = second;
   let cb = third as Callback | undefined;
@@ -157,16 +186,11 @@ function retryingQuery(this: Pool, ...args: unknown[]): unknown {
     cb = second as Callback;
     values = undefined;
   }
-  const once = (): Promise<unknown> => pgPoolQuery.call(this, text, values) as Promise<unknown>;
-  const p = once().catch((err: unknown) => (neverSent(err) ? once() : Promise.reject(err)));
   if (typeof cb === 'function') {
-    const done = cb;
-    p.then(
-      (r) => done(undefined, r),
-      (err: unknown) => done(err as Error),
-    );
+    queryRetried(this, text, values, cb);
     return undefined;
   }
+  const p = queryRetriedPromise(this, text, values);
   const P = this.Promise;
   return P === Promise ? p : new P((resolve, reject) => void p.then(resolve, reject));
 }
