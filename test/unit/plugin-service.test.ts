@@ -124,7 +124,9 @@ describe('plugin service', () => {
 
   it('the quiet topology refresh runs only when stale, idle and outside a transaction', async () => {
     const cluster = new MemoryCluster();
-    const topologyRefreshMs = 30;
+    // Long enough that the read and the "fresh" call below, two awaits apart, never straddle it
+    // on a loaded machine (30 ms did: the copy went stale in between and the call read it).
+    const topologyRefreshMs = 1_000;
     const { service } = serviceFor(cluster, { topologyRefreshMs });
     const conn = (await service.connect(service.initialHost, true)) as MemoryConnection;
     await service.setCurrentConnection(conn, conn.host);
@@ -132,9 +134,10 @@ describe('plugin service', () => {
     const reads = (): number => conn.statements.filter((s) => s === AURORA_PG.topology).length;
     const first = reads();
     expect(first).toBe(1);
+    expect(service.topologyStale()).toBe(false);
     await service.refreshTopologyQuietly(100); // fresh: nothing
     expect(reads()).toBe(first);
-    await until(() => service.topologyStale(), 'the topology stale', 1_000);
+    await until(() => service.topologyStale(), 'the topology stale', 5_000);
     await conn.query('BEGIN');
     await service.refreshTopologyQuietly(100); // inside a transaction: nothing
     expect(reads()).toBe(first);
