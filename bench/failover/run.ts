@@ -24,7 +24,7 @@ import {
   type Engine,
   type WriteTarget,
 } from './write-clients.js';
-import { prepareWritesTable } from './writes-table.js';
+import { prepareClusterWritesTable } from './writes-table.js';
 import { ConnectCounter } from './connect-counter.js';
 import { freshConnectBaseline } from './baseline.js';
 import { promotionWindowBaseline, type WindowBaseline } from './window-baseline.js';
@@ -376,13 +376,7 @@ async function scenarioCluster(
     promotionDelayMs: config.promotionDelayMs,
   });
   try {
-    const target = await prepareWritesTable({
-      engine,
-      ...cluster.writerEndpoint,
-      ...cluster.credentials,
-      reportInstance: false,
-    });
-    return { cluster, target: { ...target, reportInstance: false } };
+    return { cluster, target: await prepareClusterWritesTable(engine, cluster) };
   } catch (err) {
     await cluster.stop();
     throw err;

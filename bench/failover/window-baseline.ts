@@ -28,6 +28,25 @@ const PROMOTION_BOUND_MS = 60_000;
 const FAILOVER_SETTLE_BOUND_MS = 60_000;
 
 /**
+ * The emulator's promotion after `since` (polled every 2 ms): when and which instance; undefined
+ * after a minute, when `signal` aborts or `gaveUp()` says the failover failed.
+ */
+export async function awaitPromotion(
+  cluster: EmulatedCluster,
+  since: number,
+  signal: AbortSignal,
+  gaveUp: () => boolean = () => false,
+): Promise<{ at: number; instanceId: string } | undefined> {
+  const bound = since + PROMOTION_BOUND_MS;
+  while (!gaveUp() && now() < bound && !signal.aborted) {
+    const event = cluster.timeline().find((e) => e.at >= since - 1 && e.kind === 'promoted');
+    if (event?.instanceId !== undefined) return { at: event.at, instanceId: event.instanceId };
+    await sleep(POLL_MS, signal);
+  }
+  return undefined;
+}
+
+/**
  * Fails `cluster`'s writer over and measures `n` fresh plain connections opened to the new writer
  * at its promotion. The cluster is left failed over (the caller stops it). Undefined when no
  * promotion showed within a minute or `signal` aborted.
@@ -39,19 +58,13 @@ export async function promotionWindowBaseline(
   n: number,
   signal: AbortSignal,
 ): Promise<WindowBaseline | undefined> {
-  const triggeredAt = now();
   let failoverError: unknown;
+  const since = now();
   const failover = cluster.failover().catch((err: unknown) => {
     failoverError = err;
     return undefined;
   });
-  const bound = triggeredAt + PROMOTION_BOUND_MS;
-  let promoted: { at: number; instanceId: string } | undefined;
-  while (promoted === undefined && failoverError === undefined && now() < bound && !signal.aborted) {
-    const event = cluster.timeline().find((e) => e.at >= triggeredAt - 1 && e.kind === 'promoted');
-    if (event?.instanceId !== undefined) promoted = { at: event.at, instanceId: event.instanceId };
-    else await sleep(POLL_MS, signal);
-  }
+  const promoted = await awaitPromotion(cluster, since, signal, () => failoverError !== undefined);
   if (promoted === undefined) {
     await within(failover, FAILOVER_SETTLE_BOUND_MS, undefined);
     return undefined;

@@ -5,7 +5,8 @@
  */
 import pg from 'pg';
 import mysql from 'mysql2/promise';
-import { WRITES_TABLE, type WriteTarget } from './write-clients.js';
+import type { EmulatedCluster } from '../../src/emulator.js';
+import { WRITES_TABLE, type Engine, type WriteTarget } from './write-clients.js';
 
 const PG_CREATE = `CREATE TABLE IF NOT EXISTS ${WRITES_TABLE} (
   grp text NOT NULL, worker int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())`;
@@ -40,4 +41,18 @@ export async function prepareWritesTable(target: WriteTarget): Promise<WriteTarg
   } finally {
     await client.end();
   }
+}
+
+/** prepareWritesTable on `cluster`'s writer endpoint, the target as the workers use it (no instance reporting). */
+export async function prepareClusterWritesTable(
+  engine: Engine,
+  cluster: EmulatedCluster,
+): Promise<WriteTarget> {
+  const target = await prepareWritesTable({
+    engine,
+    ...cluster.writerEndpoint,
+    ...cluster.credentials,
+    reportInstance: false,
+  });
+  return { ...target, reportInstance: false };
 }

@@ -103,3 +103,8 @@ export class FleetChild {
     return this.stderr;
   }
 }
+
+/** `p` attached processes with the same spec (their index aside), started now. */
+export function spawnFleet(p: number, spec: Omit<ChildSpec, 'index'>, controlEndpoint: string): FleetChild[] {
+  return Array.from({ length: p }, (_, i) => new FleetChild(i, { ...spec, index: i }, controlEndpoint));
+}

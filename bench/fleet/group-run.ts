@@ -14,8 +14,8 @@ import { ConnectCounter } from '../failover/connect-counter.js';
 import { startClusterOrExplain } from '../failover/start-cluster.js';
 import { summarize, type Summary } from '../failover/stats.js';
 import type { AuroraOptions, ClientFamily, Engine } from '../failover/write-clients.js';
-import { prepareWritesTable } from '../failover/writes-table.js';
-import { FleetChild } from './children.js';
+import { prepareClusterWritesTable } from '../failover/writes-table.js';
+import { spawnFleet, type FleetChild } from './children.js';
 import { failOverAndWait } from './fault.js';
 import { engineAddress, peakByInstance, phaseSummaries, shortHost } from './measures.js';
 import { peakPerSecond, peakPerSecondByKey } from './rates.js';
@@ -97,35 +97,26 @@ export async function runGroup(
   const loadStart = os.loadavg()[0] ?? 0;
   const { engine, processes: p, connections: n } = settings;
   const cluster = await startClusterOrExplain({ engine, instances: 3, dnsLagMs: settings.dnsLagMs });
-  const children: FleetChild[] = [];
+  let children: FleetChild[] = [];
   const logins = new ConnectCounter(cluster.writerEndpoint.port);
   try {
-    const target = await prepareWritesTable({
-      engine,
-      ...cluster.writerEndpoint,
-      ...cluster.credentials,
-      reportInstance: false,
-    });
-    for (let i = 0; i < p; i++)
-      children.push(
-        new FleetChild(
-          i,
-          {
-            index: i,
-            engine,
-            family: group.family,
-            options: group.options,
-            target,
-            connections: n,
-            pacing: {
-              writeIntervalMs: settings.writeIntervalMs,
-              reconnectBackoffMs: 100,
-              reconnectBackoffMaxMs: 1000,
-            },
-          },
-          cluster.controlEndpoint,
-        ),
-      );
+    const target = await prepareClusterWritesTable(engine, cluster);
+    children = spawnFleet(
+      p,
+      {
+        engine,
+        family: group.family,
+        options: group.options,
+        target,
+        connections: n,
+        pacing: {
+          writeIntervalMs: settings.writeIntervalMs,
+          reconnectBackoffMs: 100,
+          reconnectBackoffMaxMs: 1000,
+        },
+      },
+      cluster.controlEndpoint,
+    );
     // Start-up: one process at a time, `connectBatch` connections in flight.
     const warmStart = now();
     let ready = 0;

@@ -8,13 +8,14 @@
  * with no failover logic in front of them. The baseline after the cluster settled (group-run.ts)
  * is the other reference.
  */
-import { now, sleep, within } from '../failover/clock.js';
+import { now, within } from '../failover/clock.js';
 import { ConnectCounter } from '../failover/connect-counter.js';
 import { startClusterOrExplain } from '../failover/start-cluster.js';
 import { summarize, type Summary } from '../failover/stats.js';
 import type { Engine } from '../failover/write-clients.js';
-import { prepareWritesTable } from '../failover/writes-table.js';
-import { FleetChild } from './children.js';
+import { prepareClusterWritesTable } from '../failover/writes-table.js';
+import { awaitPromotion } from '../failover/window-baseline.js';
+import { spawnFleet, type FleetChild } from './children.js';
 import { engineAddress } from './measures.js';
 import { peakPerSecond } from './rates.js';
 
@@ -30,8 +31,6 @@ export interface FleetWindowBaseline {
   openedAfterPromotionMs: number;
 }
 
-const POLL_MS = 2;
-const PROMOTION_BOUND_MS = 60_000;
 const FAILOVER_SETTLE_BOUND_MS = 60_000;
 
 export async function fleetWindowBaseline(
@@ -40,45 +39,32 @@ export async function fleetWindowBaseline(
 ): Promise<FleetWindowBaseline | undefined> {
   const { engine, processes: p, connections: n } = settings;
   const cluster = await startClusterOrExplain({ engine, instances: 3, dnsLagMs: settings.dnsLagMs });
-  const children: FleetChild[] = [];
+  let children: FleetChild[] = [];
   const logins = new ConnectCounter(cluster.writerEndpoint.port);
   try {
-    const target = await prepareWritesTable({
-      engine,
-      ...cluster.writerEndpoint,
-      ...cluster.credentials,
-      reportInstance: false,
-    });
-    for (let i = 0; i < p; i++)
-      children.push(
-        new FleetChild(
-          i,
-          {
-            index: i,
-            engine,
-            family: 'plain',
-            options: {},
-            target,
-            connections: 0,
-            pacing: { writeIntervalMs: 1000, reconnectBackoffMs: 100, reconnectBackoffMaxMs: 1000 },
-          },
-          cluster.controlEndpoint,
-        ),
-      );
+    const target = await prepareClusterWritesTable(engine, cluster);
+    // Plain processes with no connection of their own: they only answer 'baseline'.
+    children = spawnFleet(
+      p,
+      {
+        engine,
+        family: 'plain',
+        options: {},
+        target,
+        connections: 0,
+        pacing: { writeIntervalMs: 1000, reconnectBackoffMs: 100, reconnectBackoffMaxMs: 1000 },
+      },
+      cluster.controlEndpoint,
+    );
     // Every process up (its modules loaded) before the fault.
     await Promise.all(children.map((c) => c.ask({ cmd: 'status', since: 0 }, 'status')));
     if (signal.aborted) return undefined;
-    const triggeredAt = now();
+    const since = now();
     const failover = cluster.failover().then(
       () => undefined,
       () => undefined,
     );
-    let promoted: { at: number; instanceId: string } | undefined;
-    while (promoted === undefined && now() < triggeredAt + PROMOTION_BOUND_MS && !signal.aborted) {
-      const e = cluster.timeline().find((x) => x.at >= triggeredAt - 1 && x.kind === 'promoted');
-      if (e?.instanceId !== undefined) promoted = { at: e.at, instanceId: e.instanceId };
-      else await sleep(POLL_MS, signal);
-    }
+    const promoted = await awaitPromotion(cluster, since, signal);
     const instance = cluster.instances().find((i) => i.id === promoted?.instanceId);
     if (promoted === undefined || instance === undefined) {
       await within(failover, FAILOVER_SETTLE_BOUND_MS, undefined);
