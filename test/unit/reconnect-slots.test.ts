@@ -216,6 +216,30 @@ describe('reconnect slots under login timeouts (AIMD)', () => {
     }
   });
 
+  it('a configured limit of 1 stays 1 however many logins time out', async () => {
+    const signal = new AbortController().signal;
+    let inFlight = 0;
+    let peak = 0;
+    const runs = Array.from({ length: 6 }, () =>
+      withReconnectSlot(
+        'w:3',
+        1,
+        signal,
+        async () => {
+          inFlight++;
+          peak = Math.max(peak, inFlight);
+          await tick();
+          inFlight--;
+          throw new Error('timed out');
+        },
+        slow,
+      ).catch(() => undefined),
+    );
+    await Promise.all(runs);
+    expect(peak).toBe(1);
+    expect(reconnectSlotsInUse().get('w:3')?.limit ?? 1).toBe(1);
+  });
+
   it('failures that are not timeouts (refused, wrong role) leave the limit alone', async () => {
     const signal = new AbortController().signal;
     const held = Array.from({ length: 5 }, manual);

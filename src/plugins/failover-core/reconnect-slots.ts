@@ -114,7 +114,8 @@ function adjust(lane: Lane, outcome: AttemptOutcome): void {
     const now = Date.now();
     if (now - lane.lastCutAt >= CUT_SPACING_MS) {
       lane.lastCutAt = now;
-      lane.limit = Math.max(MIN_LIMIT, lane.limit / 2);
+      // Never below the floor, never above what was configured (a limit of 1 stays 1).
+      lane.limit = Math.max(Math.min(MIN_LIMIT, lane.max), lane.limit / 2);
     }
   }
 }
